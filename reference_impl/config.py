@@ -1,0 +1,188 @@
+"""The reference gateway's configuration: APISIX's `conf/config.yaml` keys and defaults.
+
+Only the keys the reference implementation acts on are read; others are kept and ignored,
+as APISIX ignores keys of subsystems that are not enabled. `${{VAR}}` and
+`${{VAR:=default}}` are substituted from the environment before the YAML is parsed.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
+
+DEFAULTS: dict[str, Any] = {
+    "apisix": {
+        "node_listen": [9080],
+        "stream_proxy": None,
+    },
+    "nginx_config": {"worker_processes": 1},
+    "deployment": {
+        "role": "traditional",
+        "admin": {
+            "admin_key_required": True,
+            "admin_key": [{"name": "admin", "key": DEFAULT_ADMIN_KEY, "role": "admin"}],
+            "allow_admin": ["127.0.0.0/24"],
+            "admin_listen": {"ip": "0.0.0.0", "port": 9180},
+            "admin_api_version": "v3",
+        },
+        "etcd": {"host": ["http://127.0.0.1:2379"], "prefix": "/apisix", "timeout": 30},
+    },
+    # Keys of the reference implementation itself (APISIX has no equivalent).
+    "gwconform": {"store": "memory", "data_dir": None},
+}
+
+_ENV_REF = re.compile(r"\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::=\s*(.*?))?\s*\}\}")
+
+
+class ConfigError(Exception):
+    """A configuration the gateway cannot start with; the message is one line for the user."""
+
+
+def substitute_env(text: str, env: dict[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"can't find environment variable {name} referenced by the configuration")
+
+    return _ENV_REF.sub(replace, text)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class AdminKey:
+    name: str
+    key: str
+    role: str  # "admin" or "viewer"
+
+
+@dataclass(frozen=True)
+class Listen:
+    ip: str
+    port: int
+
+
+@dataclass
+class GatewayConfig:
+    raw: dict[str, Any]
+    admin_keys: list[AdminKey]
+    admin_key_required: bool
+    allow_admin: list[str]
+    admin_listen: Listen
+    admin_api_version: str
+    node_listen: list[Listen]
+    stream_listen: list[Listen]
+    workers: int
+    store: str
+    data_dir: str | None
+    etcd_hosts: list[str]
+    etcd_prefix: str
+    etcd_timeout: float
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _listen(entry: Any, default_ip: str, what: str) -> Listen:
+    if isinstance(entry, int):
+        return Listen(default_ip, entry)
+    if isinstance(entry, dict) and isinstance(entry.get("port", entry.get("addr")), int):
+        return Listen(str(entry.get("ip", default_ip)), int(entry.get("port", entry.get("addr"))))
+    if isinstance(entry, dict) and isinstance(entry.get("addr"), str):
+        host, _, port = entry["addr"].rpartition(":")
+        if port.isdigit():
+            return Listen(host.strip("[]") or default_ip, int(port))
+    raise ConfigError(f"invalid {what}: {entry!r} (expected a port or {{ip, port}})")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _workers(value: Any) -> int:
+    if value == "auto":
+        return os.cpu_count() or 1
+    if isinstance(value, int) and value >= 1:
+        return value
+    raise ConfigError(f"invalid nginx_config.worker_processes: {value!r} (expected 'auto' or >= 1)")
+
+
+def build_config(raw: dict[str, Any]) -> GatewayConfig:
+    merged = _merge(DEFAULTS, raw)
+    deployment = merged["deployment"]
+    admin = deployment["admin"]
+    keys = []
+    for item in _as_list(admin.get("admin_key")):
+        if not isinstance(item, dict) or not item.get("key"):
+            raise ConfigError(f"invalid deployment.admin.admin_key entry: {item!r}")
+        role = item.get("role", "admin")
+        if role not in ("admin", "viewer"):
+            raise ConfigError(f"invalid admin_key role {role!r} (expected admin or viewer)")
+        keys.append(AdminKey(str(item.get("name", "")), str(item["key"]), role))
+    version = admin.get("admin_api_version", "v3")
+    if version not in ("v2", "v3"):
+        raise ConfigError(f"invalid deployment.admin.admin_api_version: {version!r}")
+    store = merged["gwconform"].get("store", "memory")
+    if store not in ("memory", "etcd"):
+        raise ConfigError(f"invalid gwconform.store: {store!r} (expected memory or etcd)")
+    stream = merged["apisix"].get("stream_proxy") or {}
+    etcd = deployment.get("etcd") or {}
+    return GatewayConfig(
+        raw=merged,
+        admin_keys=keys,
+        admin_key_required=bool(admin.get("admin_key_required", True)),
+        allow_admin=[str(c) for c in _as_list(admin.get("allow_admin"))],
+        admin_listen=_listen(admin.get("admin_listen"), "0.0.0.0", "deployment.admin.admin_listen"),
+        admin_api_version=version,
+        node_listen=[
+            _listen(e, "0.0.0.0", "apisix.node_listen")
+            for e in _as_list(merged["apisix"]["node_listen"])
+        ],
+        stream_listen=[
+            _listen(e, "0.0.0.0", "apisix.stream_proxy.tcp") for e in _as_list(stream.get("tcp"))
+        ],
+        workers=_workers(merged["nginx_config"].get("worker_processes", 1)),
+        store=store,
+        data_dir=merged["gwconform"].get("data_dir"),
+        etcd_hosts=[str(h) for h in _as_list(etcd.get("host"))],
+        etcd_prefix=str(etcd.get("prefix", "/apisix")).rstrip("/") or "/apisix",
+        etcd_timeout=float(etcd.get("timeout", 30)),
+    )
+
+
+def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> GatewayConfig:
+    """Read a config file (or none: APISIX's defaults) into a validated GatewayConfig."""
+    if path is None:
+        return build_config({})
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"can't read config file {path}: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(substitute_env(text, env)) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}".replace("\n", " ")) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {path} must be a YAML mapping")
+    return build_config(raw)
