@@ -1,6 +1,15 @@
 """Config stores: one contract (`base.Store`), several backends."""
 
-from .base import Compacted, Event, KeyValue, RevisionConflict, Store, StoreError, StoreUnavailable, Watch
+from .base import (
+    Compacted,
+    Event,
+    KeyValue,
+    RevisionConflict,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    Watch,
+)
 from .memory import MemoryStore
 
 __all__ = [

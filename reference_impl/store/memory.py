@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import bisect
 import copy
+import heapq
 import itertools
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from .base import Compacted, Event, KeyValue, RevisionConflict, Store, Watch
+from .base import Compacted, Event, KeyValue, RevisionConflict, Store, StoreError, Watch
 
 HISTORY = 100_000  # events kept for watchers that start from an older revision
+_REAP_RETRY = 1.0  # seconds before retrying an expiry whose log write failed
 
 
 class MemoryStore(Store):
-    def __init__(self) -> None:
+    """Keys, revisions, history and TTLs in memory.
+
+    `history` bounds the events kept for watchers starting in the past; a watch from an
+    older revision raises `Compacted`. Keys written with a `ttl` are deleted by a reaper
+    thread when they expire, which watchers see as ordinary delete events.
+    """
+
+    def __init__(self, *, history: int = HISTORY) -> None:
+        if history < 1:
+            raise ValueError("history must keep at least one event")
         self._lock = threading.Condition()
         self._data: dict[str, KeyValue] = {}
         self._keys: list[str] = []  # sorted, for prefix ranges
         self._revision = 0
-        self._history: deque[Event] = deque(maxlen=HISTORY)
+        self._history: deque[Event] = deque(maxlen=history)
+        self._expiry: dict[str, float] = {}  # key -> absolute expiry time (time.time())
+        self._expiry_heap: list[tuple[float, str]] = []
+        self._reaper: threading.Thread | None = None
         self._closed = False
 
     @property
@@ -43,6 +58,11 @@ class MemoryStore(Store):
                 out.append(_copy(self._data[key]))
             return out, self._revision
 
+    def expires_at(self, key: str) -> float | None:
+        """When `key` expires (seconds since the epoch), or None if it has no TTL."""
+        with self._lock:
+            return self._expiry.get(key)
+
     def put(
         self,
         key: str,
@@ -51,11 +71,22 @@ class MemoryStore(Store):
         expect_mod_revision: int | None = None,
         ttl: int | None = None,
     ) -> KeyValue:
+        if ttl is not None and not ttl > 0:
+            raise StoreError(f"{key}: ttl must be a positive number of seconds, got {ttl!r}")
+        value = copy.deepcopy(value)
         with self._lock:
-            old = self._data.get(key)
-            _check(key, old, expect_mod_revision)
-            kv = self._apply_put(key, copy.deepcopy(value))
-            return _copy(kv)
+            _check(key, self._data.get(key), expect_mod_revision)
+            expires_at = None if ttl is None else time.time() + ttl
+            self._log_write(
+                {
+                    "op": "put",
+                    "key": key,
+                    "value": value,
+                    "rev": self._revision + 1,
+                    "expires": expires_at,
+                }
+            )
+            return _copy(self._apply_put(key, value, expires_at=expires_at))
 
     def delete(self, key: str, *, expect_mod_revision: int | None = None) -> KeyValue | None:
         with self._lock:
@@ -63,10 +94,19 @@ class MemoryStore(Store):
             _check(key, old, expect_mod_revision)
             if old is None:
                 return None
+            self._log_write({"op": "delete", "key": key, "rev": self._revision + 1})
             self._apply_delete(key)
             return old
 
-    def _apply_put(self, key: str, value: Any, revision: int | None = None) -> KeyValue:
+    def _log_write(self, record: dict[str, Any]) -> None:
+        """Make a mutation durable before it is applied; called with the lock held.
+
+        The memory store keeps nothing, the persistent store appends to its log.
+        """
+
+    def _apply_put(
+        self, key: str, value: Any, *, expires_at: float | None = None, revision: int | None = None
+    ) -> KeyValue:
         """Record a put; called with the lock held."""
         self._revision = revision or self._revision + 1
         old = self._data.get(key)
@@ -76,25 +116,70 @@ class MemoryStore(Store):
         else:
             kv = KeyValue(key, value, old.create_revision, self._revision, old.version + 1)
         self._data[key] = kv
+        self._set_expiry(key, expires_at)
         self._history.append(Event("put", key, value, self._revision, kv.create_revision))
         self._lock.notify_all()
         return kv
 
-    def _apply_delete(self, key: str, revision: int | None = None) -> None:
+    def _apply_delete(self, key: str, *, revision: int | None = None) -> None:
         """Record a delete; called with the lock held."""
         self._revision = revision or self._revision + 1
         del self._data[key]
         self._keys.pop(bisect.bisect_left(self._keys, key))
+        self._expiry.pop(key, None)
         self._history.append(Event("delete", key, None, self._revision))
         self._lock.notify_all()
 
+    def _restore(self, kv: KeyValue, expires_at: float | None) -> None:
+        """Load a key from a snapshot (no event); called with the lock held."""
+        if kv.key not in self._data:
+            bisect.insort(self._keys, kv.key)
+        self._data[kv.key] = kv
+        self._set_expiry(kv.key, expires_at)
+
+    def _set_expiry(self, key: str, expires_at: float | None) -> None:
+        # A put without ttl detaches the key from its old expiry, as a put without a lease
+        # does in etcd.
+        if expires_at is None:
+            self._expiry.pop(key, None)
+            return
+        self._expiry[key] = expires_at
+        heapq.heappush(self._expiry_heap, (expires_at, key))
+        if self._reaper is None:
+            self._reaper = threading.Thread(
+                target=self._reap_expired, name="store-ttl-reaper", daemon=True
+            )
+            self._reaper.start()
+
+    def _reap_expired(self) -> None:
+        with self._lock:
+            while not self._closed:
+                now = time.time()
+                retry_at = None
+                while self._expiry_heap and self._expiry_heap[0][0] <= now:
+                    expires_at, key = heapq.heappop(self._expiry_heap)
+                    if self._expiry.get(key) != expires_at:
+                        continue  # rewritten or deleted since; this entry is stale
+                    try:
+                        self._log_write({"op": "delete", "key": key, "rev": self._revision + 1})
+                    except (OSError, StoreError):
+                        heapq.heappush(self._expiry_heap, (expires_at, key))
+                        retry_at = now + _REAP_RETRY
+                        break
+                    self._apply_delete(key)
+                wake_at = retry_at or (self._expiry_heap[0][0] if self._expiry_heap else None)
+                self._lock.wait(None if wake_at is None else max(wake_at - time.time(), 0.001))
+
     def watch(self, prefix: str, start_revision: int) -> Watch:
-        return _MemoryWatch(self, prefix, start_revision)
+        with self._lock:
+            return _MemoryWatch(self, prefix, start_revision)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             self._lock.notify_all()
+        if self._reaper is not None and self._reaper is not threading.current_thread():
+            self._reaper.join(timeout=5)
 
 
 class _MemoryWatch(Watch):
@@ -121,6 +206,8 @@ class _MemoryWatch(Watch):
                 batch = list(itertools.islice(history, self._next - oldest, None))
                 self._next = store.revision + 1
             for event in batch:
+                if self._cancelled:
+                    return
                 if event.key.startswith(self._prefix):
                     yield event
 
@@ -139,4 +226,6 @@ def _check(key: str, old: KeyValue | None, expected: int | None) -> None:
 
 
 def _copy(kv: KeyValue) -> KeyValue:
-    return KeyValue(kv.key, copy.deepcopy(kv.value), kv.create_revision, kv.mod_revision, kv.version)
+    return KeyValue(
+        kv.key, copy.deepcopy(kv.value), kv.create_revision, kv.mod_revision, kv.version
+    )
