@@ -1,0 +1,152 @@
+"""Authentication plugins and consumer-restriction (apisix/plugins/*-auth.lua, 3.x)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from typing import Any
+
+from reference_impl.schema.definitions import METHOD_DEF
+from reference_impl.schema.plugins.spec import SCOPE_CONSUMER, PluginSpec
+
+KEY_AUTH = PluginSpec(
+    name="key-auth",
+    priority=2500,
+    version=0.1,
+    kind="auth",
+    schema={
+        "type": "object",
+        "properties": {
+            "header": {"type": "string", "default": "apikey"},
+            "query": {"type": "string", "default": "apikey"},
+            "hide_credentials": {"type": "boolean", "default": False},
+        },
+    },
+    consumer_schema={
+        "type": "object",
+        "properties": {"key": {"type": "string"}},
+        "encrypt_fields": ["key"],
+        "required": ["key"],
+    },
+)
+
+BASIC_AUTH = PluginSpec(
+    name="basic-auth",
+    priority=2520,
+    version=0.1,
+    kind="auth",
+    schema={
+        "type": "object",
+        "title": "work with route or service object",
+        "properties": {"hide_credentials": {"type": "boolean", "default": False}},
+    },
+    consumer_schema={
+        "type": "object",
+        "title": "work with consumer object",
+        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+        "encrypt_fields": ["password"],
+        "required": ["username", "password"],
+    },
+)
+
+
+def _jwt_consumer_check(conf: dict[str, Any], scope: str) -> str | None:
+    """APISIX generates an HS secret when none is given and checks base64 secrets."""
+    if scope != SCOPE_CONSUMER:
+        return None
+    algorithm = conf.get("algorithm")
+    if algorithm not in ("RS256", "ES256") and not conf.get("secret"):
+        conf["secret"] = base64.b64encode(secrets.token_bytes(32)).decode()
+    elif conf.get("base64_secret"):
+        try:
+            base64.b64decode(conf.get("secret") or "", validate=True)
+        except (binascii.Error, ValueError):
+            return "base64_secret required but the secret is not in base64 format"
+    return None
+
+
+JWT_AUTH = PluginSpec(
+    name="jwt-auth",
+    priority=2510,
+    version=0.1,
+    kind="auth",
+    schema={
+        "type": "object",
+        "properties": {
+            "header": {"type": "string", "default": "authorization"},
+            "query": {"type": "string", "default": "jwt"},
+            "cookie": {"type": "string", "default": "jwt"},
+            "hide_credentials": {"type": "boolean", "default": False},
+        },
+    },
+    consumer_schema={
+        "type": "object",
+        "properties": {
+            "key": {"type": "string"},
+            "secret": {"type": "string"},
+            "algorithm": {
+                "type": "string",
+                "enum": ["HS256", "HS512", "RS256", "ES256"],
+                "default": "HS256",
+            },
+            "exp": {"type": "integer", "minimum": 1, "default": 86400},
+            "base64_secret": {"type": "boolean", "default": False},
+            "lifetime_grace_period": {"type": "integer", "minimum": 0, "default": 0},
+        },
+        "dependencies": {
+            "algorithm": {
+                "oneOf": [
+                    {"properties": {"algorithm": {"enum": ["HS256", "HS512"], "default": "HS256"}}},
+                    {
+                        "properties": {
+                            "public_key": {"type": "string"},
+                            "algorithm": {"enum": ["RS256", "ES256"]},
+                        },
+                        "required": ["public_key"],
+                    },
+                ]
+            }
+        },
+        "encrypt_fields": ["secret"],
+        "required": ["key"],
+    },
+    extra_check=_jwt_consumer_check,
+)
+
+CONSUMER_RESTRICTION = PluginSpec(
+    name="consumer-restriction",
+    priority=2400,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "type": {
+                "type": "string",
+                "enum": ["consumer_name", "service_id", "route_id", "consumer_group_id"],
+                "default": "consumer_name",
+            },
+            "blacklist": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "whitelist": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "allowed_by_methods": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "user": {"type": "string"},
+                        "methods": {"type": "array", "minItems": 1, "items": METHOD_DEF},
+                    },
+                },
+            },
+            "rejected_code": {"type": "integer", "minimum": 200, "default": 403},
+            "rejected_msg": {"type": "string"},
+        },
+        "anyOf": [
+            {"required": ["blacklist"]},
+            {"required": ["whitelist"]},
+            {"required": ["allowed_by_methods"]},
+        ],
+    },
+)
+
+SPECS = (KEY_AUTH, BASIC_AUTH, JWT_AUTH, CONSUMER_RESTRICTION)

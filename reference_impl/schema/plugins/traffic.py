@@ -1,0 +1,111 @@
+"""Rate limiting plugins: limit-count and limit-req (3.x, with the redis policy schemas)."""
+
+from __future__ import annotations
+
+from reference_impl.schema.definitions import Schema
+from reference_impl.schema.plugins.spec import PluginSpec
+
+# apisix/utils/redis-schema.lua
+_REDIS: Schema = {
+    "properties": {
+        "redis_host": {"type": "string", "minLength": 2},
+        "redis_port": {"type": "integer", "minimum": 1, "default": 6379},
+        "redis_username": {"type": "string", "minLength": 1},
+        "redis_password": {"type": "string", "minLength": 0},
+        "redis_database": {"type": "integer", "minimum": 0, "default": 0},
+        "redis_timeout": {"type": "integer", "minimum": 1, "default": 1000},
+        "redis_ssl": {"type": "boolean", "default": False},
+        "redis_ssl_verify": {"type": "boolean", "default": False},
+    },
+    "required": ["redis_host"],
+}
+_REDIS_CLUSTER: Schema = {
+    "properties": {
+        "redis_cluster_nodes": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "minLength": 2, "maxLength": 100},
+        },
+        "redis_password": {"type": "string", "minLength": 0},
+        "redis_timeout": {"type": "integer", "minimum": 1, "default": 1000},
+        "redis_cluster_name": {"type": "string"},
+        "redis_cluster_ssl": {"type": "boolean", "default": False},
+        "redis_cluster_ssl_verify": {"type": "boolean", "default": False},
+    },
+    "required": ["redis_cluster_nodes", "redis_cluster_name"],
+}
+
+
+def _policy_branches() -> Schema:
+    return {
+        "if": {"properties": {"policy": {"enum": ["redis"]}}},
+        "then": _REDIS,
+        "else": {
+            "if": {"properties": {"policy": {"enum": ["redis-cluster"]}}},
+            "then": _REDIS_CLUSTER,
+        },
+    }
+
+
+LIMIT_COUNT = PluginSpec(
+    name="limit-count",
+    priority=1002,
+    version=0.5,
+    schema={
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer", "exclusiveMinimum": 0},
+            "time_window": {"type": "integer", "exclusiveMinimum": 0},
+            "group": {"type": "string"},
+            "key": {"type": "string", "default": "remote_addr"},
+            "key_type": {
+                "type": "string",
+                "enum": ["var", "var_combination", "constant"],
+                "default": "var",
+            },
+            "rejected_code": {"type": "integer", "minimum": 200, "maximum": 599, "default": 503},
+            "rejected_msg": {"type": "string", "minLength": 1},
+            "policy": {
+                "type": "string",
+                "enum": ["local", "redis", "redis-cluster"],
+                "default": "local",
+            },
+            "allow_degradation": {"type": "boolean", "default": False},
+            "show_limit_quota_header": {"type": "boolean", "default": True},
+        },
+        "required": ["count", "time_window"],
+        **_policy_branches(),
+    },
+)
+
+LIMIT_REQ = PluginSpec(
+    name="limit-req",
+    priority=1001,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "rate": {"type": "number", "exclusiveMinimum": 0},
+            "burst": {"type": "number", "minimum": 0},
+            "key": {"type": "string"},
+            "key_type": {
+                "type": "string",
+                "enum": ["var", "var_combination"],
+                "default": "var",
+            },
+            "policy": {
+                "type": "string",
+                "enum": ["redis", "redis-cluster", "local"],
+                "default": "local",
+            },
+            "rejected_code": {"type": "integer", "minimum": 200, "maximum": 599, "default": 503},
+            "rejected_msg": {"type": "string", "minLength": 1},
+            "nodelay": {"type": "boolean", "default": False},
+            "allow_degradation": {"type": "boolean", "default": False},
+        },
+        "required": ["rate", "burst", "key"],
+        **_policy_branches(),
+    },
+)
+
+SPECS = (LIMIT_COUNT, LIMIT_REQ)

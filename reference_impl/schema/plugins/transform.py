@@ -1,0 +1,291 @@
+"""Request/response transformation plugins: proxy-rewrite, response-rewrite, cors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from reference_impl.schema.definitions import Schema
+from reference_impl.schema.plugins.spec import (
+    SCOPE_METADATA,
+    PluginSpec,
+    check_plain_headers,
+    is_new_headers_conf,
+)
+from reference_impl.schema.vars_expr import check_expr
+
+_HEADER_VALUE: Schema = {"oneOf": [{"type": "string"}, {"type": "number"}]}
+_HEADER_MAP: Schema = {
+    "type": "object",
+    "minProperties": 1,
+    "patternProperties": {"^[^:]+$": _HEADER_VALUE},
+}
+
+
+def _regex_error(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
+
+
+def _proxy_rewrite_check(conf: dict[str, Any], scope: str) -> str | None:
+    regex_uri = conf.get("regex_uri")
+    if regex_uri:
+        if len(regex_uri) % 2:
+            return "The length of regex_uri should be an even number"
+        for pattern, replacement in zip(regex_uri[::2], regex_uri[1::2], strict=True):
+            err = _regex_error(pattern)
+            if err:
+                return f"invalid regex_uri({pattern}, {replacement}): {err}"
+    headers = conf.get("headers")
+    if headers and not is_new_headers_conf(headers):
+        return check_plain_headers(headers)
+    return None
+
+
+PROXY_REWRITE = PluginSpec(
+    name="proxy-rewrite",
+    priority=1008,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "uri": {
+                "description": "new uri for upstream",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 4096,
+                "pattern": r"^\/.*",
+            },
+            "method": {
+                "description": "proxy route method",
+                "type": "string",
+                "enum": [
+                    "COPY",
+                    "DELETE",
+                    "GET",
+                    "HEAD",
+                    "LOCK",
+                    "MKCOL",
+                    "MOVE",
+                    "OPTIONS",
+                    "PATCH",
+                    "POST",
+                    "PROPFIND",
+                    "PUT",
+                    "TRACE",
+                    "UNLOCK",
+                ],
+            },
+            "regex_uri": {
+                "description": "new uri that substitute from client uri for upstream, "
+                "lower priority than uri property",
+                "type": "array",
+                "minItems": 2,
+                "items": {"description": "regex uri", "type": "string"},
+            },
+            "host": {
+                "description": "new host for upstream",
+                "type": "string",
+                "pattern": r"^[0-9a-zA-Z-.]+(:\d{1,5})?$",
+            },
+            "headers": {
+                "description": "new headers for request",
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": False,
+                        "properties": {
+                            "add": _HEADER_MAP,
+                            "set": _HEADER_MAP,
+                            "remove": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "pattern": "^[^:]+$"},
+                            },
+                        },
+                    },
+                    _HEADER_MAP,
+                ],
+            },
+            "use_real_request_uri_unsafe": {
+                "description": "use real_request_uri instead, THIS IS VERY UNSAFE.",
+                "type": "boolean",
+                "default": False,
+            },
+        },
+        "minProperties": 1,
+    },
+    extra_check=_proxy_rewrite_check,
+)
+
+
+def _response_rewrite_check(conf: dict[str, Any], scope: str) -> str | None:
+    headers = conf.get("headers")
+    if headers and not is_new_headers_conf(headers):
+        err = check_plain_headers(headers)
+        if err:
+            return err
+    if conf.get("body_base64"):
+        try:
+            base64.b64decode(conf.get("body") or "", validate=True)
+        except (binascii.Error, ValueError):
+            return "invalid base64 content"
+        if not conf.get("body"):
+            return "invalid base64 content"
+    if "vars" in conf:
+        err = check_expr(conf["vars"])
+        if err:
+            return f"failed to validate the 'vars' expression: {err}"
+    for item in conf.get("filters", ()):
+        err = _regex_error(item["regex"])
+        if err:
+            return f'regex "{item["regex"]}" validation failed: {err}'
+    return None
+
+
+RESPONSE_REWRITE = PluginSpec(
+    name="response-rewrite",
+    priority=899,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "headers": {
+                "description": "new headers for response",
+                "anyOf": [
+                    _HEADER_MAP,
+                    {
+                        "properties": {
+                            "add": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "pattern": "^[^:]+:[^:]*[^/]$"},
+                            },
+                            "set": _HEADER_MAP,
+                            "remove": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "pattern": "^[^:]+$"},
+                            },
+                        }
+                    },
+                ],
+            },
+            "body": {"description": "new body for response", "type": "string"},
+            "body_base64": {
+                "description": "whether new body for response need base64 decode before return",
+                "type": "boolean",
+                "default": False,
+            },
+            "status_code": {
+                "description": "new status code for response",
+                "type": "integer",
+                "minimum": 200,
+                "maximum": 598,
+            },
+            "vars": {"type": "array"},
+            "filters": {
+                "description": "a group of filters that modify response body"
+                "by replacing one specified string by another",
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "description": "filter that modifies response body",
+                    "type": "object",
+                    "required": ["regex", "replace"],
+                    "properties": {
+                        "regex": {
+                            "description": "match pattern on response body",
+                            "type": "string",
+                            "minLength": 1,
+                        },
+                        "scope": {
+                            "description": "regex substitution range",
+                            "type": "string",
+                            "enum": ["once", "global"],
+                            "default": "once",
+                        },
+                        "replace": {"description": "regex substitution content", "type": "string"},
+                        "options": {
+                            "description": "regex options",
+                            "type": "string",
+                            "default": "jo",
+                        },
+                    },
+                },
+            },
+        },
+        "dependencies": {
+            "body": {"not": {"required": ["filters"]}},
+            "filters": {"not": {"required": ["body"]}},
+        },
+    },
+    extra_check=_response_rewrite_check,
+)
+
+_ORIGINS_PATTERN = r"^(\*|\*\*|null|\w+://[^,]+(,\w+://[^,]+)*)$"
+_REGEX_LIST: Schema = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": 4096},
+    "minItems": 1,
+    "uniqueItems": True,
+}
+
+
+def _cors_check(conf: dict[str, Any], scope: str) -> str | None:
+    if scope == SCOPE_METADATA:
+        return None
+    if conf.get("allow_credential") and "*" in (
+        conf.get("allow_origins"),
+        conf.get("allow_methods"),
+        conf.get("allow_headers"),
+        conf.get("expose_headers"),
+        conf.get("timing_allow_origins"),
+    ):
+        return "you can not set '*' for other option when 'allow_credential' is true"
+    for key in ("allow_origins_by_regex", "timing_allow_origins_by_regex"):
+        for pattern in conf.get(key, ()):
+            err = _regex_error(pattern)
+            if err:
+                return err
+    return None
+
+
+CORS = PluginSpec(
+    name="cors",
+    priority=4000,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "allow_origins": {"type": "string", "pattern": _ORIGINS_PATTERN, "default": "*"},
+            "allow_methods": {"type": "string", "default": "*"},
+            "allow_headers": {"type": "string", "default": "*"},
+            "expose_headers": {"type": "string"},
+            "max_age": {"type": "integer", "default": 5},
+            "allow_credential": {"type": "boolean", "default": False},
+            "allow_origins_by_regex": _REGEX_LIST,
+            "allow_origins_by_metadata": _REGEX_LIST,
+            "timing_allow_origins": {"type": "string", "pattern": _ORIGINS_PATTERN},
+            "timing_allow_origins_by_regex": _REGEX_LIST,
+        },
+    },
+    metadata_schema={
+        "type": "object",
+        "properties": {
+            "allow_origins": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "pattern": _ORIGINS_PATTERN},
+            }
+        },
+    },
+    extra_check=_cors_check,
+)
+
+SPECS = (PROXY_REWRITE, RESPONSE_REWRITE, CORS)

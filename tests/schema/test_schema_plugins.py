@@ -1,0 +1,472 @@
+"""Every plugin, valid and invalid, in each scope it has; the plugin registry endpoints."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from reference_impl.schema import (
+    PLUGINS,
+    SchemaError,
+    check_plugin,
+    check_plugins,
+    plugin_names,
+    plugin_schema,
+)
+
+# plugin -> (valid route-scope conf, defaults it must get, invalid conf, message tail)
+ROUTE_CASES = {
+    "key-auth": (
+        {},
+        {"header": "apikey", "query": "apikey", "hide_credentials": False},
+        {"header": 1},
+        'property "header" validation failed: wrong type: expected string, got number',
+    ),
+    "basic-auth": (
+        {},
+        {"hide_credentials": False},
+        {"hide_credentials": "no"},
+        'property "hide_credentials" validation failed: wrong type: expected boolean, got string',
+    ),
+    "jwt-auth": (
+        {},
+        {"header": "authorization", "query": "jwt", "cookie": "jwt"},
+        {"cookie": []},
+        'property "cookie" validation failed: wrong type: expected string, got table',
+    ),
+    "consumer-restriction": (
+        {"whitelist": ["jack"]},
+        {"type": "consumer_name", "rejected_code": 403},
+        {"type": "consumer_name"},
+        'object matches none of the required: ["blacklist"] or ["whitelist"] or ["allowed_by_methods"]',
+    ),
+    "limit-count": (
+        {"count": 2, "time_window": 60},
+        {
+            "key": "remote_addr",
+            "key_type": "var",
+            "rejected_code": 503,
+            "policy": "local",
+            "allow_degradation": False,
+            "show_limit_quota_header": True,
+        },
+        {"count": 2},
+        'property "time_window" is required',
+    ),
+    "limit-req": (
+        {"rate": 1, "burst": 0, "key": "remote_addr"},
+        {"key_type": "var", "policy": "local", "rejected_code": 503, "nodelay": False},
+        {"rate": 0, "burst": 0, "key": "k"},
+        'property "rate" validation failed: expected 0 to be greater than 0',
+    ),
+    "proxy-rewrite": (
+        {"uri": "/new", "headers": {"set": {"X-A": "1"}}},
+        {"use_real_request_uri_unsafe": False},
+        {"uri": "relative"},
+        'property "uri" validation failed: failed to match pattern "^\\\\/.*" with "relative"',
+    ),
+    "response-rewrite": (
+        {"status_code": 200, "body": "hi"},
+        {"body_base64": False},
+        {"status_code": 599},
+        'property "status_code" validation failed: expected 599 to be at most 598',
+    ),
+    "cors": (
+        {},
+        {
+            "allow_origins": "*",
+            "allow_methods": "*",
+            "allow_headers": "*",
+            "max_age": 5,
+            "allow_credential": False,
+        },
+        {"allow_origins": "example.com"},
+        'property "allow_origins" validation failed: failed to match pattern',
+    ),
+    "ip-restriction": (
+        {"blacklist": ["10.0.0.0/8", "::1"]},
+        {"message": "Your IP address is not allowed"},
+        {"blacklist": ["10.0.0.300"]},
+        'property "blacklist" validation failed: failed to validate item 1: object matches none of the required',
+    ),
+    "request-id": (
+        {},
+        {
+            "header_name": "X-Request-Id",
+            "include_in_response": True,
+            "algorithm": "uuid",
+            "range_id": {},
+        },
+        {"algorithm": "snowflake"},
+        'property "algorithm" validation failed: matches none of the enum values',
+    ),
+    "prometheus": (
+        {},
+        {"prefer_name": False},
+        {"prefer_name": 1},
+        'property "prefer_name" validation failed: wrong type: expected boolean, got number',
+    ),
+}
+
+
+def test_every_plugin_has_cases() -> None:
+    assert set(ROUTE_CASES) == set(PLUGINS)
+
+
+@pytest.mark.parametrize("name", sorted(ROUTE_CASES))
+def test_route_scope_valid_with_defaults(name: str) -> None:
+    conf, defaults, _, _ = ROUTE_CASES[name]
+    checked = check_plugins({name: conf})[name]
+    for key, value in defaults.items():
+        assert checked[key] == value, key
+    for key, value in conf.items():
+        assert checked[key] == value
+
+
+@pytest.mark.parametrize("name", sorted(ROUTE_CASES))
+def test_route_scope_invalid_names_the_field(name: str) -> None:
+    _, _, bad, tail = ROUTE_CASES[name]
+    with pytest.raises(SchemaError) as info:
+        check_plugins({name: bad})
+    prefix = f"failed to check the configuration of plugin {name} err: "
+    assert str(info.value).startswith(prefix + tail)
+
+
+def test_unknown_plugin() -> None:
+    with pytest.raises(SchemaError, match=r"^unknown plugin \[foo\]$"):
+        check_plugins({"foo": {}})
+
+
+def test_plugin_conf_must_be_object() -> None:
+    with pytest.raises(SchemaError) as info:
+        check_plugins({"key-auth": "on"})
+    assert str(info.value) == 'invalid plugin conf "on" for plugin [key-auth]'
+
+
+def test_input_is_not_modified() -> None:
+    plugins = {"limit-count": {"count": 1, "time_window": 1}}
+    check_plugins(plugins)
+    assert plugins == {"limit-count": {"count": 1, "time_window": 1}}
+
+
+def test_meta_is_validated() -> None:
+    ok = check_plugins(
+        {"key-auth": {"_meta": {"disable": True, "priority": 3, "error_response": "x"}}}
+    )
+    assert ok["key-auth"]["_meta"]["disable"] is True
+    with pytest.raises(SchemaError) as info:
+        check_plugins({"key-auth": {"_meta": {"disable": "yes"}}})
+    assert str(info.value) == (
+        'failed to check the configuration of plugin key-auth err: property "_meta" '
+        'validation failed: property "disable" validation failed: '
+        "wrong type: expected boolean, got string"
+    )
+    with pytest.raises(SchemaError) as info:
+        check_plugins({"key-auth": {"_meta": {"filter": [["arg_a", "<>", "1"]]}}})
+    assert str(info.value) == "failed to validate the 'vars' expression: invalid operator '<>'"
+
+
+# consumer scope: plugins with a consumer_schema use it
+@pytest.mark.parametrize(
+    ("name", "conf", "expected"),
+    [
+        ("key-auth", {"key": "auth-one"}, {"key": "auth-one"}),
+        ("basic-auth", {"username": "u", "password": "p"}, {"username": "u", "password": "p"}),
+        (
+            "jwt-auth",
+            {"key": "k", "secret": "s"},
+            {
+                "key": "k",
+                "secret": "s",
+                "algorithm": "HS256",
+                "exp": 86400,
+                "base64_secret": False,
+                "lifetime_grace_period": 0,
+            },
+        ),
+        (
+            "jwt-auth",
+            {"key": "k", "algorithm": "RS256", "public_key": "pk"},
+            {"key": "k", "algorithm": "RS256", "public_key": "pk"},
+        ),
+        ("limit-count", {"count": 1, "time_window": 1}, {"policy": "local"}),
+    ],
+)
+def test_consumer_scope_valid(name: str, conf: dict, expected: dict) -> None:
+    checked = check_plugins({name: conf}, "consumer")[name]
+    for key, value in expected.items():
+        assert checked[key] == value
+
+
+@pytest.mark.parametrize(
+    ("name", "conf", "tail"),
+    [
+        ("key-auth", {}, 'property "key" is required'),
+        (
+            "key-auth",
+            {"key": 1},
+            'property "key" validation failed: wrong type: expected string, got number',
+        ),
+        ("basic-auth", {"username": "u"}, 'property "password" is required'),
+        ("jwt-auth", {"secret": "s"}, 'property "key" is required'),
+        (
+            "jwt-auth",
+            {"key": "k", "algorithm": "RS256"},
+            'failed to validate dependent schema for "algorithm": value should match only one schema, but matches none',
+        ),
+        (
+            "jwt-auth",
+            {"key": "k", "exp": 0},
+            'property "exp" validation failed: expected 0 to be at least 1',
+        ),
+        (
+            "jwt-auth",
+            {"key": "k", "secret": "not base64!", "base64_secret": True},
+            "base64_secret required but the secret is not in base64 format",
+        ),
+    ],
+)
+def test_consumer_scope_invalid(name: str, conf: dict, tail: str) -> None:
+    with pytest.raises(SchemaError) as info:
+        check_plugins({name: conf}, "consumer")
+    assert str(info.value) == f"failed to check the configuration of plugin {name} err: {tail}"
+
+
+def test_jwt_consumer_gets_generated_secret() -> None:
+    checked = check_plugins({"jwt-auth": {"key": "k"}}, "consumer")["jwt-auth"]
+    assert len(base64.b64decode(checked["secret"])) == 32
+
+
+def test_stream_scope() -> None:
+    checked = check_plugins({"ip-restriction": {"whitelist": ["127.0.0.1"]}}, "stream")
+    assert checked["ip-restriction"]["message"] == "Your IP address is not allowed"
+    with pytest.raises(SchemaError, match=r"^unknown plugin \[limit-count\]$"):
+        check_plugins({"limit-count": {"count": 1, "time_window": 1}}, "stream")
+    with pytest.raises(SchemaError) as info:
+        check_plugins({"ip-restriction": {}}, "stream")
+    assert str(info.value) == (
+        "failed to check the configuration of stream plugin [ip-restriction]: "
+        "value should match only one schema, but matches none"
+    )
+
+
+def test_metadata_scope() -> None:
+    ok = check_plugins(
+        {"cors": {"allow_origins": {"site": "https://a.com,https://b.com"}}}, "metadata"
+    )
+    assert ok["cors"]["allow_origins"]["site"] == "https://a.com,https://b.com"
+    with pytest.raises(SchemaError, match=r"^plugin \[prometheus\] has no metadata schema$"):
+        check_plugins({"prometheus": {}}, "metadata")
+
+
+def test_unknown_scope_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        check_plugins({}, "everywhere")
+
+
+@pytest.mark.parametrize(
+    ("name", "conf", "tail"),
+    [
+        (
+            "limit-count",
+            {"count": 1, "time_window": 1, "policy": "redis"},
+            "then clause did not match",
+        ),
+        (
+            "limit-count",
+            {"count": 1, "time_window": 1, "policy": "redis-cluster"},
+            "else clause did not match",
+        ),
+        (
+            "limit-req",
+            {"rate": 1, "burst": 1, "key": "k", "policy": "redis"},
+            "then clause did not match",
+        ),
+        (
+            "proxy-rewrite",
+            {"regex_uri": ["^/a"]},
+            'property "regex_uri" validation failed: expect array to have at least 2 items',
+        ),
+        (
+            "proxy-rewrite",
+            {"regex_uri": ["^/a", "/b", "^/c"]},
+            "The length of regex_uri should be an even number",
+        ),
+        ("proxy-rewrite", {"regex_uri": ["(", "/b"]}, "invalid regex_uri((, /b): "),
+        (
+            "proxy-rewrite",
+            {"host": "a b"},
+            'property "host" validation failed: failed to match pattern',
+        ),
+        (
+            "proxy-rewrite",
+            {"method": "FETCH"},
+            'property "method" validation failed: matches none of the enum values',
+        ),
+        (
+            "proxy-rewrite",
+            {"headers": {"X-A": True}},
+            'property "headers" validation failed: value should match only one schema',
+        ),
+        (
+            "response-rewrite",
+            {"body": "a", "filters": [{"regex": "a", "replace": "b"}]},
+            'failed to validate dependent schema for "body": value wasn\'t supposed to match schema',
+        ),
+        ("response-rewrite", {"body": "@@@", "body_base64": True}, "invalid base64 content"),
+        (
+            "response-rewrite",
+            {"vars": ["a", "==", "b"]},
+            "failed to validate the 'vars' expression: rule should be wrapped inside brackets",
+        ),
+        (
+            "response-rewrite",
+            {"filters": [{"regex": "(", "replace": "x"}]},
+            'regex "(" validation failed: ',
+        ),
+        (
+            "response-rewrite",
+            {"filters": [{"regex": "a"}]},
+            'property "filters" validation failed: failed to validate item 1: property "replace" is required',
+        ),
+        (
+            "cors",
+            {"allow_credential": True},
+            "you can not set '*' for other option when 'allow_credential' is true",
+        ),
+        ("cors", {"allow_origins_by_regex": ["("]}, "missing ), unterminated subpattern"),
+        (
+            "ip-restriction",
+            {"whitelist": ["1.1.1.1"], "blacklist": ["2.2.2.2"]},
+            "value should match only one schema, but matches both schemas 1 and 2",
+        ),
+        (
+            "request-id",
+            {"range_id": {"length": 5}},
+            'property "range_id" validation failed: property "length" validation failed: expected 5 to be at least 6',
+        ),
+        (
+            "consumer-restriction",
+            {"whitelist": []},
+            'property "whitelist" validation failed: expect array to have at least 1 items',
+        ),
+    ],
+)
+def test_plugin_specific_rules(name: str, conf: dict, tail: str) -> None:
+    with pytest.raises(SchemaError) as info:
+        check_plugins({name: conf})
+    assert str(info.value).startswith(
+        f"failed to check the configuration of plugin {name} err: {tail}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "conf"),
+    [
+        (
+            "limit-count",
+            {"count": 1, "time_window": 1, "policy": "redis", "redis_host": "127.0.0.1"},
+        ),
+        (
+            "limit-count",
+            {
+                "count": 1,
+                "time_window": 1,
+                "policy": "redis-cluster",
+                "redis_cluster_nodes": ["127.0.0.1:7000"],
+                "redis_cluster_name": "c",
+            },
+        ),
+        (
+            "proxy-rewrite",
+            {"regex_uri": ["^/a/(.*)", "/b/$1"], "headers": {"X-Api": "v1", "X-N": 2}},
+        ),
+        (
+            "response-rewrite",
+            {
+                "headers": {"add": ["X-A: 1"], "remove": ["Server"]},
+                "filters": [{"regex": "foo", "replace": "bar"}],
+            },
+        ),
+        (
+            "response-rewrite",
+            {"body": "aGVsbG8=", "body_base64": True, "vars": [["status", "==", 200]]},
+        ),
+        (
+            "cors",
+            {
+                "allow_origins": "https://a.com,https://b.com",
+                "allow_credential": True,
+                "allow_methods": "GET",
+                "allow_headers": "X-A",
+            },
+        ),
+        ("consumer-restriction", {"allowed_by_methods": [{"user": "jack", "methods": ["GET"]}]}),
+        ("request-id", {"algorithm": "range_id", "range_id": {"length": 8}}),
+    ],
+)
+def test_plugin_specific_valid(name: str, conf: dict) -> None:
+    assert check_plugins({name: conf})[name]
+
+
+def test_redis_policy_defaults() -> None:
+    conf = {"count": 1, "time_window": 1, "policy": "redis", "redis_host": "127.0.0.1"}
+    checked = check_plugin("limit-count", conf)
+    assert checked["redis_port"] == 6379
+    assert checked["redis_timeout"] == 1000
+    assert checked["redis_database"] == 0
+    local = check_plugin("limit-count", {"count": 1, "time_window": 1})
+    assert "redis_port" not in local
+
+
+def test_response_filter_defaults_per_item() -> None:
+    checked = check_plugin("response-rewrite", {"filters": [{"regex": "a", "replace": "b"}]})
+    assert checked["filters"] == [{"regex": "a", "replace": "b", "scope": "once", "options": "jo"}]
+
+
+def test_plugin_specs() -> None:
+    auth = {name for name, spec in PLUGINS.items() if spec.kind == "auth"}
+    assert auth == {"key-auth", "basic-auth", "jwt-auth"}
+    assert PLUGINS["key-auth"].priority == 2500
+    assert PLUGINS["limit-count"].version == 0.5
+    assert PLUGINS["cors"].metadata_schema is not None
+    assert {n for n, s in PLUGINS.items() if s.consumer_schema} == auth
+
+
+def test_plugin_schema_is_injected_like_the_seed() -> None:
+    schema = plugin_schema("key-auth")
+    assert schema["$comment"] == "this is a mark for our injected plugin schema"
+    assert schema["type"] == "object"
+    assert schema["properties"]["header"] == {"default": "apikey", "type": "string"}
+    meta = schema["properties"]["_meta"]
+    assert meta["type"] == "object"
+    assert set(meta["properties"]) == {"filter", "disable", "error_response", "priority"}
+    assert meta["properties"]["error_response"] == {
+        "oneOf": [{"type": "string"}, {"type": "object"}]
+    }
+
+
+def test_plugin_schema_types_and_subsystems() -> None:
+    consumer = plugin_schema("key-auth", "consumer")
+    assert consumer["required"] == ["key"]
+    assert "_meta" not in consumer["properties"]
+    assert plugin_schema("limit-count", "consumer") is None
+    assert plugin_schema("cors", "metadata")["properties"]["allow_origins"]["type"] == "object"
+    assert plugin_schema("nope") is None
+    assert plugin_schema("key-auth", subsystem="stream") is None
+    assert plugin_schema("ip-restriction", subsystem="stream")["$comment"]
+
+
+def test_plugin_schema_returns_a_copy() -> None:
+    plugin_schema("key-auth")["properties"].clear()
+    assert "header" in plugin_schema("key-auth")["properties"]
+
+
+def test_plugin_names_sorted_by_priority() -> None:
+    names = plugin_names()
+    assert set(names) == set(PLUGINS)
+    priorities = [PLUGINS[n].priority for n in names]
+    assert priorities == sorted(priorities, reverse=True)
+    assert names[0] == "request-id"
+    assert plugin_names("stream") == ["ip-restriction"]
