@@ -1,0 +1,35 @@
+"""/apisix/admin/consumers: keyed by username, created with PUT only."""
+
+from __future__ import annotations
+
+from ..context import AdminContext, AdminRequest
+from ..errors import bad_request
+from ..references import check_secret_refs, require
+from ..resource import Resource
+from ..validation import check_schema
+
+
+class Consumers(Resource):
+    name, kind, schema_kind = "consumers", "consumer", "consumers"
+    unsupported = frozenset({"post", "patch"})
+    has_id = False
+
+    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+        conf = check_schema(self.schema_kind, conf)
+        if id is not None and id != conf["username"]:
+            raise bad_request("wrong username")
+        if conf.get("group_id") is not None:
+            require(ctx, "consumer group", "consumer_groups", conf["group_id"])
+        check_secret_refs(ctx, conf)
+        return conf
+
+    def stored_id(self, id: str | None, conf: dict) -> str:
+        return conf["username"]
+
+    def check_lookup_id(self, id: str) -> str:
+        return id
+
+    def after_delete(self, ctx: AdminContext, id: str, req: AdminRequest) -> None:
+        kvs, _ = ctx.store.range(ctx.key(f"/consumers/{id}/credentials/"))
+        for kv in kvs:
+            ctx.store.delete(kv.key)

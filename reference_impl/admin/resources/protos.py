@@ -1,0 +1,36 @@
+"""/apisix/admin/protos: protobuf definitions for grpc-transcode."""
+
+from __future__ import annotations
+
+from ..context import AdminContext, AdminRequest
+from ..proto_syntax import check_proto_content
+from ..references import refuse_if_used
+from ..resource import Resource
+from ..validation import check_schema
+
+
+def _uses_proto(value: dict, id: str) -> bool:
+    plugins = value.get("plugins")
+    conf = plugins.get("grpc-transcode") if isinstance(plugins, dict) else None
+    return isinstance(conf, dict) and str(conf.get("proto_id")) == id
+
+
+class Protos(Resource):
+    name, kind, schema_kind = "protos", "proto", "protos"
+    unsupported = frozenset({"patch"})
+
+    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+        conf = check_schema(self.schema_kind, conf)
+        check_proto_content(conf["content"])
+        return conf
+
+    def delete_checker(self, ctx: AdminContext, id: str) -> None:
+        for directory, label in (("routes", "route"), ("services", "service")):
+            refuse_if_used(
+                ctx,
+                directory,
+                lambda v: _uses_proto(v, id),
+                lambda v, label=label: (
+                    f"can not delete this proto, {label} [{v.get('id')}] is still using it now"
+                ),
+            )

@@ -1,0 +1,43 @@
+"""/apisix/admin/secrets/{manager}/{id}: the id of the stored object is `manager/id`."""
+
+from __future__ import annotations
+
+from ...store import KeyValue
+from ..context import AdminContext, AdminRequest
+from ..errors import bad_request
+from ..ids import check_id
+from ..resource import Answer, Resource
+from ..validation import check_schema
+
+
+class Secrets(Resource):
+    name, kind = "secrets", "secret"
+    unsupported = frozenset({"post"})
+
+    def locate(self, req: AdminRequest) -> tuple[str | None, str]:
+        segs = req.segments
+        if len(segs) < 2:
+            return None, ""
+        return f"{segs[0]}/{segs[1]}", "/".join(segs[2:])
+
+    def check_id(self, id: str) -> str:
+        manager, _, name = id.partition("/")
+        return f"{check_id(manager)}/{check_id(name)}"
+
+    def item_path(self, id: str, req: AdminRequest) -> str:
+        return f"/secrets/{id}"
+
+    def dir_path(self, req: AdminRequest) -> str:
+        return f"/secrets/{req.segments[0]}" if req.segments else "/secrets"
+
+    def listed(self, ctx: AdminContext, req: AdminRequest) -> list[KeyValue]:
+        return ctx.descendants(self.dir_path(req))
+
+    def put(self, ctx: AdminContext, req: AdminRequest) -> Answer:
+        if len(req.segments) < 2:
+            raise bad_request("missing secret id")
+        return super().put(ctx, req)
+
+    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+        manager = (id or "").partition("/")[0]
+        return check_schema(f"secrets/{manager}", conf)

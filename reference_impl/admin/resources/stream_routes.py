@@ -1,0 +1,21 @@
+"""/apisix/admin/stream_routes (refused while the stream proxy is off, like APISIX)."""
+
+from __future__ import annotations
+
+from ..context import AdminContext, AdminRequest
+from ..errors import bad_request
+from ..references import check_with_upstream
+from ..resource import Answer, Resource
+
+
+class StreamRoutes(Resource):
+    name, kind, schema_kind = "stream_routes", "stream route", "stream_routes"
+    unsupported = frozenset({"patch"})
+
+    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+        return check_with_upstream(ctx, self.schema_kind, conf)
+
+    def handle(self, method: str, ctx: AdminContext, req: AdminRequest) -> Answer:
+        if not ctx.config.stream_listen:
+            raise bad_request("stream mode is disabled, can not add stream routes")
+        return super().handle(method, ctx, req)
