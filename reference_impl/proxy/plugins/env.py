@@ -1,0 +1,68 @@
+"""`PluginEnv`: what plugins of one config generation see of the worker's configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .shared_state import SharedState
+
+
+class PluginEnv:
+    """Consumers (with their credentials merged in), consumer groups, plugin metadata, and
+    the worker's `SharedState`. Rebuilt by the engine on every config change."""
+
+    def __init__(
+        self,
+        consumers: list[dict[str, Any]],
+        consumer_groups: dict[str, dict[str, Any]],
+        plugin_metadata: dict[str, dict[str, Any]],
+        shared: SharedState | None = None,
+    ) -> None:
+        self.consumers = {c["username"]: c for c in consumers if c.get("username")}
+        self.consumer_groups = consumer_groups
+        self.plugin_metadata = plugin_metadata
+        self.shared = shared if shared is not None else SharedState()
+        # (plugin, field, value) -> (consumer, that plugin's conf on the consumer/credential)
+        self._credentials: dict[tuple[str, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._plugins_in_use: set[str] = set()
+        for consumer in self.consumers.values():
+            for conf_source in self._credential_sources(consumer):
+                for plugin_name, conf in (conf_source.get("plugins") or {}).items():
+                    if not isinstance(conf, dict):
+                        continue
+                    self._plugins_in_use.add(plugin_name)
+                    for field, value in conf.items():
+                        if isinstance(value, str):
+                            key = (plugin_name, field, value)
+                            self._credentials.setdefault(key, (consumer, conf))
+
+    @staticmethod
+    def _credential_sources(consumer: dict[str, Any]) -> list[dict[str, Any]]:
+        credentials = consumer.get("credentials") or []
+        if isinstance(credentials, dict):
+            credentials = list(credentials.values())
+        return [consumer, *[c for c in credentials if isinstance(c, dict)]]
+
+    def find_consumer(
+        self, plugin_name: str, field: str, value: str
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The consumer whose `plugin_name` credential has `field == value`, with that conf."""
+        return self._credentials.get((plugin_name, field, value))
+
+    def has_consumers_with(self, plugin_name: str) -> bool:
+        return plugin_name in self._plugins_in_use
+
+    def consumer(self, username: str) -> dict[str, Any] | None:
+        return self.consumers.get(username)
+
+    def consumer_plugins(self, consumer: dict[str, Any]) -> dict[str, Any]:
+        """The consumer's plugins over its consumer group's (the consumer's own win)."""
+        plugins: dict[str, Any] = {}
+        group = self.consumer_groups.get(str(consumer.get("group_id") or ""))
+        if group:
+            plugins.update(group.get("plugins") or {})
+        plugins.update(consumer.get("plugins") or {})
+        return plugins
+
+    def metadata(self, plugin_name: str) -> dict[str, Any] | None:
+        return self.plugin_metadata.get(plugin_name)

@@ -1,0 +1,51 @@
+"""limit-req: leaky bucket of `rate` requests/second with `burst` extra, like resty.limit.req.
+
+Requests over the rate but within the burst are delayed (unless `nodelay`); requests beyond
+the burst are rejected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..plugin_api import Ctx, Plugin, Response
+from .rate_limit_key import conf_fingerprint, conf_owner, limit_key
+
+
+class LimitReq(Plugin):
+    name = "limit-req"
+    priority = 1001
+    scope_id: str | None = None  # see LimitCount.scope_id
+
+    def __init__(self, conf: dict[str, Any], env: Any) -> None:
+        super().__init__(conf, env)
+        self._fingerprint = conf_fingerprint(conf)
+
+    async def access(self, ctx: Ctx) -> Response | None:
+        rate = float(self.conf["rate"])
+        burst = float(self.conf["burst"])
+        shared = self.env.shared
+        scope = f"{conf_owner(self, ctx)}:{self._fingerprint}"
+        key = "limit-req:" + limit_key(self.conf, ctx, scope)
+
+        # excess is in thousandths of a request, as in resty.limit.req
+        def arrive(current: tuple[float, float] | None) -> tuple[Any, float | None]:
+            now_ms = shared.clock() * 1000.0
+            excess = 0.0
+            if current is not None:
+                last_excess, last_ms = current
+                elapsed = abs(now_ms - last_ms)
+                excess = max(last_excess - rate * elapsed + 1000.0, 0.0)
+            if excess > burst * 1000.0:
+                return None, None
+            drained_at = (now_ms + excess / rate) / 1000.0 + 1.0
+            return ((excess, now_ms), drained_at), excess / (rate * 1000.0)
+
+        delay = shared.records.update(key, arrive)
+        if delay is None:
+            message = self.conf.get("rejected_msg")
+            body = {"error_msg": message} if message else None
+            return Response(int(self.conf.get("rejected_code", 503)), body)
+        if delay >= 0.001 and not self.conf.get("nodelay"):
+            await shared.sleep(delay)
+        return None

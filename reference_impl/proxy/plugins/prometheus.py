@@ -1,0 +1,101 @@
+"""prometheus: per-request metrics with APISIX's metric names, recorded in the log phase."""
+
+from __future__ import annotations
+
+import time
+
+from ..plugin_api import Ctx, Plugin
+from .metrics_store import MetricsRecorder, series_key
+
+# milliseconds, as APISIX's DEFAULT_BUCKETS
+LATENCY_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000)
+START_KEY = "request_start"  # the engine's time.monotonic() when the request arrived
+
+
+def observe_latency(metrics: MetricsRecorder, labels: list[tuple[str, str]], ms: float) -> None:
+    for bound in LATENCY_BUCKETS:
+        if ms <= bound:
+            metrics.inc(series_key("apisix_http_latency_bucket", [*labels, ("le", str(bound))]))
+    metrics.inc(series_key("apisix_http_latency_bucket", [*labels, ("le", "+Inf")]))
+    metrics.inc(series_key("apisix_http_latency_sum", labels), ms)
+    metrics.inc(series_key("apisix_http_latency_count", labels))
+
+
+def record_connection(metrics: MetricsRecorder, opened: bool) -> None:
+    """For the engine: a client connection was accepted (True) or closed (False)."""
+    active = series_key("apisix_nginx_http_current_connections", [("state", "active")])
+    metrics.inc(active, 1 if opened else -1)
+    if opened:
+        for state in ("accepted", "handled"):
+            metrics.inc(series_key("apisix_nginx_http_current_connections", [("state", state)]))
+
+
+def record_request(metrics: MetricsRecorder) -> None:
+    """For the engine: one client request was read (any route, matched or not)."""
+    metrics.inc(series_key("apisix_http_requests_total"))
+
+
+class Prometheus(Plugin):
+    name = "prometheus"
+    priority = 500
+
+    async def rewrite(self, ctx: Ctx) -> None:
+        ctx.state.setdefault(START_KEY, time.monotonic())
+
+    def log(self, ctx: Ctx, status: int) -> None:
+        metrics: MetricsRecorder = self.env.shared.metrics
+        prefer_name = bool(self.conf.get("prefer_name"))
+        route = ctx.route or {}
+        route_label = (route.get("name") if prefer_name else None) or ctx.route_id or ""
+        service_label = ctx.service_id or ""
+        if prefer_name and ctx.state.get("service_name"):
+            service_label = ctx.state["service_name"]
+        consumer = ctx.consumer_name or ""
+        node = str(ctx.state.get("upstream_addr") or "")
+        metrics.inc(
+            series_key(
+                "apisix_http_status",
+                [
+                    ("code", str(status)),
+                    ("route", route_label),
+                    ("matched_uri", str(ctx.state.get("matched_uri") or "")),
+                    ("matched_host", str(ctx.state.get("matched_host") or "")),
+                    ("service", service_label),
+                    ("consumer", consumer),
+                    ("node", node),
+                ],
+            )
+        )
+        common = [
+            ("route", route_label),
+            ("service", service_label),
+            ("consumer", consumer),
+            ("node", node),
+        ]
+        started = ctx.state.get(START_KEY)
+        if started is not None:
+            total_ms = (time.monotonic() - started) * 1000.0
+            observe_latency(metrics, [("type", "request"), *common], total_ms)
+            upstream_ms = ctx.state.get("upstream_latency_ms")
+            if upstream_ms is not None:
+                observe_latency(metrics, [("type", "upstream"), *common], float(upstream_ms))
+                apisix_ms = max(total_ms - float(upstream_ms), 0.0)
+                observe_latency(metrics, [("type", "apisix"), *common], apisix_ms)
+        ingress = ctx.state.get("request_length")
+        if ingress is not None:
+            metrics.inc(series_key("apisix_bandwidth", [("type", "ingress"), *common]), ingress)
+        egress = ctx.state.get("bytes_sent")
+        if egress is not None:
+            metrics.inc(series_key("apisix_bandwidth", [("type", "egress"), *common]), egress)
+
+
+def metric_families() -> dict[str, tuple[str, str]]:
+    """name -> (type, help) of what the exporter prints."""
+    return {
+        "apisix_http_status": ("counter", "HTTP status codes per service in APISIX"),
+        "apisix_http_latency": ("histogram", "HTTP request latency in milliseconds per service"),
+        "apisix_bandwidth": ("counter", "Total bandwidth in bytes consumed per service"),
+        "apisix_nginx_http_current_connections": ("gauge", "Number of HTTP connections"),
+        "apisix_http_requests_total": ("gauge", "The total number of client requests"),
+        "apisix_node_info": ("gauge", "Info of APISIX node"),
+    }

@@ -1,0 +1,189 @@
+"""HTTP route matching with the semantics of APISIX's `radixtree_host_uri` router.
+
+Routes with hosts are tried first: the request host exactly, then the wildcard hosts that
+cover it (most specific first); within a host, and then among the routes without any host,
+exact URIs are tried before prefix URIs (`/foo/*`, `/foo*`), the longest prefix first. Routes
+on the same path are ordered by `priority` (higher first), then by the order given. A route
+matches when its methods, remote_addrs and vars conditions all hold; otherwise the search
+goes on with the next candidate. Disabled routes (`status: 0`) are left out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from typing import Any
+
+from ..plugin_api import Ctx
+from .expr import Expr, ExprError
+from .ip_match import IpMatcher
+from .prefix_tree import PrefixTree
+
+log = logging.getLogger(__name__)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _param_pattern(path: str) -> re.Pattern[str]:
+    """A path with `*` before its end: `*name` segments match anything, `:name` one segment."""
+    parts = []
+    for segment in path.split("/"):
+        if segment.startswith(":"):
+            parts.append(r"([^/]+)")
+        elif segment.startswith("*"):
+            parts.append(r"(.*)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("/".join(parts), re.DOTALL)
+
+
+class _Candidate:
+    """One route on one path, with its pre-compiled conditions."""
+
+    __slots__ = ("expr", "ip_matcher", "methods", "path", "pattern", "priority", "route", "seq")
+
+    def __init__(self, route: dict[str, Any], path: str, seq: int, conditions: _Conditions):
+        self.route = route
+        self.path = path
+        self.seq = seq
+        self.priority = int(route.get("priority") or 0)
+        self.methods = conditions.methods
+        self.ip_matcher = conditions.ip_matcher
+        self.expr = conditions.expr
+        star = path.find("*")
+        self.pattern = _param_pattern(path) if 0 <= star < len(path) - 1 else None
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return (-self.priority, -len(self.path), self.seq)
+
+    def matches(self, ctx: Ctx, uri: str, method: str, remote_addr: str | None) -> bool:
+        if self.methods is not None and method not in self.methods:
+            return False
+        if self.ip_matcher is not None and not self.ip_matcher.match(remote_addr):
+            return False
+        if self.expr is not None and not self.expr.evaluate(ctx.var):
+            return False
+        return self.pattern is None or self.pattern.fullmatch(uri) is not None
+
+
+class _Conditions:
+    __slots__ = ("expr", "ip_matcher", "methods")
+
+    def __init__(self, route: dict[str, Any]) -> None:
+        methods = _as_list(route.get("methods"))
+        self.methods = frozenset(m.upper() for m in methods) if methods else None
+        addrs = _as_list(route.get("remote_addrs") or route.get("remote_addr"))
+        self.ip_matcher = IpMatcher(addrs) if addrs else None
+        rule = route.get("vars")
+        self.expr = Expr(rule) if rule else None
+
+
+class _UriTable:
+    """Routes by URI: exact paths in a dict, prefix paths in a radix tree."""
+
+    def __init__(self, host: str = "") -> None:
+        self.host = host  # the host (pattern) this table serves; "" for routes without hosts
+        self._exact: dict[str, list[_Candidate]] = {}
+        self._prefix: PrefixTree[list[_Candidate]] = PrefixTree()
+        self._lists: list[list[_Candidate]] = []
+
+    def add(self, candidate: _Candidate) -> None:
+        star = candidate.path.find("*")
+        if star < 0:
+            bucket = self._exact.get(candidate.path)
+            if bucket is None:
+                bucket = self._exact[candidate.path] = []
+                self._lists.append(bucket)
+        else:
+            bucket = self._prefix.setdefault(candidate.path[:star], list)
+            if not bucket:
+                self._lists.append(bucket)
+        bucket.append(candidate)
+
+    def finish(self) -> None:
+        for bucket in self._lists:
+            bucket.sort(key=_Candidate.sort_key)
+
+    def match(self, ctx: Ctx, uri: str, method: str, remote: str | None) -> _Candidate | None:
+        exact = self._exact.get(uri)
+        if exact:
+            for candidate in exact:
+                if candidate.matches(ctx, uri, method, remote):
+                    return candidate
+        for bucket in self._prefix.prefixes_of(uri):
+            for candidate in bucket:
+                if candidate.matches(ctx, uri, method, remote):
+                    return candidate
+        return None
+
+
+class Router:
+    """Matches a request (through `ctx`) to one of the given merged route confs."""
+
+    def __init__(self, routes: list[dict[str, Any]]) -> None:
+        self._exact_hosts: dict[str, _UriTable] = {}
+        self._wildcard_hosts: PrefixTree[_UriTable] = PrefixTree()
+        self._host_tables: list[_UriTable] = []
+        self._host_table_ids: set[int] = set()
+        self._uri_only = _UriTable()
+        self.skipped: dict[str, str] = {}  # route id -> why it can never match
+        seq = itertools.count()
+        for route in routes:
+            if route.get("status", 1) != 1:
+                continue
+            try:
+                conditions = _Conditions(route)
+            except (ExprError, ValueError) as exc:
+                self.skipped[str(route.get("id"))] = str(exc)
+                log.warning("route %s left out of the router: %s", route.get("id"), exc)
+                continue
+            paths = _as_list(route.get("uris") or route.get("uri"))
+            hosts = _as_list(route.get("hosts") or route.get("host"))
+            tables = [self._table_for_host(h) for h in hosts] if hosts else [self._uri_only]
+            order = next(seq)
+            for table in tables:
+                for path in paths:
+                    table.add(_Candidate(route, path, order, conditions))
+        for table in [*self._host_tables, self._uri_only]:
+            table.finish()
+
+    def _table_for_host(self, host: str) -> _UriTable:
+        host = host.lower()
+        if host.startswith("*"):
+            table = self._wildcard_hosts.setdefault(host[1:][::-1], lambda: _UriTable(host))
+        else:
+            table = self._exact_hosts.get(host) or self._exact_hosts.setdefault(
+                host, _UriTable(host)
+            )
+        if id(table) not in self._host_table_ids:
+            self._host_table_ids.add(id(table))
+            self._host_tables.append(table)
+        return table
+
+    def match(self, ctx: Ctx) -> dict[str, Any] | None:
+        uri = ctx.var("uri") or "/"
+        host = ctx.var("host") or ""
+        method = ctx.request.method.upper()
+        remote = ctx.var("remote_addr")
+        if self._host_tables:
+            tables = self._wildcard_hosts.prefixes_of(host[::-1])
+            exact = self._exact_hosts.get(host)
+            if exact is not None:
+                tables.insert(0, exact)
+            for table in tables:
+                found = table.match(ctx, uri, method, remote)
+                if found is not None:
+                    ctx.state["matched_uri"] = found.path
+                    ctx.state["matched_host"] = table.host
+                    return found.route
+        found = self._uri_only.match(ctx, uri, method, remote)
+        if found is None:
+            return None
+        ctx.state["matched_uri"] = found.path
+        ctx.state["matched_host"] = ""
+        return found.route

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from reference_impl.proxy.plugin_api import Plugin
+from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
+
+
+def test_plugin_classes_follow_the_contract():
+    expected = {
+        "basic-auth": 2520,
+        "consumer-restriction": 2400,
+        "cors": 4000,
+        "ip-restriction": 3000,
+        "jwt-auth": 2510,
+        "key-auth": 2500,
+        "limit-count": 1002,
+        "limit-req": 1001,
+        "prometheus": 500,
+        "proxy-rewrite": 1008,
+        "request-id": 12015,
+        "response-rewrite": 899,
+    }
+    assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
+    assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())
+    auth = {name for name, cls in PLUGIN_CLASSES.items() if cls.kind == "auth"}
+    assert auth == {"basic-auth", "jwt-auth", "key-auth"}
+
+
+def test_consumer_lookup_and_group_plugins():
+    consumers = [
+        {
+            "username": "jack",
+            "group_id": "gold",
+            "plugins": {"key-auth": {"key": "k1"}, "limit-count": {"count": 5}},
+        },
+        {"username": "rose", "credentials": {"c": {"plugins": {"basic-auth": {"username": "r"}}}}},
+    ]
+    groups = {"gold": {"id": "gold", "plugins": {"limit-count": {"count": 100}, "cors": {}}}}
+    env = PluginEnv(consumers, groups, {"cors": {"allow_origins": {}}})
+    consumer, conf = env.find_consumer("key-auth", "key", "k1")
+    assert consumer["username"] == "jack" and conf == {"key": "k1"}
+    assert env.find_consumer("basic-auth", "username", "r")[0]["username"] == "rose"
+    assert env.find_consumer("key-auth", "key", "nope") is None
+    assert env.has_consumers_with("basic-auth") and not env.has_consumers_with("jwt-auth")
+    assert env.consumer_plugins(consumer) == {
+        "limit-count": {"count": 5},
+        "cors": {},
+        "key-auth": {"key": "k1"},
+    }
+    assert env.metadata("cors") == {"allow_origins": {}}
+    assert env.metadata("prometheus") is None
