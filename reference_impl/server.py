@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from typing import Any
 
 import uvicorn
 
 from .admin.app import create_app
 from .config import ConfigError, GatewayConfig
+from .proxy.supervisor import Supervisor
+from .proxy.worker import WorkerSettings
 from .store import open_store
 
 
@@ -42,15 +45,51 @@ async def _serve(config: GatewayConfig, store) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     admin_task = asyncio.create_task(admin.serve())
+    store_api, supervisor = await _start_data_plane(config, store)
+    listens = ", ".join(f"{x.ip}:{x.port}" for x in config.node_listen)
     print(
         f"gwconform reference gateway: admin on {config.admin_listen.ip}:{config.admin_listen.port}"
-        f" ({config.store} store)",
+        f", data plane on {listens} ({config.workers} workers, {config.store} store)",
         file=sys.stderr,
         flush=True,
     )
-    await asyncio.wait(
-        [admin_task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
-    )
-    admin.should_exit = True
-    await admin_task
+    try:
+        await asyncio.wait(
+            [
+                admin_task,
+                asyncio.create_task(stop.wait()),
+                asyncio.create_task(supervisor.failed.wait()),
+            ],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        await supervisor.stop()
+        if store_api is not None:
+            await store_api.stop()
+        admin.should_exit = True
+        await admin_task
+    if supervisor.failed.is_set():
+        raise ConfigError(supervisor.failure)
     return 0
+
+
+async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervisor]:
+    """Workers read an etcd store directly, and the memory store through the store API."""
+    settings = WorkerSettings(
+        node_listen=[(x.ip, x.port) for x in config.node_listen],
+        stream_listen=[(x.ip, x.port) for x in config.stream_listen],
+        prefix=config.etcd_prefix,
+    )
+    store_api = None
+    if config.store == "etcd":
+        settings.store = "etcd"
+        settings.etcd_hosts = list(config.etcd_hosts)
+        settings.etcd_timeout = config.etcd_timeout
+    else:
+        from .store.http_api import start_store_api
+
+        store_api = await start_store_api(store)
+        settings.store_url, settings.store_token = store_api.url, store_api.token
+    supervisor = Supervisor(settings, config.workers)
+    await supervisor.start()
+    return store_api, supervisor

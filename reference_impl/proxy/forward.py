@@ -1,0 +1,314 @@
+"""Forwarding one request to an upstream: the request head, node choice, retries, timeouts,
+and the request body streamed upstream (the response is relayed by `relay.Exchange`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .deadlines import ReadDeadlines
+from .plugin_api import Ctx
+from .relay import Exchange, UpstreamFailure
+from .upstream_conn import ConnectionPool, UpstreamConnection
+from .wire import HOP_BY_HOP, error_page, response_bytes
+
+if TYPE_CHECKING:
+    from .http_server import ClientConnection, PendingRequest
+    from .phases import PhasePlan
+    from .upstream import UpstreamRuntime
+
+REQUEST_SKIP = HOP_BY_HOP | {
+    b"host",
+    b"content-length",
+    b"expect",
+    b"x-real-ip",
+    b"x-forwarded-for",
+    b"x-forwarded-proto",
+    b"x-forwarded-host",
+    b"x-forwarded-port",
+}
+
+
+def upstream_head(
+    client: ClientConnection,
+    request: PendingRequest,
+    ctx: Ctx,
+    up: UpstreamRuntime,
+    node_id: int,
+    body_framing: bytes,
+) -> bytes:
+    """The request line and headers sent upstream."""
+    req = ctx.request
+    if ctx.upstream_uri is not None:
+        target = ctx.upstream_uri.encode("latin-1", "replace")
+    else:
+        target = request.url
+    if ctx.upstream_host is not None:
+        host = ctx.upstream_host.encode("latin-1", "replace")
+    elif up.pass_host == "node":
+        host = up.node_hosts[node_id]
+    elif up.pass_host == "rewrite" and up.upstream_host:
+        host = up.upstream_host.encode("latin-1", "replace")
+    else:
+        host = req.headers.get("host", "").encode("latin-1", "replace")
+    overrides = ctx.upstream_headers
+    lines = [request.method, b" ", target, b" HTTP/1.1\r\nHost: ", host, b"\r\n"]
+    if overrides:
+        skip = REQUEST_SKIP | {name.lower().encode("latin-1") for name in overrides}
+    else:
+        skip = REQUEST_SKIP
+    for name, value in request.headers:
+        if name.lower() not in skip:
+            lines += (name, b": ", value, b"\r\n")
+    remote = client.remote_bytes
+    forwarded_for = req.headers.get("x-forwarded-for")
+    lines += (b"X-Real-IP: ", remote, b"\r\nX-Forwarded-For: ")
+    if forwarded_for:
+        lines += (forwarded_for.encode("latin-1", "replace"), b", ")
+    headers = req.headers
+    proto = headers.get("x-forwarded-proto")
+    forwarded_host = headers.get("x-forwarded-host")
+    port = headers.get("x-forwarded-port")
+    lines += (
+        remote,
+        b"\r\nX-Forwarded-Proto: ",
+        b"http" if proto is None else proto.encode("latin-1", "replace"),
+        b"\r\nX-Forwarded-Host: ",
+        headers.get("host", "").encode("latin-1", "replace")
+        if forwarded_host is None
+        else forwarded_host.encode("latin-1", "replace"),
+        b"\r\nX-Forwarded-Port: ",
+        client.port_bytes if port is None else port.encode("latin-1", "replace"),
+        b"\r\n",
+    )
+    if overrides:
+        for name, value in overrides.items():
+            if value is not None and name.lower() not in (
+                "host",
+                "content-length",
+                "transfer-encoding",
+            ):
+                lines.append(f"{name}: {value}\r\n".encode("latin-1", "replace"))
+    lines += (body_framing, b"\r\n")
+    return b"".join(lines)
+
+
+def body_framing(request: PendingRequest) -> bytes:
+    body = request.body
+    if body is None:
+        return b"Content-Length: 0\r\n" if request.method in (b"POST", b"PUT", b"PATCH") else b""
+    if request.chunked:
+        return b"Transfer-Encoding: chunked\r\n"
+    return b"Content-Length: %d\r\n" % request.content_length
+
+
+async def forward(
+    client: ClientConnection,
+    request: PendingRequest,
+    ctx: Ctx,
+    plan: PhasePlan,
+    up: UpstreamRuntime,
+    timeouts: Any,
+    pool: ConnectionPool,
+    deadlines: ReadDeadlines,
+    first: Any = None,
+    tried: list | None = None,
+    failure: UpstreamFailure | None = None,
+) -> tuple[int, bool]:
+    """Proxy the request; returns (status, keep the client connection). `first` is a node
+    already picked, `tried` and `failure` what an earlier attempt (the fast path) left."""
+    loop = client.loop
+    body = request.body
+    keep_client = request.keep_alive and not client.closing
+    head_only = request.method == b"HEAD"
+    framing = body_framing(request)
+    if request.expect_continue and body is not None and not body.done and not body.chunks:
+        client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    tried = tried if tried is not None else []
+    attempts = up.retries + 1
+    started = loop.time()
+    while True:
+        if first is not None:
+            node, first = first, None
+        else:
+            if failure is not None and (
+                len(tried) >= attempts
+                or (up.retry_timeout and loop.time() - started >= up.retry_timeout)
+                or (body is not None and body.replay() is None)
+            ):
+                break
+            node = up.balancer.pick(ctx, tried)
+            if node is None:
+                break
+        tried.append(node)
+        if plan.log:  # what log plugins (prometheus) report
+            ctx.state["upstream_addr"] = node.key
+            ctx.state["upstream_started"] = loop.time()
+        try:
+            head = upstream_head(client, request, ctx, up, id(node), framing)
+            status, keep = await _attempt(
+                loop,
+                client,
+                request,
+                ctx,
+                plan,
+                up,
+                node,
+                head,
+                timeouts,
+                pool,
+                deadlines,
+                head_only,
+                keep_client,
+                len(tried) > 1,
+            )
+        except UpstreamFailure as exc:
+            failure = exc
+            if up.checker is not None:
+                up.checker.observe_failure(node, exc.kind)
+            continue
+        if up.checker is not None:
+            up.checker.observe_status(node, status)
+        return status, keep
+    status = failure.status if failure is not None else 502
+    client.write(
+        response_bytes(
+            status,
+            error_page(status),
+            None,
+            ctx.response_headers,
+            keep_client,
+            head_only,
+            "text/html; charset=utf-8",
+        )
+    )
+    return status, keep_client
+
+
+async def _attempt(
+    loop: asyncio.AbstractEventLoop,
+    client: ClientConnection,
+    request: PendingRequest,
+    ctx: Ctx,
+    plan: PhasePlan,
+    up: UpstreamRuntime,
+    node: Any,
+    head: bytes,
+    timeouts: Any,
+    pool: ConnectionPool,
+    deadlines: ReadDeadlines,
+    head_only: bool,
+    keep_client: bool,
+    is_retry: bool,
+) -> tuple[int, bool]:
+    key = up.pool_keys[id(node)]
+    body = request.body
+    node.active += 1
+    try:
+        for fresh in (False, True):
+            conn = None if fresh else pool.take(key)
+            reused = conn is not None
+            if conn is None:
+                try:
+                    conn = await pool.connect(
+                        key, node.host, node.port, up.tls, timeouts.connect, up.pool
+                    )
+                except TimeoutError:
+                    raise UpstreamFailure("timeouts", 504) from None
+                except OSError:
+                    raise UpstreamFailure("tcp_failures", 502) from None
+            if client.lost:
+                conn.close()
+                return 499, False
+            exchange = Exchange(loop, client, ctx, plan, head_only, keep_client, timeouts.read)
+            exchange.conn = conn
+            client.exchange = exchange
+            pump = _send(loop, exchange, conn, head, body, request.chunked, timeouts, is_retry)
+            deadlines.add(exchange)
+            try:
+                return await exchange.future, exchange.keep_client
+            except UpstreamFailure as exc:
+                # a pooled connection the upstream had closed meanwhile: once more on a new one
+                if (
+                    reused
+                    and exc.kind == "tcp_failures"
+                    and not conn.received
+                    and (body is None or body.replay() is not None)
+                ):
+                    is_retry = True
+                    continue
+                raise
+            finally:
+                deadlines.discard(exchange)
+                client.exchange = None
+                if pump is not None and not pump.done():
+                    pump.cancel()
+                    conn.reusable = False
+        raise UpstreamFailure("tcp_failures", 502)
+    finally:
+        node.active -= 1
+
+
+def _send(
+    loop: asyncio.AbstractEventLoop,
+    exchange: Exchange,
+    conn: UpstreamConnection,
+    head: bytes,
+    body: Any,
+    chunked: bool,
+    timeouts: Any,
+    is_retry: bool,
+) -> asyncio.Task | None:
+    """Send the request; a task streaming the rest of the body if it has not all arrived."""
+    if body is None:
+        conn.start(exchange, head)
+        return None
+    if is_retry:
+        data = body.replay() or b""
+        conn.start(exchange, head + (_chunk(data) + b"0\r\n\r\n" if chunked else data))
+        return None
+    data = body.take_buffered()
+    if body.done:
+        conn.start(exchange, head + (_chunk(data) + b"0\r\n\r\n" if chunked else data))
+        return None
+    conn.start(exchange, head + (_chunk(data) if chunked else data))
+    conn.sending = True
+    return loop.create_task(_pump_body(conn, body, chunked, timeouts.send))
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%b\r\n" % (len(data), data) if data else b""
+
+
+async def _pump_body(
+    conn: UpstreamConnection, body: Any, chunked: bool, send_timeout: float
+) -> None:
+    """Stream the rest of the request body upstream as it arrives."""
+    try:
+        await _copy_body(conn, body, chunked, send_timeout)
+    finally:
+        conn.sending = False
+
+
+async def _copy_body(
+    conn: UpstreamConnection, body: Any, chunked: bool, send_timeout: float
+) -> None:
+    while True:
+        chunk = await body.read()
+        if conn.closed:
+            return
+        if chunk is None:
+            if chunked:
+                conn.transport.write(b"0\r\n\r\n")  # type: ignore[union-attr]
+            return
+        conn.transport.write(_chunk(chunk) if chunked else chunk)  # type: ignore[union-attr]
+        if conn.write_paused:
+            waited = 0.0
+            while conn.write_paused and not conn.closed:
+                await asyncio.sleep(0.005)
+                waited += 0.005
+                if waited >= send_timeout:
+                    exchange = conn.sink
+                    if isinstance(exchange, Exchange):
+                        exchange.timed_out()
+                    return

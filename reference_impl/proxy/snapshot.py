@@ -1,0 +1,257 @@
+"""One immutable generation of the data plane's configuration, built from the store's objects.
+
+Merging follows APISIX (`apisix/plugin.lua`, `apisix/plugin_config.lua`): a route's
+plugin config is merged first (the route's own plugins win), then its service (the route's
+plugins, upstream and hosts win over the service's); global rules run before the route's
+plugins; consumer (and consumer group) plugins are merged in after authentication.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .nodes import Timeouts, timeouts
+from .phases import PhasePlan, instantiate
+from .upstream import UpstreamRuntime
+
+KINDS = (
+    "routes",
+    "services",
+    "upstreams",
+    "consumers",
+    "consumer_groups",
+    "plugin_configs",
+    "global_rules",
+    "plugin_metadata",
+    "ssls",
+    "stream_routes",
+)
+
+
+class RouteRuntime:
+    """A merged route with its plugins and upstream, ready to serve."""
+
+    __slots__ = (
+        "conf",
+        "consumer_plans",
+        "error",
+        "plan",
+        "route_id",
+        "service_id",
+        "timeouts",
+        "upstream",
+    )
+
+    def __init__(self, conf: dict[str, Any]) -> None:
+        self.conf = conf
+        self.route_id = str(conf.get("id")) if conf.get("id") is not None else None
+        self.service_id = str(conf["service_id"]) if conf.get("service_id") is not None else None
+        self.plan: PhasePlan | None = None
+        self.upstream: UpstreamRuntime | None = None
+        self.timeouts: Timeouts | None = None
+        self.error: int = 0  # answer with this status (a referenced object is missing)
+        self.consumer_plans: dict[str, tuple[PhasePlan, list]] = {}
+
+
+@dataclass
+class Snapshot:
+    router: Any
+    stream_router: Any
+    routes: dict[int, RouteRuntime]  # by id() of the merged conf the router returns
+    stream_routes: dict[int, tuple[dict[str, Any], UpstreamRuntime | None]]
+    global_plans: list[PhasePlan]
+    global_plan: PhasePlan  # all global rule plugins, for the filters and log
+    env: Any
+    variables: Any
+    plugin_classes: dict[str, type]
+    upstreams: list[UpstreamRuntime] = field(default_factory=list)
+
+    def consumer_plan(self, rt: RouteRuntime, consumer: dict[str, Any]) -> tuple[PhasePlan, list]:
+        """The route's plugins with the consumer's merged in, and the plugins added by the
+        consumer (whose rewrite still has to run); cached per route and consumer."""
+        name = str(consumer.get("username"))
+        cached = rt.consumer_plans.get(name)
+        if cached is not None:
+            return cached
+        consumer_plugins = {
+            k: v
+            for k, v in self.env.consumer_plugins(consumer).items()
+            if getattr(self.plugin_classes.get(k), "kind", None) != "auth"
+        }
+        if not consumer_plugins:
+            cached = (rt.plan, [])
+        else:
+            route_plugins = {p.name: p for p in rt.plan.plugins}  # type: ignore[union-attr]
+            added = instantiate(consumer_plugins, self.plugin_classes, self.env)
+            added_names = {p.name for p in added}
+            merged = [p for n, p in route_plugins.items() if n not in added_names] + added
+            merged.sort(key=lambda p: -p.priority)
+            cached = (PhasePlan(merged, self.global_plan), added)
+        rt.consumer_plans[name] = cached
+        return cached
+
+
+def _fingerprint(conf: dict[str, Any]) -> str:
+    return json.dumps(conf, sort_keys=True, default=str)
+
+
+def merge_route(
+    route: dict[str, Any], services: dict[str, Any], plugin_configs: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """The merged conf of a route, and an error status when a reference is missing."""
+    merged = dict(route)
+    plugins = dict(route.get("plugins") or {})
+    error = 0
+    pc_id = route.get("plugin_config_id")
+    if pc_id is not None:
+        plugin_config = plugin_configs.get(str(pc_id))
+        if plugin_config is None:
+            error = 503
+        else:
+            for name, conf in (plugin_config.get("plugins") or {}).items():
+                plugins.setdefault(name, conf)
+    service_id = route.get("service_id")
+    if service_id is not None:
+        service = services.get(str(service_id))
+        if service is None:
+            error = error or 404
+        else:
+            merged_plugins = dict(service.get("plugins") or {})
+            merged_plugins.update(plugins)
+            plugins = merged_plugins
+            if not route.get("upstream") and route.get("upstream_id") is None:
+                if service.get("upstream"):
+                    merged["upstream"] = service["upstream"]
+                elif service.get("upstream_id") is not None:
+                    merged["upstream_id"] = service["upstream_id"]
+            if not route.get("hosts") and not route.get("host") and service.get("hosts"):
+                merged["hosts"] = service["hosts"]
+            if service.get("enable_websocket") and "enable_websocket" not in route:
+                merged["enable_websocket"] = service["enable_websocket"]
+    merged["plugins"] = plugins
+    return merged, error
+
+
+class UpstreamCache:
+    """Upstream runtimes by conf, reused across generations while their conf is unchanged."""
+
+    def __init__(self) -> None:
+        self._by_print: dict[str, UpstreamRuntime] = {}
+        self._used: dict[str, UpstreamRuntime] = {}
+        # within one build, by id() of a conf shared by many routes (an upstream object)
+        self._by_object: dict[tuple[str, int], UpstreamRuntime] = {}
+
+    def get(self, conf: dict[str, Any], owner: str) -> UpstreamRuntime:
+        runtime = self._by_object.get((owner, id(conf)))
+        if runtime is not None:
+            return runtime
+        key = owner + _fingerprint(conf)
+        runtime = self._used.get(key) or self._by_print.get(key)
+        if runtime is None:
+            runtime = UpstreamRuntime(conf)
+        self._used[key] = runtime
+        self._by_object[(owner, id(conf))] = runtime
+        return runtime
+
+    def commit(self) -> list[UpstreamRuntime]:
+        """End a generation: start checkers of new runtimes, stop those no longer used."""
+        for key, runtime in self._by_print.items():
+            if self._used.get(key) is not runtime:
+                runtime.stop()
+        for runtime in self._used.values():
+            runtime.start()
+        self._by_print, self._used = self._used, {}
+        self._by_object = {}
+        return list(self._by_print.values())
+
+    def stop_all(self) -> None:
+        for runtime in self._by_print.values():
+            runtime.stop()
+        self._by_print = {}
+
+
+def build_snapshot(
+    objects: dict[str, dict[str, Any]],
+    credentials: dict[str, dict[str, Any]],
+    cache: UpstreamCache,
+    shared: Any,
+    variables: Any,
+) -> Snapshot:
+    """A new generation from the store's objects (`objects[kind][id] = value`)."""
+    from .plugins import PLUGIN_CLASSES, PluginEnv
+    from .router import Router, StreamRouter
+
+    consumers = []
+    for username, consumer in objects["consumers"].items():
+        consumer = dict(consumer)
+        consumer.setdefault("username", username)
+        consumer["credentials"] = list(credentials.get(username, {}).values())
+        consumers.append(consumer)
+    env = PluginEnv(consumers, objects["consumer_groups"], objects["plugin_metadata"], shared)
+    upstreams = objects["upstreams"]
+
+    global_plans = []
+    global_plugins = []
+    for _, rule in sorted(objects["global_rules"].items()):
+        plugins = instantiate(rule.get("plugins"), PLUGIN_CLASSES, env)
+        global_plans.append(PhasePlan(plugins))
+        global_plugins += plugins
+    global_plans = [p for p in global_plans if p.rewrite or p.access]
+    global_plan = PhasePlan(global_plugins)
+
+    no_plugins = PhasePlan([], global_plan)
+    routes: dict[int, RouteRuntime] = {}
+    merged_confs = []
+    for route in objects["routes"].values():
+        merged, error = merge_route(route, objects["services"], objects["plugin_configs"])
+        rt = RouteRuntime(merged)
+        rt.error = error
+        if merged["plugins"]:
+            rt.plan = PhasePlan(instantiate(merged["plugins"], PLUGIN_CLASSES, env), global_plan)
+        else:
+            rt.plan = no_plugins
+        upstream_conf, owner = _upstream_of(merged, upstreams)
+        if upstream_conf is None and not rt.error and (merged.get("upstream_id") is not None):
+            rt.error = 502
+        if upstream_conf is not None:
+            rt.upstream = cache.get(upstream_conf, owner)
+            if merged.get("timeout"):
+                rt.timeouts = timeouts(upstream_conf, merged)
+            else:
+                rt.timeouts = rt.upstream.timeouts
+        routes[id(merged)] = rt
+        merged_confs.append(merged)
+
+    stream_confs = []
+    stream_routes: dict[int, tuple[dict[str, Any], UpstreamRuntime | None]] = {}
+    for conf in objects["stream_routes"].values():
+        upstream_conf, owner = _upstream_of(conf, upstreams)
+        runtime = cache.get(upstream_conf, owner) if upstream_conf is not None else None
+        stream_routes[id(conf)] = (conf, runtime)
+        stream_confs.append(conf)
+
+    return Snapshot(
+        router=Router(merged_confs),
+        stream_router=StreamRouter(stream_confs),
+        routes=routes,
+        stream_routes=stream_routes,
+        global_plans=global_plans,
+        global_plan=global_plan,
+        env=env,
+        variables=variables,
+        plugin_classes=PLUGIN_CLASSES,
+        upstreams=cache.commit(),
+    )
+
+
+def _upstream_of(
+    conf: dict[str, Any], upstreams: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str]:
+    if conf.get("upstream"):
+        return conf["upstream"], "inline:"
+    upstream_id = conf.get("upstream_id")
+    if upstream_id is not None and str(upstream_id) in upstreams:
+        return upstreams[str(upstream_id)], f"id:{upstream_id}:"
+    return None, ""

@@ -1,0 +1,87 @@
+"""Starts the data plane worker processes, restarts one that dies, stops them all on request."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from dataclasses import replace
+
+from .worker import ENV_VAR, WorkerSettings
+
+RESTART_DELAY = 0.2
+MAX_RESTART_DELAY = 5.0  # for a worker that keeps dying right after it starts
+QUICK_EXIT = 2.0  # seconds: dying sooner than this doubles the delay
+FATAL_EXIT = 2  # a worker's exit code for "can't run at all" (port taken, bad settings)
+STOP_GRACE = 12.0  # a little over the workers' own grace period
+
+
+class Supervisor:
+    def __init__(self, settings: WorkerSettings, workers: int) -> None:
+        self.settings = settings
+        self.count = workers
+        self.shared_dir = tempfile.mkdtemp(prefix="gwconform-shared-")
+        self.procs: dict[int, asyncio.subprocess.Process] = {}
+        self.restarts = 0
+        self.failed = asyncio.Event()  # a worker can't run at all: the gateway can't either
+        self.failure = ""
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False
+
+    async def start(self) -> None:
+        for worker_id in range(self.count):
+            await self._spawn(worker_id)
+            self._tasks.append(asyncio.create_task(self._watch(worker_id)))
+
+    async def _spawn(self, worker_id: int) -> None:
+        settings = replace(self.settings, worker_id=worker_id, shared_dir=self.shared_dir)
+        env = dict(os.environ)
+        env[ENV_VAR] = settings.to_json()
+        self.procs[worker_id] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "reference_impl.proxy.worker", env=env
+        )
+
+    async def _watch(self, worker_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        delay = RESTART_DELAY
+        while not self._stopping:
+            started = loop.time()
+            code = await self.procs[worker_id].wait()
+            if self._stopping:
+                return
+            if code == FATAL_EXIT:
+                self.failure = f"data plane worker {worker_id} can't run (exit code {code})"
+                self.failed.set()
+                return
+            print(
+                f"gwconform: data plane worker {worker_id} exited ({code}); restarting",
+                file=sys.stderr,
+                flush=True,
+            )
+            self.restarts += 1
+            quick = loop.time() - started < QUICK_EXIT
+            delay = min(delay * 2, MAX_RESTART_DELAY) if quick else RESTART_DELAY
+            await asyncio.sleep(delay)
+            if not self._stopping:
+                await self._spawn(worker_id)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for proc in self.procs.values():
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                await asyncio.wait_for(proc.wait(), STOP_GRACE)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+        for task in self._tasks:
+            task.cancel()
+        shutil.rmtree(self.shared_dir, ignore_errors=True)

@@ -1,0 +1,202 @@
+"""A data plane worker: listens (SO_REUSEPORT, shared with its sibling workers), follows the
+config store and serves HTTP and TCP stream traffic until told to stop.
+
+Run by the supervisor as `python -m reference_impl.proxy.worker` with its settings as JSON in
+the `GWCONFORM_WORKER` environment variable (the store token stays out of the process list).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..store.base import Store
+from .config_feed import ConfigFeed
+from .handler import DataPlane
+from .http_server import ClientConnection
+from .snapshot import UpstreamCache, build_snapshot
+from .stream import StreamClient
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "GWCONFORM_WORKER"
+GC_SETTLE = 1.0  # seconds after a config change before the heap is collected and frozen
+FIRST_LOAD_WAIT = 10.0  # start serving with an empty config if the store stays silent
+GRACE_PERIOD = 10.0  # for requests in flight when asked to stop
+BACKLOG = 4096
+
+
+@dataclass
+class WorkerSettings:
+    node_listen: list[tuple[str, int]]
+    stream_listen: list[tuple[str, int]] = field(default_factory=list)
+    store: str = "remote"  # "remote" (the control process's store API) or "etcd"
+    store_url: str = ""
+    store_token: str = ""
+    etcd_hosts: list[str] = field(default_factory=list)
+    etcd_timeout: float = 30.0
+    prefix: str = "/apisix"
+    shared_dir: str | None = None
+    worker_id: int = 0
+    grace_period: float = GRACE_PERIOD
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerSettings:
+        data = json.loads(text)
+        data["node_listen"] = [tuple(x) for x in data["node_listen"]]
+        data["stream_listen"] = [tuple(x) for x in data.get("stream_listen", [])]
+        return cls(**data)
+
+    def open_store(self) -> Store:
+        if self.store == "etcd":
+            from ..store.etcd import EtcdStore
+
+            return EtcdStore(self.etcd_hosts, timeout=self.etcd_timeout)
+        from ..store.remote import RemoteStore
+
+        return RemoteStore(self.store_url, self.store_token)
+
+
+def listening_socket(ip: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((ip, port))
+    sock.listen(BACKLOG)
+    sock.setblocking(False)
+    return sock
+
+
+class Worker:
+    """The data plane of one process; `run()` serves until `stop()`."""
+
+    def __init__(self, settings: WorkerSettings, store: Store) -> None:
+        from .plugins.shared_state import SharedState
+        from .variables import Variables
+
+        self.settings = settings
+        self.store = store
+        self.plane = DataPlane()
+        self.variables = Variables()
+        self.shared = SharedState(settings.shared_dir, settings.worker_id)
+        self.cache = UpstreamCache()
+        self.servers: list[asyncio.base_events.Server] = []
+        self.feed: ConfigFeed | None = None
+        self.ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._gc_timer: asyncio.TimerHandle | None = None
+
+    def _on_change(
+        self, objects: dict[str, dict[str, Any]], credentials: dict[str, dict[str, Any]]
+    ) -> None:
+        self.plane.snapshot = build_snapshot(
+            objects, credentials, self.cache, self.shared, self.variables
+        )
+        if self._gc_timer is not None:
+            self._gc_timer.cancel()
+        self._gc_timer = asyncio.get_running_loop().call_later(GC_SETTLE, self._freeze_heap)
+
+    def _freeze_heap(self) -> None:
+        """Keep the collector off the config: with 10,000 routes every full collection would
+        walk all of it while requests wait. Garbage of older generations is collected first."""
+        self._gc_timer = None
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.feed = ConfigFeed(self.store, self.settings.prefix, self._on_change, loop)
+        self.feed.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.feed.loaded.wait(), FIRST_LOAD_WAIT)
+        if self.plane.snapshot is None:
+            self._on_change({k: {} for k in self.feed.mirror.objects}, {})
+        plane = self.plane
+        try:
+            for ip, port in self.settings.node_listen:
+                server = await loop.create_server(
+                    lambda: ClientConnection(plane),
+                    sock=listening_socket(ip, port),
+                    backlog=BACKLOG,
+                )
+                self.servers.append(server)
+            for ip, port in self.settings.stream_listen:
+                server = await loop.create_server(
+                    lambda: StreamClient(plane), sock=listening_socket(ip, port), backlog=BACKLOG
+                )
+                self.servers.append(server)
+            self.ready.set()
+            await self._stop.wait()
+        finally:
+            await self._shutdown()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _shutdown(self) -> None:
+        if self._gc_timer is not None:
+            self._gc_timer.cancel()
+        for server in self.servers:
+            server.close()
+        for conn in list(self.plane.connections):
+            conn.shutdown()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.grace_period
+        while self.plane.connections and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        for conn in list(self.plane.connections):
+            if conn.transport is not None:
+                conn.transport.abort()
+        if self.feed is not None:
+            self.feed.stop()
+        self.cache.stop_all()
+        self.plane.close()
+
+
+async def _main(settings: WorkerSettings) -> int:
+    store = settings.open_store()
+    worker = Worker(settings, store)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop)
+    try:
+        await worker.run()
+    finally:
+        store.close()
+    return 0
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="gwconform worker: %(levelname)s %(message)s")
+    text = os.environ.get(ENV_VAR)
+    if not text:
+        print(f"gwconform worker: error: {ENV_VAR} is not set", file=sys.stderr)
+        return 2
+    settings = WorkerSettings.from_json(text)
+    try:
+        import uvloop
+    except ImportError:  # the standard loop works, only slower
+        return asyncio.run(_main(settings))
+    try:
+        return uvloop.run(_main(settings))
+    except OSError as exc:
+        print(f"gwconform worker: error: can't listen: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
