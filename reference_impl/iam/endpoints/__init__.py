@@ -1,0 +1,28 @@
+"""THE table: every documented `/api` endpoint (and the gateway-group-scoped
+`/apisix/admin` endpoints) with the IAM action it needs and where the ids of its resource
+ARN come from.
+
+The action of each endpoint is the one its description in the API7 Enterprise Admin API
+3.9.9 reference states ("Required IAM Permission"); the resource ARN template is the
+catalog's for that action (`catalog.json`), its `%s` slots filled, in order, from the named
+request values: a path parameter, else a query argument, else a top-level field of the
+JSON body, else `*`. Methods and paths come from the 3.2.14 OpenAPI spec, the published
+action/resource/API table and API7 client code; those the sources do not show follow
+the same naming. `None` as action: any authenticated principal may call it.
+"""
+
+from __future__ import annotations
+
+from .apisix_admin import apisix_admin_endpoints
+from .gateway import gateway_endpoints
+from .iam_portal import iam_endpoints, portal_endpoints
+from .rows import Endpoint
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    *gateway_endpoints(),
+    *iam_endpoints(),
+    *portal_endpoints(),
+    *apisix_admin_endpoints(),
+)
+
+__all__ = ["ENDPOINTS", "Endpoint"]

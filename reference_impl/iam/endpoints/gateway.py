@@ -1,0 +1,267 @@
+"""The gateway namespace: service templates, publishing, published services, gateway
+groups and instances, consumers, certificates, settings, alerts."""
+
+from __future__ import annotations
+
+from .rows import Endpoint, crud, row
+
+GG = "/api/gateway_groups/{gateway_group_id}"
+G = ("gateway_group_id",)
+PS = f"{GG}/services/{{service_id}}"
+PSID = ("gateway_group_id", "service_id")
+TEMPLATE = "/api/services/template/{service_template_id}"
+VERSION = "/api/service_versions/{service_version_id}"
+SETTING = "arn:api7:gateway:gatewaysetting/*"
+
+
+def _published_children(kind: str, item: str) -> list[Endpoint]:
+    base = f"{PS}/{kind}"
+    rows = [
+        row("GET", base, "gateway:GetPublishedService", *PSID),
+        row("POST", base, "gateway:UpdatePublishedService", *PSID),
+        row("GET", f"{base}/{item}", "gateway:GetPublishedService", *PSID),
+        row("PUT", f"{base}/{item}", "gateway:UpdatePublishedService", *PSID),
+        row("PATCH", f"{base}/{item}", "gateway:UpdatePublishedService", *PSID),
+        row("DELETE", f"{base}/{item}", "gateway:UpdatePublishedService", *PSID),
+    ]
+    if kind != "upstreams":
+        runtime = f"{base}/{item}/runtime_configuration"
+        rows += [
+            row("GET", runtime, "gateway:GetPublishedService", *PSID),
+            row("PUT", runtime, "gateway:UpdatePublishedService", *PSID),
+            row("PATCH", runtime, "gateway:UpdatePublishedService", *PSID),
+        ]
+    return rows
+
+
+def _template_children(base: str, item: str) -> list[Endpoint]:
+    """Routes and stream routes of service templates: checked on their service template."""
+    get, update = "gateway:GetServiceTemplate", "gateway:UpdateServiceTemplate"
+    return [
+        row("GET", base, get, "service_id"),
+        row("POST", base, update, "service_id"),
+        row("GET", f"{base}/{item}", get, "service_id"),
+        row("PUT", f"{base}/{item}", update, "service_id"),
+        row("PATCH", f"{base}/{item}", update, "service_id"),
+        row("DELETE", f"{base}/{item}", update, "service_id"),
+    ]
+
+
+def gateway_endpoints() -> list[Endpoint]:
+    st_get, st_update = "gateway:GetServiceTemplate", "gateway:UpdateServiceTemplate"
+    rows = [
+        # service templates, their OpenAPI documents, versions and publishing
+        *crud(
+            "/api/services/template",
+            "{service_template_id}",
+            "ServiceTemplate",
+            (),
+            item_arg="service_template_id",
+        ),
+        row("GET", f"{TEMPLATE}/openapi", st_get, "service_template_id"),
+        row("PUT", f"{TEMPLATE}/openapi", st_update, "service_template_id"),
+        row("POST", "/api/export/services", st_get, "*"),
+        row("POST", "/api/import/services", "gateway:CreateServiceTemplate"),
+        row("POST", "/api/import/services/template", "gateway:CreateServiceTemplate"),
+        row("PUT", "/api/openapi/convert", None),
+        *_template_children("/api/routes/template", "{route_template_id}"),
+        *_template_children("/api/stream_routes/template", "{stream_route_template_id}"),
+        row("GET", VERSION, st_get, "service_id"),
+        row("GET", f"{VERSION}/openapi", st_get, "service_id"),
+        row("GET", f"{VERSION}/routes", st_get, "service_id"),
+        row("GET", f"{VERSION}/routes/{{route_version_id}}", st_get, "service_id"),
+        row("GET", f"{VERSION}/stream_routes", st_get, "service_id"),
+        row("GET", f"{VERSION}/stream_routes/{{stream_route_version_id}}", st_get, "service_id"),
+        row(
+            "GET",
+            "/api/services/{service_template_id}/versions/{version}",
+            st_get,
+            "service_template_id",
+        ),
+        row("POST", "/api/services/publish", "gateway:PublishServices", "gateway_group_id"),
+        row("POST", "/api/services/conflict_check", "gateway:PublishServices", "gateway_group_id"),
+        row(
+            "GET",
+            "/api/services/{service_template_id}/published_services",
+            "gateway:GetPublishedService",
+            "*",
+            "service_template_id",
+        ),
+        # published services on a gateway group
+        row("GET", f"{GG}/services", "gateway:GetPublishedService", "gateway_group_id", "*"),
+        row("POST", f"{GG}/services", "gateway:CreatePublishedService", *G),
+        row("POST", f"{GG}/import/services", "gateway:CreatePublishedService", *G),
+        row("GET", PS, "gateway:GetPublishedService", *PSID),
+        row("PUT", PS, "gateway:UpdatePublishedService", *PSID),
+        row("PATCH", PS, "gateway:UpdatePublishedService", *PSID),
+        row("DELETE", PS, "gateway:DeletePublishedService", *PSID),
+        row("GET", f"{PS}/versions", "gateway:GetPublishedService", *PSID),
+        row("GET", f"{PS}/healthcheck", "gateway:GetPublishedService", *PSID),
+        row("GET", f"{PS}/openapi", "gateway:GetPublishedService", *PSID),
+        row("PUT", f"{PS}/openapi", "gateway:UpdatePublishedService", *PSID),
+        row("GET", f"{PS}/runtime_configuration", "gateway:GetPublishedService", *PSID),
+        row("PUT", f"{PS}/runtime_configuration", "gateway:UpdatePublishedService", *PSID),
+        row("PATCH", f"{PS}/runtime_configuration", "gateway:UpdatePublishedService", *PSID),
+        *_published_children("routes", "{route_id}"),
+        *_published_children("stream_routes", "{stream_route_id}"),
+        *_published_children("upstreams", "{upstream_id}"),
+        # gateway groups and instances
+        *crud(
+            "/api/gateway_groups",
+            "{gateway_group_id}",
+            "GatewayGroup",
+            (),
+            item_arg="gateway_group_id",
+            patch=False,
+        ),
+        row("GET", "/api/gateway_groups/count/{resource_type}", "gateway:GetGatewayGroup", "*"),
+        row("GET", f"{GG}/permitted_users", "gateway:GetGatewayGroup", *G),
+        row("GET", f"{GG}/admin_key", "gateway:GetAdminKey", *G),
+        row("PUT", f"{GG}/admin_key", "gateway:UpdateGatewayGroup", *G),
+        row("GET", f"{GG}/gateway_api_script", "gateway:GetAdminKey", *G),
+        row("GET", f"{GG}/instances", "gateway:GetGatewayInstance", *G),
+        row("GET", f"{GG}/instances/count/{{field}}", "gateway:GetGatewayInstance", *G),
+        row("DELETE", f"{GG}/instances/{{instance_id}}", "gateway:DeleteGatewayInstance", *G),
+        row("POST", f"{GG}/instance_token", "gateway:CreateGatewayInstance", *G),
+        row("POST", f"{GG}/dp_client_certificates", "gateway:CreateGatewayInstance", *G),
+        row("GET", f"{GG}/install_script/{{installer}}", "gateway:CreateGatewayInstance", *G),
+        row("GET", f"{GG}/helm_values", "gateway:CreateGatewayInstance", *G),
+        row("GET", "/api/instances", "gateway:GetGatewayInstance", "*"),
+        row("GET", "/api/instances/count/{field}", "gateway:GetGatewayInstance", "*"),
+        row("GET", "/api/instances/cores", "gateway:GetGatewayInstanceCore"),
+        row("GET", "/api/instances/cores_usages/export", "gateway:GetGatewayInstanceCore"),
+        # consumers and credentials on a gateway group
+        *crud(f"{GG}/consumers", "{consumer_id}", "Consumer", G, item_arg="consumer_id"),
+        *crud(
+            f"{GG}/consumers/{{consumer_id}}/credentials",
+            "{credential_id}",
+            "ConsumerCredential",
+            ("gateway_group_id", "consumer_id"),
+        ),
+        # certificates, SNIs, SSL, global rules, plugin metadata, protos, secrets
+        *crud(f"{GG}/ssls", "{ssl_id}", "SSLCertificate", G, patch=False),
+        row("GET", f"{GG}/ssls/usage", "gateway:GetSSLCertificate", *G),
+        *crud(f"{GG}/certificates", "{certificate_id}", "Certificate", G),
+        row("GET", f"{GG}/certificates/usage", "gateway:GetCertificate", *G),
+        row("POST", f"{GG}/certificates/exists", "gateway:GetCACertificate", *G),
+        *crud(f"{GG}/ca_certificates", "{ca_certificate_id}", "CACertificate", G),
+        row("POST", f"{GG}/ca_certificates/exists", "gateway:GetCACertificate", *G),
+        *crud(f"{GG}/snis", "{sni_id}", "SNI", G),
+        row("GET", f"{GG}/snis/usage", "gateway:GetSNI", *G),
+        *crud(f"{GG}/global_rules", "{global_rule_id}", "GlobalPluginRule", G, patch=False),
+        row("GET", f"{GG}/plugin_metadata", "gateway:GetPluginMetadata", *G),
+        row("GET", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:GetPluginMetadata", *G),
+        row("PUT", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:UpdatePluginMetadata", *G),
+        row("DELETE", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:DeletePluginMetadata", *G),
+        *crud(f"{GG}/protos", "{proto_id}", "Proto", G, patch=False),
+        row("GET", f"{GG}/secret_providers", "gateway:GetSecretProvider", "gateway_group_id", "*"),
+        row(
+            "GET",
+            f"{GG}/secret_providers/usage",
+            "gateway:GetSecretProvider",
+            "gateway_group_id",
+            "*",
+        ),
+        row(
+            "GET",
+            f"{GG}/secret_providers/{{secret_provider_id}}",
+            "gateway:GetSecretProvider",
+            "gateway_group_id",
+            "secret_provider_id",
+        ),
+        row(
+            "PUT",
+            f"{GG}/secret_providers/{{secret_provider_id}}",
+            "gateway:PutSecretProvider",
+            "gateway_group_id",
+            "secret_provider_id",
+        ),
+        row(
+            "DELETE",
+            f"{GG}/secret_providers/{{secret_provider_id}}",
+            "gateway:DeleteSecretProvider",
+            "gateway_group_id",
+            "secret_provider_id",
+        ),
+        # service registries
+        row("GET", f"{GG}/service_registries", "gateway:GetServiceRegistry", *G),
+        row("POST", f"{GG}/service_registries", "gateway:ConnectServiceRegistry", *G),
+        row(
+            "GET",
+            f"{GG}/service_registries/{{service_registry_id}}",
+            "gateway:GetServiceRegistry",
+            *G,
+        ),
+        row(
+            "PUT",
+            f"{GG}/service_registries/{{service_registry_id}}",
+            "gateway:UpdateServiceRegistry",
+            *G,
+        ),
+        row(
+            "DELETE",
+            f"{GG}/service_registries/{{service_registry_id}}",
+            "gateway:DisconnectServiceRegistry",
+            *G,
+        ),
+        row(
+            "GET",
+            f"{GG}/service_registries/{{service_registry_id}}/{{detail:path}}",
+            "gateway:GetServiceRegistry",
+            *G,
+        ),
+        # debug sessions
+        row("GET", f"{GG}/debug_sessions", "gateway:GetDebugSession", *G),
+        row("POST", f"{GG}/debug_sessions", "gateway:CreateDebugSession", *G),
+        row("GET", f"{GG}/debug_sessions/{{debug_session_id}}", "gateway:GetDebugSession", *G),
+        row(
+            "DELETE", f"{GG}/debug_sessions/{{debug_session_id}}", "gateway:DeleteDebugSession", *G
+        ),
+        row(
+            "PUT", f"{GG}/debug_sessions/{{debug_session_id}}/stop", "gateway:StopDebugSession", *G
+        ),
+        row(
+            "GET",
+            f"{GG}/debug_sessions/{{debug_session_id}}/traces/{{trace_id}}/download",
+            "gateway:ExportDebugSession",
+            *G,
+        ),
+        # organisation-wide gateway settings, custom plugins, alerts
+        row("GET", "/api/system_settings", None),
+        row("PUT", "/api/system_settings", "gateway:UpdateDeploymentSetting"),
+        *crud("/api/custom_plugins", "{custom_plugin_id}", "CustomPlugin", (), patch=False),
+        row("POST", "/api/custom_plugins/parse", None),
+        *crud(
+            "/api/alert/policies",
+            "{alert_policy_id}",
+            "AlertPolicy",
+            (),
+            item_arg="alert_policy_id",
+        ),
+        row(
+            "PUT",
+            "/api/alert/policies/{alert_policy_id}/triggers",
+            "gateway:UpdateAlertPolicy",
+            "alert_policy_id",
+        ),
+        row("GET", "/api/alert/policies/histories", "gateway:GetAlertPolicy", "*"),
+        *crud(
+            "/api/alert/webhook_templates",
+            "{webhook_template_id}",
+            "WebhookTemplate",
+            (),
+            patch=False,
+        ),
+        row(
+            "GET",
+            "/api/alert/webhook_templates/{webhook_template_id}/refer",
+            "gateway:GetWebhookTemplate",
+        ),
+    ]
+    # GetCustomPlugin is documented on its endpoints but missing from the catalog
+    return [
+        Endpoint(r.method, r.path, r.action, r.args, SETTING)
+        if r.action == "gateway:GetCustomPlugin"
+        else r
+        for r in rows
+    ]

@@ -1,0 +1,48 @@
+"""One row of the enforcement table and the helpers that write rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # `{name}` is a path parameter
+    action: str | None
+    args: tuple[str, ...] = ()  # request values filling the ARN's %s slots, in order
+    resource: str | None = None  # only for actions the catalog does not list
+
+
+def row(method: str, path: str, action: str | None, *args: str, resource: str | None = None):
+    return Endpoint(method, path, action, args, resource)
+
+
+def crud(
+    base: str,
+    item: str,
+    noun: str,
+    scope: tuple[str, ...],
+    *,
+    item_arg: str | None = None,
+    patch: bool = True,
+    prefix: str = "gateway",
+    get: str | None = None,
+    resource: str | None = None,
+) -> list[Endpoint]:
+    """List, create, get, update (PUT and PATCH), delete of one resource kind."""
+    ident = (*scope, item_arg) if item_arg else scope
+    listing = (*scope, "*") if item_arg else scope
+    get_action = f"{prefix}:{get or 'Get' + noun}"
+    rows = [
+        row("GET", base, get_action, *listing, resource=resource),
+        row("POST", base, f"{prefix}:Create{noun}", *scope, resource=resource),
+        row("GET", f"{base}/{item}", get_action, *ident, resource=resource),
+        row("PUT", f"{base}/{item}", f"{prefix}:Update{noun}", *ident, resource=resource),
+        row("DELETE", f"{base}/{item}", f"{prefix}:Delete{noun}", *ident, resource=resource),
+    ]
+    if patch:
+        rows.append(
+            row("PATCH", f"{base}/{item}", f"{prefix}:Update{noun}", *ident, resource=resource)
+        )
+    return rows

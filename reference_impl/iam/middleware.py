@@ -1,0 +1,339 @@
+"""`IamMiddleware`: authentication, the enforcement table and the audit log, in front of
+the admin port's `/api` and gateway-group-scoped `/apisix/admin` endpoints.
+
+Precedence of credentials: `X-API-KEY` (a gateway admin key acts as Super Admin, a viewer
+key as Viewer; otherwise an API token), then basic auth, then the session cookie. On
+`/apisix/admin`, a request without IAM credentials (no token, basic auth or session) is
+passed through untouched, so the plain APISIX Admin API keeps its own key checks and
+answers; gateway-group admin keys are left to the gateway-group Admin API as well.
+After an allowed decision the request reaches the wrapped app with the gateway's admin
+key, so the guards of the wrapped apps accept it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+from collections.abc import Mapping
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..admin.auth import parse_networks
+from ..store import StoreError
+from . import audit
+from .enforcement import EndpointTable, Match
+from .engine import is_allowed
+from .labels import LabelContext
+from .principal import AuthError, Principal
+from .secrets import TOKEN_PREFIX
+from .service import SESSION_COOKIE, IamService
+
+PRINCIPAL_KEY = "iam_principal"
+CHECKED_KEY = "iam_checked"
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+MAX_BUFFERED_BODY = 4 * 1024 * 1024
+PUBLIC = {("POST", "/api/login")}
+NOT_AUDITED = {("POST", "/api/permissions/check")}
+DEFAULT_GROUP = "default"
+
+
+class IamMiddleware:
+    """Wrap an ASGI app: `IamMiddleware(app, iam_app=create_iam_app(...))` also sends the
+    IAM endpoints to `iam_app`; `IamMiddleware(app, iam=service)` only guards `app`."""
+
+    def __init__(self, app: ASGIApp, iam_app: Any = None, iam: IamService | None = None) -> None:
+        if iam is None and iam_app is None:
+            raise ValueError("IamMiddleware needs iam_app or iam")
+        self.app = app
+        self.iam_app = iam_app
+        self.iam: IamService = iam if iam is not None else iam_app.state.iam
+        self.table = EndpointTable()
+        admin_keys = [k.key for k in self.iam.config.admin_keys if k.role == "admin"]
+        self.internal_key = admin_keys[0] if admin_keys else None
+        self.iam_paths = _paths_of(iam_app)
+        self.labels = LabelContext(self.iam.records.store, self.iam.config.etcd_prefix)
+        self.networks = parse_networks(self.iam.config.allow_admin)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("state", {}).get(CHECKED_KEY):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        target = self.iam_app if self.iam_app is not None and self._is_iam(scope) else self.app
+        headers = _headers(scope)
+        if path.startswith("/apisix/admin") and not _has_iam_credentials(headers):
+            await target(scope, receive, send)
+            return
+        if not (path == "/api" or path.startswith("/api/") or path.startswith("/apisix/admin")):
+            await target(scope, receive, send)
+            return
+        if not self._network_allowed(scope):
+            client = (scope.get("client") or ("unknown", 0))[0]
+            await _reply(send, 403, f"access from {client} is not allowed")
+            return
+        await self._guarded(scope, receive, send, target, headers)
+
+    def _network_allowed(self, scope: Scope) -> bool:
+        """`deployment.admin.allow_admin` holds for the dashboard API as for the Admin API."""
+        if not self.networks:
+            return True
+        try:
+            addr = ipaddress.ip_address((scope.get("client") or ("", 0))[0])
+        except ValueError:
+            return False
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+            addr = addr.ipv4_mapped
+        return any(addr in network for network in self.networks)
+
+    def _is_iam(self, scope: Scope) -> bool:
+        return (scope["method"], scope["path"].rstrip("/")) in self.iam_paths or any(
+            scope["method"] == method and _matches(template, scope["path"])
+            for method, template in self.iam_paths
+        )
+
+    async def _guarded(
+        self, scope: Scope, receive: Receive, send: Send, target: ASGIApp, headers: dict[str, str]
+    ) -> None:
+        method, path = scope["method"], scope["path"]
+        body = b""
+        if method in WRITE_METHODS:
+            body, too_large = await _read_all(receive)
+            if too_large:
+                await _reply(send, 413, f"request body larger than {MAX_BUFFERED_BODY} bytes")
+                return
+        match = self.table.match(method, path)
+        values = _request_values(scope, match, body)
+        try:
+            principal = await run_in_threadpool(self._decide, method, path, headers, match, values)
+        except AuthError as exc:
+            await _reply(send, 401, f"unauthorized: {exc}")
+            return
+        except _Denied as denied:
+            if method in WRITE_METHODS:
+                await run_in_threadpool(
+                    self._audit, denied.principal, scope, match, values, 403, b""
+                )
+            await _reply(send, 403, denied.message)
+            return
+        except StoreError as exc:
+            await _reply(send, 503, f"config store unavailable: {exc}")
+            return
+        inner = dict(scope)
+        inner["state"] = {**scope.get("state", {}), PRINCIPAL_KEY: principal, CHECKED_KEY: True}
+        if principal is not None and self.internal_key and target is self.app:
+            inner["headers"] = _with_key(scope, self.internal_key)
+        status = {"code": 500}
+        captured: list[bytes] = []
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            elif message["type"] == "http.response.body" and sum(map(len, captured)) < 65536:
+                captured.append(message.get("body", b""))
+            await send(message)
+
+        audited = method in WRITE_METHODS and (method, path) not in NOT_AUDITED
+        replayed = _replay(body, receive) if method in WRITE_METHODS else receive
+        await target(inner, replayed, send_wrapper if audited else send)
+        if audited:
+            await run_in_threadpool(
+                self._audit, principal, scope, match, values, status["code"], b"".join(captured)
+            )
+
+    def _decide(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        match: Match | None,
+        values: dict[str, Any],
+    ) -> Principal | None:
+        self.iam.ensure_bootstrapped()  # when the store was down at start-up
+        if (method, path.rstrip("/")) in PUBLIC:
+            return None
+        principal = self.iam.authenticate(headers, _cookies(headers))
+        policies, boundaries = self.iam.policies_of(principal)
+        if match is None:
+            # an endpoint the table does not know: only whoever may do everything
+            if not is_allowed(policies, boundaries, "*", "*"):
+                raise _Denied(principal, f"permission denied: {method} {path} is not mapped")
+            return principal
+        action = match.endpoint.action
+        if action is None:
+            return principal
+        resource = self.table.resource(match.endpoint, values)
+        conditional = any(p.conditional for p in (*policies, *boundaries))
+        context = self.labels.context(values) if conditional else {}
+        if not is_allowed(policies, boundaries, action, resource, context):
+            raise _Denied(principal, f"permission denied: {action} on {resource}")
+        return principal
+
+    def _audit(
+        self,
+        principal: Principal | None,
+        scope: Scope,
+        match: Match | None,
+        values: dict[str, Any],
+        status: int,
+        response_body: bytes,
+    ) -> None:
+        method, path = scope["method"], scope["path"]
+        endpoint = match.endpoint if match else None
+        if principal is None and (method, path) == ("POST", "/api/login") and status == 200:
+            principal = _login_principal(self.iam, response_body)
+        resource_id = _resource_id(match, response_body)
+        # the write itself has answered; an unavailable store cannot log it
+        with contextlib.suppress(StoreError):
+            audit.record(
+                self.iam,
+                {
+                    "event_type": audit.event_type(
+                        method, path, endpoint.action if endpoint else None
+                    ),
+                    "operator_id": principal.id if principal else "",
+                    "operator_name": principal.username if principal else "",
+                    "resource_id": resource_id,
+                    "resource": self.table.resource(endpoint, values)
+                    if endpoint and endpoint.action
+                    else "",
+                    "gateway_group_id": str(values.get("gateway_group_id") or ""),
+                    "action": endpoint.action if endpoint and endpoint.action else "",
+                    "method": method,
+                    "path": path,
+                    "status_code": status,
+                    "result": "success" if status < 400 else "failure",
+                    "source_ip": (scope.get("client") or ("", 0))[0],
+                },
+            )
+
+
+class _Denied(Exception):
+    def __init__(self, principal: Principal, message: str) -> None:
+        super().__init__(message)
+        self.principal = principal
+        self.message = message
+
+
+def _paths_of(app: Any) -> set[tuple[str, str]]:
+    if app is None:
+        return set()
+    return {
+        (method, route.path)
+        for route in app.routes
+        for method in (getattr(route, "methods", None) or ())
+        if method != "HEAD"
+    }
+
+
+def _matches(template: str, path: str) -> bool:
+    parts, wanted = template.split("/"), path.rstrip("/").split("/")
+    return len(parts) == len(wanted) and all(
+        p == w or (p.startswith("{") and w) for p, w in zip(parts, wanted, strict=True)
+    )
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _cookies(headers: Mapping[str, str]) -> dict[str, str]:
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # a malformed Cookie header identifies no session
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def _has_iam_credentials(headers: Mapping[str, str]) -> bool:
+    key = headers.get("x-api-key")
+    if key:
+        return key.startswith(TOKEN_PREFIX)
+    return headers.get("authorization", "")[:6].lower() == "basic " or (
+        SESSION_COOKIE in _cookies(headers)
+    )
+
+
+def _request_values(scope: Scope, match: Match | None, body: bytes) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if body:
+        try:
+            parsed = json.loads(body)
+        except (ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, dict):
+            values.update({k: v for k, v in parsed.items() if isinstance(v, str | int)})
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    values.update({k: v for k, v in query if v})
+    if match is not None:
+        values.update(match.params)
+    if scope["path"].startswith("/apisix/admin"):
+        values.setdefault("gateway_group_id", DEFAULT_GROUP)
+    return values
+
+
+def _resource_id(match: Match | None, response_body: bytes) -> str:
+    try:
+        value = json.loads(response_body).get("value")
+    except (ValueError, AttributeError, RecursionError):
+        value = None
+    if isinstance(value, dict) and isinstance(value.get("id"), str | int):
+        return str(value["id"])
+    if match is not None and match.params:
+        return str(list(match.params.values())[-1])
+    return ""
+
+
+def _login_principal(iam: IamService, response_body: bytes) -> Principal | None:
+    try:
+        user = json.loads(response_body)["value"]
+        return iam.user_principal(user)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _with_key(scope: Scope, key: str) -> list[tuple[bytes, bytes]]:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"x-api-key"]
+    return [*headers, (b"x-api-key", key.encode("latin-1"))]
+
+
+async def _read_all(receive: Receive) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BUFFERED_BODY:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks), False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _reply(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"error_msg": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

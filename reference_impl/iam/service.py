@@ -1,0 +1,203 @@
+"""The IAM core the endpoints and the middleware share: bootstrap, authentication and
+decisions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from ..config import GatewayConfig
+from ..store import Store
+from . import builtins, secrets
+from .engine import CompiledPolicy, compile_policy, is_allowed
+from .principal import AuthError, Principal
+from .records import IamRecords, now
+
+SESSION_COOKIE = "api7ee_session"
+DEFAULT_SESSION_TTL = 12 * 3600
+
+
+def iam_settings(config: GatewayConfig) -> dict[str, Any]:
+    settings = (config.raw.get("gwconform") or {}).get("iam") or {}
+    return settings if isinstance(settings, dict) else {}
+
+
+class IamService:
+    def __init__(self, config: GatewayConfig, store: Store) -> None:
+        settings = iam_settings(config)
+        self.config = config
+        self.records = IamRecords(store)
+        self.bcrypt_rounds = int(settings.get("bcrypt_rounds", 10))
+        self.session_ttl = int(settings.get("session_ttl", DEFAULT_SESSION_TTL))
+        self.admin_password = str(settings.get("admin_password", builtins.DEFAULT_ADMIN_PASSWORD))
+        self.admin_keys = {k.key: k for k in config.admin_keys}
+        self._compiled: dict[str, tuple[int, CompiledPolicy]] = {}
+        self._basic_ok: dict[tuple[str, str], str] = {}  # (user id, hash) -> password digest
+        self._lock = threading.Lock()
+        self.write_lock = threading.RLock()
+        self.bootstrapped = False
+
+    # -- bootstrap --------------------------------------------------------------------
+    def ensure_bootstrapped(self) -> None:
+        if not self.bootstrapped:
+            with self.write_lock:
+                if not self.bootstrapped:
+                    self.bootstrap()
+
+    def bootstrap(self) -> None:
+        """Write the built-in policies and roles and the `admin` user unless present."""
+        stamp = now()
+        for policy in builtins.BUILT_IN_POLICIES:
+            self.records.create_once(
+                "permission_policies", {**policy, "created_at": stamp, "updated_at": stamp}
+            )
+        for role in builtins.BUILT_IN_ROLE_RECORDS:
+            record = {"desc": "", "labels": {}, "type": "built_in", **role}
+            self.records.create_once("roles", {**record, "created_at": stamp, "updated_at": stamp})
+        self.records.create_once(
+            "users",
+            {
+                "id": builtins.ADMIN_USER_ID,
+                "username": "admin",
+                "name": "admin",
+                "email": "",
+                "labels": {},
+                "state": "Active",
+                "type": "built_in",
+                "roles": [builtins.SUPER_ADMIN],
+                "boundaries": [],
+                "password_hash": secrets.hash_password(self.admin_password, self.bcrypt_rounds),
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
+        )
+        self.bootstrapped = True
+
+    # -- authentication -----------------------------------------------------------------
+    def user_principal(self, user: Mapping[str, Any], **extra: Any) -> Principal:
+        return Principal(
+            "user",
+            user["id"],
+            user["username"],
+            tuple(user.get("roles") or ()),
+            tuple(user.get("boundaries") or ()),
+            **extra,
+        )
+
+    def admin_key_principal(self, key: str) -> Principal | None:
+        admin_key = self.admin_keys.get(key)
+        if admin_key is None:
+            return None
+        role = builtins.VIEWER if admin_key.role == "viewer" else builtins.SUPER_ADMIN
+        return Principal("admin_key", admin_key.name, admin_key.name, (role,))
+
+    def token_principal(self, token: str) -> Principal | None:
+        """The owner of API token `token`, or None when no live token has that secret."""
+        wanted = secrets.digest(token)
+        for record in self.records.all("tokens"):
+            if not secrets.same(record.get("token_digest", ""), wanted):
+                continue
+            expires = int(record.get("expires_at") or 0)
+            if expires and expires <= now():
+                raise AuthError("token expired")
+            user = self.records.get("users", record["user_id"])
+            if user is None:
+                raise AuthError("the token's user no longer exists")
+            return self.user_principal(user, token_id=record["id"])
+        return None
+
+    def session_principal(self, session_id: str) -> Principal | None:
+        record = self.records.get("sessions", secrets.digest(session_id))
+        if record is None or int(record.get("expires_at", 0)) <= now():
+            return None
+        user = self.records.get("users", record["user_id"])
+        if user is None:
+            return None
+        return self.user_principal(user, session_id=record["id"])
+
+    def basic_principal(self, header: str) -> Principal:
+        try:
+            raw = base64.b64decode(header, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise AuthError("malformed basic credentials") from None
+        username, sep, password = raw.partition(":")
+        user = self.find_user(username) if sep else None
+        if user is None or not self.password_ok(user, password):
+            raise AuthError("wrong username or password")
+        return self.user_principal(user)
+
+    def find_user(self, username: str) -> dict[str, Any] | None:
+        return next((u for u in self.records.all("users") if u["username"] == username), None)
+
+    def password_ok(self, user: Mapping[str, Any], password: str) -> bool:
+        """bcrypt check, remembered per (user, hash) so basic auth is not slow per request."""
+        hashed = user.get("password_hash", "")
+        key = (user["id"], hashed)
+        if self._basic_ok.get(key) == secrets.digest(password):
+            return True
+        if not secrets.check_password(password, hashed):
+            return False
+        with self._lock:
+            self._basic_ok[key] = secrets.digest(password)
+        return True
+
+    def authenticate(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> Principal:
+        """The caller, by precedence: X-API-KEY (gateway admin key, then API token),
+        basic auth, session cookie. AuthError (401) when none identifies anyone."""
+        key = headers.get("x-api-key")
+        if key:
+            principal = self.admin_key_principal(key) or self.token_principal(key)
+            if principal is None:
+                raise AuthError("invalid API key")
+            return principal
+        authorization = headers.get("authorization", "")
+        if authorization[:6].lower() == "basic ":
+            return self.basic_principal(authorization[6:].strip())
+        session = cookies.get(SESSION_COOKIE)
+        if session:
+            principal = self.session_principal(session)
+            if principal is not None:
+                return principal
+            raise AuthError("session expired or logged out")
+        raise AuthError("authentication required")
+
+    # -- decisions ----------------------------------------------------------------------
+    def compiled(self, policy_id: str) -> CompiledPolicy | None:
+        kv = self.records.store.get(self.records.key("permission_policies", policy_id))
+        if kv is None:
+            return None
+        cached = self._compiled.get(policy_id)
+        if cached is not None and cached[0] == kv.mod_revision:
+            return cached[1]
+        policy = compile_policy(kv.value["policy_document"])
+        with self._lock:
+            self._compiled[policy_id] = (kv.mod_revision, policy)
+        return policy
+
+    def policies_of(
+        self, principal: Principal
+    ) -> tuple[list[CompiledPolicy], list[CompiledPolicy]]:
+        policy_ids: list[str] = []
+        for role_id in principal.roles:
+            role = self.records.get("roles", role_id)
+            if role is not None:
+                policy_ids += role.get("policies") or []
+        policies = [p for p in map(self.compiled, dict.fromkeys(policy_ids)) if p is not None]
+        boundaries = [p for p in map(self.compiled, principal.boundaries) if p is not None]
+        if principal.boundaries and not boundaries:
+            # every boundary policy is gone: the boundary allows nothing rather than all
+            return policies, [CompiledPolicy()]
+        return policies, boundaries
+
+    def allowed(
+        self,
+        principal: Principal,
+        action: str,
+        resource: str,
+        context: Mapping[str, Any] | None = None,
+    ) -> bool:
+        policies, boundaries = self.policies_of(principal)
+        return is_allowed(policies, boundaries, action, resource, context)

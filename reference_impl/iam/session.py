@@ -1,0 +1,102 @@
+"""Built-in login and logout (a session cookie), and the caller's own profile and password."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+
+from . import secrets
+from .records import now
+from .service import SESSION_COOKIE, IamService
+from .users import user_or_404
+from .web import IamCall, IamError, public_user, text
+
+
+def login(iam: IamService, call: IamCall):
+    body = call.obj()
+    username = text(body, "username", required=True, max_len=128)
+    password = text(body, "password", required=True, max_len=128)
+    user = iam.find_user(username)
+    if user is None or not iam.password_ok(user, password):
+        raise IamError(401, "wrong username or password")
+    session_id = secrets.new_session_id()
+    record = {"id": secrets.digest(session_id), "user_id": user["id"]}
+    record["expires_at"] = now() + iam.session_ttl
+    iam.records.put("sessions", record, ttl=iam.session_ttl)
+    response = JSONResponse({"value": public_user(user)})
+    response.set_cookie(
+        SESSION_COOKIE, session_id, max_age=iam.session_ttl, httponly=True, samesite="lax"
+    )
+    return response
+
+
+def logout(iam: IamService, call: IamCall):
+    if call.principal.session_id:
+        iam.records.delete("sessions", call.principal.session_id)
+    response = JSONResponse({"value": {}})
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _me(iam: IamService, call: IamCall):
+    if not call.principal.is_user:
+        raise IamError(400, "the caller is an admin key, not a dashboard user")
+    return user_or_404(iam, call.principal.id)
+
+
+def get_me(iam: IamService, call: IamCall):
+    if not call.principal.is_user:
+        principal = call.principal
+        return {
+            "value": {
+                "id": principal.id,
+                "username": principal.username,
+                "roles": list(principal.roles),
+            }
+        }
+    return {"value": public_user(_me(iam, call))}
+
+
+def update_me(iam: IamService, call: IamCall):
+    user = _me(iam, call)
+    name = text(call.obj(), "name", required=True, max_len=200)
+    updated = {**user, "name": name, "updated_at": now()}
+    iam.records.put("users", updated)
+    return {"value": public_user(updated)}
+
+
+def update_email(iam: IamService, call: IamCall):
+    user = _me(iam, call)
+    email = text(call.obj(), "email", required=True, max_len=128)
+    if "@" not in email:
+        raise IamError(400, "invalid request body: email must be an email address")
+    iam.records.put("users", {**user, "email": email, "updated_at": now()})
+    return {"value": {}}
+
+
+def delete_email(iam: IamService, call: IamCall):
+    user = _me(iam, call)
+    iam.records.put("users", {**user, "email": "", "updated_at": now()})
+    return {"value": {}}
+
+
+def change_password(iam: IamService, call: IamCall):
+    user = _me(iam, call)
+    body = call.obj()
+    old = text(body, "old_password", required=True, max_len=128)
+    new = text(body, "new_password", required=True, max_len=128)
+    if not iam.password_ok(user, old):
+        raise IamError(400, "the old password is wrong")
+    hashed = secrets.hash_password(new, iam.bcrypt_rounds)
+    iam.records.put("users", {**user, "password_hash": hashed, "updated_at": now()})
+    return {"value": {}}
+
+
+ROUTES = [
+    ("POST", "/login", login),
+    ("POST", "/logout", logout),
+    ("GET", "/me", get_me),
+    ("PUT", "/me", update_me),
+    ("PUT", "/me/email", update_email),
+    ("DELETE", "/me/email", delete_email),
+    ("PUT", "/password", change_password),
+]
