@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import request_response
 
 from ..config import GatewayConfig
 from ..store import RevisionConflict, Store, StoreError
@@ -56,11 +56,11 @@ def create_app(config: GatewayConfig, store: Store) -> Starlette:
             return Response(status_code=status, headers=version_header)
         return JSONResponse(body, status_code=status, headers=version_header)
 
-    methods = ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"]
-    return Starlette(
-        routes=[Route("/{path:path}", endpoint, methods=methods)],
-        exception_handlers={Exception: _internal_error},
-    )
+    app = Starlette(exception_handlers={Exception: _internal_error})
+    # Every path reaches the endpoint, which answers unknown ones itself: a route pattern
+    # would not match ids with encoded newlines and answer them with a plain-text 404.
+    app.router.default = request_response(endpoint)
+    return app
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
@@ -85,7 +85,8 @@ def _normalize(path: str) -> str:
 
 
 async def _dispatch(ctx: AdminContext, request: Request) -> tuple[int, Any]:
-    path = _normalize(request.url.path)
+    # scope["path"], not request.url.path: urllib drops newlines and tabs from URLs
+    path = _normalize(request.scope["path"])
     if path != PREFIX and not path.startswith(PREFIX + "/"):
         raise AdminError(404, "not found")
     segments = [s for s in path[len(PREFIX) :].split("/") if s]

@@ -10,7 +10,7 @@ from typing import Any
 from ..store import KeyValue
 from .errors import bad_request
 
-_NUMBER = re.compile(r"^[0-9]{1,9}$")
+_NUMBER = re.compile(r"^[0-9]{1,32}$")
 ValueView = Callable[[Any], Any]  # what GET shows of a stored value (ssls hide keys)
 
 

@@ -27,3 +27,18 @@ def test_proto_content_must_parse(api):
         assert answer.status_code == 400, broken
         assert answer.json()["error_msg"].startswith("invalid content: line 1:")
     assert api.get("/protos/p2").status_code == 404
+
+
+def test_ids_with_control_characters_are_refused_in_json(api, store):
+    answer = api.put("/routes/a%0Ab", json=ROUTE)
+    assert answer.status_code == 400
+    assert "id" in answer.json()["error_msg"]
+    assert api.get("/routes/a%0Ab").status_code == 404
+    assert store.range("/")[0] == []
+
+
+def test_page_numbers_beyond_the_list_are_empty_pages(api):
+    assert api.put("/routes/r1", json=ROUTE).status_code == 201
+    answer = api.get("/routes", params={"page": "1000000000", "page_size": "10"})
+    assert answer.status_code == 200
+    assert answer.json() == {"total": 1, "list": []}
