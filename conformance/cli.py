@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from . import run_command
+from .loadkit.command import load_command
 from .providers import embedded
+from .report.baseline import ReportFileError, diff_reports, load_report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,3 +32,62 @@ def serve(config: str | None, store: str | None, data_dir: str | None, workers: 
     if workers is not None:
         args += ["--workers", str(workers)]
     embedded.exec_serve(args)
+
+
+@main.command()
+@click.option("--admin-url", help="Admin API base URL of your gateway (without /apisix/admin)")
+@click.option("--admin-v2-url", help="Admin API URL of a 2.x gateway, for the apisix-v2 profile")
+@click.option("--admin-key", help="admin X-API-KEY")
+@click.option("--viewer-key", help="viewer X-API-KEY (Extended feature admin-viewer-role)")
+@click.option("--token", help="API token for the dashboard and cloud APIs")
+@click.option("--data-plane-url", help="data plane base URL, e.g. http://127.0.0.1:9080")
+@click.option("--stream-addr", help="stream proxy HOST:PORT")
+@click.option("--dashboard-url", help="API7 dashboard base URL")
+@click.option("--cloud-url", help="API7 Cloud base URL")
+@click.option("--prometheus-url", help="the data plane's metrics export URL")
+@click.option("--profile", "profiles", multiple=True, help="profile to run (repeatable)")
+@click.option(
+    "--supported-features",
+    multiple=True,
+    help="Extended features your gateway claims (comma list, repeatable, or 'all')",
+)
+@click.option("--feature", "only_features", multiple=True, help="run only these features' tests")
+@click.option("--run-test", "run_tests", multiple=True, help="run only this test (repeatable)")
+@click.option("--target-file", type=click.Path(), help="YAML file with the same fields")
+@click.option("--store", type=click.Choice(["memory", "etcd"]), help="embedded target's store")
+@click.option("--spec", type=click.Path(), help="OpenAPI spec for the spec-driven tests")
+@click.option("--target", help="base URL the --spec tests send requests to")
+@click.option("--max-examples", type=click.IntRange(min=1), help="generated examples per test")
+@click.option("--seed", type=int, help="seed of the run (random by default, in the report)")
+@click.option("--timeout", type=float, help="seconds to wait for configuration to apply")
+@click.option("--report-dir", type=click.Path(), default="reports", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="one line per test")
+def run(verbose: bool, **cli: object) -> None:
+    """Run the conformance suite (default: every profile, against the embedded reference)."""
+    sys.exit(run_command.run(dict(cli), verbose=verbose))
+
+
+@main.command()
+@click.option("--baseline", required=True, type=click.Path(), help="the saved report (JSON)")
+@click.argument("new_report", type=click.Path())
+def report(baseline: str, new_report: str) -> None:
+    """Compare NEW_REPORT with a baseline: regressions exit non-zero."""
+    try:
+        diff = diff_reports(load_report(baseline), load_report(new_report))
+    except ReportFileError as exc:
+        click.echo(f"gwconform report: error: {exc}", err=True)
+        sys.exit(2)
+    for title, lines in (
+        ("Regressed", diff.regressions),
+        ("Fixed", diff.fixes),
+        ("Note", diff.notes),
+    ):
+        for line in lines:
+            click.echo(f"{title}: {line}")
+    if diff.regressions:
+        click.echo(f"{len(diff.regressions)} regression(s) against {baseline}")
+        sys.exit(1)
+    click.echo(f"no regression against {baseline}")
+
+
+main.add_command(load_command)

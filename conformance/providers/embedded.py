@@ -6,10 +6,28 @@ knows it only as a command line.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
 import sys
+import tempfile
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from ..features import PROFILES
+from ..target import Target, TargetError, TargetSettings
 
 SERVER_MODULE = "reference_impl"
+ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
+VIEWER_KEY = "4054f7cf07e344346cd3f287985e76a2"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
 
 
 def server_command(*args: str) -> list[str]:
@@ -20,3 +38,238 @@ def exec_serve(args: list[str]) -> None:
     """Replace this process with the reference gateway (for `gwconform serve`)."""
     command = server_command(*args)
     os.execv(command[0], command)
+
+
+def suite_version() -> str:
+    try:
+        return version("gwconform")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gateway_config(
+    admin_port: int,
+    node_port: int,
+    stream_port: int,
+    metrics_port: int,
+    admin_api_version: str = "v3",
+    etcd_url: str | None = None,
+    etcd_prefix: str = "/apisix",
+) -> dict[str, Any]:
+    """The config.yaml of an embedded gateway listening on the given loopback ports."""
+    deployment: dict[str, Any] = {
+        "admin": {
+            "admin_key": [
+                {"name": "admin", "key": ADMIN_KEY, "role": "admin"},
+                {"name": "viewer", "key": VIEWER_KEY, "role": "viewer"},
+            ],
+            "allow_admin": ["127.0.0.0/8"],
+            "admin_listen": {"ip": "127.0.0.1", "port": admin_port},
+            "admin_api_version": admin_api_version,
+        }
+    }
+    config: dict[str, Any] = {
+        "apisix": {
+            "node_listen": [{"ip": "127.0.0.1", "port": node_port}],
+            "stream_proxy": {"tcp": [{"addr": f"127.0.0.1:{stream_port}"}]},
+        },
+        "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": metrics_port}}},
+        "deployment": deployment,
+        # one credential for every API: the admin key is also the Cloud API's bearer token
+        "gwconform": {"cloud": {"tokens": [ADMIN_KEY]}},
+    }
+    if etcd_url:
+        deployment["etcd"] = {"host": [etcd_url], "prefix": etcd_prefix}
+        config["gwconform"]["store"] = "etcd"
+    return config
+
+
+def _port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
+class EmbeddedGateway:
+    """One reference gateway process on free loopback ports."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        admin_api_version: str = "v3",
+        etcd_url: str | None = None,
+        etcd_prefix: str = "/apisix",
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
+        self.workdir = workdir
+        self.admin_api_version = admin_api_version
+        self.admin_port, self.node_port, self.stream_port = free_port(), free_port(), free_port()
+        self.metrics_port = free_port()
+        self.config_path = workdir / f"config-{admin_api_version}.yaml"
+        self.stderr_path = workdir / f"gateway-{admin_api_version}.stderr"
+        self.start_timeout = start_timeout
+        self._etcd_url = etcd_url
+        self._etcd_prefix = etcd_prefix
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The gateway's main process (its data plane workers are its children)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def data_plane_url(self) -> str:
+        return f"http://127.0.0.1:{self.node_port}"
+
+    def start(self) -> None:
+        config = gateway_config(
+            self.admin_port,
+            self.node_port,
+            self.stream_port,
+            self.metrics_port,
+            self.admin_api_version,
+            self._etcd_url,
+            self._etcd_prefix,
+        )
+        self.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        with self.stderr_path.open("wb") as stderr:
+            self._process = subprocess.Popen(
+                server_command("--config", str(self.config_path)),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        self._wait_healthy()
+
+    def _stderr_tail(self) -> str:
+        try:
+            lines = self.stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        tail = " | ".join(line.strip() for line in lines[-5:] if line.strip())
+        return f"; its stderr: {tail}" if tail else ""
+
+    def _wait_healthy(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self.start_timeout
+        headers = {"X-API-KEY": ADMIN_KEY}
+        admin_ok = False
+        while time.monotonic() < deadline:
+            code = self._process.poll()
+            if code is not None:
+                raise TargetError(
+                    f"the embedded reference gateway exited with code {code} while starting"
+                    f"{self._stderr_tail()}"
+                )
+            if not admin_ok:
+                with contextlib.suppress(httpx.HTTPError):
+                    reply = httpx.get(
+                        f"{self.admin_url}/apisix/admin/routes", headers=headers, timeout=1.0
+                    )
+                    admin_ok = reply.status_code == 200
+            if admin_ok and _port_open(self.node_port):
+                return
+            time.sleep(0.1)
+        waiting_for = "data plane port" if admin_ok else "admin API"
+        self.stop()
+        raise TargetError(
+            f"the embedded reference gateway did not become healthy within "
+            f"{self.start_timeout:.0f}s (waiting for its {waiting_for}){self._stderr_tail()}"
+        )
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+
+
+class EmbeddedProvider:
+    """Starts reference gateways on demand (one per Admin API version) and stops them all."""
+
+    name = "embedded"
+
+    def __init__(self, settings: TargetSettings, start_timeout: float = START_TIMEOUT) -> None:
+        self.settings = settings
+        self.start_timeout = start_timeout
+        self._tmp = tempfile.TemporaryDirectory(prefix="gwconform-embedded-")
+        self.workdir = Path(self._tmp.name)
+        self._gateways: dict[str, EmbeddedGateway] = {}
+        self._etcd: Any = None
+
+    def _etcd_url(self) -> str | None:
+        if self.settings.store != "etcd":
+            return None
+        if self._etcd is None:
+            from .etcd_process import EtcdError, EtcdProcess
+
+            try:
+                etcd = EtcdProcess(fsync=False)  # a throw-away store: speed over durability
+                etcd.start()
+            except EtcdError as exc:
+                raise TargetError(f"can't start etcd for the embedded target: {exc}") from None
+            self._etcd = etcd
+        return self._etcd.client_url
+
+    def gateway(self, admin_api_version: str) -> EmbeddedGateway:
+        gateway = self._gateways.get(admin_api_version)
+        if gateway is None:
+            gateway = EmbeddedGateway(
+                self.workdir,
+                admin_api_version,
+                self._etcd_url(),
+                etcd_prefix="/apisix" if admin_api_version == "v3" else "/apisix-v2",
+                start_timeout=self.start_timeout,
+            )
+            gateway.start()
+            self._gateways[admin_api_version] = gateway
+        return gateway
+
+    def target(self, profile: str) -> Target:
+        gateway = self.gateway("v2" if profile == "apisix-v2" else "v3")
+        return Target(
+            admin_url=gateway.admin_url,
+            admin_key=ADMIN_KEY,
+            viewer_key=VIEWER_KEY,
+            data_plane_url=gateway.data_plane_url,
+            stream_addr=("127.0.0.1", gateway.stream_port),
+            # the admin port also serves the API7 API at /api and the Cloud API at /api/v1
+            dashboard_url=gateway.admin_url,
+            cloud_url=f"{gateway.admin_url}/api/v1",
+            token=ADMIN_KEY,
+            prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
+            name="gwconform reference implementation",
+            version=suite_version(),
+            profiles=tuple(PROFILES),
+            features=frozenset(f for p in PROFILES.values() for f in p.features),
+            timeout=self.settings.timeout,
+            admin_api_version=gateway.admin_api_version,
+        )
+
+    def close(self) -> None:
+        for gateway in self._gateways.values():
+            gateway.stop()
+        self._gateways.clear()
+        if self._etcd is not None:
+            self._etcd.close()
+            self._etcd = None
+        self._tmp.cleanup()

@@ -1,0 +1,179 @@
+"""Conformance profiles and their features (the fixed table of the suite).
+
+A profile is a set of Core features every conformant target must pass and Extended features
+a target may claim. Modelled on the Gateway API conformance suite's features and profiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    core: tuple[str, ...]
+    extended: tuple[str, ...]
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.core + self.extended
+
+
+class UnknownFeatureError(ValueError):
+    """A feature or profile name that is not in the table (a typo, mostly)."""
+
+
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        Profile(
+            name="apisix-v3",
+            description="APISIX Admin API 3.x",
+            core=(
+                "admin-crud",
+                "admin-patch",
+                "admin-references",
+                "admin-pagination",
+                "admin-filters",
+                "admin-validation",
+                "admin-auth",
+                "admin-bad-input",
+                "admin-v3-bodies",
+                "admin-spec",
+            ),
+            extended=(
+                "admin-viewer-role",
+                "admin-consumer-credentials",
+                "admin-schema-validate",
+                "admin-secrets",
+                "admin-protos",
+                "admin-stream-routes",
+                "admin-ttl",
+            ),
+        ),
+        Profile(
+            name="apisix-v2",
+            description="APISIX Admin API 2.x bodies (admin_api_version: v2)",
+            core=("admin-v2-bodies", "admin-spec-v2"),
+            extended=(),
+        ),
+        Profile(
+            name="api7ee",
+            description="API7 Enterprise control plane (/api): gateway groups, publishing, IAM",
+            core=(
+                "ee-gateway-groups",
+                "ee-apisix-compat",
+                "ee-service-templates",
+                "ee-publishing",
+                "ee-service-versions",
+                "ee-runtime-config",
+                "ee-consumers",
+                "ee-ssl",
+                "ee-secrets",
+                "ee-global-rules",
+                "ee-plugin-metadata",
+                "ee-iam",
+                "ee-iam-policies",
+                "ee-iam-tokens",
+                "ee-spec",
+            ),
+            extended=(
+                "ee-iam-boundaries",
+                "ee-iam-audit",
+                "ee-openapi-import",
+            ),
+        ),
+        Profile(
+            name="api7cloud",
+            description="API7 Cloud API (/api/v1) with its response envelope",
+            core=(
+                "cloud-envelope",
+                "cloud-auth",
+                "cloud-validation",
+                "cloud-organizations",
+                "cloud-clusters",
+                "cloud-applications",
+                "cloud-apis",
+                "cloud-consumers",
+                "cloud-certificates",
+                "cloud-traffic",
+                "cloud-spec",
+            ),
+            extended=(
+                "cloud-consumer-jwt",
+                "cloud-plugins",
+                "cloud-billing",
+                "cloud-openapi-import",
+            ),
+        ),
+        Profile(
+            name="dataplane",
+            description="APISIX data plane: routing, upstreams and plugins on real traffic",
+            core=(
+                "dp-routing",
+                "dp-upstream-roundrobin",
+                "dp-config-propagation",
+                "dp-key-auth",
+                "dp-proxy-rewrite",
+                "dp-no-route-404",
+            ),
+            extended=(
+                "dp-vars",
+                "dp-remote-addrs",
+                "dp-chash",
+                "dp-least-conn",
+                "dp-healthcheck",
+                "dp-retries",
+                "dp-basic-auth",
+                "dp-jwt-auth",
+                "dp-consumer-restriction",
+                "dp-limit-count",
+                "dp-limit-req",
+                "dp-response-rewrite",
+                "dp-cors",
+                "dp-ip-restriction",
+                "dp-request-id",
+                "dp-prometheus",
+                "dp-stream",
+                "dp-service-merge",
+                "dp-global-rules",
+                "dp-plugin-configs",
+            ),
+        ),
+    )
+}
+
+FEATURE_PROFILE: dict[str, str] = {
+    feature: profile.name for profile in PROFILES.values() for feature in profile.features
+}
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        known = ", ".join(PROFILES)
+        raise UnknownFeatureError(f"unknown profile {name!r} (known: {known})") from None
+
+
+def check_features(names: list[str] | tuple[str, ...] | set[str]) -> None:
+    """Raise UnknownFeatureError naming every feature that is not in the table."""
+    unknown = sorted(name for name in names if name not in FEATURE_PROFILE)
+    if unknown:
+        raise UnknownFeatureError(f"unknown feature(s): {', '.join(unknown)}")
+
+
+def extended_features() -> set[str]:
+    return {feature for profile in PROFILES.values() for feature in profile.extended}
+
+
+def parse_feature_list(values: list[str] | tuple[str, ...]) -> set[str]:
+    """Comma- or space-separated feature names (repeatable), `all` for every Extended one."""
+    names = {part for value in values for part in value.replace(",", " ").split()}
+    if "all" in names:
+        names.discard("all")
+        names |= extended_features()
+    check_features(names)
+    return names

@@ -1,0 +1,322 @@
+"""The gwconform pytest plugin (entry point `pytest11: gwconform`).
+
+Inert unless a session collects conformance tests: then it selects them by profile, skips
+unclaimed Extended features, provides the target fixtures, and writes the reports.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .fixtures import (
+    STATE_KEY,
+    admin,
+    dataplane,
+    gw_options,
+    gw_profile,
+    gw_target,
+    viewer,
+)
+from .registry import MARKER, declaration_of
+from .report.model import RESULT_TITLES, all_conformant, build_report
+from .report.writers import write_reports
+from .selection import decide
+from .session import RunState
+from .target import RunOptions, TargetError, build_run_options
+
+__all__ = ["admin", "dataplane", "gw_options", "gw_profile", "gw_target", "viewer"]
+
+TESTS_DIR = Path(__file__).parent / "tests"
+REPORT_KEY = pytest.StashKey[dict]()
+# A run that broke off (collection errors, Ctrl-C, internal or usage error) gets no report:
+# a report of half a suite would read as a verdict.
+INCOMPLETE_RUN = (
+    pytest.ExitCode.INTERRUPTED,
+    pytest.ExitCode.INTERNAL_ERROR,
+    pytest.ExitCode.USAGE_ERROR,
+)
+
+# (option, dest, help) of plain string options; the CLI maps its flags onto these.
+STRING_OPTIONS = [
+    (
+        "--gw-admin-url",
+        "gw_admin_url",
+        "Admin API base URL of the gateway under test (no /apisix/admin)",
+    ),
+    (
+        "--gw-admin-v2-url",
+        "gw_admin_v2_url",
+        "Admin API URL of a v2 gateway, for the apisix-v2 profile",
+    ),
+    ("--gw-admin-key", "gw_admin_key", "admin X-API-KEY"),
+    ("--gw-viewer-key", "gw_viewer_key", "viewer X-API-KEY"),
+    ("--gw-token", "gw_token", "API token for the dashboard and cloud APIs"),
+    ("--gw-data-plane-url", "gw_data_plane_url", "data plane base URL"),
+    ("--gw-stream-addr", "gw_stream_addr", "stream proxy HOST:PORT"),
+    ("--gw-dashboard-url", "gw_dashboard_url", "API7 dashboard base URL"),
+    ("--gw-cloud-url", "gw_cloud_url", "API7 Cloud base URL"),
+    ("--gw-prometheus-url", "gw_prometheus_url", "metrics export URL of the data plane"),
+    ("--gw-target-file", "gw_target_file", "YAML file with the same fields as these options"),
+    ("--gw-spec", "gw_spec", "OpenAPI spec to run the spec-driven tests against"),
+    ("--gw-target", "gw_target_url", "base URL the --gw-spec tests send requests to"),
+    ("--gw-report-dir", "gw_report_dir", "where reports are written (default: reports)"),
+]
+
+
+RECORDER_NAME = "gwconform-results"
+
+
+class _ResultRecorder:
+    """Feeds pytest's reports of conformance items to the run's collector."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.state.results.record(report)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gwconform", "gwconform conformance suite")
+    for flag, dest, help_text in STRING_OPTIONS:
+        group.addoption(flag, dest=dest, default=None, help=help_text)
+    group.addoption(
+        "--gw-profile",
+        dest="gw_profiles",
+        action="append",
+        default=[],
+        help="profile to run (repeatable; default: every profile the target claims)",
+    )
+    group.addoption(
+        "--gw-supported-features",
+        dest="gw_supported_features",
+        action="append",
+        default=[],
+        help="Extended features the target claims (comma list, or all)",
+    )
+    group.addoption(
+        "--gw-feature",
+        dest="gw_only_features",
+        action="append",
+        default=[],
+        help="run only the tests of these features (comma list)",
+    )
+    group.addoption(
+        "--gw-run-test",
+        dest="gw_run_tests",
+        action="append",
+        default=[],
+        help="run only the conformance test with this name (repeatable)",
+    )
+    group.addoption(
+        "--gw-store",
+        dest="gw_store",
+        choices=["memory", "etcd"],
+        default=None,
+        help="config store of the embedded target",
+    )
+    group.addoption(
+        "--gw-max-examples",
+        dest="gw_max_examples",
+        type=int,
+        default=None,
+        help="hypothesis examples per generated test",
+    )
+    group.addoption(
+        "--gw-seed",
+        dest="gw_seed",
+        type=int,
+        default=None,
+        help="seed of the run (recorded in the report)",
+    )
+    group.addoption(
+        "--gw-timeout",
+        dest="gw_timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for eventually consistent configuration",
+    )
+
+
+def options_from_config(config: pytest.Config) -> RunOptions:
+    get = config.getoption
+    return build_run_options(
+        {
+            "admin_url": get("gw_admin_url"),
+            "admin_v2_url": get("gw_admin_v2_url"),
+            "admin_key": get("gw_admin_key"),
+            "viewer_key": get("gw_viewer_key"),
+            "token": get("gw_token"),
+            "data_plane_url": get("gw_data_plane_url"),
+            "stream_addr": get("gw_stream_addr"),
+            "dashboard_url": get("gw_dashboard_url"),
+            "cloud_url": get("gw_cloud_url"),
+            "prometheus_url": get("gw_prometheus_url"),
+            "target_file": get("gw_target_file"),
+            "spec": get("gw_spec"),
+            "target": get("gw_target_url"),
+            "report_dir": get("gw_report_dir"),
+            "profiles": get("gw_profiles"),
+            "supported_features": get("gw_supported_features"),
+            "only_features": get("gw_only_features"),
+            "run_tests": get("gw_run_tests"),
+            "store": get("gw_store"),
+            "max_examples": get("gw_max_examples"),
+            "seed": get("gw_seed"),
+            "timeout": get("gw_timeout"),
+        }
+    )
+
+
+def is_conformance_invocation(config: pytest.Config) -> bool:
+    """True when the command line points at the suite's tests (`--pyargs conformance.tests`)."""
+    for arg in config.args:
+        name = arg.split("::")[0]
+        if name == "conformance.tests" or name.startswith("conformance.tests."):
+            return True
+        path = Path(config.invocation_params.dir, name).resolve()
+        if path == TESTS_DIR or TESTS_DIR in path.parents:
+            return True
+    return False
+
+
+def _state(config: pytest.Config) -> RunState:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        try:
+            state = RunState(options_from_config(config))
+        except TargetError as exc:
+            raise pytest.UsageError(f"gwconform: {exc}") from None
+        config.stash[STATE_KEY] = state
+        config.add_cleanup(state.close)
+    return state
+
+
+def _configure_hypothesis(config: pytest.Config, options: RunOptions) -> None:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "gwconform",
+        max_examples=options.max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    settings.load_profile("gwconform")
+    if getattr(config.option, "hypothesis_seed", "absent") is None:
+        config.option.hypothesis_seed = options.seed
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(test): a gwconform conformance test (set by @conformance_test)"
+    )
+    if not is_conformance_invocation(config) or hasattr(config, "workerinput"):
+        return
+    options = _state(config).options
+    _configure_hypothesis(config, options)
+    if config.option.tbstyle == "auto":
+        # pytest's source-annotated tracebacks re-parse library sources, which trips a
+        # CPython 3.11 AST bug ("recursion depth mismatch") and aborts the whole run.
+        config.option.tbstyle = "native"
+    if config.option.collectonly:
+        return
+    report_dir = options.report_dir
+    if getattr(config.option, "xmlpath", "absent") is None:
+        config.option.xmlpath = str(report_dir / "junit.xml")
+    if getattr(config.option, "allure_report_dir", "absent") is None:
+        config.option.allure_report_dir = str(report_dir / "allure-results")
+        config.option.clean_alluredir = True
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker(MARKER)
+    declaration = marker.args[0] if marker and marker.args else None
+    if (
+        declaration is not None
+        and declaration.profile == "apisix-v2"
+        and "gw_profile" in metafunc.fixturenames
+    ):
+        metafunc.parametrize(
+            "gw_profile", ["apisix-v2"], indirect=True, scope="session", ids=["apisix-v2"]
+        )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    declared = [(item, declaration_of(item)) for item in items]
+    if not any(test for _, test in declared):
+        return
+    state = _state(config)
+    options = state.options
+    claimed = state.claimed_features
+    kept, deselected, needed = [], [], set()
+    for item, test in declared:
+        if test is None:
+            kept.append(item)
+            continue
+        decision = decide(test, state.profiles, claimed, options.only_features, options.run_tests)
+        if not decision.run:
+            deselected.append(item)
+            continue
+        if decision.skip_reason:
+            item.add_marker(pytest.mark.skip(reason=decision.skip_reason))
+        else:
+            needed.add(test.profile)
+        state.results.register(item.nodeid, test)
+        kept.append(item)
+    if not config.pluginmanager.has_plugin(RECORDER_NAME):
+        config.pluginmanager.register(_ResultRecorder(state), RECORDER_NAME)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+    if config.option.collectonly or (
+        session.testsfailed and not config.option.continue_on_collection_errors
+    ):
+        return
+    for profile in sorted(needed):
+        try:
+            state.target(profile)
+        except TargetError as exc:
+            state.aborted = True
+            raise pytest.UsageError(f"gwconform: {exc}") from None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or not state.results.tests or config.option.collectonly:
+        return
+    if hasattr(config, "workerinput") or state.aborted or exitstatus in INCOMPLETE_RUN:
+        state.close()
+        return
+    report = build_report(state.profiles, state.results.tests.values(), state.run_info())
+    config.stash[REPORT_KEY] = report
+    write_reports(report, state.options.report_dir)
+    state.close()
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    report = config.stash.get(REPORT_KEY, None)
+    if report is None:
+        return
+    tr = terminalreporter
+    tr.section("gwconform conformance")
+    for profile in report["profiles"]:
+        s = profile["summary"]
+        line = (
+            f"{profile['name']:<12} {RESULT_TITLES[profile['result']]:<22} "
+            f"passed {s['passed']}, failed {s['failed']}, skipped {s['skipped']}"
+        )
+        tr.write_line(
+            line, green=profile["result"] == "conformant", red=profile["result"] == "failed"
+        )
+    directory = config.stash[STATE_KEY].options.report_dir
+    tr.write_line(f"reports: {os.path.join(directory, 'conformance-report')}.{{json,yaml,md,html}}")
+    if not all_conformant(report):
+        tr.write_line("verdict: not every selected profile is conformant", red=True)

@@ -1,0 +1,148 @@
+"""`gwconform run`: the conformance suite in-process with pytest, then the verdict table."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from .providers.url import endpoints, probe
+from .report.model import RESULT_TITLES, all_conformant
+from .report.writers import BASENAME
+from .target import RunOptions, TargetError, build_run_options
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+RESULT_STYLES = {"conformant": "green", "partial": "yellow", "failed": "red", "untested": "dim"}
+
+# CLI keyword -> pytest option of the plugin (plain values).
+VALUE_FLAGS = {
+    "admin_url": "--gw-admin-url",
+    "admin_v2_url": "--gw-admin-v2-url",
+    "admin_key": "--gw-admin-key",
+    "viewer_key": "--gw-viewer-key",
+    "token": "--gw-token",
+    "data_plane_url": "--gw-data-plane-url",
+    "stream_addr": "--gw-stream-addr",
+    "dashboard_url": "--gw-dashboard-url",
+    "cloud_url": "--gw-cloud-url",
+    "prometheus_url": "--gw-prometheus-url",
+    "target_file": "--gw-target-file",
+    "spec": "--gw-spec",
+    "target": "--gw-target",
+    "report_dir": "--gw-report-dir",
+    "store": "--gw-store",
+    "max_examples": "--gw-max-examples",
+    "seed": "--gw-seed",
+    "timeout": "--gw-timeout",
+}
+# CLI keyword -> repeatable pytest option.
+LIST_FLAGS = {
+    "profiles": "--gw-profile",
+    "supported_features": "--gw-supported-features",
+    "only_features": "--gw-feature",
+    "run_tests": "--gw-run-test",
+}
+
+
+def pytest_args(cli: dict[str, Any], options: RunOptions, verbose: bool) -> list[str]:
+    """The pytest command line of a run: the suite's tests, its report files, the options."""
+    args = [
+        "--pyargs",
+        "conformance.tests",
+        # The user's own pytest configuration (wherever they run from) must not leak in.
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(PACKAGE_ROOT),
+        "-p",
+        "no:cacheprovider",
+        "-rfE",
+        "--tb=native",  # see plugin.pytest_configure
+        # this process imported the suite before pytest started: nothing left to rewrite
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        "-v" if verbose else "-q",
+        f"--junitxml={options.report_dir / 'junit.xml'}",
+        f"--alluredir={options.report_dir / 'allure-results'}",
+        "--clean-alluredir",
+        "--gw-seed",
+        str(options.seed),
+    ]
+    for key, flag in VALUE_FLAGS.items():
+        if key != "seed" and cli.get(key) is not None:
+            args += [flag, str(cli[key])]
+    for key, flag in LIST_FLAGS.items():
+        for value in cli.get(key) or ():
+            args += [flag, value]
+    return args
+
+
+def check_reachable(options: RunOptions) -> None:
+    """Fail fast, with one line, when a URL target does not answer at all."""
+    for url, what, headers in endpoints(options.settings):
+        probe(url, what, headers)
+    if options.spec and options.target:
+        probe(options.target, "spec target")
+
+
+def verdict_table(report: dict[str, Any]) -> Table:
+    target = report["target"]
+    table = Table(title=f"Conformance of {target['name']} {target['version']}")
+    for column in ("Profile", "Result", "Passed", "Failed", "Skipped"):
+        table.add_column(column, justify="left" if column in ("Profile", "Result") else "right")
+    for profile in report["profiles"]:
+        s = profile["summary"]
+        table.add_row(
+            profile["name"],
+            f"[{RESULT_STYLES[profile['result']]}]{RESULT_TITLES[profile['result']]}[/]",
+            str(s["passed"]),
+            str(s["failed"]),
+            str(s["skipped"]),
+        )
+    return table
+
+
+def failure_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for profile in report["profiles"]:
+        if profile["failed_tests"]:
+            lines.append(f"{profile['name']} failed: {', '.join(profile['failed_tests'])}")
+        if profile["untested_core_features"]:
+            untested = ", ".join(profile["untested_core_features"])
+            lines.append(f"{profile['name']} Core features not exercised: {untested}")
+    return lines
+
+
+def run(cli: dict[str, Any], verbose: bool = False) -> int:
+    """Run the suite; the exit code is 0 only when every selected profile is Conformant."""
+    try:
+        options = build_run_options(cli)
+        if options.settings.provider == "url":
+            check_reachable(options)
+    except TargetError as exc:
+        print(f"gwconform run: error: {exc}", file=sys.stderr)
+        return 2
+    report_path = options.report_dir / f"{BASENAME}.json"
+    report_path.unlink(missing_ok=True)
+    code = pytest.main(pytest_args(cli, options, verbose))
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return 2  # pytest printed the one-line reason (a target that failed to start)
+    if not report_path.is_file():
+        print(
+            f"gwconform run: no conformance report was written (pytest exit code {int(code)})",
+            file=sys.stderr,
+        )
+        return int(code) or 1
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    console = Console()
+    console.print(verdict_table(report))
+    for line in failure_lines(report):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"reports written to {options.report_dir}/", highlight=False)
+    return 0 if all_conformant(report) else 1

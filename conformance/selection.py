@@ -1,0 +1,49 @@
+"""Which declared conformance tests run, which are skipped and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .features import get_profile
+from .registry import ConformanceTest
+
+
+@dataclass(frozen=True)
+class Decision:
+    run: bool  # False: deselected (not part of this run at all)
+    skip_reason: str | None = None  # set: part of the run, but skipped
+
+
+def support_of(test: ConformanceTest) -> str:
+    """`extended` if the test needs any Extended feature of its profile, else `core`."""
+    profile = get_profile(test.profile)
+    return "extended" if any(f in profile.extended for f in test.features) else "core"
+
+
+def decide(
+    test: ConformanceTest,
+    profiles: tuple[str, ...],
+    claimed_features: frozenset[str],
+    only_features: frozenset[str] = frozenset(),
+    run_tests: tuple[str, ...] = (),
+) -> Decision:
+    """Select by profile (and the optional feature/test filters); skip unclaimed Extended."""
+    if test.profile not in profiles:
+        return Decision(run=False)
+    if run_tests and test.name not in run_tests:
+        return Decision(run=False)
+    if only_features and not only_features.intersection(test.features):
+        return Decision(run=False)
+    profile = get_profile(test.profile)
+    unclaimed = sorted(
+        f for f in test.features if f in profile.extended and f not in claimed_features
+    )
+    if unclaimed:
+        return Decision(
+            run=True,
+            skip_reason=(
+                f"unclaimed Extended feature(s) {', '.join(unclaimed)} of profile {test.profile}"
+                " (claim with --supported-features)"
+            ),
+        )
+    return Decision(run=True)

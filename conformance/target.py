@@ -1,0 +1,224 @@
+"""The gateway under test: its endpoints, credentials and claims, and the run's options."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .features import PROFILES, UnknownFeatureError, get_profile, parse_feature_list
+
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MAX_EXAMPLES = 25
+
+
+class TargetError(Exception):
+    """A target that cannot be used (bad option, unreachable, failed to start): one line."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One gateway endpoint set, as the tests see it (the `gw_target` fixture)."""
+
+    admin_url: str | None
+    admin_key: str | None
+    viewer_key: str | None = None
+    data_plane_url: str | None = None
+    stream_addr: tuple[str, int] | None = None
+    dashboard_url: str | None = None
+    cloud_url: str | None = None
+    token: str | None = None
+    prometheus_url: str | None = None  # the data plane's metrics export
+    name: str = "unknown"
+    version: str = "unknown"
+    profiles: tuple[str, ...] = ()
+    features: frozenset[str] = frozenset()
+    timeout: float = DEFAULT_TIMEOUT
+    admin_api_version: str = "v3"
+
+    def urls(self) -> dict[str, str]:
+        named = {
+            "admin": self.admin_url,
+            "data_plane": self.data_plane_url,
+            "dashboard": self.dashboard_url,
+            "cloud": self.cloud_url,
+            "prometheus": self.prometheus_url,
+            "stream": f"{self.stream_addr[0]}:{self.stream_addr[1]}" if self.stream_addr else None,
+        }
+        return {key: value for key, value in named.items() if value}
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """What the user said about the target (options and target file merged)."""
+
+    admin_url: str | None = None
+    admin_v2_url: str | None = None
+    admin_key: str | None = None
+    viewer_key: str | None = None
+    token: str | None = None
+    data_plane_url: str | None = None
+    stream_addr: str | None = None
+    dashboard_url: str | None = None
+    cloud_url: str | None = None
+    prometheus_url: str | None = None
+    name: str | None = None
+    store: str = "memory"
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def provider(self) -> str:
+        given = (self.admin_url, self.data_plane_url, self.dashboard_url, self.cloud_url)
+        return "url" if any(given) else "embedded"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The run's options (the `gw_options` fixture)."""
+
+    profiles: tuple[str, ...] = ()
+    supported_features: frozenset[str] = frozenset()
+    only_features: frozenset[str] = frozenset()
+    run_tests: tuple[str, ...] = ()
+    seed: int = field(default_factory=lambda: random.randrange(2**31))
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    spec: str | None = None
+    target: str | None = None
+    report_dir: Path = Path("reports")
+    settings: TargetSettings = field(default_factory=TargetSettings)
+
+
+TARGET_FILE_KEYS = {f.name for f in fields(TargetSettings)} | {"profiles", "supported_features"}
+
+
+def load_target_file(path: str) -> dict[str, Any]:
+    """Read a target file: YAML with the same fields as the command line options."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TargetError(f"can't read target file {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise TargetError(f"target file {path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise TargetError(f"target file {path} must be a mapping of option names to values")
+    data = {str(key).replace("-", "_"): value for key, value in data.items()}
+    unknown = sorted(set(data) - TARGET_FILE_KEYS)
+    if unknown:
+        raise TargetError(f"target file {path}: unknown field(s) {', '.join(unknown)}")
+    return data
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def parse_stream_addr(value: str | None) -> tuple[str, int] | None:
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise TargetError(f"stream address {value!r} must be HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def _check_url(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise TargetError(f"{name} {value!r} must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def build_run_options(cli: dict[str, Any]) -> RunOptions:
+    """Merge command line values (None/empty when not given) over the target file."""
+    file_values = load_target_file(cli["target_file"]) if cli.get("target_file") else {}
+
+    def pick(key: str, default: Any = None) -> Any:
+        value = cli.get(key)
+        if value not in (None, [], ()):
+            return value
+        return file_values.get(key, default)
+
+    try:
+        profiles = tuple(dict.fromkeys(_as_list(pick("profiles"))))
+        for name in profiles:
+            get_profile(name)
+        supported = parse_feature_list(_as_list(pick("supported_features")))
+        only = parse_feature_list(_as_list(cli.get("only_features")))
+    except UnknownFeatureError as exc:
+        raise TargetError(str(exc)) from None
+    store = pick("store", "memory")
+    if store not in ("memory", "etcd"):
+        raise TargetError(f"store {store!r} must be memory or etcd")
+    timeout = float(pick("timeout", DEFAULT_TIMEOUT))
+    if timeout <= 0:
+        raise TargetError("timeout must be a positive number of seconds")
+    settings = TargetSettings(
+        admin_url=_check_url("admin URL", pick("admin_url")),
+        admin_v2_url=_check_url("admin v2 URL", pick("admin_v2_url")),
+        admin_key=pick("admin_key"),
+        viewer_key=pick("viewer_key"),
+        token=pick("token"),
+        data_plane_url=_check_url("data plane URL", pick("data_plane_url")),
+        stream_addr=pick("stream_addr"),
+        dashboard_url=_check_url("dashboard URL", pick("dashboard_url")),
+        cloud_url=_check_url("cloud URL", pick("cloud_url")),
+        prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
+        name=pick("name"),
+        store=store,
+        timeout=timeout,
+    )
+    parse_stream_addr(settings.stream_addr)
+    if settings.provider == "url" and store != "memory":
+        raise TargetError("--store only applies to the embedded target (no --admin-url)")
+    max_examples = int(cli.get("max_examples") or DEFAULT_MAX_EXAMPLES)
+    if max_examples < 1:
+        raise TargetError("max examples must be at least 1")
+    options = RunOptions(
+        profiles=profiles,
+        supported_features=frozenset(supported),
+        only_features=frozenset(only),
+        run_tests=tuple(cli.get("run_tests") or ()),
+        max_examples=max_examples,
+        spec=cli.get("spec"),
+        target=_check_url("spec target URL", cli.get("target")),
+        report_dir=Path(cli.get("report_dir") or "reports"),
+        settings=settings,
+    )
+    if cli.get("seed") is not None:
+        options = replace(options, seed=int(cli["seed"]))
+    if options.spec and not Path(options.spec).is_file():
+        raise TargetError(f"spec {options.spec} is not a file")
+    return options
+
+
+def claimed_profiles(options: RunOptions) -> tuple[str, ...]:
+    """Profiles the run covers: the ones asked for, else every profile the target claims."""
+    if options.profiles:
+        return options.profiles
+    settings = options.settings
+    if settings.provider == "embedded":
+        return tuple(PROFILES)
+    claimed = []
+    if settings.admin_url:
+        claimed.append("apisix-v3")
+    if settings.admin_v2_url:
+        claimed.append("apisix-v2")
+    if settings.data_plane_url:
+        claimed.append("dataplane")
+    if settings.dashboard_url:
+        claimed.append("api7ee")
+    if settings.cloud_url:
+        claimed.append("api7cloud")
+    return tuple(claimed)

@@ -1,0 +1,1 @@
+"""The conformance tests (run with `gwconform run` or `pytest --pyargs conformance.tests`)."""

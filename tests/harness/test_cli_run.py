@@ -1,0 +1,118 @@
+"""`gwconform run` option errors: one clear line, non-zero exit, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conformance.cli import main
+from conformance.run_command import pytest_args
+from conformance.target import build_run_options
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--profile", "apisix-v9"], "unknown profile 'apisix-v9'"),
+        (["--supported-features", "dp-cors,dp-corz"], "unknown feature(s): dp-corz"),
+        (["--feature", "admin-crd"], "unknown feature(s): admin-crd"),
+        (["--admin-url", "127.0.0.1:9180"], "must be an http:// or https:// URL"),
+        (["--admin-url", "http://127.0.0.1:9"], "admin API http://127.0.0.1:9/apisix/admin"),
+        (["--target-file", "/nonexistent/target.yaml"], "can't read target file"),
+        (["--stream-addr", "nohost"], "must be HOST:PORT"),
+        (["--admin-url", "http://127.0.0.1:9", "--store", "etcd"], "--store only applies"),
+    ],
+)
+def test_bad_options_are_one_line(args, message, tmp_path):
+    outcome = CliRunner().invoke(main, ["run", "--report-dir", str(tmp_path), *args])
+    assert outcome.exit_code == 2
+    assert message in outcome.output
+    assert outcome.output.strip().count("\n") == 0
+    assert "Traceback" not in outcome.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_click_rejects_bad_values_without_traceback():
+    outcome = CliRunner().invoke(main, ["run", "--max-examples", "0"])
+    assert outcome.exit_code == 2 and "Traceback" not in outcome.output
+
+
+def test_target_file_fields_and_precedence(tmp_path):
+    target_file = tmp_path / "target.yaml"
+    target_file.write_text(
+        "admin_url: http://127.0.0.1:9180/\n"
+        "admin-key: from-file\n"
+        "viewer_key: v\n"
+        "profiles: [apisix-v3]\n"
+        "supported_features: admin-ttl, admin-protos\n"
+    )
+    options = build_run_options({"target_file": str(target_file), "admin_key": "from-cli"})
+    assert options.settings.admin_url == "http://127.0.0.1:9180"
+    assert options.settings.admin_key == "from-cli"
+    assert options.settings.viewer_key == "v"
+    assert options.settings.provider == "url"
+    assert options.profiles == ("apisix-v3",)
+    assert options.supported_features == {"admin-ttl", "admin-protos"}
+
+
+def test_target_file_unknown_field(tmp_path):
+    target_file = tmp_path / "target.yaml"
+    target_file.write_text("admin_url: http://127.0.0.1:9180\nadmin_keys: x\n")
+    outcome = CliRunner().invoke(main, ["run", "--target-file", str(target_file)])
+    assert outcome.exit_code == 2 and "unknown field(s) admin_keys" in outcome.output
+
+
+def test_run_maps_its_flags_onto_the_plugin_options():
+    cli = {
+        "admin_url": "http://127.0.0.1:9180",
+        "admin_key": "k",
+        "profiles": ("apisix-v3", "dataplane"),
+        "supported_features": ("dp-cors",),
+        "seed": 5,
+        "max_examples": 3,
+        "report_dir": "out",
+    }
+    args = pytest_args(cli, build_run_options(cli), verbose=False)
+    assert args[:2] == ["--pyargs", "conformance.tests"]
+    joined = " ".join(args)
+    for expected in (
+        "--gw-admin-url http://127.0.0.1:9180",
+        "--gw-admin-key k",
+        "--gw-profile apisix-v3 --gw-profile dataplane",
+        "--gw-supported-features dp-cors",
+        "--gw-seed 5",
+        "--gw-max-examples 3",
+        "--junitxml=out/junit.xml",
+        "--alluredir=out/allure-results",
+    ):
+        assert expected in joined
+
+
+def test_embedded_gateway_that_fails_to_start_is_one_clear_line(tmp_path):
+    # a stand-in `reference_impl` that fails like a real one does when its port is taken
+    fake = tmp_path / "fake" / "reference_impl"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text(
+        "import sys\n"
+        'sys.stderr.write("gwconform serve: error: can\'t listen: address in use\\n")\n'
+        "sys.exit(2)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "fake")}
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--profile", "apisix-v3",
+         "--report-dir", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    output = done.stdout + done.stderr
+    assert (
+        "ERROR: gwconform: the embedded reference gateway exited with code 2 while starting; "
+        "its stderr: gwconform serve: error: can't listen: address in use"
+    ) in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out" / "conformance-report.json").exists()
