@@ -1,0 +1,1 @@
+"""Helpers the scenario tests share: echo upstreams, eventually(), certificates, unique ids."""

@@ -1,0 +1,52 @@
+"""Configure a gateway for a data plane scenario and wait until it serves it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from .admin_api import expect
+from .echo_upstream import EchoUpstream
+from .eventually import eventually
+from .traffic import served_by
+
+
+def nodes(*servers: EchoUpstream, weights: tuple[int, ...] | None = None) -> dict[str, int]:
+    weights = weights or (1,) * len(servers)
+    return {server.node: weight for server, weight in zip(servers, weights, strict=True)}
+
+
+def echo_upstream(*servers: EchoUpstream, **fields: Any) -> dict[str, Any]:
+    """An upstream body over echo servers (round robin unless `type` says otherwise)."""
+    return {"type": "roundrobin", "nodes": nodes(*servers), **fields}
+
+
+def put(admin: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """PUT a resource, asserting it was accepted; return its stored value."""
+    return expect(admin.put(path, json=body), 200, 201)["value"]
+
+
+def wait_served(
+    client: httpx.Client,
+    path: str,
+    backend: str | None,
+    timeout: float,
+    status: int = 200,
+    **request: Any,
+) -> httpx.Response:
+    """Wait until GET `path` answers `status` (from `backend`, when given)."""
+
+    def probe() -> httpx.Response:
+        try:
+            response = client.get(path, **request)
+        except httpx.TransportError as exc:
+            raise AssertionError(f"GET {path}: {type(exc).__name__}: {exc}") from None
+        assert response.status_code == status, (
+            f"GET {path}: {response.status_code} {response.text[:200]!r}"
+        )
+        if backend is not None:
+            assert served_by(response) == backend, f"GET {path}: served by {served_by(response)}"
+        return response
+
+    return eventually(probe, timeout=timeout)

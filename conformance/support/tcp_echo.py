@@ -1,0 +1,92 @@
+"""A TCP echo server for stream-route tests: every chunk comes back prefixed with its name."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from types import TracebackType
+
+from .background_loop import run_sync
+
+
+class TcpEcho:
+    """Listens on 127.0.0.1 (port 0: a free port); answers each chunk with `NAME:` + chunk."""
+
+    def __init__(self, name: str = "tcp-echo", port: int = 0) -> None:
+        self.name = name
+        self.host = "127.0.0.1"
+        self.port = port
+        self.connections = 0
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def node(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def prefix(self) -> bytes:
+        return f"{self.name}:".encode()
+
+    def start(self) -> TcpEcho:
+        if self._server is None:
+            run_sync(self._start())
+        return self
+
+    async def _start(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(128)
+        sock.setblocking(False)
+        self.port = sock.getsockname()[1]
+        self._server = await asyncio.start_server(self._serve, sock=sock)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.add(writer)
+        try:
+            while chunk := await reader.read(65536):
+                writer.write(self.prefix + chunk)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            run_sync(self._stop())
+
+    async def _stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            for writer in list(self._writers):
+                writer.transport.abort()
+            await server.wait_closed()
+
+    def __enter__(self) -> TcpEcho:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def tcp_exchange(host: str, port: int, payload: bytes, expect: int, timeout: float = 2.0) -> bytes:
+    """Send `payload` over a fresh TCP connection and read until `expect` bytes or EOF."""
+    with socket.create_connection((host, port), timeout=timeout) as conn:
+        conn.sendall(payload)
+        received = b""
+        while len(received) < expect:
+            chunk = conn.recv(expect - len(received))
+            if not chunk:
+                break
+            received += chunk
+        return received

@@ -1,0 +1,36 @@
+"""Shared fixtures of the data plane scenarios: echo upstreams and a unique path prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from conformance.support.echo_upstream import EchoUpstream
+from conformance.support.ids import unique_id
+
+
+@pytest.fixture
+def echoes() -> Iterator[Callable[..., list[EchoUpstream]]]:
+    """Start echo upstreams by name: `a, b = echoes("a", "b")`; all stop after the test."""
+    started: list[EchoUpstream] = []
+
+    def start(*names: str) -> list[EchoUpstream]:
+        servers = [EchoUpstream(name).start() for name in names]
+        started.extend(servers)
+        return servers
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def echo(echoes) -> EchoUpstream:
+    return echoes("echo")[0]
+
+
+@pytest.fixture
+def tag() -> str:
+    """A unique first path segment (and id prefix) so routes of different tests never overlap."""
+    return unique_id("dp")

@@ -1,0 +1,141 @@
+"""Active health checks and retries.
+
+Sources: Admin API 3.5 "Upstream": `checks` configures health checks (the example: active
+checks with http_path, healthy.interval/successes, unhealthy.interval/http_failures); a node
+found unhealthy gets no traffic until it is healthy again; `retries` "sets the number of
+retries ... Setting this to 0 disables retry". A node nothing listens on refuses connections,
+which without a retry is answered 502 (nginx's "Bad Gateway").
+"""
+
+from __future__ import annotations
+
+from conformance.registry import conformance_test
+from conformance.support.dataplane_setup import echo_upstream, put, wait_served
+from conformance.support.eventually import eventually
+from conformance.support.traffic import served_by
+
+HEALTH_WAIT = 6.0  # health-check intervals of 1 s, plus the target's propagation timeout
+
+CHECKS = {
+    "active": {
+        "type": "http",
+        "http_path": "/healthz",
+        "timeout": 1,
+        "healthy": {"interval": 1, "successes": 1},
+        "unhealthy": {"interval": 1, "http_failures": 1, "tcp_failures": 1, "timeouts": 1},
+    }
+}
+
+
+def _backends(dataplane, path: str, n: int) -> list[str | None]:
+    """Who answered each of n requests (None for a non-200 answer)."""
+    answers = []
+    for _ in range(n):
+        response = dataplane.get(path)
+        answers.append(served_by(response) if response.status_code == 200 else None)
+    return answers
+
+
+def _checked_route(admin, dataplane, gw_target, tag, first, second):
+    upstream = echo_upstream(first, second, retries=0, checks=CHECKS)
+    put(admin, f"/routes/{tag}", {"uri": f"/{tag}/hc", "upstream": upstream})
+    # traffic creates the checker (APISIX starts checking an upstream when it is first used)
+    wait_served(dataplane, f"/{tag}/hc", None, gw_target.timeout)
+    eventually(
+        lambda: _assert_both_serve(dataplane, f"/{tag}/hc"), timeout=gw_target.timeout + HEALTH_WAIT
+    )
+
+
+def _assert_both_serve(dataplane, path):
+    assert set(_backends(dataplane, path, 10)) == {"first", "second"}
+
+
+@conformance_test(
+    name="healthcheck-stopped-node",
+    description="active checks take a stopped node out of rotation and put it back when it returns",
+    profile="dataplane",
+    features=["dp-healthcheck"],
+)
+def test_stopped_node(admin, dataplane, gw_target, echoes, tag):
+    first, second = echoes("first", "second")
+    _checked_route(admin, dataplane, gw_target, tag, first, second)
+    path = f"/{tag}/hc"
+
+    first.stop()
+
+    def only_second():
+        assert _backends(dataplane, path, 10) == ["second"] * 10
+
+    eventually(only_second, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+    assert any(r.path == "/healthz" for r in second.requests()), "no active probes seen"
+
+    first.start()
+
+    def first_back():
+        assert "first" in _backends(dataplane, path, 10)
+
+    eventually(first_back, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+
+
+@conformance_test(
+    name="healthcheck-failing-node",
+    description="a node answering its health path with 500 is taken out, and back in at 200",
+    profile="dataplane",
+    features=["dp-healthcheck"],
+)
+def test_failing_node(admin, dataplane, gw_target, echoes, tag):
+    first, second = echoes("first", "second")
+    _checked_route(admin, dataplane, gw_target, tag, first, second)
+    path = f"/{tag}/hc"
+
+    first.force_status(500)
+
+    def only_second():
+        assert _backends(dataplane, path, 10) == ["second"] * 10
+
+    eventually(only_second, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+
+    first.force_status(None)
+
+    def first_back():
+        assert "first" in _backends(dataplane, path, 10)
+
+    eventually(first_back, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+
+
+@conformance_test(
+    name="retries-to-next-node",
+    description="with retries, a refused connection is retried on another node: no error reaches the client",
+    profile="dataplane",
+    features=["dp-retries"],
+)
+def test_retries(admin, dataplane, gw_target, echoes, tag):
+    down, up = echoes("down", "up")
+    down.stop()
+    put(
+        admin,
+        f"/routes/{tag}",
+        {"uri": f"/{tag}/r", "upstream": echo_upstream(down, up, retries=1)},
+    )
+    wait_served(dataplane, f"/{tag}/r", "up", gw_target.timeout)
+    assert _backends(dataplane, f"/{tag}/r", 20) == ["up"] * 20
+
+
+@conformance_test(
+    name="retries-disabled",
+    description="retries: 0 disables retry: requests sent to a refusing node fail with 502",
+    profile="dataplane",
+    features=["dp-retries"],
+)
+def test_retries_disabled(admin, dataplane, gw_target, echoes, tag):
+    down, up = echoes("down", "up")
+    down.stop()
+    put(
+        admin,
+        f"/routes/{tag}",
+        {"uri": f"/{tag}/r0", "upstream": echo_upstream(down, up, retries=0)},
+    )
+    wait_served(dataplane, f"/{tag}/r0", "up", gw_target.timeout)
+    statuses = [dataplane.get(f"/{tag}/r0").status_code for _ in range(20)]
+    assert 502 in statuses, statuses
+    assert set(statuses) <= {200, 502}, statuses

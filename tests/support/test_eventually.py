@@ -1,0 +1,61 @@
+import time
+
+import pytest
+
+from conformance.support.eventually import eventually
+
+
+def test_returns_value_once_assertion_holds():
+    calls = []
+
+    def probe():
+        calls.append(1)
+        assert len(calls) >= 3
+        return "ok"
+
+    assert eventually(probe, timeout=2, interval=0.01) == "ok"
+    assert len(calls) == 3
+
+
+def test_reraises_last_assertion_at_timeout():
+    attempts = []
+
+    def probe():
+        attempts.append(1)
+        raise AssertionError(f"attempt {len(attempts)}")
+
+    start = time.monotonic()
+    with pytest.raises(AssertionError) as info:
+        eventually(probe, timeout=0.2, interval=0.02)
+    assert time.monotonic() - start < 1.0
+    assert info.value.args[0] == f"attempt {len(attempts)}"
+    assert len(attempts) > 1
+
+
+def test_other_errors_are_not_retried():
+    attempts = []
+
+    def probe():
+        attempts.append(1)
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        eventually(probe, timeout=1)
+    assert len(attempts) == 1
+
+
+def test_zero_timeout_calls_once():
+    attempts = []
+
+    def probe():
+        attempts.append(1)
+        raise AssertionError
+
+    with pytest.raises(AssertionError):
+        eventually(probe, timeout=0)
+    assert attempts == [1]
+
+
+def test_rejects_bad_interval():
+    with pytest.raises(ValueError):
+        eventually(lambda: None, interval=0)
