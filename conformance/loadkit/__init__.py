@@ -1,0 +1,1 @@
+"""`gwconform load`: Locust profiles against a gateway's data plane, judged by SLOs."""

@@ -1,0 +1,62 @@
+"""The `gwconform load` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..target import TargetError
+from .profiles import PROFILES_FILE, ProfileError
+from .runner import LoadError, run_load
+from .target_setup import SetupError
+
+
+@click.command("load")
+@click.argument("profile")
+@click.option(
+    "--admin-url", help="Admin API of the gateway to load (default: the embedded reference)"
+)
+@click.option("--admin-key", default="edd1c9f034335f136f87ad84b625c8f1", show_default=True)
+@click.option("--data-plane-url", help="data plane base URL of that gateway")
+@click.option(
+    "--upstream", help="host:port the routes should proxy to (default: the kit's own fast upstream)"
+)
+@click.option("--users", type=int, help="override the profile's number of users")
+@click.option("--spawn-rate", type=float, help="override the profile's users started per second")
+@click.option("--duration", type=float, help="override the profile's duration, in seconds")
+@click.option(
+    "--workers", type=click.IntRange(min=0), default=0, help="run a Locust master and N workers"
+)
+@click.option(
+    "--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True
+)
+@click.option(
+    "--baseline", type=click.Path(path_type=Path), help="an earlier summary.json to compare with"
+)
+@click.option(
+    "--tolerance",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="allowed regression, as a fraction",
+)
+@click.option("--profiles", "profiles_file", type=click.Path(path_type=Path), default=PROFILES_FILE,
+              help="a profiles YAML of your own (same shape as load/profiles.yaml)")  # fmt: skip
+def load_command(profile: str, admin_url, admin_key, data_plane_url, upstream, users, spawn_rate,
+                 duration, workers, report_dir, baseline, tolerance, profiles_file) -> None:  # fmt: skip
+    """Run the load PROFILE (see load/profiles.yaml) and judge it against its SLOs."""
+    from .targets import embedded_target, url_target
+
+    if bool(admin_url) != bool(data_plane_url):
+        raise click.UsageError("--admin-url and --data-plane-url go together")
+    factory = url_target(admin_url, admin_key, data_plane_url) if admin_url else embedded_target
+    try:
+        code = run_load(
+            profile, factory, users=users, spawn_rate=spawn_rate, duration=duration,
+            workers=workers, upstream=upstream, report_dir=report_dir, baseline=baseline,
+            tolerance=tolerance, profiles_file=profiles_file,
+        )  # fmt: skip
+    except (ProfileError, LoadError, SetupError, TargetError) as exc:
+        raise click.ClickException(str(exc)) from None
+    raise SystemExit(code)

@@ -1,0 +1,69 @@
+"""Named load profiles from `load/profiles.yaml`, with command-line overrides."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+LOAD_DIR = Path(__file__).resolve().parents[2] / "load"
+PROFILES_FILE = LOAD_DIR / "profiles.yaml"
+
+
+class ProfileError(Exception):
+    pass
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        out[key] = (
+            _merge(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
+def load_profiles(path: Path = PROFILES_FILE) -> dict[str, dict]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProfileError(f"can't read load profiles {path}: {exc}") from None
+    defaults = data.get("defaults", {})
+    return {name: _merge(defaults, body or {}) for name, body in data.get("profiles", {}).items()}
+
+
+def resolve(
+    name: str,
+    users: int | None = None,
+    spawn_rate: float | None = None,
+    duration: float | None = None,
+    path: Path = PROFILES_FILE,
+) -> dict:
+    """The profile `name` with overrides applied, and its total duration in seconds."""
+    profiles = load_profiles(path)
+    if name not in profiles:
+        raise ProfileError(f"unknown load profile {name!r} (known: {', '.join(sorted(profiles))})")
+    profile = profiles[name]
+    for key, value in (("users", users), ("spawn_rate", spawn_rate), ("duration", duration)):
+        if value is not None:
+            if value <= 0:
+                raise ProfileError(f"--{key.replace('_', '-')} must be positive")
+            profile[key] = value
+    shape = profile.get("shape", "constant")
+    if shape == "steps":
+        s = profile["steps"]
+        profile["duration"] = ((s["max_users"] - s["start_users"]) // s["step_users"] + 1) * s[
+            "step_seconds"
+        ]
+        profile["users"] = s["max_users"]
+    elif shape == "spike":
+        s = profile["spike"]
+        profile["duration"] = s["before"] + s["during"] + s["after"]
+        profile["users"] = s["spike_users"]
+    elif shape != "constant":
+        raise ProfileError(f"profile {name!r} has unknown shape {shape!r}")
+    profile["name"] = name
+    return profile

@@ -1,0 +1,316 @@
+"""Run one load profile: prepare the target, drive Locust headless, judge and report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import baseline as baseline_diff
+from . import plots
+from .profiles import LOAD_DIR, PROFILES_FILE, resolve
+from .target_setup import cleanup, prepare
+
+SLO_BREACHED = 3  # the locustfile's exit code when an SLO is breached
+SATURATED = 0.9  # share of one core above which a Locust process is the bottleneck
+
+
+class LoadError(Exception):
+    """The run could not be carried out; the message is one line for the user."""
+
+
+@dataclass
+class LoadTarget:
+    admin_url: str
+    admin_key: str
+    data_plane_url: str
+    name: str = "gateway"
+    gateway_pids: list[int] = field(default_factory=list)  # to measure, when they are local
+
+
+@contextmanager
+def static_upstream():
+    """The kit's own fast upstream, as a separate process on 127.0.0.1."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance.loadkit.static_upstream", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline().strip()
+        if not line.isdigit():
+            raise LoadError("the load upstream did not start")
+        yield f"127.0.0.1:{line}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _CpuMeter:
+    """CPU seconds of a set of processes, sampled until they exit."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[int, float] = {}
+        self._procs: dict[int, psutil.Process] = {}
+
+    def add(self, pid: int) -> None:
+        with suppress(psutil.NoSuchProcess):
+            self._procs[pid] = psutil.Process(pid)
+
+    def sample(self) -> None:
+        for pid, proc in list(self._procs.items()):
+            try:
+                times = proc.cpu_times()
+                self.seconds[pid] = times.user + times.system
+            except psutil.NoSuchProcess:
+                del self._procs[pid]
+
+    def rss(self) -> int:
+        total = 0
+        for proc in self._procs.values():
+            with suppress(psutil.NoSuchProcess):
+                total += proc.memory_info().rss
+        return total
+
+
+def _locust_command(locustfile: Path, host: str, profile: dict, spec: dict, out: Path) -> list[str]:
+    users = ["GatewayUser", "ChurnUser"] if spec.get("churn") else ["GatewayUser"]
+    return [
+        sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
+        "--host", host,
+        "-u", str(profile["users"]), "-r", str(profile["spawn_rate"]),
+        "-t", f"{int(profile['duration'])}s", "--stop-timeout", "5",
+        "--csv", str(out / "locust"), "--html", str(out / "report.html"),
+        "--gw-spec", json.dumps(spec),
+        *users,
+    ]  # fmt: skip
+
+
+def _current(history_csv: Path) -> str:
+    """The latest users / req/s / p95 line of Locust's history CSV, for the progress bar."""
+    try:
+        with history_csv.open("rb") as fh:
+            fh.seek(max(0, history_csv.stat().st_size - 4096))
+            lines = fh.read().decode(errors="replace").strip().splitlines()
+        header = history_csv.open().readline().strip().split(",")
+        row = dict(zip(header, lines[-1].split(","), strict=False))
+        return (
+            f"users {row['User Count']}  {float(row['Requests/s']):.0f} req/s  p95 {row['95%']} ms"
+        )
+    except (OSError, KeyError, ValueError, IndexError):
+        return "starting"
+
+
+def read_timeline(history_csv: Path) -> list[dict]:
+    """Locust's per-second aggregated rows: users, throughput and latency percentiles."""
+    rows = []
+    with history_csv.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["Name"] != "Aggregated" or row["95%"] == "N/A":
+                continue
+            rows.append(
+                {
+                    "timestamp": int(row["Timestamp"]),
+                    "users": int(row["User Count"]),
+                    "rps": float(row["Requests/s"]),
+                    "fail_per_s": float(row["Failures/s"]),
+                    "p50_ms": float(row["50%"]),
+                    "p95_ms": float(row["95%"]),
+                    "p99_ms": float(row["99%"]),
+                }
+            )
+    for row in rows:
+        row["t"] = row["timestamp"] - rows[0]["timestamp"]
+    return rows
+
+
+def _drive(
+    command: list[str], workers: int, duration: float, out: Path, meter: _CpuMeter, console: Console
+) -> int:
+    log = (out / "locust.log").open("w")
+    procs = []
+    if workers:
+        port = _free_port()
+        master = [
+            *command, "--master", "--expect-workers", str(workers),
+            "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+        ]  # fmt: skip
+        procs.append(subprocess.Popen(master, stdout=log, stderr=subprocess.STDOUT))
+        worker = [
+            *command[:5],
+            "--worker",
+            "--master-host",
+            "127.0.0.1",
+            "--master-port",
+            str(port),
+        ]
+        procs += [
+            subprocess.Popen(worker, stdout=log, stderr=subprocess.STDOUT) for _ in range(workers)
+        ]
+    else:
+        procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+    for proc in procs:
+        meter.add(proc.pid)
+    deadline = time.monotonic() + duration + 60
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[now]}"),
+    ]
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("load", total=duration, now="starting")
+            started = time.monotonic()
+            while procs[0].poll() is None:
+                if time.monotonic() > deadline:
+                    raise LoadError(
+                        f"Locust did not finish within {duration + 60:.0f} s; see {out / 'locust.log'}"
+                    )
+                meter.sample()
+                bar.update(task, completed=min(duration, time.monotonic() - started),
+                           now=_current(out / "locust_stats_history.csv"))  # fmt: skip
+                time.sleep(0.5)
+        return procs[0].returncode
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
+def run_load(
+    profile_name: str,
+    target_factory,
+    *,
+    users: int | None = None,
+    spawn_rate: float | None = None,
+    duration: float | None = None,
+    workers: int = 0,
+    upstream: str | None = None,
+    report_dir: Path = Path("reports"),
+    baseline: Path | None = None,
+    tolerance: float = 0.1,
+    profiles_file: Path = PROFILES_FILE,
+    console: Console | None = None,
+) -> int:
+    """Run `profile_name` against the target `target_factory()` yields; the exit code."""
+    console = console or Console(stderr=True)
+    profile = resolve(profile_name, users, spawn_rate, duration, profiles_file)
+    out = Path(report_dir) / "load" / profile_name
+    out.mkdir(parents=True, exist_ok=True)
+    summary_path = out / "summary.json"
+    summary_path.unlink(missing_ok=True)
+    generator, gateway = _CpuMeter(), _CpuMeter()
+    with ExitStack() as stack:
+        node = upstream or stack.enter_context(static_upstream())
+        target: LoadTarget = stack.enter_context(target_factory())
+        for pid in target.gateway_pids:
+            gateway.add(pid)
+        setup = profile.get("setup", {})
+        console.print(f"[bold]{profile_name}[/]: {profile.get('description', '')}")
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("preparing the target", total=None)
+            prepared = prepare(target.admin_url, target.admin_key, node, setup,
+                               progress=lambda n: bar.advance(task, n))  # fmt: skip
+        stack.callback(cleanup, prepared)
+        spec = {
+            **prepared.spec(),
+            "profile": profile,
+            "profile_name": profile_name,
+            "target": {"name": target.name, "data_plane_url": target.data_plane_url},
+            "summary_path": str(summary_path),
+        }
+        command = _locust_command(
+            LOAD_DIR / "locustfile.py", target.data_plane_url, profile, spec, out
+        )
+        gateway.sample()
+        rss_before = gateway.rss()
+        wall_start = time.monotonic()
+        code = _drive(command, workers, float(profile["duration"]), out, generator, console)
+        wall = time.monotonic() - wall_start
+        gateway.sample()
+        rss_after = gateway.rss()
+    if code not in (0, SLO_BREACHED) or not summary_path.exists():
+        raise LoadError(f"Locust failed (exit {code}); see {out / 'locust.log'}")
+    summary = json.loads(summary_path.read_text())
+    summary["timeline"] = read_timeline(out / "locust_stats_history.csv")
+    summary["max_users"] = max((row["users"] for row in summary["timeline"]), default=0)
+    cores = os.cpu_count() or 1
+    busiest = max(generator.seconds.values(), default=0.0) / wall
+    summary["generator"] = {
+        "processes": len(generator.seconds),
+        "cpu_seconds": sum(generator.seconds.values()),
+        "cpu_share_of_machine": sum(generator.seconds.values()) / (wall * cores),
+        "busiest_process_core_share": busiest,
+        "saturated": busiest > SATURATED or bool(summary.get("generator_cpu_warning_percent")),
+    }
+    if target.gateway_pids:
+        summary["gateway"] = {
+            "cpu_share_of_machine": sum(gateway.seconds.values()) / (wall * cores),
+            "rss_bytes_before": rss_before,
+            "rss_bytes_after": rss_after,
+        }
+    regressed = []
+    if baseline is not None:
+        try:
+            old = json.loads(Path(baseline).read_text())
+        except (OSError, ValueError) as exc:
+            raise LoadError(f"can't read baseline {baseline}: {exc}") from None
+        regressed = baseline_diff.regressions(old, summary, tolerance)
+        summary["baseline"] = {
+            "path": str(baseline),
+            "tolerance": tolerance,
+            "regressions": regressed,
+        }
+    summary_path.write_text(json.dumps(summary, indent=2, default=str))
+    plots.latency_over_time(summary, out / "latency-over-time.png")
+    plots.latency_histogram(summary, out / "latency-histogram.png")
+    _print_result(console, summary, out)
+    return 1 if summary["slo"]["breaches"] or regressed else 0
+
+
+def _print_result(console: Console, s: dict, out: Path) -> None:
+    p = lambda v: "-" if v is None else f"{v:.0f}"  # noqa: E731
+    console.print(
+        f"{s['profile']}: {s['requests']} requests, {s['rps']:.0f} req/s, errors {s['error_rate']:.3%}, "
+        f"p50 {p(s['p50_ms'])} ms, p95 {p(s['p95_ms'])} ms, p99 {p(s['p99_ms'])} ms"
+    )
+    if s.get("propagation"):
+        console.print(
+            f"config propagation: p50 {p(s['propagation']['p50_ms'])} ms, p95 {p(s['propagation']['p95_ms'])} ms"
+        )
+    g = s["generator"]
+    console.print(f"load generator: {g['cpu_share_of_machine']:.0%} of the machine's CPU, "
+                  f"busiest process {g['busiest_process_core_share']:.0%} of a core")  # fmt: skip
+    if g["saturated"]:
+        console.print("[yellow]warning: the load generator saturated its CPU; the figures measure it, "
+                      "not the gateway (use --workers N)[/]")  # fmt: skip
+    for line in s["slo"]["breaches"]:
+        console.print(f"[red]SLO breached: {line}[/]")
+    for line in s.get("baseline", {}).get("regressions", []):
+        console.print(f"[red]regression: {line}[/]")
+    verdict = "[green]SLOs met[/]" if s["slo"]["passed"] else "[red]SLOs breached[/]"
+    console.print(f"{verdict}; reports in {out}")

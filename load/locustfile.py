@@ -1,0 +1,136 @@
+"""gwconform load profiles: Locust users that drive a gateway's data plane.
+
+Run through `gwconform load PROFILE`, which prepares the target, passes everything this file
+needs as one JSON option, `--gw-spec`, and names the user classes to run. Locust sends custom
+options to its workers, so distributed runs need no shared files: `locust -f
+load/locustfile.py --worker --master-host HOST` on another machine is enough.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+import requests
+from locust import FastHttpUser, LoadTestShape, between, constant_throughput, events, task
+from locust.runners import WorkerRunner
+
+from shapes import plan_for
+from slo import write_summary
+
+SPEC: dict = {}
+
+
+@events.init_command_line_parser.add_listener
+def _add_options(parser) -> None:
+    parser.add_argument("--gw-spec", default="{}", help="gwconform load spec (JSON)")
+
+
+@events.init.add_listener
+def _read_spec(environment, **_kwargs) -> None:
+    SPEC.update(json.loads(environment.parsed_options.gw_spec))
+    if SPEC.get("profile", {}).get("shape", "constant") != "constant":
+        environment.shape_class = PlannedShape(plan_for(SPEC["profile"]))
+        environment.shape_class.runner = environment.runner
+
+
+@events.cpu_warning.add_listener
+def _cpu_warning(environment, cpu_usage, **_kwargs) -> None:
+    environment.gw_cpu_warning = max(getattr(environment, "gw_cpu_warning", 0), cpu_usage)
+
+
+@events.quitting.add_listener
+def _judge(environment, **_kwargs) -> None:
+    if isinstance(environment.runner, WorkerRunner) or not SPEC:
+        return
+    summary = write_summary(environment, SPEC)
+    environment.process_exit_code = 3 if summary["slo"]["breaches"] else 0
+
+
+class PlannedShape(LoadTestShape):
+    abstract = True  # built from the profile at init, not picked up by Locust itself
+
+    def __init__(self, plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def tick(self):
+        return self.plan.at(self.get_run_time())
+
+
+def _wait_time():
+    rate = SPEC.get("profile", {}).get("rate_per_user")
+    return constant_throughput(rate) if rate else between(0, 0)
+
+
+class GatewayUser(FastHttpUser):
+    """Requests spread over the prepared routes; with consumers, each carries an API key."""
+
+    def wait_time(self):
+        return _wait_time()(self)
+
+    def on_start(self) -> None:
+        self.paths = SPEC["paths"]
+        keys = SPEC.get("api_keys") or []
+        self.headers = {"apikey": random.choice(keys)} if keys else {}
+
+    @task
+    def request_route(self) -> None:
+        route = random.randrange(self.paths["count"])
+        path = self.paths["template"].format(i=route)
+        name = self.paths["template"] if self.paths["count"] > 1 else path
+        with self.client.get(path, headers=self.headers, name=name, catch_response=True) as resp:
+            if resp.status_code == SPEC.get("expected_rejection_code"):
+                # limit-count doing its job is part of the profile, not a failure
+                resp.request_meta["name"] = "rejected (expected)"
+                resp.success()
+            elif resp.status_code != 200:
+                resp.failure(f"status {resp.status_code}")
+
+
+class ChurnUser(FastHttpUser):
+    """Rewrites one route through the Admin API and times until the data plane shows it.
+
+    Selected by name on the command line (`... GatewayUser ChurnUser`) for config-churn only.
+    """
+
+    fixed_count = 1
+    wait_time = between(0.2, 0.4)
+
+    def on_start(self) -> None:
+        self.version = 0
+        self.churn = SPEC["churn"]
+        self.admin = requests.Session()
+        self.admin.headers["X-API-KEY"] = SPEC["admin_key"]
+
+    @task
+    def change_and_observe(self) -> None:
+        self.version += 1
+        marker = str(self.version)
+        patch = {
+            "plugins": {"response-rewrite": {"headers": {"set": {"X-Gwload-Version": marker}}}}
+        }
+        started = time.perf_counter()
+        answer = self.admin.patch(self.churn["admin_route_url"], json=patch, timeout=10)
+        if answer.status_code != 200:
+            self._record(started, RuntimeError(f"admin PATCH answered {answer.status_code}"))
+            return
+        deadline = started + self.churn["timeout"]
+        while time.perf_counter() < deadline:
+            resp = self.client.get(self.churn["path"], name="churn probe")
+            if resp.headers.get("X-Gwload-Version") == marker:
+                self._record(started, None)
+                return
+            time.sleep(0.005)
+        self._record(started, TimeoutError(f"change not visible after {self.churn['timeout']} s"))
+
+    def _record(self, started: float, error: Exception | None) -> None:
+        events.request.fire(
+            request_type="CONFIG",
+            name="propagation",
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=error,
+            context={},
+        )
