@@ -1,0 +1,1 @@
+"""API7 Cloud API conformance (profile `api7cloud`)."""

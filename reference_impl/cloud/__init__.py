@@ -1,0 +1,8 @@
+"""The API7 Cloud API (`/api/v1`): organizations, clusters, applications, APIs, consumers and
+certificates, in the Cloud response envelope, translated into APISIX data-plane objects."""
+
+from .app import create_cloud_app
+from .auth import DEFAULT_TOKEN
+from .mount import with_cloud_api
+
+__all__ = ["DEFAULT_TOKEN", "create_cloud_app", "with_cloud_api"]

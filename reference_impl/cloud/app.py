@@ -1,0 +1,202 @@
+"""The API7 Cloud API as a Starlette app; mount it at `/api/v1` on the admin port.
+
+Every answer is the Cloud envelope; every request needs the bearer token. Handlers are
+synchronous (store calls) and run in the thread pool, one at a time per process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..admin.ssl_crypto import Keyring
+from ..config import GatewayConfig
+from ..store import Store, StoreError
+from . import apis, applications, certificates, clusters, consumers, organizations
+from . import plugin_management as plugins
+from .auth import TokenGuard
+from .context import MISSING, CloudContext, CloudRequest
+from .envelope import (
+    INTERNAL,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    UNAVAILABLE,
+    UNIMPLEMENTED,
+    CloudError,
+    error_body,
+    success_body,
+)
+from .openapi_import import import_openapi
+from .records import CloudRecords
+from .translate import DataPlaneWriter
+
+MAX_BODY = 1536 * 1024
+Handler = Callable[[CloudContext, CloudRequest], Any]
+log = logging.getLogger(__name__)
+
+C = "/clusters/{cluster_id}"
+ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
+    ("/user/me", {"GET": organizations.me}),
+    ("/orgs", {"POST": organizations.create_org}),
+    ("/orgs/initialize", {"POST": organizations.initialize_org}),
+    ("/orgs/{id}", {"GET": organizations.get_org, "DELETE": organizations.delete_org}),
+    ("/orgs/{id}/subscriptions", {"POST": organizations.create_subscription}),
+    ("/orgs/{id}/upcoming_invoice", {"GET": organizations.upcoming_invoice}),
+    ("/orgs/{id}/billing_portal", {"GET": organizations.billing_portal}),
+    ("/orgs/{id}/plugins", {"GET": organizations.available_plugins}),
+    ("/orgs/{id}/clusters", {"GET": clusters.list_clusters, "POST": clusters.create_cluster}),
+    (C, {"GET": clusters.get_cluster}),
+    (C + "/config", {"PATCH": clusters.update_settings}),
+    (C + "/plugins", {"PATCH": clusters.update_plugins}),
+    (C + "/gateway_certificate", {"GET": clusters.client_certificate}),
+    (C + "/instances", {"GET": clusters.list_instances}),
+    (C + "/startup_config_tpl/{config_type}", {"GET": clusters.startup_template}),
+    (C + "/plugin_management", {"GET": plugins.list_plugins, "POST": plugins.load_plugin}),
+    (
+        C + "/plugin_management/{plugin_management_id}",
+        {"PUT": plugins.update_plugin, "DELETE": plugins.delete_plugin},
+    ),
+    (C + "/plugin_management/{plugin_management_id}/reference", {"GET": plugins.plugin_reference}),
+    (
+        C + "/apps",
+        {
+            "GET": applications.list_apps,
+            "POST": applications.create_app,
+            "DELETE": applications.delete_all_apps,
+        },
+    ),
+    # before /apps/{app_id}: application ids are decimal, so "openapi" names none
+    (C + "/apps/openapi", {"POST": import_openapi}),
+    (
+        C + "/apps/{app_id}",
+        {
+            "GET": applications.get_app,
+            "PUT": applications.update_app,
+            "PATCH": applications.patch_app,
+            "DELETE": applications.delete_app,
+        },
+    ),
+    (C + "/apis", {"GET": apis.search_apis}),
+    (
+        "/apps/{app_id}/apis",
+        {"GET": apis.list_apis, "POST": apis.create_api, "DELETE": apis.delete_all_apis},
+    ),
+    (
+        "/apps/{app_id}/apis/{api_id}",
+        {
+            "GET": apis.get_api,
+            "PUT": apis.update_api,
+            "PATCH": apis.patch_api,
+            "DELETE": apis.delete_api,
+        },
+    ),
+    (C + "/consumers", {"GET": consumers.list_consumers, "POST": consumers.create_consumer}),
+    (
+        C + "/consumers/{consumer_id}",
+        {
+            "GET": consumers.get_consumer,
+            "PUT": consumers.update_consumer,
+            "PATCH": consumers.patch_consumer,
+            "DELETE": consumers.delete_consumer,
+        },
+    ),
+    (C + "/consumers/{consumer_id}/jwt_token", {"POST": consumers.create_jwt}),
+    (
+        C + "/certificates",
+        {"GET": certificates.list_certificates, "POST": certificates.create_certificate},
+    ),
+    (
+        C + "/certificates/{certificate_id}",
+        {"GET": certificates.get_certificate, "DELETE": certificates.delete_certificate},
+    ),
+]
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def create_cloud_app(config: GatewayConfig, store: Store) -> Starlette:
+    """The Cloud API over `store`; the default organization and cluster exist once it returns."""
+    keyring = Keyring.from_config(config.raw)
+    ctx = CloudContext(
+        config=config,
+        records=CloudRecords(store),
+        dataplane=DataPlaneWriter(store),
+        keyring=keyring,
+    )
+    organizations.ensure_default(ctx)
+    guard = TokenGuard(config)
+    routes = [
+        Route(path, _endpoint(ctx, guard, handlers), methods=ALL_METHODS)
+        for path, handlers in ENDPOINTS
+    ]
+    return Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+
+
+def _endpoint(ctx: CloudContext, guard: TokenGuard, handlers: dict[str, Handler]):
+    def locked(handler: Handler, req: CloudRequest) -> Any:
+        with ctx.lock:
+            return handler(ctx, req)
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            guard.check(request)
+            handler = handlers.get(request.method)
+            if handler is None:
+                allowed = ", ".join(handlers)
+                raise CloudError(
+                    UNIMPLEMENTED, f"method {request.method} is not allowed (allowed: {allowed})"
+                )
+            req = CloudRequest(
+                params=dict(request.path_params),
+                query=request.query_params,
+                body=await _read_body(request),
+            )
+            payload = await run_in_threadpool(locked, handler, req)
+            return JSONResponse(success_body(payload))
+        except CloudError as exc:
+            return JSONResponse(error_body(exc.kind, exc.error), status_code=exc.http_status)
+        except StoreError as exc:
+            return JSONResponse(
+                error_body(UNAVAILABLE, f"config store unavailable: {exc}"), status_code=503
+            )
+
+    return endpoint
+
+
+async def _read_body(request: Request) -> Any:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return MISSING
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise CloudError(INVALID_ARGUMENT, f"request body larger than {MAX_BODY} bytes")
+    if not raw.strip():
+        return MISSING
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise CloudError(INVALID_ARGUMENT, "invalid request body: not valid JSON") from None
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    kind = NOT_FOUND if status == 404 else UNIMPLEMENTED
+    message = f"no such endpoint: {request.method} {request.url.path}"
+    return JSONResponse(error_body(kind, message), status_code=404 if status == 404 else 405)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("cloud API request %s %s failed", request.method, request.url.path)
+    return JSONResponse(error_body(INTERNAL, "internal error"), status_code=500)
