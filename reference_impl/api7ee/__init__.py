@@ -1,0 +1,8 @@
+"""The API7 Enterprise control plane: gateway groups, service templates, publishing,
+service versions, runtime configuration, and the APISIX Admin API per gateway group."""
+
+from .apisix_compat import GatewayGroupAdmin
+from .app import create_api7ee_app
+from .mount import create_admin_port_app
+
+__all__ = ["GatewayGroupAdmin", "create_admin_port_app", "create_api7ee_app"]

@@ -1,0 +1,92 @@
+"""The APISIX-compatible Admin API scoped to a gateway group: `/apisix/admin/...?
+gateway_group_id=<id>`, or with a gateway group's admin key as `X-API-KEY`.
+
+Such a request is served by the generic APISIX Admin API machinery (`admin.create_app`)
+over that group's key prefix, so every APISIX resource (services, routes, upstreams,
+consumers and credentials, SSL, secrets, global rules, plugin metadata, ...) exists per
+gateway group. Without a group, or for the default group, the gateway's own Admin API
+answers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..admin.app import create_app
+from .context import Api
+from .cpstore import DEFAULT_GROUP
+from .gateway_groups import admin_key_owner
+
+GROUP_ARG = "gateway_group_id"
+
+
+class GatewayGroupAdmin:
+    """ASGI app in front of the gateway's Admin API (`default_app`)."""
+
+    def __init__(self, default_app: ASGIApp, api: Api) -> None:
+        self.default_app = default_app
+        self.api = api
+        self.gateway_keys = {k.key for k in api.config.admin_keys}
+        admin_keys = [k.key for k in api.config.admin_keys if k.role == "admin"]
+        self.internal_key = admin_keys[0] if admin_keys else None
+        self._apps: dict[str, ASGIApp] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/apisix/admin"):
+            await self.default_app(scope, receive, send)
+            return
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        group_id = next((v for k, v in query if k == GROUP_ARG), None)
+        key = _header(scope, b"x-api-key")
+        owner = None
+        if key and key not in self.gateway_keys:
+            owner = admin_key_owner(self.api, key)
+        if owner is not None:
+            if group_id not in (None, owner):
+                await _json(send, 403, "this admin key belongs to another gateway group")
+                return
+            group_id = owner
+            scope = _with_key(scope, self.internal_key)
+        if group_id in (None, "", DEFAULT_GROUP):
+            await self.default_app(scope, receive, send)
+            return
+        if self.api.cp.group(group_id) is None:
+            await _json(send, 404, f"gateway group {group_id} not found")
+            return
+        rest = [(k, v) for k, v in query if k != GROUP_ARG]
+        scope = {**scope, "query_string": urlencode(rest).encode("latin-1")}
+        await self._app_for(group_id)(scope, receive, send)
+
+    def _app_for(self, group_id: str) -> ASGIApp:
+        prefix = self.api.cp.group_prefix(group_id)
+        app = self._apps.get(prefix)
+        if app is None:
+            app = self._apps[prefix] = create_app(
+                replace(self.api.config, etcd_prefix=prefix), self.api.cp.store
+            )
+        return app
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, raw in scope.get("headers", []):
+        if key.lower() == name:
+            return raw.decode("latin-1")
+    return None
+
+
+def _with_key(scope: Scope, key: str | None) -> Scope:
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"x-api-key"]
+    if key is not None:
+        headers.append((b"x-api-key", key.encode("latin-1")))
+    return {**scope, "headers": headers}
+
+
+async def _json(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"error_msg": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

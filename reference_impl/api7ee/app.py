@@ -1,0 +1,135 @@
+"""The API7 Enterprise control plane (`/api` on the admin port) as a Starlette app.
+
+Authentication: the `X-API-KEY` header (or `api_key` query argument) must be one of the
+gateway's admin keys (`deployment.admin.admin_key`); a viewer key may only read. IAM
+users, roles and tokens come later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..admin.auth import Guard
+from ..admin.errors import AdminError
+from ..config import GatewayConfig
+from ..store import Store, StoreError
+from . import (
+    gateway_groups,
+    group_resources,
+    openapi_io,
+    published,
+    publishing,
+    route_templates,
+    templates,
+    versions,
+)
+from .context import Api, Call
+from .cpstore import ControlStore
+from .dataplanes import GroupDataPlanes
+from .web import ApiError
+
+MAX_BODY = 4 * 1024 * 1024
+BODY_METHODS = ("POST", "PUT", "PATCH")
+ROUTE_TABLES = (
+    templates.ROUTES,  # before publishing: /services/template/x is a template, not a service
+    route_templates.ROUTES,
+    publishing.ROUTES,
+    published.ROUTES,
+    versions.ROUTES,
+    gateway_groups.ROUTES,
+    group_resources.ROUTES,
+    openapi_io.ROUTES,
+)
+
+log = logging.getLogger(__name__)
+
+
+def create_api7ee_app(
+    config: GatewayConfig, store: Store, *, launch_data_planes: bool = True
+) -> Starlette:
+    """The `/api` app over `store`; mount it at `/api` on the admin port. Its
+    `state.data_planes` (`GroupDataPlanes`) must be `await ...sync()`-ed at start-up and
+    `await ...stop_all()`-ed at shutdown (it also syncs before its first request).
+    `launch_data_planes=False`: no data plane processes (in-process tests)."""
+    cp = ControlStore(store, config.etcd_prefix)
+    try:
+        cp.ensure_default_group()
+    except StoreError as exc:  # the store may come up later; the first request retries
+        log.warning("api7ee: default gateway group not written yet: %s", exc)
+    api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))
+    guard = Guard(config)
+    routes = [
+        Route(path, _endpoint(api, guard, handler), methods=[method])
+        for table in ROUTE_TABLES
+        for method, path, handler in table
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.state.api7ee = api
+    app.state.data_planes = api.planes
+    return app
+
+
+def _endpoint(api: Api, guard: Guard, handler: Any):
+    async def endpoint(request: Request) -> Response:
+        try:
+            guard.check(request)
+            body = await _read_body(request) if request.method in BODY_METHODS else None
+            call = Call(request.method, dict(request.path_params), request.query_params, body)
+            status, payload = await run_in_threadpool(_run, api, handler, call)
+            if call.groups_changed or not api.planes.synced:
+                await api.planes.sync()
+                if call.groups_changed and isinstance(payload, dict) and "value" in payload:
+                    group_id = payload["value"].get("id")
+                    payload["value"]["instances"] = api.planes.instances(group_id)
+        except ApiError as exc:
+            status, payload = exc.status, {"error_msg": exc.message}
+        except AdminError as exc:  # from the key check
+            status, payload = exc.status, exc.body
+        except StoreError as exc:
+            status, payload = 503, {"error_msg": f"config store unavailable: {exc}"}
+        if payload is None:
+            return Response(status_code=status)
+        return JSONResponse(payload, status_code=status)
+
+    return endpoint
+
+
+def _run(api: Api, handler: Any, call: Call) -> tuple[int, Any]:
+    if call.method in ("GET", "HEAD"):
+        return handler(api, call)
+    with api.cp.lock:
+        return handler(api, call)
+
+
+async def _read_body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, f"request body larger than {MAX_BODY} bytes")
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, f"invalid request body: {exc}") from None
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    message = "not found" if exc.status_code == 404 else str(exc.detail)
+    return JSONResponse({"error_msg": message}, status_code=exc.status_code)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("api7ee request %s %s failed", request.method, request.url.path)
+    return JSONResponse({"error_msg": "internal error"}, status_code=500)

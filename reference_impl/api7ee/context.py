@@ -1,0 +1,69 @@
+"""What every `/api` handler receives: the control store and data planes (`Api`) and the
+parsed request (`Call`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import GatewayConfig
+from .cpstore import ControlStore
+from .dataplanes import GroupDataPlanes
+from .web import ApiError, list_answer, not_found
+
+
+@dataclass
+class Api:
+    config: GatewayConfig
+    cp: ControlStore
+    planes: GroupDataPlanes
+
+    def group_or_404(self, group_id: str) -> dict[str, Any]:
+        group = self.cp.group(group_id)
+        if group is None:
+            raise not_found(f"gateway group {group_id}")
+        return group
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, str]
+    args: Any  # starlette QueryParams
+    body: Any = None
+    groups_changed: bool = False  # set by handlers that create or delete a gateway group
+
+    def obj(self) -> dict[str, Any]:
+        if self.body is None:
+            raise ApiError(400, "request body is required")
+        if not isinstance(self.body, dict):
+            raise ApiError(400, "invalid request body: expected a JSON object")
+        return self.body
+
+    def patch(self, ops: tuple[str, ...] = ("add", "replace")) -> list:
+        body = self.body
+        if not isinstance(body, list) or not body:
+            raise ApiError(400, "invalid request body: expected a non-empty JSON Patch array")
+        for op in body:
+            if not isinstance(op, dict) or not isinstance(op.get("path"), str):
+                raise ApiError(400, "invalid JSON Patch operation: each needs `op` and `path`")
+            if op.get("op") not in ops:
+                raise ApiError(
+                    400, f"invalid JSON Patch operation {op.get('op')!r}: use one of {list(ops)}"
+                )
+            if "value" not in op:
+                raise ApiError(
+                    400, f"invalid JSON Patch operation at {op['path']}: missing `value`"
+                )
+        return body
+
+    @property
+    def dry_run(self) -> bool:
+        """`?dry-run=all`: check and answer, but store nothing."""
+        raw = self.args.get("dry-run")
+        if raw not in (None, "all"):
+            raise ApiError(400, "invalid query parameter dry-run: the only value is all")
+        return raw == "all"
+
+    def listing(self, rows: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
+        return list_answer(rows, self.args, **options)

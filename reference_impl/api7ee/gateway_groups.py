@@ -1,0 +1,145 @@
+"""Gateway groups: `/api/gateway_groups[/{id}]`, its admin key, instance token and instances.
+
+A gateway group is a namespace of APISIX resources served by a data plane of its own. A
+group cannot be deleted while services are published on it; the default group (the plain
+APISIX namespace) cannot be deleted at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from .context import Api, Call
+from .cpstore import DEFAULT_GROUP, GATEWAY_GROUPS, PUBLISHED, new_id
+from .schemas import GATEWAY_GROUP_CREATE, GATEWAY_GROUP_UPDATE, check
+from .web import ApiError, value
+
+HIDDEN = ("admin_key", "instance_token_sha256")
+
+
+def view(api: Api, group: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in group.items() if k not in HIDDEN}
+    shown["instances"] = api.planes.instances(group["id"])
+    return shown
+
+
+def list_groups(api: Api, call: Call) -> tuple[int, Any]:
+    api.cp.ensure_default_group()
+    rows = [view(api, g) for g in api.cp.groups()]
+    name = call.args.get("name")
+    if name is not None:
+        rows = [g for g in rows if g.get("name") == name]
+    return 200, call.listing(rows, search_fields=("name", "description"))
+
+
+def create_group(api: Api, call: Call) -> tuple[int, Any]:
+    body = check(GATEWAY_GROUP_CREATE, call.obj())
+    now = api.cp.clock()
+    group_id = new_id()
+    group = {
+        "id": group_id,
+        "name": body["name"],
+        "description": body.get("description", ""),
+        "labels": body.get("labels", {}),
+        "type": body.get("type", "api7_gateway"),
+        "enforce_service_publishing": body.get("enforce_service_publishing", False),
+        "prefix": api.cp.group_prefix(group_id),
+        "admin_key": _new_admin_key(),
+        "created_at": now,
+        "updated_at": now,
+    }
+    api.cp.put(GATEWAY_GROUPS, group, group_id)
+    api.planes.reserve(group_id)
+    call.groups_changed = True
+    return 200, value(view(api, group))
+
+
+def get_group(api: Api, call: Call) -> tuple[int, Any]:
+    api.cp.ensure_default_group()
+    return 200, value(view(api, api.group_or_404(call.params["gateway_group_id"])))
+
+
+def update_group(api: Api, call: Call) -> tuple[int, Any]:
+    group = api.group_or_404(call.params["gateway_group_id"])
+    body = check(GATEWAY_GROUP_UPDATE, call.obj())
+    group = {**group, **body, "labels": body.get("labels", {}), "updated_at": api.cp.clock()}
+    api.cp.put(GATEWAY_GROUPS, group, group["id"])
+    return 200, value(view(api, group))
+
+
+def delete_group(api: Api, call: Call) -> tuple[int, Any]:
+    group_id = call.params["gateway_group_id"]
+    with api.cp.lock:
+        api.group_or_404(group_id)
+        if group_id == DEFAULT_GROUP:
+            raise ApiError(400, "the default gateway group cannot be deleted")
+        published = api.cp.all(PUBLISHED, group_id)
+        if published:
+            names = ", ".join(sorted(p["service_id"] for p in published))
+            raise ApiError(
+                400,
+                f"gateway group {group_id} still has published services ({names}); "
+                "delete them before deleting the gateway group",
+            )
+        api.cp.drop_group_namespace(group_id)
+        api.cp.delete(GATEWAY_GROUPS, group_id)
+    call.groups_changed = True
+    return 200, None
+
+
+def get_admin_key(api: Api, call: Call) -> tuple[int, Any]:
+    group = api.group_or_404(call.params["gateway_group_id"])
+    if not group.get("admin_key"):
+        group = {**group, "admin_key": _new_admin_key()}
+        api.cp.put(GATEWAY_GROUPS, group, group["id"])
+    return 200, value({"key": group["admin_key"]})
+
+
+def regenerate_admin_key(api: Api, call: Call) -> tuple[int, Any]:
+    group = api.group_or_404(call.params["gateway_group_id"])
+    group = {**group, "admin_key": _new_admin_key(), "updated_at": api.cp.clock()}
+    api.cp.put(GATEWAY_GROUPS, group, group["id"])
+    return 200, value({"key": group["admin_key"]})
+
+
+def create_instance_token(api: Api, call: Call) -> tuple[int, Any]:
+    group = api.group_or_404(call.params["gateway_group_id"])
+    token = "a7ee-gw-" + secrets.token_hex(24)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    api.cp.put(GATEWAY_GROUPS, {**group, "instance_token_sha256": digest}, group["id"])
+    if call.args.get("only_token") in ("true", "1"):
+        return 200, value(token)
+    return 200, value({"token_plain_text": token, "gateway_group_id": group["id"]})
+
+
+def list_instances(api: Api, call: Call) -> tuple[int, Any]:
+    group = api.group_or_404(call.params["gateway_group_id"])
+    rows = api.planes.instances(group["id"])
+    return 200, call.listing(rows, order_fields=("id",), default_order="id", search_fields=("id",))
+
+
+def admin_key_owner(api: Api, key: str) -> str | None:
+    """The gateway group whose admin key `key` is, if any."""
+    for group in api.cp.groups():
+        if group.get("admin_key") and secrets.compare_digest(group["admin_key"], key):
+            return group["id"]
+    return None
+
+
+def _new_admin_key() -> str:
+    return secrets.token_hex(16)
+
+
+ROUTES = [
+    ("GET", "/gateway_groups", list_groups),
+    ("POST", "/gateway_groups", create_group),
+    ("GET", "/gateway_groups/{gateway_group_id}", get_group),
+    ("PUT", "/gateway_groups/{gateway_group_id}", update_group),
+    ("DELETE", "/gateway_groups/{gateway_group_id}", delete_group),
+    ("GET", "/gateway_groups/{gateway_group_id}/admin_key", get_admin_key),
+    ("PUT", "/gateway_groups/{gateway_group_id}/admin_key", regenerate_admin_key),
+    ("POST", "/gateway_groups/{gateway_group_id}/instance_token", create_instance_token),
+    ("GET", "/gateway_groups/{gateway_group_id}/instances", list_instances),
+]

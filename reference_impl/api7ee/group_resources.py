@@ -1,0 +1,141 @@
+"""APISIX resources of a gateway group on the dashboard API, in the API7 envelope:
+`/api/gateway_groups/{gid}/consumers[/{username}[/credentials[/{id}]]]`, `.../ssls`,
+`.../global_rules` and `.../plugin_metadata`.
+
+The APISIX Admin API's own resource handlers do the work over the group's key prefix
+(validation, ids, timestamps, references, encrypted SSL keys), so an object is the same
+whether written here or through `/apisix/admin/...?gateway_group_id=`; this module maps
+paths (a POST creates: consumers take their key from `username`, credentials and global
+rules get a generated id) and turns APISIX bodies into `{"value"}` / `{"list", "total"}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..admin.bodies import Bodies
+from ..admin.context import MISSING, AdminContext, AdminRequest
+from ..admin.errors import AdminError
+from ..admin.resources import CREDENTIALS, RESOURCES
+from ..admin.ssl_crypto import Keyring
+from .context import Api, Call
+from .cpstore import new_id
+from .web import ApiError
+
+GG = "/gateway_groups/{gateway_group_id}"
+
+
+def _context(api: Api, group_id: str) -> AdminContext:
+    prefix = api.cp.group_prefix(group_id)
+    return AdminContext(
+        config=replace(api.config, etcd_prefix=prefix),
+        store=api.cp.store,
+        prefix=prefix,
+        keyring=Keyring.from_config(api.config.raw),
+        bodies=Bodies("v3"),
+    )
+
+
+def _envelope(body: Any) -> Any:
+    """An APISIX v3 body in the API7 envelope."""
+    if not isinstance(body, dict):
+        return body
+    if "list" in body:
+        rows = [
+            item.get("value", item) if isinstance(item, dict) else item for item in body["list"]
+        ]
+        return {"list": rows, "total": body.get("total", len(rows))}
+    if "value" in body:
+        return {"value": body["value"]}
+    return body
+
+
+def _admin(
+    api: Api,
+    call: Call,
+    resource: str,
+    segments: list[str],
+    method: str | None = None,
+    body: Any = None,
+):
+    group_id = call.params["gateway_group_id"]
+    api.group_or_404(group_id)
+    parent = call.params.get("username")
+    handler = CREDENTIALS if resource == "credentials" else RESOURCES[resource]
+    payload = call.body if body is None else body
+    req = AdminRequest(
+        method or call.method.lower(),
+        segments,
+        MISSING if payload is None else payload,
+        call.args,
+        parent=parent,
+    )
+    try:
+        status, answer = handler.handle(req.method, _context(api, group_id), req)
+    except AdminError as exc:
+        message = exc.body.get("error_msg") or exc.body.get("message") or "refused"
+        if exc.status == 404 and "error_msg" not in exc.body:
+            message = f"{resource.rstrip('s').replace('_', ' ')} not found"
+        raise ApiError(exc.status, str(message)) from None
+    return (200 if status == 201 else status), _envelope(answer)
+
+
+def _with_field(call: Call, name: str, value: str) -> dict[str, Any]:
+    body = call.obj()
+    if name in body and body[name] != value:
+        raise ApiError(400, f"invalid request body: {name} {body[name]!r} does not match the path")
+    return {**body, name: value}
+
+
+def handlers(resource: str, id_param: str, create: str) -> list[tuple[str, str, Any]]:
+    """CRUD of one resource; `create` says what POST does: "post" (APISIX generates the id),
+    "id" (a new id, then PUT) or "username" (PUT, the key comes from the body)."""
+    if resource == "credentials":
+        base = f"{GG}/consumers/{{username}}/credentials"
+    else:
+        base = f"{GG}/{resource}"
+    item = f"{base}/{{{id_param}}}"
+
+    def list_all(api: Api, call: Call) -> tuple[int, Any]:
+        return _admin(api, call, resource, [], "get")
+
+    def create_one(api: Api, call: Call) -> tuple[int, Any]:
+        if create == "post":
+            return _admin(api, call, resource, [], "post")
+        if create == "username":
+            call.obj()
+            return _admin(api, call, resource, [], "put")
+        return _admin(api, call, resource, [new_id()], "put")
+
+    def get_one(api: Api, call: Call) -> tuple[int, Any]:
+        return _admin(api, call, resource, [call.params[id_param]], "get")
+
+    def put_one(api: Api, call: Call) -> tuple[int, Any]:
+        if create == "username":
+            body = _with_field(call, "username", call.params[id_param])
+            return _admin(api, call, resource, [], "put", body)
+        return _admin(api, call, resource, [call.params[id_param]], "put")
+
+    def delete_one(api: Api, call: Call) -> tuple[int, Any]:
+        status, _ = _admin(api, call, resource, [call.params[id_param]], "delete")
+        return status, None
+
+    rows = [
+        ("GET", base, list_all),
+        ("GET", item, get_one),
+        ("PUT", item, put_one),
+        ("DELETE", item, delete_one),
+    ]
+    if create != "none":
+        rows.insert(1, ("POST", base, create_one))
+    return rows
+
+
+ROUTES = [
+    *handlers("consumers", "username", "username"),
+    *handlers("credentials", "credential_id", "id"),
+    *handlers("ssls", "ssl_id", "post"),
+    *handlers("global_rules", "global_rule_id", "id"),
+    *handlers("plugin_metadata", "plugin_name", "none"),
+]

@@ -1,0 +1,37 @@
+"""Everything the admin port serves, in one app: the API7 control plane at `/api` and the
+APISIX Admin API at `/apisix/admin`, scoped by gateway group."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+
+from ..admin.app import create_app
+from ..config import GatewayConfig
+from ..store import Store
+from .apisix_compat import GatewayGroupAdmin
+from .app import create_api7ee_app
+
+
+def create_admin_port_app(
+    config: GatewayConfig, store: Store, *, launch_data_planes: bool = True
+) -> Starlette:
+    """`state.data_planes` must be synced at start-up and stopped at shutdown (see app.py)."""
+    api7 = create_api7ee_app(config, store, launch_data_planes=launch_data_planes)
+    admin = GatewayGroupAdmin(create_app(config, store), api7.state.api7ee)
+    app = Starlette(
+        routes=[Mount("/api", app=api7), Mount("", app=admin)],
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.data_planes = api7.state.data_planes
+    app.state.api7ee = api7.state.api7ee
+    return app
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """Paths no mount matches (a newline in a path segment, say) still get a JSON answer."""
+    message = "not found" if exc.status_code == 404 else str(exc.detail)
+    return JSONResponse({"error_msg": message}, status_code=exc.status_code)

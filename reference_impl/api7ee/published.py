@@ -1,0 +1,179 @@
+"""Published services of a gateway group: `/api/gateway_groups/{gid}/services/...` — the
+service, its version history, its routes and stream routes, and the group's runtime
+configuration of the service and of each route (JSON Patch), which never changes the
+template or the version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import render, runtime
+from .context import Api, Call
+from .cpstore import PUBLISHED, VERSIONS
+from .schemas import ROUTE_RUNTIME_CONFIGURATION, RUNTIME_CONFIGURATION, check
+from .web import apply_patch, not_found, value
+
+SERVICE_ORDER = ("created_at", "updated_at", "publish_time", "name")
+
+
+def _published(api: Api, call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
+    group_id = call.params["gateway_group_id"]
+    api.group_or_404(group_id)
+    service_id = call.params["service_id"]
+    record = api.cp.get(PUBLISHED, group_id, service_id)
+    if record is None:
+        raise not_found(f"published service {service_id} on gateway group {group_id}")
+    version = api.cp.get(VERSIONS, record["service_version_id"])
+    if version is None:
+        raise not_found(f"service version {record['service_version_id']}")
+    return record, version
+
+
+def service_view(record: dict[str, Any], version: dict[str, Any]) -> dict[str, Any]:
+    shown = render.service_view(version, record)
+    shown.update(
+        {
+            "id": record["service_id"],
+            "gateway_group_id": record["gateway_group_id"],
+            "service_version_id": record["service_version_id"],
+            "version": record["version"],
+            "publish_time": record["publish_time"],
+            "created_at": record["created_at"],
+            "updated_at": record["updated_at"],
+        }
+    )
+    return shown
+
+
+def list_services(api: Api, call: Call) -> tuple[int, Any]:
+    group_id = call.params["gateway_group_id"]
+    api.group_or_404(group_id)
+    rows = []
+    for record in api.cp.all(PUBLISHED, group_id):
+        version = api.cp.get(VERSIONS, record["service_version_id"])
+        if version is not None:
+            rows.append(service_view(record, version))
+    kinds = call.args.getlist("type")
+    if kinds:
+        rows = [r for r in rows if r.get("type", "http") in kinds]
+    hosts = call.args.getlist("hosts")
+    if hosts:
+        rows = [r for r in rows if set(hosts) & set(r.get("hosts") or [])]
+    return 200, call.listing(rows, order_fields=SERVICE_ORDER, search_fields=("name", "desc", "id"))
+
+
+def get_service(api: Api, call: Call) -> tuple[int, Any]:
+    record, version = _published(api, call)
+    return 200, value(service_view(record, version))
+
+
+def delete_service(api: Api, call: Call) -> tuple[int, Any]:
+    with api.cp.lock:
+        record, _ = _published(api, call)
+        render.remove(api.cp, record["gateway_group_id"], record.get("rendered"))
+        api.cp.delete(PUBLISHED, record["gateway_group_id"], record["service_id"])
+    return 200, None
+
+
+def history(api: Api, call: Call) -> tuple[int, Any]:
+    record, _ = _published(api, call)
+    rows = []
+    for entry in record.get("history", []):
+        version = api.cp.get(VERSIONS, entry["service_version_id"]) or {}
+        rows.append(
+            {**entry, "id": entry["service_version_id"], "created_at": version.get("created_at")}
+        )
+    return 200, call.listing(rows, order_fields=("publish_time",), default_order="publish_time")
+
+
+def _rerender(api: Api, record: dict[str, Any], version: dict[str, Any]) -> None:
+    group_id = record["gateway_group_id"]
+    now = api.cp.clock()
+    objects = render.render(group_id, record["service_id"], version, record, now)
+    previous = record.get("rendered")
+    record["rendered"] = render.rendered_keys(objects)
+    record["updated_at"] = now
+    render.write(api.cp, group_id, objects, previous)
+    api.cp.put(PUBLISHED, record, group_id, record["service_id"])
+
+
+def get_runtime(api: Api, call: Call) -> tuple[int, Any]:
+    record, version = _published(api, call)
+    base = runtime.base_of(version["service"], runtime.SERVICE_FIELDS)
+    return 200, value(runtime.effective(base, record.get("runtime") or {}))
+
+
+def patch_runtime(api: Api, call: Call) -> tuple[int, Any]:
+    with api.cp.lock:
+        record, version = _published(api, call)
+        base = runtime.base_of(version["service"], runtime.SERVICE_FIELDS)
+        current = runtime.effective(base, record.get("runtime") or {})
+        patched = check(RUNTIME_CONFIGURATION, apply_patch(current, call.patch()))
+        record = {**record, "runtime": runtime.overrides_from(base, patched)}
+        render.render(record["gateway_group_id"], record["service_id"], version, record, 0)
+        if not call.dry_run:
+            _rerender(api, record, version)
+    return 200, value(patched)
+
+
+def route_handlers(kind: str, key: str, id_param: str) -> list[tuple[str, str, Any]]:
+    """Listing, reading and runtime configuration of a published service's routes (or
+    stream routes): `kind` is the version's list, `key` the record's overrides."""
+    base_path = f"/gateway_groups/{{gateway_group_id}}/services/{{service_id}}/{kind}"
+    item = f"{base_path}/{{{id_param}}}"
+
+    def find(version: dict[str, Any], route_id: str) -> dict[str, Any]:
+        for route in version.get(kind, []):
+            if route["id"] == route_id:
+                return route
+        raise not_found(f"{kind[:-1].replace('_', ' ')} {route_id} of the published service")
+
+    def list_routes(api: Api, call: Call) -> tuple[int, Any]:
+        record, version = _published(api, call)
+        rows = [render.route_view(r, record, key) for r in version.get(kind, [])]
+        return 200, call.listing(rows, search_fields=("name", "desc", "id"))
+
+    def get_route(api: Api, call: Call) -> tuple[int, Any]:
+        record, version = _published(api, call)
+        return 200, value(render.route_view(find(version, call.params[id_param]), record, key))
+
+    def get_route_runtime(api: Api, call: Call) -> tuple[int, Any]:
+        record, version = _published(api, call)
+        route = find(version, call.params[id_param])
+        base = runtime.base_of(route, runtime.ROUTE_FIELDS)
+        return 200, value(runtime.effective(base, (record.get(key) or {}).get(route["id"]) or {}))
+
+    def patch_route_runtime(api: Api, call: Call) -> tuple[int, Any]:
+        with api.cp.lock:
+            record, version = _published(api, call)
+            route = find(version, call.params[id_param])
+            base = runtime.base_of(route, runtime.ROUTE_FIELDS)
+            overrides = dict(record.get(key) or {})
+            current = runtime.effective(base, overrides.get(route["id"]) or {})
+            patched = check(ROUTE_RUNTIME_CONFIGURATION, apply_patch(current, call.patch()))
+            overrides[route["id"]] = runtime.overrides_from(base, patched)
+            record = {**record, key: overrides}
+            render.render(record["gateway_group_id"], record["service_id"], version, record, 0)
+            if not call.dry_run:
+                _rerender(api, record, version)
+        return 200, value(patched)
+
+    return [
+        ("GET", base_path, list_routes),
+        ("GET", item, get_route),
+        ("GET", f"{item}/runtime_configuration", get_route_runtime),
+        ("PATCH", f"{item}/runtime_configuration", patch_route_runtime),
+    ]
+
+
+SERVICE = "/gateway_groups/{gateway_group_id}/services/{service_id}"
+ROUTES = [
+    ("GET", "/gateway_groups/{gateway_group_id}/services", list_services),
+    ("GET", SERVICE, get_service),
+    ("DELETE", SERVICE, delete_service),
+    ("GET", f"{SERVICE}/versions", history),
+    ("GET", f"{SERVICE}/runtime_configuration", get_runtime),
+    ("PATCH", f"{SERVICE}/runtime_configuration", patch_runtime),
+    *route_handlers("routes", "route_runtime", "route_id"),
+    *route_handlers("stream_routes", "stream_route_runtime", "stream_route_id"),
+]
