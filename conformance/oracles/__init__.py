@@ -1,0 +1,1 @@
+"""The suite's own small models of documented behaviour, for differential testing."""
