@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .forward import body_framing, upstream_head
+from .forward import BODY_METHODS, upstream_head
 from .phases import run_log
 from .plugin_api import Ctx
 from .relay import Exchange, UpstreamFailure
@@ -65,7 +65,9 @@ def start_fast(
         ctx.state["upstream_addr"] = node.key
         ctx.state["upstream_started"] = loop.time()
     keep = pending.keep_alive and not conn.closing
-    head = upstream_head(conn, pending, ctx, up, id(node), body_framing(pending))
+    method = pending.method  # no plugin ran: the client's; no request body on this path
+    framing = b"Content-Length: 0\r\n" if method in BODY_METHODS else b""
+    head = upstream_head(conn, pending, ctx, up, id(node), framing, method)
     exchange = Exchange(
         loop, conn, ctx, plan, pending.method == b"HEAD", keep, rt.timeouts.read, _finished
     )
@@ -93,6 +95,7 @@ def _finished(exchange: Exchange, failure: UpstreamFailure | None) -> None:
         if up.checker is not None:
             up.checker.observe_status(node, exchange.status)
         if exchange.plan.log:
+            exchange.ctx.state["request_length"] = exchange.pending.length()
             run_log(exchange.plan, exchange.ctx, exchange.status)
         conn.fast_done(exchange.keep_client)
         return

@@ -27,6 +27,32 @@ REQUEST_SKIP = HOP_BY_HOP | {
     b"x-forwarded-host",
     b"x-forwarded-port",
 }
+# request headers the proxy reads while copying the others: their index in `seen`
+_READ = {
+    b"host": 0,
+    b"x-forwarded-for": 1,
+    b"x-forwarded-proto": 2,
+    b"x-forwarded-host": 3,
+    b"x-forwarded-port": 4,
+}
+_READ_NAMES = (
+    "host",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-forwarded-port",
+)
+# plugin-set headers the proxy writes itself (the X-Forwarded-* ones from the edited values)
+_OVERRIDE_SKIP = frozenset(
+    ["host", "content-length", "transfer-encoding", "x-real-ip", *_READ_NAMES]
+)
+
+
+BODY_METHODS = frozenset([b"POST", b"PUT", b"PATCH"])  # sent with Content-Length: 0 if bodiless
+
+
+def _latin1(value: str) -> bytes:
+    return value.encode("latin-1", "replace")
 
 
 def upstream_head(
@@ -36,67 +62,70 @@ def upstream_head(
     up: UpstreamRuntime,
     node_id: int,
     body_framing: bytes,
+    method: bytes,
 ) -> bytes:
-    """The request line and headers sent upstream."""
-    req = ctx.request
-    if ctx.upstream_uri is not None:
-        target = ctx.upstream_uri.encode("latin-1", "replace")
-    else:
-        target = request.url
-    if ctx.upstream_host is not None:
-        host = ctx.upstream_host.encode("latin-1", "replace")
-    elif up.pass_host == "node":
-        host = up.node_hosts[node_id]
-    elif up.pass_host == "rewrite" and up.upstream_host:
-        host = up.upstream_host.encode("latin-1", "replace")
-    else:
-        host = req.headers.get("host", "").encode("latin-1", "replace")
+    """The request line and headers sent upstream; `method` is the one to send."""
     overrides = ctx.upstream_headers
-    lines = [request.method, b" ", target, b" HTTP/1.1\r\nHost: ", host, b"\r\n"]
+    skip = REQUEST_SKIP
     if overrides:
         skip = REQUEST_SKIP | {name.lower().encode("latin-1") for name in overrides}
-    else:
-        skip = REQUEST_SKIP
+    target = request.url if ctx.upstream_uri is None else _latin1(ctx.upstream_uri)
+    lines = [method, b" ", target, b" HTTP/1.1\r\nHost: ", b"", b"\r\n"]
+    seen: list[bytes | None] = [None, None, None, None, None]
     for name, value in request.headers:
-        if name.lower() not in skip:
-            lines += (name, b": ", value, b"\r\n")
+        lowered = name.lower()
+        if lowered in skip:
+            index = _READ.get(lowered)
+            if index is not None:
+                seen[index] = value if seen[index] is None else seen[index] + b", " + value
+            continue
+        lines += (name, b": ", value, b"\r\n")
+    edited = ctx.request.built_headers()  # plugins may have changed them
+    if edited is not None:
+        seen = [None if (v := edited.get(n)) is None else _latin1(v) for n in _READ_NAMES]
+    client_host, forwarded_for, proto, forwarded_host, port = seen
+    if ctx.upstream_host is not None:
+        lines[4] = _latin1(ctx.upstream_host)
+    elif up.pass_host == "node":
+        lines[4] = up.node_hosts[node_id]
+    elif up.pass_host == "rewrite" and up.upstream_host:
+        lines[4] = _latin1(up.upstream_host)
+    else:
+        lines[4] = client_host or b""
     remote = client.remote_bytes
-    forwarded_for = req.headers.get("x-forwarded-for")
     lines += (b"X-Real-IP: ", remote, b"\r\nX-Forwarded-For: ")
     if forwarded_for:
-        lines += (forwarded_for.encode("latin-1", "replace"), b", ")
-    headers = req.headers
-    proto = headers.get("x-forwarded-proto")
-    forwarded_host = headers.get("x-forwarded-host")
-    port = headers.get("x-forwarded-port")
+        lines += (forwarded_for, b", ")
     lines += (
         remote,
         b"\r\nX-Forwarded-Proto: ",
-        b"http" if proto is None else proto.encode("latin-1", "replace"),
+        b"http" if proto is None else proto,
         b"\r\nX-Forwarded-Host: ",
-        headers.get("host", "").encode("latin-1", "replace")
-        if forwarded_host is None
-        else forwarded_host.encode("latin-1", "replace"),
+        (client_host or b"") if forwarded_host is None else forwarded_host,
         b"\r\nX-Forwarded-Port: ",
-        client.port_bytes if port is None else port.encode("latin-1", "replace"),
+        client.port_bytes if port is None else port,
         b"\r\n",
     )
     if overrides:
         for name, value in overrides.items():
-            if value is not None and name.lower() not in (
-                "host",
-                "content-length",
-                "transfer-encoding",
-            ):
-                lines.append(f"{name}: {value}\r\n".encode("latin-1", "replace"))
+            if value is not None and name.lower() not in _OVERRIDE_SKIP:
+                lines.append(_latin1(f"{name}: {value}\r\n"))
     lines += (body_framing, b"\r\n")
     return b"".join(lines)
 
 
-def body_framing(request: PendingRequest) -> bytes:
+def method_bytes(request: PendingRequest, ctx: Ctx) -> bytes:
+    """The method sent upstream: the client's, unless a plugin (proxy-rewrite) changed it."""
+    method = ctx.request.method.encode("latin-1", "replace")
+    return request.method if method == request.method else method
+
+
+def body_framing(request: PendingRequest, method: bytes | None = None) -> bytes:
+    """Framing headers of the request body; `method` is the one sent upstream."""
     body = request.body
     if body is None:
-        return b"Content-Length: 0\r\n" if request.method in (b"POST", b"PUT", b"PATCH") else b""
+        sent = request.method if method is None else method
+        return b"Content-Length: 0\r\n" if sent in BODY_METHODS else b""
     if request.chunked:
         return b"Transfer-Encoding: chunked\r\n"
     return b"Content-Length: %d\r\n" % request.content_length
@@ -121,7 +150,8 @@ async def forward(
     body = request.body
     keep_client = request.keep_alive and not client.closing
     head_only = request.method == b"HEAD"
-    framing = body_framing(request)
+    method = method_bytes(request, ctx)
+    framing = body_framing(request, method)
     if request.expect_continue and body is not None and not body.done and not body.chunks:
         client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     tried = tried if tried is not None else []
@@ -145,7 +175,7 @@ async def forward(
             ctx.state["upstream_addr"] = node.key
             ctx.state["upstream_started"] = loop.time()
         try:
-            head = upstream_head(client, request, ctx, up, id(node), framing)
+            head = upstream_head(client, request, ctx, up, id(node), framing, method)
             status, keep = await _attempt(
                 loop,
                 client,
@@ -171,17 +201,18 @@ async def forward(
             up.checker.observe_status(node, status)
         return status, keep
     status = failure.status if failure is not None else 502
-    client.write(
-        response_bytes(
-            status,
-            error_page(status),
-            None,
-            ctx.response_headers,
-            keep_client,
-            head_only,
-            "text/html; charset=utf-8",
-        )
+    data = response_bytes(
+        status,
+        error_page(status),
+        None,
+        ctx.response_headers,
+        keep_client,
+        head_only,
+        "text/html; charset=utf-8",
     )
+    client.write(data)
+    if plan.log:
+        ctx.state["bytes_sent"] = len(data)
     return status, keep_client
 
 

@@ -9,10 +9,11 @@ returning a `Response` answers the request there and then.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from .deadlines import ReadDeadlines
-from .fast_path import Handoff, start_fast
+from .fast_path import Handoff
 from .forward import forward
 from .phases import EMPTY_PLAN, PhasePlan, run_log
 from .plugin_api import Ctx, Request, Response, ResponseHead
@@ -37,35 +38,27 @@ class DataPlane:
         self.pool = ConnectionPool()
         self.deadlines = ReadDeadlines()
         self.connections: set[ClientConnection] = set()
+        self.metrics: Any = None  # the worker's MetricsRecorder: connection, request counters
 
     def context(self, conn: ClientConnection, pending: PendingRequest, snap: Snapshot) -> Ctx:
         """The plugin-facing view of a request."""
         path, _, query = pending.url.decode("latin-1").partition("?")
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in pending.headers:
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            headers[name] = headers[name] + ", " + value if name in headers else value
         request = Request(
             pending.method.decode("latin-1"),
             path,
             query,
-            headers,
+            None,
             conn.remote_addr,
             conn.remote_port,
             conn.server_addr,
             conn.server_port,
             "http",
             pending.version,
+            pending.headers,
         )
-        return Ctx(request, snap.variables)
-
-    def try_fast(self, conn: ClientConnection, pending: PendingRequest) -> bool:
-        """Start proxying without a task when nothing can wait (see `fast_path`)."""
-        snap = self.snapshot
-        if snap is None:
-            return False
-        return start_fast(self, conn, pending, snap)
+        ctx = Ctx(request, snap.variables)
+        ctx.state["request_start"] = time.monotonic()
+        return ctx
 
     async def handle(self, conn: ClientConnection, pending: PendingRequest) -> bool:
         """Serve one request; returns whether the client connection stays open."""
@@ -89,7 +82,7 @@ class DataPlane:
                 route = snap.router.match(ctx)
             if route is None:
                 response = await _run_globals(ctx, snap)
-                return self._reply(conn, ctx, response or ROUTE_NOT_FOUND, keep, plan)
+                return self._reply(conn, pending, ctx, response or ROUTE_NOT_FOUND, keep, plan)
             rt = snap.routes[id(route)]
             ctx.route = route
             ctx.route_id = rt.route_id
@@ -97,7 +90,7 @@ class DataPlane:
             plan = rt.plan
             if rt.error:
                 page = Response(rt.error, error_page(rt.error), {"Content-Type": HTML})
-                return self._reply(conn, ctx, page, keep, plan)
+                return self._reply(conn, pending, ctx, page, keep, plan)
             if handoff is not None and handoff.proxying:
                 response = None  # the fast path ran the (empty) phases already
             else:
@@ -105,11 +98,11 @@ class DataPlane:
                 if ctx.consumer is not None and rt.plan is not None:
                     plan = snap.consumer_plan(rt, ctx.consumer)[0]
             if response is not None:
-                return self._reply(conn, ctx, response, keep, plan)
+                return self._reply(conn, pending, ctx, response, keep, plan)
             upstream = rt.upstream
             if upstream is None:
                 page = Response(502, error_page(502), {"Content-Type": HTML})
-                return self._reply(conn, ctx, page, keep, plan)
+                return self._reply(conn, pending, ctx, page, keep, plan)
             first = tried = failure = None
             if handoff is not None:
                 first, tried, failure = handoff.first, handoff.tried, handoff.failure
@@ -129,22 +122,34 @@ class DataPlane:
         except Exception:
             log.exception("request %s %s failed", ctx.request.method, ctx.request.uri)
             page = Response(500, error_page(500), {"Content-Type": HTML})
-            return self._reply(conn, ctx, page, False, EMPTY_PLAN)
+            return self._reply(conn, pending, ctx, page, False, EMPTY_PLAN)
         if plan.log:
+            ctx.state["request_length"] = pending.length()
             run_log(plan, ctx, status)
         return keep
 
     def _reply(
-        self, conn: ClientConnection, ctx: Ctx, response: Response, keep: bool, plan: PhasePlan
+        self,
+        conn: ClientConnection,
+        pending: PendingRequest,
+        ctx: Ctx,
+        response: Response,
+        keep: bool,
+        plan: PhasePlan,
     ) -> bool:
         """Answer with a response made by a plugin or the engine, through the filters."""
-        body = plugin_body(response.body)
         status = response.status
+        content_type = "text/plain; charset=utf-8"
+        if response.body is None and status >= 400:
+            body = error_page(status)  # what nginx answers for a bare `ngx.exit(status)`
+            content_type = HTML
+        else:
+            body = plugin_body(response.body)
         headers: dict[str, str | None] = dict(response.headers)
         if plan.header_filter:
             listed = [(k, v) for k, v in headers.items() if v is not None]
             if not any(k.lower() == "content-type" for k, _ in listed):
-                listed.insert(0, ("Content-Type", "text/plain; charset=utf-8"))
+                listed.insert(0, ("Content-Type", content_type))
             head = ResponseHead(status, listed)
             ctx.state["response_head"] = head
             for plugin in plan.header_filter:
@@ -154,9 +159,14 @@ class DataPlane:
         if plan.body_filter:
             for plugin in plan.body_filter:
                 body = plugin.body_filter(ctx, body, True)
-        head_only = ctx.request.method == "HEAD"
-        conn.write(response_bytes(status, body, headers, ctx.response_headers, keep, head_only))
+        head_only = pending.method == b"HEAD"
+        data = response_bytes(
+            status, body, headers, ctx.response_headers, keep, head_only, content_type
+        )
+        conn.write(data)
         if plan.log:
+            ctx.state["request_length"] = pending.length()
+            ctx.state["bytes_sent"] = len(data)
             run_log(plan, ctx, status)
         return keep
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import httptools
 
+from .fast_path import start_fast
+from .plugins.prometheus import REQUESTS_SERIES, record_connection
 from .wire import error_page, response_bytes
 
 if TYPE_CHECKING:
@@ -24,6 +26,8 @@ MAX_HEADER_BYTES = 32 * 1024  # nginx: large_client_header_buffers 4 8k, per lin
 MAX_QUEUED_REQUESTS = 16
 MAX_BUFFERED_BODY = 1024 * 1024
 REPLAY_LIMIT = 1024 * 1024  # body bytes kept so a retry can resend them
+# lengths of content-length, transfer-encoding and expect: most headers are skipped by length
+_FRAMING_NAME_SIZES = frozenset([14, 17, 6])
 
 
 class HeaderTooLarge(Exception):
@@ -105,6 +109,7 @@ class PendingRequest:
         "content_length",
         "expect_continue",
         "handoff",
+        "header_bytes",
         "headers",
         "keep_alive",
         "method",
@@ -123,6 +128,13 @@ class PendingRequest:
         self.content_length = -1
         self.expect_continue = False
         self.handoff: Any = None  # set when the fast path passes the request on
+        self.header_bytes = 0
+
+    def length(self) -> int:
+        """nginx's $request_length: request line, headers and body, in bytes."""
+        line = len(self.method) + len(self.url) + 12  # "M URL HTTP/1.1\r\n"
+        body = self.body.size if self.body is not None else 0
+        return line + self.header_bytes + 2 + body
 
 
 class ClientConnection(asyncio.Protocol):
@@ -163,6 +175,8 @@ class ClientConnection(asyncio.Protocol):
         self.remote_bytes = self.remote_addr.encode()
         self.port_bytes = str(self.server_port).encode()
         self.plane.connections.add(self)
+        if self.plane.metrics is not None:
+            record_connection(self.plane.metrics, True)
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -180,6 +194,8 @@ class ClientConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         self.plane.connections.discard(self)
+        if self.plane.metrics is not None:
+            record_connection(self.plane.metrics, False)
         for request in ([self.current] if self.current else []) + list(self.queue):
             if request.body is not None:
                 request.body.finish()
@@ -195,11 +211,6 @@ class ClientConnection(asyncio.Protocol):
             self.exchange.pause_upstream(False)
 
     # --- httptools callbacks ------------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        self._url = b""
-        self._headers = []
-        self._header_bytes = 0
-
     def on_url(self, url: bytes) -> None:
         self._url += url
         if len(self._url) > MAX_HEADER_BYTES:
@@ -213,19 +224,33 @@ class ClientConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         parser = self.parser
+        headers = self._headers
         request = PendingRequest(
             parser.get_method(),
             self._url,
-            self._headers,
+            headers,
             parser.get_http_version(),
             parser.should_keep_alive(),
         )
-        for name, value in self._headers:
-            if len(name) == 14 and name.lower() == b"content-length":
+        request.header_bytes = self._header_bytes
+        # what the next message's callbacks collect (no on_message_begin callback: it is
+        # one Python call per request less)
+        self._url = b""
+        self._headers = []
+        self._header_bytes = 0
+        metrics = self.plane.metrics
+        if metrics is not None:
+            metrics.inc(REQUESTS_SERIES)
+        for name, value in headers:
+            size = len(name)
+            if size not in _FRAMING_NAME_SIZES:
+                continue
+            lowered = name.lower()
+            if lowered == b"content-length":
                 request.content_length = int(value)
-            elif len(name) == 17 and name.lower() == b"transfer-encoding":
+            elif lowered == b"transfer-encoding":
                 request.chunked = b"chunked" in value.lower()
-            elif len(name) == 6 and name.lower() == b"expect":
+            elif lowered == b"expect":
                 request.expect_continue = value.lower() == b"100-continue"
         if request.chunked or request.content_length > 0:
             request.body = RequestBody(self)
@@ -257,9 +282,16 @@ class ClientConnection(asyncio.Protocol):
             return
         self.busy = True
         request = queue[0]
-        if request.body is None and request.handoff is None and self.plane.try_fast(self, request):
+        snap = self.plane.snapshot
+        if (
+            request.body is None
+            and request.handoff is None
+            and snap is not None
+            and start_fast(self.plane, self, request, snap)
+        ):
             queue.popleft()
-            self.resume_reading()
+            if self.reading_paused:
+                self.resume_reading()
             return
         self.task = self.loop.create_task(self._serve())
 

@@ -12,18 +12,71 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
-@dataclass
 class Request:
-    method: str
-    uri: str  # the path, without the query string
-    query: str  # raw query string, without '?'
-    headers: dict[str, str]  # lower-cased names; repeated headers joined with ", "
-    remote_addr: str
-    remote_port: int
-    server_addr: str
-    server_port: int
-    scheme: str = "http"
-    http_version: str = "1.1"
+    """The client's request. `headers` (lower-cased names; repeated headers joined with ", ")
+    is built on first use from the raw header list the engine passes as `raw_headers`."""
+
+    __slots__ = (
+        "_headers",
+        "http_version",
+        "method",
+        "query",
+        "raw_headers",
+        "remote_addr",
+        "remote_port",
+        "scheme",
+        "server_addr",
+        "server_port",
+        "uri",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        uri: str,  # the path, without the query string
+        query: str,  # raw query string, without '?'
+        headers: dict[str, str] | None,
+        remote_addr: str,
+        remote_port: int,
+        server_addr: str,
+        server_port: int,
+        scheme: str = "http",
+        http_version: str = "1.1",
+        raw_headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        self.method = method
+        self.uri = uri
+        self.query = query
+        self._headers = headers
+        self.raw_headers = raw_headers
+        self.remote_addr = remote_addr
+        self.remote_port = remote_port
+        self.server_addr = server_addr
+        self.server_port = server_port
+        self.scheme = scheme
+        self.http_version = http_version
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = {}
+            for raw_name, raw_value in self.raw_headers or ():
+                name = raw_name.decode("latin-1").lower()
+                value = raw_value.decode("latin-1")
+                headers[name] = headers[name] + ", " + value if name in headers else value
+        return headers
+
+    def built_headers(self) -> dict[str, str] | None:
+        """`headers` if something has used (and maybe changed) them, else None."""
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: dict[str, str]) -> None:
+        self._headers = value
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.uri!r} from {self.remote_addr})"
 
 
 @dataclass
@@ -59,6 +112,21 @@ class ResponseHead:
 
 class Ctx:
     """Per-request state shared by the engine and the plugins."""
+
+    __slots__ = (
+        "_vars",
+        "consumer",
+        "consumer_name",
+        "request",
+        "response_headers",
+        "route",
+        "route_id",
+        "service_id",
+        "state",
+        "upstream_headers",
+        "upstream_host",
+        "upstream_uri",
+    )
 
     def __init__(self, request: Request, variables: Any) -> None:
         self.request = request

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .plugin_api import Ctx, ResponseHead
 from .upstream_conn import UpstreamConnection
-from .wire import RESPONSE_OWN, date_and_server, status_line
+from .wire import RESPONSE_OWN, STATUS_LINES, date_and_server, status_line
 
 if TYPE_CHECKING:
     from .http_server import ClientConnection
@@ -52,6 +52,7 @@ class Exchange:
         "plan",
         "read_timeout",
         "route",
+        "sent",
         "status",
         "timed",
     )
@@ -85,6 +86,7 @@ class Exchange:
         self.route: Any = None
         self.pending: Any = None
         self.status = 0
+        self.sent = 0  # bytes written to the client, counted when `timed`
         self.head_sent = False
         self.chunked = False
         self.no_body = False
@@ -103,10 +105,10 @@ class Exchange:
         self.no_body = self.head_only or status in NO_BODY_STATUSES
         if self.head_only and self.conn is not None:
             self.conn.reusable = False  # the parser would wait for a body that never comes
-        if self.header_filters or ctx.response_headers:
+        if self.header_filters or self.body_filters or ctx.response_headers:
             head_bytes = self._filtered_head(status, headers)
         else:
-            lines = [status_line(status), date_and_server()]
+            lines = [STATUS_LINES.get(status) or status_line(status), date_and_server()]
             has_length = False
             for name, value in headers:
                 lowered = name.lower()
@@ -114,11 +116,12 @@ class Exchange:
                     continue
                 if lowered == b"content-length":
                     has_length = True
-                lines.append(name + b": " + value + b"\r\n")
+                lines += (name, b": ", value, b"\r\n")
             head_bytes = self._finish_head(lines, has_length)
         self.head_sent = True
         self.out.append(head_bytes)
         if self.head_only:
+            self._eof_filters()
             self._end()
             if self.conn is not None:
                 self.conn.abort()
@@ -151,7 +154,7 @@ class Exchange:
 
     def _finish_head(self, lines: list[bytes], has_length: bool) -> bytes:
         if not self.no_body and not has_length:
-            if self.client_http11():
+            if self.ctx.request.http_version == "1.1":
                 self.chunked = True
                 lines.append(b"Transfer-Encoding: chunked\r\n")
             else:
@@ -160,9 +163,6 @@ class Exchange:
             b"Connection: keep-alive\r\n\r\n" if self.keep_client else b"Connection: close\r\n\r\n"
         )
         return b"".join(lines)
-
-    def client_http11(self) -> bool:
-        return self.ctx.request.http_version == "1.1"
 
     def on_body(self, chunk: bytes) -> None:
         self.last_read = self.loop.time()
@@ -179,15 +179,22 @@ class Exchange:
             self.out.append(chunk)
 
     def on_complete(self) -> None:
-        if self.body_filters and not self.no_body:
-            tail = b""
-            for plugin in self.body_filters:
-                tail = plugin.body_filter(self.ctx, tail, True)
-            if tail:
-                self.out.append(b"%x\r\n%b\r\n" % (len(tail), tail) if self.chunked else tail)
+        if self.body_filters:
+            self._eof_filters()
         if self.chunked:
             self.out.append(b"0\r\n\r\n")
-        self._end()
+        self.flush()
+        self._finish(None)
+
+    def _eof_filters(self) -> None:
+        """The body filters' last call (`eof=True`), made even when the body is empty."""
+        if not self.body_filters:
+            return
+        tail = b""
+        for plugin in self.body_filters:
+            tail = plugin.body_filter(self.ctx, tail, True)
+        if tail and not self.no_body:
+            self.out.append(b"%x\r\n%b\r\n" % (len(tail), tail) if self.chunked else tail)
 
     def on_lost(self, exc: Exception | None) -> None:
         if not self.head_sent:
@@ -205,7 +212,10 @@ class Exchange:
     def flush(self) -> None:
         out = self.out
         if out:
-            self.client.write(out[0] if len(out) == 1 else b"".join(out))
+            data = out[0] if len(out) == 1 else b"".join(out)
+            if self.timed:
+                self.sent += len(data)
+            self.client.write(data)
             out.clear()
 
     def pause_upstream(self, paused: bool) -> None:
@@ -233,6 +243,8 @@ class Exchange:
         if self.finished:
             return
         self.finished = True
+        if self.timed:
+            self.ctx.state["bytes_sent"] = self.sent
         if self.callback is not None:
             self.callback(self, failure)
         elif failure is None:

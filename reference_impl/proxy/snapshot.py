@@ -194,8 +194,11 @@ def build_snapshot(
 
     global_plans = []
     global_plugins = []
-    for _, rule in sorted(objects["global_rules"].items()):
+    for rule_id, rule in sorted(objects["global_rules"].items()):
         plugins = instantiate(rule.get("plugins"), PLUGIN_CLASSES, env)
+        for plugin in plugins:
+            if hasattr(plugin, "scope_id"):  # rate limits: one counter for every route
+                plugin.scope_id = f"global_rule/{rule_id}"
         global_plans.append(PhasePlan(plugins))
         global_plugins += plugins
     global_plans = [p for p in global_plans if p.rewrite or p.access]

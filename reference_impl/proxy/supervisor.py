@@ -11,6 +11,7 @@ import sys
 import tempfile
 from dataclasses import replace
 
+from .plugins import MetricsExporter, start_metrics_exporter
 from .worker import ENV_VAR, WorkerSettings
 
 RESTART_DELAY = 0.2
@@ -21,10 +22,19 @@ STOP_GRACE = 12.0  # a little over the workers' own grace period
 
 
 class Supervisor:
-    def __init__(self, settings: WorkerSettings, workers: int) -> None:
+    """`metrics_addr`: where to serve the workers' summed Prometheus metrics (None: nowhere)."""
+
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        workers: int,
+        metrics_addr: tuple[str, int] | None = None,
+    ) -> None:
         self.settings = settings
         self.count = workers
         self.shared_dir = tempfile.mkdtemp(prefix="gwconform-shared-")
+        self.metrics_addr = metrics_addr
+        self.exporter: MetricsExporter | None = None
         self.procs: dict[int, asyncio.subprocess.Process] = {}
         self.restarts = 0
         self.failed = asyncio.Event()  # a worker can't run at all: the gateway can't either
@@ -33,6 +43,8 @@ class Supervisor:
         self._stopping = False
 
     async def start(self) -> None:
+        if self.metrics_addr is not None:
+            self.exporter = _start_exporter(self.shared_dir, *self.metrics_addr)
         for worker_id in range(self.count):
             await self._spawn(worker_id)
             self._tasks.append(asyncio.create_task(self._watch(worker_id)))
@@ -84,4 +96,21 @@ class Supervisor:
                 await proc.wait()
         for task in self._tasks:
             task.cancel()
+        if self.exporter is not None:
+            self.exporter.stop()
+            self.exporter = None
         shutil.rmtree(self.shared_dir, ignore_errors=True)
+
+
+def _start_exporter(shared_dir: str, host: str, port: int) -> MetricsExporter | None:
+    """The metrics export server; a port already taken costs the metrics, not the gateway."""
+    try:
+        return start_metrics_exporter(shared_dir, host, port)
+    except OSError as exc:
+        print(
+            f"gwconform: prometheus metrics export on {host}:{port} disabled: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None

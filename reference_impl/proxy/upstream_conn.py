@@ -71,7 +71,8 @@ class UpstreamConnection(asyncio.Protocol):
         sink = self.sink
         try:
             self.parser.feed_data(data)
-            sink.flush()
+            if self.sink is not None:  # still streaming (a finished exchange has flushed)
+                sink.flush()
         except httptools.HttpParserError as exc:
             self.reusable = False
             sink, self.sink = self.sink, None
@@ -102,13 +103,13 @@ class UpstreamConnection(asyncio.Protocol):
             self.sink.on_upstream_paused(False)
 
     # httptools callbacks
-    def on_message_begin(self) -> None:
-        self.headers = []
-
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        # the next message's headers start afresh (no on_message_begin: one call less)
+        headers = self.headers
+        self.headers = []
         status = self.parser.get_status_code()
         if 100 <= status < 200:  # interim responses are not forwarded
             return
@@ -116,7 +117,7 @@ class UpstreamConnection(asyncio.Protocol):
         if not keep_alive:
             self.reusable = False
         if self.sink is not None:
-            self.sink.on_head(status, self.headers, keep_alive)
+            self.sink.on_head(status, headers, keep_alive)
 
     def on_body(self, body: bytes) -> None:
         if self.sink is not None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from .plugin_api import Ctx
+from .plugin_api import Ctx, Request
 
 CACHE_KEY = "_vars_cache"
 _HOSTNAME = socket.gethostname()
@@ -56,14 +56,19 @@ def parse_args(query: str) -> dict[str, str]:
     return args
 
 
-def _host(ctx: Ctx) -> str:
-    raw = ctx.request.headers.get("host", "")
+def request_host(request: Request) -> str:
+    """nginx's $host: the Host header without its port, lower-cased, else the server address."""
+    raw = request.headers.get("host", "")
     if raw.startswith("["):
         end = raw.find("]")
         host = raw[: end + 1] if end > 0 else raw
     else:
         host = raw.split(":", 1)[0]
-    return (host or ctx.request.server_addr).lower()
+    return (host or request.server_addr).lower()
+
+
+def _host(ctx: Ctx) -> str:
+    return request_host(ctx.request)
 
 
 def _request_uri(ctx: Ctx) -> str:

@@ -55,9 +55,24 @@ def date_and_server() -> bytes:
     return _date_header
 
 
+# Where nginx's error pages (ngx_http_special_response.c) word a status differently.
+NGINX_PAGE_TITLES = {
+    401: "Authorization Required",
+    405: "Not Allowed",
+    408: "Request Time-out",
+    413: "Request Entity Too Large",
+    414: "Request-URI Too Large",
+    416: "Requested Range Not Satisfiable",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
+
+
 def error_page(status: int) -> bytes:
     """nginx's error page as APISIX (openresty) serves it."""
-    phrase = HTTPStatus(status).phrase if status in STATUS_LINES else "Error"
+    phrase = NGINX_PAGE_TITLES.get(status)
+    if phrase is None:
+        phrase = HTTPStatus(status).phrase if status in STATUS_LINES else "Error"
     title = f"{status} {phrase}"
     return (
         f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"

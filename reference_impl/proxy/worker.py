@@ -92,6 +92,7 @@ class Worker:
         self.plane = DataPlane()
         self.variables = Variables()
         self.shared = SharedState(settings.shared_dir, settings.worker_id)
+        self.plane.metrics = self.shared.metrics
         self.cache = UpstreamCache()
         self.servers: list[asyncio.base_events.Server] = []
         self.feed: ConfigFeed | None = None
@@ -165,6 +166,8 @@ class Worker:
             self.feed.stop()
         self.cache.stop_all()
         self.plane.close()
+        self.plane.metrics = None
+        self.shared.close()
 
 
 async def _main(settings: WorkerSettings) -> int:

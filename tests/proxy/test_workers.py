@@ -110,7 +110,7 @@ def _admin_ready(admin: str) -> bool:
 
 def test_serve_runs_admin_and_data_plane(tmp_path: Path, upstreams):
     up = upstreams("a")
-    admin_port, node_port = free_port(), free_port()
+    admin_port, node_port, metrics_port = free_port(), free_port(), free_port()
     config = tmp_path / "config.yaml"
     config.write_text(
         "apisix:\n"
@@ -119,6 +119,8 @@ def test_serve_runs_admin_and_data_plane(tmp_path: Path, upstreams):
         "  admin:\n"
         f"    admin_listen: {{ip: 127.0.0.1, port: {admin_port}}}\n"
         "    allow_admin: [127.0.0.0/8]\n"
+        "plugin_attr:\n"
+        f"  prometheus: {{export_addr: {{ip: 127.0.0.1, port: {metrics_port}}}}}\n"
     )
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
@@ -155,6 +157,9 @@ def test_serve_runs_admin_and_data_plane(tmp_path: Path, upstreams):
             if "reference_impl.proxy.worker" in p.cmdline()
         ]
         assert len(workers) == 1
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/apisix/prometheus/metrics")
+        assert metrics.status_code == 200
+        assert "apisix_http_requests_total" in metrics.text
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -101,23 +101,36 @@ def test_hide_credentials_header(make_ctx):
 
 
 @pytest.mark.parametrize(
-    ("token", "message"),
+    ("make_token", "message"),
     [
-        (None, "Missing JWT token in request"),
-        ("not-a-jwt", "JWT token invalid"),
-        (_token({"sub": "x"}), "missing user key in JWT token"),
-        (_token({"key": "nobody"}), "Invalid user key in JWT token"),
+        (lambda: None, "Missing JWT token in request"),
+        (lambda: "not-a-jwt", "JWT token invalid"),
+        (lambda: _token({"sub": "x"}), "missing user key in JWT token"),
+        (lambda: _token({"key": "nobody"}), "Invalid user key in JWT token"),
         (
-            _token({"key": "user-hs"}, key="another-secret-of-sufficient-len"),
+            lambda: _token({"key": "user-hs"}, key="another-secret-of-sufficient-len"),
             "failed to verify jwt",
         ),
-        (_token({"key": "user-hs", "exp": _later(-10)}), "failed to verify jwt"),
-        (_token({"key": "user-hs", "nbf": _later(120)}), "failed to verify jwt"),
-        (_token({"key": "user-hs", "exp": "soon"}), "failed to verify jwt"),
-        (_token({"key": "user-rs"}, SECRET, "HS256"), "failed to verify jwt"),
+        # times are taken when the test runs, not when it is collected
+        (lambda: _token({"key": "user-hs", "exp": _later(-10)}), "failed to verify jwt"),
+        (lambda: _token({"key": "user-hs", "nbf": _later(120)}), "failed to verify jwt"),
+        (lambda: _token({"key": "user-hs", "exp": "soon"}), "failed to verify jwt"),
+        (lambda: _token({"key": "user-rs"}, SECRET, "HS256"), "failed to verify jwt"),
+    ],
+    ids=[
+        "missing",
+        "not-a-jwt",
+        "no-key-claim",
+        "unknown-key",
+        "wrong-secret",
+        "expired",
+        "not-yet-valid",
+        "bad-exp",
+        "wrong-algorithm",
     ],
 )
-def test_rejections(make_ctx, token, message):
+def test_rejections(make_ctx, make_token, message):
+    token = make_token()
     headers = {"Authorization": token} if token else {}
     response = _run(make_ctx("GET", "/", headers=headers))
     assert (response.status, response.body) == (401, {"message": message})

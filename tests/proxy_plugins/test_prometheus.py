@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import time
 
 import httpx
@@ -37,7 +36,6 @@ def _log_request(shared, make_ctx, status=200, upstream_ms=3.0):
         bytes_sent=250,
         request_start=time.monotonic() - 0.004,
     )
-    asyncio.run(plugin.rewrite(ctx))
     plugin.log(ctx, status)
 
 

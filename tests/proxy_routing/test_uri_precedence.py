@@ -104,3 +104,22 @@ def test_match_records_matched_uri(make_ctx):
     Router(ROUTES).match(ctx)
     assert ctx.state["matched_uri"] == "/a/b/*"
     assert ctx.state["matched_host"] == ""
+
+
+def test_exact_uri_shortcut_keeps_priority_and_conditions(make_ctx):
+    """An exact path whose best route has conditions is still checked in full; one whose
+    best route has none is answered straight away, and records what it matched."""
+    router = Router(
+        [
+            {"id": "plain-low", "uri": "/e", "priority": -1},
+            {"id": "post-high", "uri": "/e", "priority": 5, "methods": ["POST"]},
+            {"id": "only", "uri": "/only"},
+            {"id": "prefix", "uri": "/only*", "priority": 100},
+        ]
+    )
+    assert router.match(make_ctx("POST", "/e"))["id"] == "post-high"
+    assert router.match(make_ctx("GET", "/e"))["id"] == "plain-low"
+    ctx = make_ctx("GET", "/only")
+    assert router.match(ctx)["id"] == "only"  # exact before prefix, whatever the priority
+    assert ctx.state["matched_uri"] == "/only"
+    assert ctx.state["matched_host"] == ""

@@ -76,7 +76,15 @@ class MetricsRecorder:
         return index
 
     def inc(self, series: str, amount: float = 1.0) -> None:
-        self.set(series, self._values.get(series, 0.0) + amount)
+        value = self._values.get(series, 0.0) + amount
+        self._values[series] = value
+        if self._map is None:
+            return
+        slot = self._index.get(series)
+        if slot is None:
+            slot = self._slot(series)
+        if slot is not None:
+            _VALUE.pack_into(self._map, _VALUES_OFFSET + 8 * slot, value)
 
     def set(self, series: str, value: float) -> None:
         self._values[series] = value

@@ -1,4 +1,8 @@
-"""prometheus: per-request metrics with APISIX's metric names, recorded in the log phase."""
+"""prometheus: per-request metrics with APISIX's metric names, recorded in the log phase.
+
+The engine sets `ctx.state["request_start"]` when a request arrives, and `upstream_addr`,
+`upstream_latency_ms`, `request_length` and `bytes_sent` before the log phase of a route
+(or global rule) with a log plugin."""
 
 from __future__ import annotations
 
@@ -21,26 +25,28 @@ def observe_latency(metrics: MetricsRecorder, labels: list[tuple[str, str]], ms:
     metrics.inc(series_key("apisix_http_latency_count", labels))
 
 
+_ACTIVE = series_key("apisix_nginx_http_current_connections", [("state", "active")])
+_ACCEPTED = series_key("apisix_nginx_http_current_connections", [("state", "accepted")])
+_HANDLED = series_key("apisix_nginx_http_current_connections", [("state", "handled")])
+REQUESTS_SERIES = series_key("apisix_http_requests_total")
+
+
 def record_connection(metrics: MetricsRecorder, opened: bool) -> None:
     """For the engine: a client connection was accepted (True) or closed (False)."""
-    active = series_key("apisix_nginx_http_current_connections", [("state", "active")])
-    metrics.inc(active, 1 if opened else -1)
+    metrics.inc(_ACTIVE, 1 if opened else -1)
     if opened:
-        for state in ("accepted", "handled"):
-            metrics.inc(series_key("apisix_nginx_http_current_connections", [("state", state)]))
+        metrics.inc(_ACCEPTED)
+        metrics.inc(_HANDLED)
 
 
 def record_request(metrics: MetricsRecorder) -> None:
     """For the engine: one client request was read (any route, matched or not)."""
-    metrics.inc(series_key("apisix_http_requests_total"))
+    metrics.inc(REQUESTS_SERIES)
 
 
 class Prometheus(Plugin):
     name = "prometheus"
     priority = 500
-
-    async def rewrite(self, ctx: Ctx) -> None:
-        ctx.state.setdefault(START_KEY, time.monotonic())
 
     def log(self, ctx: Ctx, status: int) -> None:
         metrics: MetricsRecorder = self.env.shared.metrics

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from ..plugin_api import Ctx
+from ..variables import normalize_uri, request_host
 from .expr import Expr, ExprError
 from .ip_match import IpMatcher
 from .prefix_tree import PrefixTree
@@ -88,6 +89,8 @@ class _UriTable:
 
     def __init__(self, host: str = "") -> None:
         self.host = host  # the host (pattern) this table serves; "" for routes without hosts
+        # exact paths whose best route has no condition: the answer without any checks
+        self.unconditional: dict[str, _Candidate] = {}
         self._exact: dict[str, list[_Candidate]] = {}
         self._prefix: PrefixTree[list[_Candidate]] = PrefixTree()
         self._lists: list[list[_Candidate]] = []
@@ -108,6 +111,10 @@ class _UriTable:
     def finish(self) -> None:
         for bucket in self._lists:
             bucket.sort(key=_Candidate.sort_key)
+        for path, bucket in self._exact.items():
+            best = bucket[0]
+            if best.methods is None and best.ip_matcher is None and best.expr is None:
+                self.unconditional[path] = best
 
     def match(self, ctx: Ctx, uri: str, method: str, remote: str | None) -> _Candidate | None:
         exact = self._exact.get(uri)
@@ -166,11 +173,20 @@ class Router:
         return table
 
     def match(self, ctx: Ctx) -> dict[str, Any] | None:
-        uri = ctx.var("uri") or "/"
-        host = ctx.var("host") or ""
-        method = ctx.request.method.upper()
-        remote = ctx.var("remote_addr")
+        # read from the request itself (no variable lookups): this runs on every request
+        request = ctx.request
+        uri = normalize_uri(request.uri) or "/"
+        state = ctx.state
+        if not self._host_tables:
+            found = self._uri_only.unconditional.get(uri)
+            if found is not None:
+                state["matched_uri"] = found.path
+                state["matched_host"] = ""
+                return found.route
+        method = request.method.upper()
+        remote = request.remote_addr
         if self._host_tables:
+            host = request_host(request)
             tables = self._wildcard_hosts.prefixes_of(host[::-1])
             exact = self._exact_hosts.get(host)
             if exact is not None:
@@ -178,12 +194,12 @@ class Router:
             for table in tables:
                 found = table.match(ctx, uri, method, remote)
                 if found is not None:
-                    ctx.state["matched_uri"] = found.path
-                    ctx.state["matched_host"] = table.host
+                    state["matched_uri"] = found.path
+                    state["matched_host"] = table.host
                     return found.route
         found = self._uri_only.match(ctx, uri, method, remote)
         if found is None:
             return None
-        ctx.state["matched_uri"] = found.path
-        ctx.state["matched_host"] = ""
+        state["matched_uri"] = found.path
+        state["matched_host"] = ""
         return found.route
