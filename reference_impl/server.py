@@ -9,8 +9,9 @@ from typing import Any
 
 import uvicorn
 
-from .admin.app import create_app
+from .admin_port import create_admin_port
 from .config import ConfigError, GatewayConfig
+from .proxy.plugins import parse_export_addr
 from .proxy.supervisor import Supervisor
 from .proxy.worker import WorkerSettings
 from .store import open_store
@@ -28,7 +29,7 @@ def serve(config: GatewayConfig) -> int:
 
 
 async def _serve(config: GatewayConfig, store) -> int:
-    app = create_app(config, store)
+    app, group_data_planes = create_admin_port(config, store)
     admin = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -46,6 +47,7 @@ async def _serve(config: GatewayConfig, store) -> int:
         loop.add_signal_handler(sig, stop.set)
     admin_task = asyncio.create_task(admin.serve())
     store_api, supervisor = await _start_data_plane(config, store)
+    await group_data_planes.sync()  # one per stored gateway group besides the default
     listens = ", ".join(f"{x.ip}:{x.port}" for x in config.node_listen)
     print(
         f"gwconform reference gateway: admin on {config.admin_listen.ip}:{config.admin_listen.port}"
@@ -63,6 +65,7 @@ async def _serve(config: GatewayConfig, store) -> int:
             return_when=asyncio.FIRST_COMPLETED,
         )
     finally:
+        await group_data_planes.stop_all()
         await supervisor.stop()
         if store_api is not None:
             await store_api.stop()
@@ -90,6 +93,23 @@ async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervis
 
         store_api = await start_store_api(store)
         settings.store_url, settings.store_token = store_api.url, store_api.token
-    supervisor = Supervisor(settings, config.workers)
+    supervisor = Supervisor(settings, config.workers, metrics_export_addr(config.raw))
     await supervisor.start()
     return store_api, supervisor
+
+
+def metrics_export_addr(raw: dict[str, Any]) -> tuple[str, int] | None:
+    """Where the Prometheus metrics are served: `plugin_attr.prometheus.export_addr`
+    (127.0.0.1:9091 by default); None when `enable_export_server` is false."""
+    plugin_attr = raw.get("plugin_attr")
+    if not isinstance(plugin_attr, dict):
+        plugin_attr = {}
+    prometheus = plugin_attr.get("prometheus")
+    if isinstance(prometheus, dict) and prometheus.get("enable_export_server") is False:
+        return None
+    try:
+        return parse_export_addr(plugin_attr)
+    except (TypeError, ValueError, AttributeError):
+        raise ConfigError(
+            "invalid plugin_attr.prometheus.export_addr (expected {ip, port})"
+        ) from None
