@@ -109,6 +109,12 @@ PROFILES: dict[str, Profile] = {
             ),
         ),
         Profile(
+            name="openapi",
+            description="Any OpenAPI spec given with --spec: each operation answers as documented",
+            core=("spec-operations",),
+            extended=(),
+        ),
+        Profile(
             name="dataplane",
             description="APISIX data plane: routing, upstreams and plugins on real traffic",
             core=(

@@ -108,11 +108,18 @@ def verdict_table(report: dict[str, Any]) -> Table:
     return table
 
 
+def _failed_test(test: dict[str, Any]) -> str:
+    """A failed test's name, with how many of its cases (operations, parameters) failed."""
+    count = len(test["failed_cases"])
+    return f"{test['name']} ({count} of {test['cases']} cases)" if count else test["name"]
+
+
 def failure_lines(report: dict[str, Any]) -> list[str]:
     lines = []
     for profile in report["profiles"]:
-        if profile["failed_tests"]:
-            lines.append(f"{profile['name']} failed: {', '.join(profile['failed_tests'])}")
+        failed = [_failed_test(t) for t in profile["tests"] if t["outcome"] == "failed"]
+        if failed:
+            lines.append(f"{profile['name']} failed: {', '.join(failed)}")
         if profile["untested_core_features"]:
             untested = ", ".join(profile["untested_core_features"])
             lines.append(f"{profile['name']} Core features not exercised: {untested}")

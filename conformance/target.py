@@ -11,6 +11,7 @@ import yaml
 
 from .features import PROFILES, UnknownFeatureError, get_profile, parse_feature_list
 
+SPEC_PROFILE = "openapi"  # the tests of a spec given with --spec; run only when one is given
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_EXAMPLES = 25
 
@@ -204,12 +205,15 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
 
 
 def claimed_profiles(options: RunOptions) -> tuple[str, ...]:
-    """Profiles the run covers: the ones asked for, else every profile the target claims."""
+    """Profiles the run covers: the ones asked for, else the --spec profile when a spec is
+    given, else every profile the target claims."""
     if options.profiles:
         return options.profiles
+    if options.spec:
+        return (SPEC_PROFILE,)
     settings = options.settings
     if settings.provider == "embedded":
-        return tuple(PROFILES)
+        return tuple(name for name in PROFILES if name != SPEC_PROFILE)
     claimed = []
     if settings.admin_url:
         claimed.append("apisix-v3")

@@ -182,7 +182,9 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> G
     try:
         raw = yaml.safe_load(substitute_env(text, env)) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}".replace("\n", " ")) from None
+        raise ConfigError(
+            f"config file {path} is not valid YAML: {exc}".replace("\n", " ")
+        ) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {path} must be a YAML mapping")
     return build_config(raw)

@@ -115,11 +115,22 @@ def profile_report(name: str, results: list[TestResult], claimed: set[str]) -> d
                 "outcome": r.outcome,
                 "message": r.message if r.outcome != "passed" else None,
                 "cases": len(r.items),
+                "failed_cases": [
+                    {"case": _case_id(i.nodeid), "message": i.message}
+                    for i in r.items
+                    if i.outcome == "failed" and len(r.items) > 1
+                ],
                 "duration": round(sum(i.duration for i in r.items), 3),
             }
             for r in tests
         ],
     }
+
+
+def _case_id(nodeid: str) -> str:
+    """The parameter part of a pytest node id (`[GET /routes-positive]`), or the id itself."""
+    start = nodeid.find("[")
+    return nodeid[start + 1 : -1] if start >= 0 and nodeid.endswith("]") else nodeid
 
 
 def build_report(

@@ -15,7 +15,7 @@ class _ProtoSyntaxError(Exception):
 class _RaiseOnError(ErrorListener):
     """The parser recovers from errors by default; a gateway must refuse the file instead."""
 
-    def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):  # noqa: N802, N803
+    def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):
         raise _ProtoSyntaxError(f"line {line}:{column} {msg}")
 
 

@@ -69,8 +69,8 @@ def any_spec_target(request: pytest.FixtureRequest, gw_options) -> Iterator[Spec
 @conformance_test(
     name="any-spec-operations",
     description="Each operation of the --gw-spec spec answers generated valid requests as documented",
-    profile="apisix-v3",
-    features=["admin-spec"],
+    profile="openapi",
+    features=["spec-operations"],
 )
 def test_spec_operation(spec_case, request, gw_options):
     spec = given_spec(request.config)
