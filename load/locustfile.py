@@ -27,9 +27,17 @@ def _add_options(parser) -> None:
     parser.add_argument("--gw-spec", default="{}", help="gwconform load spec (JSON)")
 
 
+def _spec(environment) -> dict:
+    """The run's spec. Workers get the master's options only when spawning starts, after
+    `init`, so users read it on start."""
+    if not SPEC:
+        SPEC.update(json.loads(environment.parsed_options.gw_spec))
+    return SPEC
+
+
 @events.init.add_listener
 def _read_spec(environment, **_kwargs) -> None:
-    SPEC.update(json.loads(environment.parsed_options.gw_spec))
+    _spec(environment)
     if SPEC.get("profile", {}).get("shape", "constant") != "constant":
         environment.shape_class = PlannedShape(plan_for(SPEC["profile"]))
         environment.shape_class.runner = environment.runner
@@ -71,6 +79,7 @@ class GatewayUser(FastHttpUser):
         return _wait_time()(self)
 
     def on_start(self) -> None:
+        _spec(self.environment)
         self.paths = SPEC["paths"]
         keys = SPEC.get("api_keys") or []
         self.headers = {"apikey": random.choice(keys)} if keys else {}
@@ -99,6 +108,7 @@ class ChurnUser(FastHttpUser):
     wait_time = between(0.2, 0.4)
 
     def on_start(self) -> None:
+        _spec(self.environment)
         self.version = 0
         self.churn = SPEC["churn"]
         self.admin = requests.Session()

@@ -8,7 +8,7 @@ import click
 
 from ..target import TargetError
 from .profiles import PROFILES_FILE, ProfileError
-from .runner import LoadError, run_load
+from .runner import Distribution, LoadError, run_load
 from .target_setup import SetupError
 
 
@@ -28,6 +28,12 @@ from .target_setup import SetupError
 @click.option(
     "--workers", type=click.IntRange(min=0), default=0, help="run a Locust master and N workers"
 )
+@click.option("--remote-workers", type=click.IntRange(min=0), default=0,
+              help="also wait for N workers started on other machines")  # fmt: skip
+@click.option("--master-bind-host", default="127.0.0.1", show_default=True,
+              help="address the master listens on for workers (0.0.0.0 for remote ones)")  # fmt: skip
+@click.option("--master-port", type=click.IntRange(1, 65535),
+              help="port the master listens on (default: 5557 with remote workers, else free)")  # fmt: skip
 @click.option(
     "--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True
 )
@@ -44,17 +50,21 @@ from .target_setup import SetupError
 @click.option("--profiles", "profiles_file", type=click.Path(path_type=Path), default=PROFILES_FILE,
               help="a profiles YAML of your own (same shape as load/profiles.yaml)")  # fmt: skip
 def load_command(profile: str, admin_url, admin_key, data_plane_url, upstream, users, spawn_rate,
-                 duration, workers, report_dir, baseline, tolerance, profiles_file) -> None:  # fmt: skip
+                 duration, workers, remote_workers, master_bind_host, master_port, report_dir,
+                 baseline, tolerance, profiles_file) -> None:  # fmt: skip
     """Run the load PROFILE (see load/profiles.yaml) and judge it against its SLOs."""
     from .targets import embedded_target, url_target
 
     if bool(admin_url) != bool(data_plane_url):
         raise click.UsageError("--admin-url and --data-plane-url go together")
     factory = url_target(admin_url, admin_key, data_plane_url) if admin_url else embedded_target
+    distribution = Distribution(
+        workers, remote_workers, master_bind_host, master_port or (5557 if remote_workers else None)
+    )
     try:
         code = run_load(
             profile, factory, users=users, spawn_rate=spawn_rate, duration=duration,
-            workers=workers, upstream=upstream, report_dir=report_dir, baseline=baseline,
+            distribution=distribution, upstream=upstream, report_dir=report_dir, baseline=baseline,
             tolerance=tolerance, profiles_file=profiles_file,
         )  # fmt: skip
     except (ProfileError, LoadError, SetupError, TargetError) as exc:

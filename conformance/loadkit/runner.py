@@ -141,34 +141,58 @@ def read_timeline(history_csv: Path) -> list[dict]:
     return rows
 
 
+@dataclass(frozen=True)
+class Distribution:
+    """Locust workers: `local` started here, `remote` started by the user on other machines."""
+
+    local: int = 0
+    remote: int = 0
+    bind_host: str = "127.0.0.1"  # where the master listens for its workers
+    port: int | None = None
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.local or self.remote)
+
+
 def _drive(
-    command: list[str], workers: int, duration: float, out: Path, meter: _CpuMeter, console: Console
-) -> int:
+    command: list[str], dist: Distribution, duration: float, out: Path, meter: _CpuMeter,
+    console: Console,
+) -> int:  # fmt: skip
     log = (out / "locust.log").open("w")
     procs = []
-    if workers:
-        port = _free_port()
+    if dist.distributed:
+        port = dist.port or _free_port()
         master = [
-            *command, "--master", "--expect-workers", str(workers),
-            "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+            *command, "--master", "--expect-workers", str(dist.local + dist.remote),
+            "--master-bind-host", dist.bind_host, "--master-bind-port", str(port),
         ]  # fmt: skip
         procs.append(subprocess.Popen(master, stdout=log, stderr=subprocess.STDOUT))
+        if dist.remote:
+            console.print(
+                f"waiting for {dist.remote} remote worker(s): on each, run "
+                f"[bold]locust -f load/locustfile.py --worker --master-host THIS_HOST "
+                f"--master-port {port}[/]"
+            )
+        local_master = "127.0.0.1" if dist.bind_host in ("0.0.0.0", "::") else dist.bind_host
         worker = [
             *command[:5],
             "--worker",
             "--master-host",
-            "127.0.0.1",
+            local_master,
             "--master-port",
             str(port),
         ]
         procs += [
-            subprocess.Popen(worker, stdout=log, stderr=subprocess.STDOUT) for _ in range(workers)
+            subprocess.Popen(worker, stdout=log, stderr=subprocess.STDOUT)
+            for _ in range(dist.local)
         ]
     else:
         procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
     for proc in procs:
         meter.add(proc.pid)
-    deadline = time.monotonic() + duration + 60
+    # remote workers are started by hand: give them time to connect
+    deadline = time.monotonic() + duration + 60 + (600 if dist.remote else 0)
     columns = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -208,7 +232,7 @@ def run_load(
     users: int | None = None,
     spawn_rate: float | None = None,
     duration: float | None = None,
-    workers: int = 0,
+    distribution: Distribution = Distribution(),
     upstream: str | None = None,
     report_dir: Path = Path("reports"),
     baseline: Path | None = None,
@@ -249,7 +273,7 @@ def run_load(
         gateway.sample()
         rss_before = gateway.rss()
         wall_start = time.monotonic()
-        code = _drive(command, workers, float(profile["duration"]), out, generator, console)
+        code = _drive(command, distribution, float(profile["duration"]), out, generator, console)
         wall = time.monotonic() - wall_start
         gateway.sample()
         rss_after = gateway.rss()
@@ -307,7 +331,7 @@ def _print_result(console: Console, s: dict, out: Path) -> None:
                   f"busiest process {g['busiest_process_core_share']:.0%} of a core")  # fmt: skip
     if g["saturated"]:
         console.print("[yellow]warning: the load generator saturated its CPU; the figures measure it, "
-                      "not the gateway (use --workers N)[/]")  # fmt: skip
+                      "not the gateway (add Locust workers: --workers N)[/]")  # fmt: skip
     for line in s["slo"]["breaches"]:
         console.print(f"[red]SLO breached: {line}[/]")
     for line in s.get("baseline", {}).get("regressions", []):

@@ -78,3 +78,13 @@ def test_unknown_profile_is_one_clear_line(tmp_path):
     assert run.returncode != 0
     assert "unknown load profile 'no-such-profile'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_distributed_run_with_a_master_and_workers(tmp_path):
+    run = _load(
+        "smoke", "--duration", "4", "--workers", "2", "--report-dir", str(tmp_path), cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = json.loads((tmp_path / "load" / "smoke" / "summary.json").read_text())
+    assert summary["requests"] > 20 and summary["failures"] == 0
+    assert summary["generator"]["processes"] == 3  # the master and two workers, all measured
