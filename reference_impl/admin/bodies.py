@@ -10,7 +10,8 @@ from typing import Any
 from ..store import KeyValue
 from .errors import bad_request
 
-_NUMBER = re.compile(r"^[0-9]{1,32}$")
+_NUMBER = re.compile(r"^[0-9]+$")
+BEYOND_ANY_LIST = 10**18  # a page number past every list; int() refuses very long digit strings
 ValueView = Callable[[Any], Any]  # what GET shows of a stored value (ssls hide keys)
 
 
@@ -74,12 +75,12 @@ def _page_args(args: Mapping[str, str]) -> tuple[int, int] | None:
         return None
     number = 1
     if page is not None:
-        if not _NUMBER.match(page) or int(page) < 1:
+        if not _NUMBER.match(page) or not page.strip("0"):
             raise bad_request("page must be an integer of at least 1")
-        number = int(page)
+        number = int(page) if len(page) <= 18 else BEYOND_ANY_LIST
     if size is None:
         return None
-    if not _NUMBER.match(size) or not 10 <= int(size) <= 500:
+    if not _NUMBER.match(size) or len(size) > 3 or not 10 <= int(size) <= 500:
         raise bad_request("page_size must be between 10 and 500")
     return number, int(size)
 

@@ -39,6 +39,9 @@ def test_ids_with_control_characters_are_refused_in_json(api, store):
 
 def test_page_numbers_beyond_the_list_are_empty_pages(api):
     assert api.put("/routes/r1", json=ROUTE).status_code == 201
-    answer = api.get("/routes", params={"page": "1000000000", "page_size": "10"})
-    assert answer.status_code == 200
-    assert answer.json() == {"total": 1, "list": []}
+    for page in ("1000000000", "772625564001627041888734625660928", "9" * 5000):
+        answer = api.get("/routes", params={"page": page, "page_size": "10"})
+        assert answer.status_code == 200
+        assert answer.json() == {"total": 1, "list": []}
+    for page in ("0", "000", "-1", "1.5"):
+        assert api.get("/routes", params={"page": page, "page_size": "10"}).status_code == 400
