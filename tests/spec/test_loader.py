@@ -12,7 +12,13 @@ from conformance.specs.loader import SpecLoadError, faithful_variant, load_spec
 from conformance.specs.schema_helpers import FAITHFUL
 from conformance.specs.suite import credential_headers, spec_cases
 
-API7_SPEC = Path("/work/shared/reference/api7ee-admin-api-3.2.14.openapi.json")
+# shared/ sits beside the checkout, on developer machines and in CI
+API7_SPEC = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "reference"
+    / "api7ee-admin-api-3.2.14.openapi.json"
+)
 
 
 def write(tmp_path: Path, name: str, document: object) -> Path:
