@@ -131,7 +131,10 @@ def create_cloud_app(config: GatewayConfig, store: Store) -> Starlette:
         dataplane=DataPlaneWriter(store),
         keyring=keyring,
     )
-    organizations.ensure_default(ctx)
+    try:
+        organizations.ensure_default(ctx)
+    except StoreError as exc:  # the store may come up later; every request retries first
+        log.warning("cloud: default organization not written yet: %s", exc)
     guard = TokenGuard(config)
     routes = [
         Route(path, _endpoint(ctx, guard, handlers), methods=ALL_METHODS)
@@ -146,6 +149,7 @@ def create_cloud_app(config: GatewayConfig, store: Store) -> Starlette:
 def _endpoint(ctx: CloudContext, guard: TokenGuard, handlers: dict[str, Handler]):
     def locked(handler: Handler, req: CloudRequest) -> Any:
         with ctx.lock:
+            organizations.ensure_default(ctx)
             return handler(ctx, req)
 
     async def endpoint(request: Request) -> Response:

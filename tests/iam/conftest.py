@@ -1,4 +1,4 @@
-"""The admin port as the lead mounts it (API7 `/api`, the gateway-group `/apisix/admin`,
+"""The admin port as the gateway serves it (API7 `/api`, the gateway-group `/apisix/admin`,
 the IAM endpoints, all behind `IamMiddleware`), in-process over a memory store."""
 
 from __future__ import annotations
@@ -8,18 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the project uses
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from reference_impl.admin.app import create_app
-from reference_impl.api7ee.apisix_compat import GatewayGroupAdmin
-from reference_impl.api7ee.app import create_api7ee_app
+from reference_impl.admin_port import create_admin_port
 from reference_impl.config import build_config
-from reference_impl.iam import IamMiddleware, create_iam_app
 from reference_impl.store import MemoryStore, Store
 
 ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
@@ -39,13 +34,9 @@ CONFIG: dict[str, Any] = {
 }
 
 
-def admin_port(store: Store, config_data: dict[str, Any] = CONFIG) -> Starlette:
-    """Mounted as the report tells the lead to: IAM around the whole admin port."""
-    config = build_config(config_data)
-    api7 = create_api7ee_app(config, store, launch_data_planes=False)
-    admin = GatewayGroupAdmin(create_app(config, store), api7.state.api7ee)
-    app = Starlette(routes=[Mount("/api", app=api7), Mount("", app=admin)])
-    app.add_middleware(IamMiddleware, iam_app=create_iam_app(config, store))
+def admin_port(store: Store, config_data: dict[str, Any] = CONFIG) -> Any:
+    """The admin port exactly as the gateway serves it, without group data plane processes."""
+    app, _ = create_admin_port(build_config(config_data), store, launch_data_planes=False)
     return app
 
 
@@ -60,12 +51,12 @@ def store() -> MemoryStore:
 
 
 @pytest.fixture
-def app(store: MemoryStore) -> Starlette:
+def app(store: MemoryStore) -> Any:
     return admin_port(store)
 
 
 @pytest.fixture
-def client(app: Starlette) -> Iterator[TestClient]:
+def client(app: Any) -> Iterator[TestClient]:
     with client_for(app, ADMIN_KEY) as c:
         yield c
 

@@ -1,3 +1,5 @@
+"""Fixtures shared by the proxy routing and plugin tests."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
