@@ -15,7 +15,15 @@ from schemathesis import GenerationMode
 
 from .hooks import install_apisix, install_common
 from .loader import LoadedSpec, SpecLoadError, load_spec
-from .runner import Budget, TargetUnreachable
+from .runner import (
+    Budget,
+    CreatedResources,
+    SpecTarget,
+    TargetUnreachable,
+    run_operation,
+    run_state_machine,
+    state_machine,
+)
 
 FIXTURE_SPECS = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
 APISIX_V3_SPEC = FIXTURE_SPECS / "apisix-admin-v3.yaml"
@@ -135,3 +143,34 @@ def try_load(path: str | Path, *, faithful: bool = False) -> LoadedSpec | SpecLo
         return exc
     install_common(spec.schema)
     return spec
+
+
+def run_spec_case(
+    spec_case: SpecCase,
+    spec: LoadedSpec,
+    target: SpecTarget,
+    checks: Any,
+    config: pytest.Config,
+    *,
+    seed: int,
+    claimed: frozenset[str] | None = None,
+    created: CreatedResources | None = None,
+) -> None:
+    """One operation of `spec` in the case's generation mode, with the run's budget; skipped
+    when it needs an Extended feature the target does not claim."""
+    if claimed is not None and spec_case.feature and spec_case.feature not in claimed:
+        pytest.skip(f"{spec_case.label} needs the unclaimed feature {spec_case.feature}")
+    operation = spec.schema[spec_case.path][spec_case.method.upper()]
+    budget = budget_for(spec_case.mode, config.getoption("gw_max_examples"), seed)
+    with unreachable_fails_in_one_line():
+        run_operation(operation, spec_case.mode, target, checks, budget, created)
+
+
+def run_link_sequences(
+    spec: LoadedSpec, target: SpecTarget, checks: Any, config: pytest.Config, *, seed: int
+) -> None:
+    """The spec's link-driven sequences, with the run's budget."""
+    machine = state_machine(spec.schema, target, checks)
+    budget = budget_for(GenerationMode.POSITIVE, config.getoption("gw_max_examples"), seed)
+    with unreachable_fails_in_one_line():
+        run_state_machine(machine, budget)

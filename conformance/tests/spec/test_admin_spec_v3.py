@@ -12,8 +12,7 @@ from schemathesis import GenerationMode
 
 from conformance.registry import conformance_test
 from conformance.specs.checks import APISIX_ADMIN
-from conformance.specs.runner import run_operation
-from conformance.specs.suite import SpecCase, apisix_spec, budget_for, unreachable_fails_in_one_line
+from conformance.specs.suite import SpecCase, apisix_spec, run_spec_case
 from conformance.specs.suite import spec_cases as cases_of
 
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
@@ -32,15 +31,9 @@ def spec_cases(config: pytest.Config) -> list[SpecCase]:
 def test_operation_conforms(
     spec_case, gw_target, gw_options, request, admin_spec_target, spec_created
 ):
-    if spec_case.feature and spec_case.feature not in gw_target.features:
-        pytest.skip(f"{spec_case.label} needs the unclaimed feature {spec_case.feature}")
     # Invalid documents are drawn from the documented schemas, not the generation narrowing.
     spec = apisix_spec("v3", faithful=spec_case.mode.is_negative)
-    operation = spec.schema[spec_case.path][spec_case.method.upper()]
-    budget = budget_for(
-        spec_case.mode, request.config.getoption("gw_max_examples"), gw_options.seed
-    )
-    with unreachable_fails_in_one_line():
-        run_operation(
-            operation, spec_case.mode, admin_spec_target, APISIX_ADMIN, budget, spec_created
-        )
+    run_spec_case(
+        spec_case, spec, admin_spec_target, APISIX_ADMIN, request.config,
+        seed=gw_options.seed, claimed=gw_target.features, created=spec_created,
+    )  # fmt: skip

@@ -24,8 +24,14 @@ from conformance.registry import conformance_test
 from conformance.specs.checks import CONFORMANCE
 from conformance.specs.hooks import install_common
 from conformance.specs.loader import LoadedSpec, load_spec
-from conformance.specs.runner import SpecTarget, run_operation, run_state_machine, state_machine
-from conformance.specs.suite import FIXTURE_SPECS, SpecCase, budget_for, credential_headers
+from conformance.specs.runner import SpecTarget
+from conformance.specs.suite import (
+    FIXTURE_SPECS,
+    SpecCase,
+    credential_headers,
+    run_link_sequences,
+    run_spec_case,
+)
 from conformance.specs.suite import spec_cases as cases_of
 
 CLOUD_SPEC = FIXTURE_SPECS / "api7cloud.yaml"
@@ -95,16 +101,13 @@ def cloud_spec_target(gw_target) -> Iterator[SpecTarget]:
     features=["cloud-spec"],
 )
 def test_cloud_operation_conforms(spec_case, gw_target, gw_options, request, cloud_spec_target):
-    if spec_case.feature and spec_case.feature not in gw_target.features:
-        pytest.skip(f"{spec_case.label} needs the unclaimed feature {spec_case.feature}")
     # Invalid documents are drawn from the documented schemas, not the generation narrowing.
     spec = cloud_spec(faithful=spec_case.mode.is_negative)
-    operation = spec.schema[spec_case.path][spec_case.method.upper()]
     checks = INVALID_CHECKS if spec_case.mode.is_negative else VALID_CHECKS
-    budget = budget_for(
-        spec_case.mode, request.config.getoption("gw_max_examples"), gw_options.seed
-    )
-    run_operation(operation, spec_case.mode, cloud_spec_target, checks, budget)
+    run_spec_case(
+        spec_case, spec, cloud_spec_target, checks, request.config,
+        seed=gw_options.seed, claimed=gw_target.features,
+    )  # fmt: skip
 
 
 @conformance_test(
@@ -115,8 +118,7 @@ def test_cloud_operation_conforms(spec_case, gw_target, gw_options, request, clo
     features=["cloud-spec"],
 )
 def test_cloud_link_sequences(gw_options, request, cloud_spec_target):
-    machine = state_machine(cloud_spec(faithful=False).schema, cloud_spec_target, VALID_CHECKS)
-    mode = GenerationMode.POSITIVE
-    run_state_machine(
-        machine, budget_for(mode, request.config.getoption("gw_max_examples"), gw_options.seed)
-    )
+    run_link_sequences(
+        cloud_spec(faithful=False), cloud_spec_target, VALID_CHECKS, request.config,
+        seed=gw_options.seed,
+    )  # fmt: skip
