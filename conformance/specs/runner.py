@@ -156,7 +156,8 @@ def state_machine(
 ) -> type[APIStateMachine]:
     """The schema's link-driven state machine, calling `target` and applying `checks`.
 
-    Sequences are made of valid calls: an invalid step would end the sequence it belongs to."""
+    Sequences are made of valid calls: an invalid step would end the sequence it belongs to.
+    With `created`, what a sequence created is deleted when it ends."""
     schema.config.generation.update(modes=[GenerationMode.POSITIVE])
     base = schema.as_state_machine()
 
@@ -166,6 +167,12 @@ def state_machine(
 
         def get_call_kwargs(self, case: Case) -> dict[str, Any]:
             return target.call_kwargs()
+
+        def teardown(self) -> None:
+            # Every sequence starts from the same target state: Hypothesis requires the same
+            # choices to draw the same data, and links draw from what the target answered.
+            if created is not None:
+                created.cleanup(target.base_url, target.headers, target.timeout)
 
         def after_call(self, response: Response, case: Case) -> None:
             super().after_call(response, case)

@@ -33,9 +33,17 @@ def test_create_get_delete_organization(cloud: Cloud) -> None:
     Cloud.fails(cloud.http.delete(f"/orgs/{org['id']}"), 404, 5)
 
 
-@pytest.mark.parametrize("name", ["", "x" * 33, "two words", " ", 7, None])
+@pytest.mark.parametrize(
+    "name", ["", "x" * 33, "two words", " ", "tab\there", "end\n", "\u3000", 7, None]
+)
 def test_organization_name_constraints(cloud: Cloud, name) -> None:
     assert "name" in Cloud.fails(cloud.http.post("/orgs", json={"name": name}), 400, 3)
+
+
+@pytest.mark.parametrize("name", ["\u00bb\x1e", "x\x85", "\u00e9t\u00e9"])
+def test_organization_names_follow_ecma_regex_white_space(cloud: Cloud, name) -> None:
+    """`^\\S+$` is an ECMA-262 pattern: \\x1e and \\x85 are not white space there."""
+    assert cloud.ok(cloud.http.post("/orgs", json={"name": name}))["name"] == name
 
 
 def test_organization_names_are_unique(cloud: Cloud) -> None:

@@ -1,5 +1,6 @@
 """`python stateful_scenarios.py correct|keeps-deleted`: run the upstream link sequences
-against the fake Admin API and print one JSON line: steps taken, paths created, the error."""
+against the fake Admin API and print one JSON line: steps taken, writes the fake saw,
+upstreams left at the end, the error."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def main(name: str) -> None:
     install_apisix(spec.schema)
     schema = spec.schema.include(path_regex="^/apisix/admin/upstreams(/|$)")
     error = None
-    with fake_admin(InMemoryUpstreams(keep_deleted=name == "keeps-deleted")) as url:
+    upstreams = InMemoryUpstreams(keep_deleted=name == "keeps-deleted")
+    with fake_admin(upstreams) as url:
         target = SpecTarget(url, {"X-API-KEY": "k"})
         machine = state_machine(
             schema, target, STATEFUL, created, on_step=lambda c: steps.append(c.method)
@@ -44,7 +46,9 @@ def main(name: str) -> None:
             run_state_machine(machine, BUDGETS[name])
         except BaseException as exc:  # the failure is the result this script reports
             error = f"{type(exc).__name__}: {exc}"
-    print(json.dumps({"steps": steps, "created": sorted(created.paths), "error": error}))
+    # each sequence deletes what it created, so what is left shows the clean-up worked
+    left = sorted(upstreams.items) if name == "correct" else None
+    print(json.dumps({"steps": steps, "writes": upstreams.revision, "left": left, "error": error}))
 
 
 if __name__ == "__main__":
