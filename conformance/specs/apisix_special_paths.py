@@ -43,6 +43,41 @@ def _written(value: str, link_set: Schema) -> Schema:
     }
 
 
+def _add_get_delete(
+    b: Builder,
+    path: str,
+    name: str,
+    value: str,
+    fetch: tuple[str, str],
+    delete_summary: str,
+    feature: str | None,
+    parameters: list[Schema],
+) -> None:
+    """GET (`fetch` = summary, response description) and DELETE of one addressed object."""
+    b.add(
+        path,
+        "get",
+        operation(
+            f"get{name}",
+            fetch[0],
+            {"200": json_response(f"{value}Fetched", fetch[1])},
+            feature,
+            parameters=parameters,
+        ),
+    )
+    b.add(
+        path,
+        "delete",
+        operation(
+            f"delete{name}",
+            delete_summary,
+            {"200": json_response("Deleted", "deleted")},
+            feature,
+            parameters=parameters,
+        ),
+    )
+
+
 def add_consumers(b: Builder) -> None:
     many, one = f"{PREFIX}/consumers", f"{PREFIX}/consumers/{{username}}"
     by_body = {"username": "$request.body#/username"}
@@ -77,27 +112,15 @@ def add_consumers(b: Builder) -> None:
             requestBody=json_body(ref("Consumer")),
         ),
     )
-    b.add(
+    _add_get_delete(
+        b,
         one,
-        "get",
-        operation(
-            "getConsumer",
-            "Fetch a consumer",
-            {"200": json_response("ConsumerValueFetched", "the consumer")},
-            None,
-            parameters=[USERNAME],
-        ),
-    )
-    b.add(
-        one,
-        "delete",
-        operation(
-            "deleteConsumer",
-            "Delete a consumer and its credentials",
-            {"200": json_response("Deleted", "deleted")},
-            None,
-            parameters=[USERNAME],
-        ),
+        "Consumer",
+        "ConsumerValue",
+        ("Fetch a consumer", "the consumer"),
+        "Delete a consumer and its credentials",
+        None,
+        [USERNAME],
     )
     _add_credentials(b)
 
@@ -137,27 +160,15 @@ def _add_credentials(b: Builder) -> None:
             requestBody=json_body(ref("Credential")),
         ),
     )
-    b.add(
+    _add_get_delete(
+        b,
         one,
-        "get",
-        operation(
-            "getCredential",
-            "Fetch a credential",
-            {"200": json_response("StoredValueFetched", "the credential")},
-            feature,
-            parameters=[USERNAME, ID_PARAM],
-        ),
-    )
-    b.add(
-        one,
-        "delete",
-        operation(
-            "deleteCredential",
-            "Delete a credential",
-            {"200": json_response("Deleted", "deleted")},
-            feature,
-            parameters=[USERNAME, ID_PARAM],
-        ),
+        "Credential",
+        "StoredValue",
+        ("Fetch a credential", "the credential"),
+        "Delete a credential",
+        feature,
+        [USERNAME, ID_PARAM],
     )
 
 
@@ -199,27 +210,15 @@ def add_secrets(b: Builder) -> None:
             requestBody=json_body(ref("VaultSecret")),
         ),
     )
-    b.add(
+    _add_get_delete(
+        b,
         one,
-        "get",
-        operation(
-            "getSecret",
-            "Fetch a secret",
-            {"200": json_response("SecretValueFetched", "the secret")},
-            feature,
-            parameters=[manager, ID_PARAM],
-        ),
-    )
-    b.add(
-        one,
-        "delete",
-        operation(
-            "deleteSecret",
-            "Delete a secret",
-            {"200": json_response("Deleted", "deleted")},
-            feature,
-            parameters=[manager, ID_PARAM],
-        ),
+        "Secret",
+        "SecretValue",
+        ("Fetch a secret", "the secret"),
+        "Delete a secret",
+        feature,
+        [manager, ID_PARAM],
     )
     patched = {"200": json_response("SecretValueWritten", "patched", after_patch)}
     b.add(
@@ -271,27 +270,15 @@ def add_plugin_metadata(b: Builder) -> None:
             requestBody=json_body(ref("CorsMetadata")),
         ),
     )
-    b.add(
+    _add_get_delete(
+        b,
         one,
-        "get",
-        operation(
-            "getPluginMetadata",
-            "Fetch the metadata of a plugin",
-            {"200": json_response("PluginMetadataValueFetched", "the metadata")},
-            None,
-            parameters=[plugin],
-        ),
-    )
-    b.add(
-        one,
-        "delete",
-        operation(
-            "deletePluginMetadata",
-            "Delete the metadata of a plugin",
-            {"200": json_response("Deleted", "deleted")},
-            None,
-            parameters=[plugin],
-        ),
+        "PluginMetadata",
+        "PluginMetadataValue",
+        ("Fetch the metadata of a plugin", "the metadata"),
+        "Delete the metadata of a plugin",
+        None,
+        [plugin],
     )
 
 
