@@ -135,6 +135,14 @@ def apisix_spec(version: str, faithful: bool) -> LoadedSpec:
     return spec
 
 
+@functools.cache
+def shipped_spec(name: str, faithful: bool) -> LoadedSpec:
+    """A spec shipped in fixtures/specs (by file name), with the common hooks installed."""
+    spec = load_spec(FIXTURE_SPECS / name, faithful=faithful)
+    install_common(spec.schema)
+    return spec
+
+
 def try_load(path: str | Path, *, faithful: bool = False) -> LoadedSpec | SpecLoadError:
     """The loaded spec, or the error to report (collection must not crash on a bad spec)."""
     try:

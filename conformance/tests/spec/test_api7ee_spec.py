@@ -10,7 +10,6 @@ creates (gateway groups, templates, published services) is deleted afterwards.""
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Iterator
 
 import httpx
@@ -20,30 +19,25 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from conformance.registry import conformance_test
 from conformance.specs.checks import CONFORMANCE, apisix_error_body
-from conformance.specs.hooks import install_common
-from conformance.specs.loader import LoadedSpec, load_spec
+from conformance.specs.loader import LoadedSpec
 from conformance.specs.runner import SpecTarget
 from conformance.specs.suite import (
-    FIXTURE_SPECS,
     SpecCase,
     credential_headers,
     run_link_sequences,
     run_spec_case,
+    shipped_spec,
 )
 from conformance.specs.suite import spec_cases as cases_of
 
-API7EE_SPEC = FIXTURE_SPECS / "api7ee-admin.yaml"
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # the API7 error envelope is APISIX's: a 4xx carries a non-empty `error_msg`
 VALID_CHECKS = [*CONFORMANCE, openapi_checks.positive_data_acceptance, apisix_error_body]
 INVALID_CHECKS = [*CONFORMANCE, openapi_checks.negative_data_rejection, apisix_error_body]
 
 
-@functools.cache
 def api7ee_spec(faithful: bool) -> LoadedSpec:
-    spec = load_spec(API7EE_SPEC, faithful=faithful)
-    install_common(spec.schema)
-    return spec
+    return shipped_spec("api7ee-admin.yaml", faithful)
 
 
 def spec_cases(config: pytest.Config) -> list[SpecCase]:

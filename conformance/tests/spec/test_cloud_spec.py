@@ -9,7 +9,6 @@ is deleted afterwards, with all it holds."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 from collections.abc import Iterator
 
@@ -22,19 +21,17 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from conformance.registry import conformance_test
 from conformance.specs.checks import CONFORMANCE
-from conformance.specs.hooks import install_common
-from conformance.specs.loader import LoadedSpec, load_spec
+from conformance.specs.loader import LoadedSpec
 from conformance.specs.runner import SpecTarget
 from conformance.specs.suite import (
-    FIXTURE_SPECS,
     SpecCase,
     credential_headers,
     run_link_sequences,
     run_spec_case,
+    shipped_spec,
 )
 from conformance.specs.suite import spec_cases as cases_of
 
-CLOUD_SPEC = FIXTURE_SPECS / "api7cloud.yaml"
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 
@@ -64,11 +61,8 @@ VALID_CHECKS = [*CONFORMANCE, openapi_checks.positive_data_acceptance, cloud_env
 INVALID_CHECKS = [*CONFORMANCE, openapi_checks.negative_data_rejection, cloud_envelope]
 
 
-@functools.cache
 def cloud_spec(faithful: bool) -> LoadedSpec:
-    spec = load_spec(CLOUD_SPEC, faithful=faithful)
-    install_common(spec.schema)
-    return spec
+    return shipped_spec("api7cloud.yaml", faithful)
 
 
 def spec_cases(config: pytest.Config) -> list[SpecCase]:
