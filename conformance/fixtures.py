@@ -44,7 +44,7 @@ def gw_options(request: pytest.FixtureRequest) -> RunOptions:
 def admin(gw_target: Target) -> Iterator[httpx.Client]:
     """Admin API client; what a test creates through it is force-deleted afterwards."""
     if not gw_target.admin_url:
-        pytest.skip("the target has no admin URL")
+        pytest.skip("the target has no admin URL (--admin-url)")
     recorder = CleanupRecorder()
     with admin_client(
         gw_target.admin_url, gw_target.admin_key, gw_target.timeout, recorder

@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def admin_spec_target(gw_target) -> Iterator[SpecTarget]:
     """The target's Admin API, with the admin key, over one keep-alive session."""
     if not gw_target.admin_url:
-        pytest.skip("the target has no admin URL")
+        pytest.skip("the target has no admin URL (--admin-url)")
     headers = {"X-API-KEY": gw_target.admin_key} if gw_target.admin_key else {}
     target = SpecTarget(gw_target.admin_url, headers, timeout=max(gw_target.timeout, 5.0))
     yield target
