@@ -8,10 +8,10 @@ plugins; consumer (and consumer group) plugins are merged in after authenticatio
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fingerprint import conf_fingerprint
 from .nodes import Timeouts, timeouts
 from .phases import PhasePlan, instantiate
 from .upstream import UpstreamRuntime
@@ -93,10 +93,6 @@ class Snapshot:
         return cached
 
 
-def _fingerprint(conf: dict[str, Any]) -> str:
-    return json.dumps(conf, sort_keys=True, default=str)
-
-
 def merge_route(
     route: dict[str, Any], services: dict[str, Any], plugin_configs: dict[str, Any]
 ) -> tuple[dict[str, Any], int]:
@@ -147,7 +143,7 @@ class UpstreamCache:
         runtime = self._by_object.get((owner, id(conf)))
         if runtime is not None:
             return runtime
-        key = owner + _fingerprint(conf)
+        key = owner + conf_fingerprint(conf)
         runtime = self._used.get(key) or self._by_print.get(key)
         if runtime is None:
             runtime = UpstreamRuntime(conf)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..fingerprint import conf_fingerprint
 from ..plugin_api import Ctx, Plugin, Response
-from .rate_limit_key import conf_fingerprint, conf_owner, limit_key
+from .rate_limit_key import conf_owner, limit_key
 
 
 class LimitCount(Plugin):
@@ -22,6 +23,7 @@ class LimitCount(Plugin):
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         super().__init__(conf, env)
+        # a changed conf restarts the counters, like APISIX's conf_version
         self._fingerprint = conf_fingerprint(conf)
 
     def _scope(self, ctx: Ctx) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..fingerprint import conf_fingerprint
 from ..plugin_api import Ctx, Plugin, Response
-from .rate_limit_key import conf_fingerprint, conf_owner, limit_key
+from .rate_limit_key import conf_owner, limit_key
 
 
 class LimitReq(Plugin):
@@ -19,6 +20,7 @@ class LimitReq(Plugin):
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         super().__init__(conf, env)
+        # a changed conf restarts the counters, like APISIX's conf_version
         self._fingerprint = conf_fingerprint(conf)
 
     async def access(self, ctx: Ctx) -> Response | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from ..plugin_api import Ctx, Plugin
@@ -14,12 +12,6 @@ def _combination(template: str, ctx: Ctx) -> str | None:
     """`$a $b` resolved; None when none of the variables has a value."""
     text, resolved = resolve_vars_counted(template, ctx)
     return text if resolved else None
-
-
-def conf_fingerprint(conf: dict[str, Any]) -> str:
-    """Changes when the plugin conf changes, so counters restart like APISIX's conf_version."""
-    encoded = json.dumps(conf, sort_keys=True, default=str).encode()
-    return hashlib.blake2b(encoded, digest_size=8).hexdigest()
 
 
 def conf_owner(plugin: Plugin, ctx: Ctx) -> str:
