@@ -41,7 +41,12 @@ def reference_gateway(etcd_url: str | None) -> Iterator[int]:
     """Run the reference gateway; yields its admin port."""
     port = free_port()
     config: dict = {
-        "apisix": {"node_listen": [{"ip": "127.0.0.1", "port": free_port()}]},
+        "apisix": {
+            "node_listen": [{"ip": "127.0.0.1", "port": free_port()}],
+            "ssl": {"enable": False},
+            "enable_control": False,
+        },
+        "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": free_port()}}},
         "deployment": {
             "admin": {
                 "admin_listen": {"ip": "127.0.0.1", "port": port},

@@ -33,6 +33,7 @@ class Target:
     cloud_url: str | None = None
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
+    data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
     name: str = "unknown"
     version: str = "unknown"
     profiles: tuple[str, ...] = ()

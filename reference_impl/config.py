@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "apisix": {
         "node_listen": [9080],
         "stream_proxy": None,
+        "ssl": {"enable": True, "listen": [{"port": 9443}], "ssl_protocols": "TLSv1.2 TLSv1.3"},
+        "enable_control": True,
+        "control": {"ip": "127.0.0.1", "port": 9090},
     },
     "nginx_config": {"worker_processes": 1},
     "deployment": {
@@ -100,6 +103,41 @@ class GatewayConfig:
     etcd_prefix: str
     etcd_timeout: float
     extras: dict[str, Any] = field(default_factory=dict)
+    ssl: SslConfig = field(default_factory=lambda: SslConfig([]))
+    # the Control API (`apisix.enable_control`, `apisix.control`); None when disabled;
+    # port 0 takes any free port
+    control_listen: Listen | None = None
+
+
+@dataclass(frozen=True)
+class SslConfig:
+    """`apisix.ssl`: the HTTPS listeners (none when `enable` is false) and their protocols."""
+
+    listen: list[Listen]
+    protocols: str = "TLSv1.2 TLSv1.3"
+    fallback_sni: str | None = None
+
+
+def _ssl_config(apisix: dict[str, Any], node_listen: list[Listen]) -> SslConfig:
+    """APISIX listens on 0.0.0.0 when an `apisix.ssl.listen` entry has no ip; here such an
+    entry takes the ip of the first `node_listen` entry instead, so a gateway configured to
+    serve loopback only keeps its HTTPS port on loopback too."""
+    from .proxy.tls import protocol_range
+
+    section = apisix.get("ssl") or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"invalid apisix.ssl: {section!r} (expected a mapping)")
+    protocols = section.get("ssl_protocols", "TLSv1.2 TLSv1.3")
+    try:
+        protocol_range(str(protocols))
+    except ValueError as exc:
+        raise ConfigError(f"apisix.ssl: {exc}") from None
+    fallback = section.get("fallback_sni")
+    if section.get("enable", True) is False:
+        return SslConfig([], str(protocols), fallback)
+    default_ip = node_listen[0].ip if node_listen else "0.0.0.0"
+    listen = [_listen(e, default_ip, "apisix.ssl.listen") for e in _as_list(section.get("listen"))]
+    return SslConfig(listen, str(protocols), str(fallback) if fallback else None)
 
 
 def _listen(entry: Any, default_ip: str, what: str) -> Listen:
@@ -128,6 +166,23 @@ def _workers(value: Any) -> int:
     raise ConfigError(f"invalid nginx_config.worker_processes: {value!r} (expected 'auto' or >= 1)")
 
 
+def _control_listen(apisix: dict[str, Any]) -> Listen | None:
+    enabled = apisix.get("enable_control", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"invalid apisix.enable_control: {enabled!r} (expected true or false)")
+    if not enabled:
+        return None
+    control = apisix.get("control")
+    if not isinstance(control, dict):
+        raise ConfigError(f"invalid apisix.control: {control!r} (expected {{ip, port}})")
+    ip, port = control.get("ip", "127.0.0.1"), control.get("port", 9090)
+    if not isinstance(ip, str) or not ip:
+        raise ConfigError(f"invalid apisix.control.ip: {ip!r}")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"invalid apisix.control.port: {port!r} (expected 0 to 65535)")
+    return Listen(ip, port)
+
+
 def build_config(raw: dict[str, Any]) -> GatewayConfig:
     merged = _merge(DEFAULTS, raw)
     deployment = merged["deployment"]
@@ -148,6 +203,10 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         raise ConfigError(f"invalid gwconform.store: {store!r} (expected memory or etcd)")
     stream = merged["apisix"].get("stream_proxy") or {}
     etcd = deployment.get("etcd") or {}
+    node_listen = [
+        _listen(e, "0.0.0.0", "apisix.node_listen")
+        for e in _as_list(merged["apisix"]["node_listen"])
+    ]
     return GatewayConfig(
         raw=merged,
         admin_keys=keys,
@@ -155,10 +214,7 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         allow_admin=[str(c) for c in _as_list(admin.get("allow_admin"))],
         admin_listen=_listen(admin.get("admin_listen"), "0.0.0.0", "deployment.admin.admin_listen"),
         admin_api_version=version,
-        node_listen=[
-            _listen(e, "0.0.0.0", "apisix.node_listen")
-            for e in _as_list(merged["apisix"]["node_listen"])
-        ],
+        node_listen=node_listen,
         stream_listen=[
             _listen(e, "0.0.0.0", "apisix.stream_proxy.tcp") for e in _as_list(stream.get("tcp"))
         ],
@@ -168,6 +224,8 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         etcd_hosts=[str(h) for h in _as_list(etcd.get("host"))],
         etcd_prefix=str(etcd.get("prefix", "/apisix")).rstrip("/") or "/apisix",
         etcd_timeout=float(etcd.get("timeout", 30)),
+        ssl=_ssl_config(merged["apisix"], node_listen),
+        control_listen=_control_listen(merged["apisix"]),
     )
 
 

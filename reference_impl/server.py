@@ -13,6 +13,7 @@ from .admin_port import create_admin_port
 from .config import ConfigError, GatewayConfig
 from .proxy.plugins import parse_export_addr
 from .proxy.supervisor import Supervisor
+from .proxy.tls import tls_settings
 from .proxy.worker import WorkerSettings
 from .store import open_store
 
@@ -47,6 +48,7 @@ async def _serve(config: GatewayConfig, store) -> int:
         loop.add_signal_handler(sig, stop.set)
     admin_task = asyncio.create_task(admin.serve())
     store_api, supervisor = await _start_data_plane(config, store)
+    group_data_planes.default_control = supervisor.control_address  # None if it can't listen
     await group_data_planes.sync()  # one per stored gateway group besides the default
     listens = ", ".join(f"{x.ip}:{x.port}" for x in config.node_listen)
     print(
@@ -82,6 +84,7 @@ async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervis
         node_listen=[(x.ip, x.port) for x in config.node_listen],
         stream_listen=[(x.ip, x.port) for x in config.stream_listen],
         prefix=config.etcd_prefix,
+        **tls_settings(config, [(x.ip, x.port) for x in config.ssl.listen]),
     )
     store_api = None
     if config.store == "etcd":
@@ -93,7 +96,13 @@ async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervis
 
         store_api = await start_store_api(store)
         settings.store_url, settings.store_token = store_api.url, store_api.token
-    supervisor = Supervisor(settings, config.workers, metrics_export_addr(config.raw))
+    control = config.control_listen
+    supervisor = Supervisor(
+        settings,
+        config.workers,
+        metrics_export_addr(config.raw),
+        (control.ip, control.port) if control is not None else None,
+    )
     await supervisor.start()
     return store_api, supervisor
 

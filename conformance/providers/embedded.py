@@ -61,6 +61,8 @@ def gateway_config(
     admin_api_version: str = "v3",
     etcd_url: str | None = None,
     etcd_prefix: str = "/apisix",
+    tls_port: int | None = None,
+    control_port: int | None = None,
 ) -> dict[str, Any]:
     """The config.yaml of an embedded gateway listening on the given loopback ports."""
     deployment: dict[str, Any] = {
@@ -78,6 +80,12 @@ def gateway_config(
         "apisix": {
             "node_listen": [{"ip": "127.0.0.1", "port": node_port}],
             "stream_proxy": {"tcp": [{"addr": f"127.0.0.1:{stream_port}"}]},
+            "ssl": {
+                "enable": tls_port is not None,
+                "listen": [{"ip": "127.0.0.1", "port": tls_port}],
+            },
+            "enable_control": control_port is not None,
+            "control": {"ip": "127.0.0.1", "port": control_port},
         },
         "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": metrics_port}}},
         "deployment": deployment,
@@ -111,6 +119,7 @@ class EmbeddedGateway:
         self.admin_api_version = admin_api_version
         self.admin_port, self.node_port, self.stream_port = free_port(), free_port(), free_port()
         self.metrics_port = free_port()
+        self.tls_port, self.control_port = free_port(), free_port()
         self.config_path = workdir / f"config-{admin_api_version}.yaml"
         self.stderr_path = workdir / f"gateway-{admin_api_version}.stderr"
         self.start_timeout = start_timeout
@@ -135,6 +144,10 @@ class EmbeddedGateway:
     def data_plane_url(self) -> str:
         return f"http://127.0.0.1:{self.node_port}"
 
+    @property
+    def data_plane_tls_url(self) -> str:
+        return f"https://127.0.0.1:{self.tls_port}"
+
     def start(self) -> None:
         config = gateway_config(
             self.admin_port,
@@ -144,6 +157,8 @@ class EmbeddedGateway:
             self.admin_api_version,
             self._etcd_url,
             self._etcd_prefix,
+            tls_port=self.tls_port,
+            control_port=self.control_port,
         )
         self.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
         with self.stderr_path.open("wb") as stderr:
@@ -251,6 +266,7 @@ class EmbeddedProvider:
             admin_key=ADMIN_KEY,
             viewer_key=VIEWER_KEY,
             data_plane_url=gateway.data_plane_url,
+            data_plane_tls_url=gateway.data_plane_tls_url,
             stream_addr=("127.0.0.1", gateway.stream_port),
             # the admin port also serves the API7 API at /api and the Cloud API at /api/v1
             dashboard_url=gateway.admin_url,

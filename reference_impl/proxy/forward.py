@@ -99,7 +99,7 @@ def upstream_head(
     lines += (
         remote,
         b"\r\nX-Forwarded-Proto: ",
-        b"http" if proto is None else proto,
+        client.scheme_bytes if proto is None else proto,
         b"\r\nX-Forwarded-Host: ",
         (client_host or b"") if forwarded_host is None else forwarded_host,
         b"\r\nX-Forwarded-Port: ",

@@ -17,6 +17,7 @@ from .fast_path import Handoff
 from .forward import forward
 from .phases import EMPTY_PLAN, PhasePlan, run_log
 from .plugin_api import Ctx, Request, Response, ResponseHead
+from .plugins.traffic_split import PICKED_UPSTREAM
 from .upstream_conn import ConnectionPool
 from .wire import error_page, plugin_body, response_bytes
 
@@ -52,7 +53,7 @@ class DataPlane:
             conn.remote_port,
             conn.server_addr,
             conn.server_port,
-            "http",
+            conn.scheme,
             pending.version,
             pending.headers,
         )
@@ -76,6 +77,11 @@ class DataPlane:
                 return keep
             ctx = self.context(conn, pending, snap)
             route = None
+            if conn.client_checks and conn.refuses(ctx):
+                page = error_page(400)
+                head_only = pending.method == b"HEAD"
+                conn.write(response_bytes(400, page, None, None, keep, head_only, HTML))
+                return keep
         plan: Any = snap.global_plan
         try:
             if handoff is None:
@@ -99,7 +105,11 @@ class DataPlane:
                     plan = snap.consumer_plan(rt, ctx.consumer)[0]
             if response is not None:
                 return self._reply(conn, pending, ctx, response, keep, plan)
-            upstream = rt.upstream
+            upstream, timeouts = rt.upstream, rt.timeouts
+            if rt.split:
+                picked = ctx.state.get(PICKED_UPSTREAM)
+                if picked is not None:
+                    upstream, timeouts = picked
             if upstream is None:
                 page = Response(502, error_page(502), {"Content-Type": HTML})
                 return self._reply(conn, pending, ctx, page, keep, plan)
@@ -112,7 +122,7 @@ class DataPlane:
                 ctx,
                 plan,
                 upstream,
-                rt.timeouts,
+                timeouts,
                 self.pool,
                 self.deadlines,
                 first,

@@ -3,7 +3,10 @@
 Each worker checks the upstreams it proxies to on its own: passive checks can only observe
 that worker's own traffic anyway, an active probe costs a few bytes per interval, and no
 shared state or IPC sits on the request path. A node counts successes and failures of each
-kind; crossing a threshold flips `Node.healthy` and resets the counters.
+kind; a success clears the failure counts and a failure the success count, and crossing a
+threshold flips `Node.healthy`. As in lua-resty-healthcheck, a flip keeps the counts, so a
+report shows why a node is unhealthy, and "mostly_healthy" (healthy, failures counted) or
+"mostly_unhealthy" (unhealthy, successes counted) says a node is on its way to flipping.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 from .nodes import Node
@@ -81,6 +85,45 @@ class HealthChecker:
             self._passive_bad = frozenset(self.passive["unhealthy"]["http_statuses"])
         self._counters = {id(n): _Counters() for n in nodes}
         self._task: asyncio.Task | None = None
+        self.on_flip: Callable[[], None] | None = None  # called when a node changes health
+
+    def check_type(self) -> str:
+        """The checker's type as APISIX's control API names it: the active check's, else
+        the passive check's, "http" by default."""
+        conf = self.active or self.passive or {}
+        return str(conf.get("type") or "http")
+
+    def report(self) -> list[dict[str, Any]]:
+        """Each node's status and counters, in the shape of lua-resty-healthcheck's
+        target list (as APISIX's control API shows it)."""
+        out = []
+        for node in self.nodes:
+            counters = self._counters[id(node)]
+            failures = counters.http_failures + counters.tcp_failures + counters.timeouts
+            if node.healthy:
+                status = "mostly_healthy" if failures else "healthy"
+            else:
+                status = "mostly_unhealthy" if counters.successes else "unhealthy"
+            out.append(
+                {
+                    "ip": node.host,
+                    "port": node.port,
+                    "hostname": node.host,
+                    "status": status,
+                    "counter": {
+                        "success": counters.successes,
+                        "http_failure": counters.http_failures,
+                        "tcp_failure": counters.tcp_failures,
+                        "timeout_failure": counters.timeouts,
+                    },
+                }
+            )
+        return out
+
+    def _flipped(self, node: Node, healthy: bool) -> None:
+        node.healthy = healthy
+        if self.on_flip is not None:
+            self.on_flip()
 
     # --- passive: called by the proxy for every response / failure -------------------------
     def observe_status(self, node: Node, status: int) -> None:
@@ -106,8 +149,7 @@ class HealthChecker:
             return
         counters.successes += 1
         if counters.successes >= int(healthy_conf.get("successes", 1)):
-            node.healthy = True
-            counters.successes = 0
+            self._flipped(node, True)
 
     def _failure(self, node: Node, kind: str, unhealthy_conf: dict[str, Any]) -> None:
         counters = self._counters.get(id(node))
@@ -120,8 +162,7 @@ class HealthChecker:
         setattr(counters, kind, value)
         threshold = int(unhealthy_conf.get(kind, 1))
         if threshold > 0 and value >= threshold:
-            node.healthy = False
-            counters.http_failures = counters.tcp_failures = counters.timeouts = 0
+            self._flipped(node, False)
 
     # --- active probes ------------------------------------------------------------------------
     def start(self) -> None:

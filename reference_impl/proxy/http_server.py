@@ -140,6 +140,10 @@ class PendingRequest:
 class ClientConnection(asyncio.Protocol):
     """One downstream connection; `plane.handle(conn, request)` serves each request."""
 
+    scheme = "http"
+    scheme_bytes = b"http"
+    client_checks = False  # requests need `refuses(ctx)` asked first (HTTPS with mTLS)
+
     def __init__(self, plane: Any) -> None:
         self.plane = plane
         self.transport: asyncio.Transport | None = None
@@ -286,6 +290,7 @@ class ClientConnection(asyncio.Protocol):
         if (
             request.body is None
             and request.handoff is None
+            and not self.client_checks
             and snap is not None
             and start_fast(self.plane, self, request, snap)
         ):

@@ -40,6 +40,7 @@ class RouteRuntime:
         "plan",
         "route_id",
         "service_id",
+        "split",
         "timeouts",
         "upstream",
     )
@@ -52,6 +53,7 @@ class RouteRuntime:
         self.upstream: UpstreamRuntime | None = None
         self.timeouts: Timeouts | None = None
         self.error: int = 0  # answer with this status (a referenced object is missing)
+        self.split = False  # a plugin (traffic-split) may pick another upstream per request
         self.consumer_plans: dict[str, tuple[PhasePlan, list]] = {}
 
 
@@ -209,6 +211,7 @@ def build_snapshot(
         rt.error = error
         if merged["plugins"]:
             rt.plan = PhasePlan(instantiate(merged["plugins"], PLUGIN_CLASSES, env), global_plan)
+            _bind_upstreams(rt, merged, upstreams, cache)
         else:
             rt.plan = no_plugins
         upstream_conf, owner = _upstream_of(merged, upstreams)
@@ -243,6 +246,32 @@ def build_snapshot(
         plugin_classes=PLUGIN_CLASSES,
         upstreams=cache.commit(),
     )
+
+
+def _bind_upstreams(
+    rt: RouteRuntime, merged: dict[str, Any], upstreams: dict[str, Any], cache: UpstreamCache
+) -> None:
+    """Give plugins that choose upstreams per request (traffic-split) their runtimes."""
+    binders = [p for p in rt.plan.plugins if hasattr(p, "bind_upstreams")]  # type: ignore[union-attr]
+    if not binders:
+        return
+
+    def resolve(
+        upstream_id: Any, inline: dict[str, Any] | None, owner: str
+    ) -> tuple[UpstreamRuntime, Timeouts] | None:
+        if upstream_id is not None:
+            conf = upstreams.get(str(upstream_id))
+            if conf is None:
+                return None
+            runtime = cache.get(conf, f"id:{upstream_id}:")  # shared with routes using the id
+        else:
+            conf = inline or {}
+            runtime = cache.get(conf, owner)
+        return runtime, timeouts(conf, merged) if merged.get("timeout") else runtime.timeouts
+
+    for plugin in binders:
+        plugin.bind_upstreams(resolve, f"split:{rt.route_id}:")
+    rt.split = True
 
 
 def _upstream_of(

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from dataclasses import replace
 
+from .control_api import ControlApi, start_control_api
 from .plugins import MetricsExporter, start_metrics_exporter
 from .worker import ENV_VAR, WorkerSettings
 
@@ -22,19 +23,24 @@ STOP_GRACE = 12.0  # a little over the workers' own grace period
 
 
 class Supervisor:
-    """`metrics_addr`: where to serve the workers' summed Prometheus metrics (None: nowhere)."""
+    """`metrics_addr`: where to serve the workers' summed Prometheus metrics (None: nowhere);
+    `control_addr`: where to serve the Control API's health checks (None: nowhere; port 0:
+    any free port, read it from `control_address`)."""
 
     def __init__(
         self,
         settings: WorkerSettings,
         workers: int,
         metrics_addr: tuple[str, int] | None = None,
+        control_addr: tuple[str, int] | None = None,
     ) -> None:
         self.settings = settings
         self.count = workers
         self.shared_dir = tempfile.mkdtemp(prefix="gwconform-shared-")
         self.metrics_addr = metrics_addr
         self.exporter: MetricsExporter | None = None
+        self.control_addr = control_addr
+        self.control: ControlApi | None = None
         self.procs: dict[int, asyncio.subprocess.Process] = {}
         self.restarts = 0
         self.failed = asyncio.Event()  # a worker can't run at all: the gateway can't either
@@ -45,9 +51,16 @@ class Supervisor:
     async def start(self) -> None:
         if self.metrics_addr is not None:
             self.exporter = _start_exporter(self.shared_dir, *self.metrics_addr)
+        if self.control_addr is not None:
+            self.control = _start_control(self.shared_dir, *self.control_addr)
         for worker_id in range(self.count):
             await self._spawn(worker_id)
             self._tasks.append(asyncio.create_task(self._watch(worker_id)))
+
+    @property
+    def control_address(self) -> tuple[str, int] | None:
+        """Where the Control API listens (None: not serving)."""
+        return (self.control.host, self.control.port) if self.control is not None else None
 
     async def _spawn(self, worker_id: int) -> None:
         settings = replace(self.settings, worker_id=worker_id, shared_dir=self.shared_dir)
@@ -99,6 +112,9 @@ class Supervisor:
         if self.exporter is not None:
             self.exporter.stop()
             self.exporter = None
+        if self.control is not None:
+            self.control.stop()
+            self.control = None
         shutil.rmtree(self.shared_dir, ignore_errors=True)
 
 
@@ -110,6 +126,19 @@ def _start_exporter(shared_dir: str, host: str, port: int) -> MetricsExporter | 
         print(
             f"gwconform: prometheus metrics export on {host}:{port} disabled: "
             f"{exc.strerror or exc}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+
+
+def _start_control(shared_dir: str, host: str, port: int) -> ControlApi | None:
+    """The Control API server; a port already taken costs the Control API, not the gateway."""
+    try:
+        return start_control_api(shared_dir, host, port)
+    except OSError as exc:
+        print(
+            f"gwconform: control API on {host}:{port} disabled: {exc.strerror or exc}",
             file=sys.stderr,
             flush=True,
         )

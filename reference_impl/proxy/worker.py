@@ -22,9 +22,11 @@ from typing import Any
 from ..store.base import Store
 from .config_feed import ConfigFeed
 from .handler import DataPlane
+from .health_report import HealthPublisher
 from .http_server import ClientConnection
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
+from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,10 @@ BACKLOG = 4096
 class WorkerSettings:
     node_listen: list[tuple[str, int]]
     stream_listen: list[tuple[str, int]] = field(default_factory=list)
+    tls_listen: list[tuple[str, int]] = field(default_factory=list)  # HTTPS, SNI certificates
+    ssl_protocols: str = "TLSv1.2 TLSv1.3"
+    fallback_sni: str | None = None
+    data_encryption: dict[str, Any] = field(default_factory=dict)  # apisix.data_encryption
     store: str = "remote"  # "remote" (the control process's store API) or "etcd"
     store_url: str = ""
     store_token: str = ""
@@ -57,6 +63,7 @@ class WorkerSettings:
         data = json.loads(text)
         data["node_listen"] = [tuple(x) for x in data["node_listen"]]
         data["stream_listen"] = [tuple(x) for x in data.get("stream_listen", [])]
+        data["tls_listen"] = [tuple(x) for x in data.get("tls_listen", [])]
         return cls(**data)
 
     def open_store(self) -> Store:
@@ -93,8 +100,17 @@ class Worker:
         self.variables = Variables()
         self.shared = SharedState(settings.shared_dir, settings.worker_id)
         self.plane.metrics = self.shared.metrics
+        self.health: HealthPublisher | None = None
+        if settings.shared_dir is not None:
+            self.health = HealthPublisher(settings.shared_dir, settings.worker_id, settings.prefix)
         self.cache = UpstreamCache()
         self.servers: list[asyncio.base_events.Server] = []
+        self.tls: TlsListener | None = None
+        if settings.tls_listen:
+            from ..admin.ssl_crypto import Keyring
+
+            keyring = Keyring.from_config({"apisix": {"data_encryption": settings.data_encryption}})
+            self.tls = TlsListener(settings.ssl_protocols, keyring, settings.fallback_sni)
         self.feed: ConfigFeed | None = None
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
@@ -103,9 +119,13 @@ class Worker:
     def _on_change(
         self, objects: dict[str, dict[str, Any]], credentials: dict[str, dict[str, Any]]
     ) -> None:
+        if self.tls is not None:
+            self.tls.update(objects["ssls"])
         self.plane.snapshot = build_snapshot(
             objects, credentials, self.cache, self.shared, self.variables
         )
+        if self.health is not None:
+            self.health.update(objects, self.plane.snapshot)
         if self._gc_timer is not None:
             self._gc_timer.cancel()
         self._gc_timer = asyncio.get_running_loop().call_later(GC_SETTLE, self._freeze_heap)
@@ -135,11 +155,22 @@ class Worker:
                     backlog=BACKLOG,
                 )
                 self.servers.append(server)
+            for ip, port in self.settings.tls_listen:
+                server = await loop.create_server(
+                    lambda: TlsClientConnection(plane, self.tls),
+                    sock=listening_socket(ip, port),
+                    backlog=BACKLOG,
+                    ssl=self.tls.context,  # type: ignore[union-attr]
+                    ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+                )
+                self.servers.append(server)
             for ip, port in self.settings.stream_listen:
                 server = await loop.create_server(
                     lambda: StreamClient(plane), sock=listening_socket(ip, port), backlog=BACKLOG
                 )
                 self.servers.append(server)
+            if self.health is not None:
+                self.health.start()
             self.ready.set()
             await self._stop.wait()
         finally:
@@ -168,6 +199,8 @@ class Worker:
         self.plane.close()
         self.plane.metrics = None
         self.shared.close()
+        if self.health is not None:
+            self.health.stop()
 
 
 async def _main(settings: WorkerSettings) -> int:

@@ -30,7 +30,10 @@ def _serve(tmp_path: Path, etcd_url: str | None = None) -> Iterator[httpx.Client
         "apisix": {
             "node_listen": [{"ip": "127.0.0.1", "port": _free_port()}],
             "stream_proxy": {"tcp": [{"addr": f"127.0.0.1:{_free_port()}"}]},
+            "ssl": {"enable": False},
+            "enable_control": False,
         },
+        "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": _free_port()}}},
         "deployment": {
             "admin": {
                 "admin_listen": {"ip": "127.0.0.1", "port": admin_port},

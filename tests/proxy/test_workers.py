@@ -115,6 +115,8 @@ def test_serve_runs_admin_and_data_plane(tmp_path: Path, upstreams):
     config.write_text(
         "apisix:\n"
         f"  node_listen: [{{ip: 127.0.0.1, port: {node_port}}}]\n"
+        "  ssl: {enable: false}\n"
+        "  enable_control: false\n"
         "deployment:\n"
         "  admin:\n"
         f"    admin_listen: {{ip: 127.0.0.1, port: {admin_port}}}\n"

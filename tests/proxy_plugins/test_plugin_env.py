@@ -18,6 +18,7 @@ def test_plugin_classes_follow_the_contract():
         "proxy-rewrite": 1008,
         "request-id": 12015,
         "response-rewrite": 899,
+        "traffic-split": 966,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

@@ -66,6 +66,12 @@ ROUTE_CASES = {
         {"uri": "relative"},
         'property "uri" validation failed: failed to match pattern "^\\\\/.*" with "relative"',
     ),
+    "traffic-split": (
+        {"rules": [{"weighted_upstreams": [{"upstream_id": "u1", "weight": 2}]}]},
+        {},
+        {"rules": [{"match": [{"vars": [["arg_x", "bad-op", "1"]]}]}]},
+        "failed to validate the 'vars' expression: invalid operator 'bad-op'",
+    ),
     "response-rewrite": (
         {"status_code": 200, "body": "hi"},
         {"body_base64": False},

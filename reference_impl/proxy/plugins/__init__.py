@@ -23,6 +23,7 @@ from .proxy_rewrite import ProxyRewrite
 from .request_id import RequestId
 from .response_rewrite import ResponseRewrite
 from .shared_state import SharedState
+from .traffic_split import TrafficSplit
 
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {
     cls.name: cls
@@ -39,6 +40,7 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         ProxyRewrite,
         RequestId,
         ResponseRewrite,
+        TrafficSplit,
     )
 }
 

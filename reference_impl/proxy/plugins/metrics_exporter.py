@@ -7,11 +7,10 @@ Run once per node (in the parent process, or in worker 0), on
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..side_server import SideServer
 from .metrics_store import read_metrics_directory, series_key
 from .prometheus import metric_families
 
@@ -54,42 +53,16 @@ def parse_export_addr(plugin_attr: dict[str, Any] | None) -> tuple[str, int]:
     )
 
 
-class MetricsExporter:
-    """A small HTTP server in a daemon thread; `stop()` shuts it down."""
+class MetricsExporter(SideServer):
+    """The exporter's server; `stop()` shuts it down."""
 
     def __init__(self, collect: Callable[[], dict[str, float]], host: str, port: int) -> None:
-        collect_series = collect
+        def answer(path: str) -> tuple[int, bytes, str]:
+            if path != METRICS_PATH:
+                return 404, b'{"error_msg":"not found"}', "application/json"
+            return 200, render_metrics(collect()).encode(), "text/plain; version=0.0.4"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path.split("?", 1)[0] != METRICS_PATH:
-                    self._answer(404, b'{"error_msg":"not found"}', "application/json")
-                    return
-                body = render_metrics(collect_series()).encode()
-                self._answer(200, body, "text/plain; version=0.0.4")
-
-            def _answer(self, status: int, body: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
-        self.host, self.port = self._server.server_address[:2]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="metrics-exporter", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(answer, host, port, "metrics-exporter")
 
 
 def start_metrics_exporter(

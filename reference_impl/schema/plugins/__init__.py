@@ -10,7 +10,7 @@ from typing import Any
 from reference_impl.schema.definitions import PLUGIN_INJECTED_COMMENT, PLUGIN_META_DEF, Schema
 from reference_impl.schema.engine import CompiledSchema
 from reference_impl.schema.errors import SchemaError, lua_type
-from reference_impl.schema.plugins import auth, observability, traffic, transform
+from reference_impl.schema.plugins import auth, observability, traffic, traffic_split, transform
 from reference_impl.schema.plugins.spec import (
     SCOPE_CONSUMER,
     SCOPE_METADATA,
@@ -22,7 +22,13 @@ from reference_impl.schema.vars_expr import check_expr
 
 PLUGINS: dict[str, PluginSpec] = {
     spec.name: spec
-    for spec in (*auth.SPECS, *traffic.SPECS, *transform.SPECS, *observability.SPECS)
+    for spec in (
+        *auth.SPECS,
+        *traffic.SPECS,
+        *traffic_split.SPECS,
+        *transform.SPECS,
+        *observability.SPECS,
+    )
 }
 
 SCOPES = (SCOPE_ROUTE, SCOPE_CONSUMER, SCOPE_STREAM, SCOPE_METADATA)
