@@ -5,15 +5,19 @@ Such a request is served by the generic APISIX Admin API machinery (`admin.creat
 over that group's key prefix, so every APISIX resource (services, routes, upstreams,
 consumers and credentials, SSL, secrets, global rules, plugin metadata, ...) exists per
 gateway group. Without a group, or for the default group, the gateway's own Admin API
-answers.
+answers. API7's own resources under `/apisix/admin` (certificates, CA certificates, SNIs,
+secret providers, a service's upstreams) are served by the control plane's `compat` app
+for every group, the default one included.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..admin.app import create_app
@@ -27,9 +31,12 @@ GROUP_ARG = "gateway_group_id"
 class GatewayGroupAdmin:
     """ASGI app in front of the gateway's Admin API (`default_app`)."""
 
-    def __init__(self, default_app: ASGIApp, api: Api) -> None:
+    def __init__(self, default_app: ASGIApp, api: Api, api7_app: Any = None) -> None:
+        """`api7_app`: a Starlette app with the API7-only endpoints (paths relative to
+        `/apisix/admin`; the group arrives as the `gateway_group_id` query argument)."""
         self.default_app = default_app
         self.api = api
+        self.api7_app = api7_app
         self.gateway_keys = {k.key for k in api.config.admin_keys}
         admin_keys = [k.key for k in api.config.admin_keys if k.role == "admin"]
         self.internal_key = admin_keys[0] if admin_keys else None
@@ -51,15 +58,31 @@ class GatewayGroupAdmin:
                 return
             group_id = owner
             scope = _with_key(scope, self.internal_key)
+        rest = [(k, v) for k, v in query if k != GROUP_ARG]
+        if self._is_api7_only(scope):
+            group_id = DEFAULT_GROUP if group_id is None else group_id
+            if self.api.cp.group(group_id) is None:
+                await _json(send, 404, f"gateway group {group_id} not found")
+                return
+            relative = scope["path"][len("/apisix/admin") :]
+            query_string = urlencode([*rest, (GROUP_ARG, group_id)]).encode("latin-1")
+            scope = {**scope, "path": relative, "raw_path": relative.encode(), "root_path": ""}
+            await self.api7_app({**scope, "query_string": query_string}, receive, send)
+            return
         if group_id in (None, "", DEFAULT_GROUP):
             await self.default_app(scope, receive, send)
             return
         if self.api.cp.group(group_id) is None:
             await _json(send, 404, f"gateway group {group_id} not found")
             return
-        rest = [(k, v) for k, v in query if k != GROUP_ARG]
         scope = {**scope, "query_string": urlencode(rest).encode("latin-1")}
         await self._app_for(group_id)(scope, receive, send)
+
+    def _is_api7_only(self, scope: Scope) -> bool:
+        if self.api7_app is None:
+            return False
+        relative = {**scope, "path": scope["path"][len("/apisix/admin") :], "root_path": ""}
+        return any(route.matches(relative)[0] != Match.NONE for route in self.api7_app.routes)
 
     def _app_for(self, group_id: str) -> ASGIApp:
         prefix = self.api.cp.group_prefix(group_id)

@@ -23,12 +23,21 @@ from ..admin.errors import AdminError
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import (
+    cert_usage,
+    certificates,
     gateway_groups,
     group_resources,
+    health,
+    instances,
     openapi_io,
     published,
+    published_openapi,
     publishing,
     route_templates,
+    secret_providers,
+    secret_usage,
+    service_registries,
+    service_upstreams,
     templates,
     versions,
 )
@@ -48,6 +57,19 @@ ROUTE_TABLES = (
     gateway_groups.ROUTES,
     group_resources.ROUTES,
     openapi_io.ROUTES,
+    health.ROUTES,
+    published_openapi.ROUTES,
+    instances.ROUTES,
+    secret_usage.ROUTES,
+    service_registries.ROUTES,
+    cert_usage.ROUTES,
+)
+# API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
+# the dispatcher in apisix_compat.py puts the group in the `gateway_group_id` query argument
+COMPAT_TABLES: tuple[list[tuple[str, str, Any]], ...] = (
+    secret_providers.COMPAT_ROUTES,
+    service_upstreams.COMPAT_ROUTES,
+    certificates.COMPAT_ROUTES,
 )
 
 log = logging.getLogger(__name__)
@@ -66,6 +88,7 @@ def create_api7ee_app(
     except StoreError as exc:  # the store may come up later; the first request retries
         log.warning("api7ee: default gateway group not written yet: %s", exc)
     api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))
+    service_registries.attach(api)
     guard = Guard(config)
     routes = [
         Route(path, _endpoint(api, guard, handler), methods=[method])
@@ -78,21 +101,39 @@ def create_api7ee_app(
     )
     app.state.api7ee = api
     app.state.data_planes = api.planes
+    app.state.compat = _compat_app(api, guard)
     return app
 
 
-def _endpoint(api: Api, guard: Guard, handler: Any):
+def _compat_app(api: Api, guard: Guard) -> Starlette:
+    """The API7-only endpoints under `/apisix/admin` (certificates, SNIs, ...): the
+    dispatcher sends a request here when one of these routes matches its path."""
+    routes = [
+        Route(path, _endpoint(api, guard, handler, group_from_query=True), methods=[method])
+        for table in COMPAT_TABLES
+        for method, path, handler in table
+    ]
+    return Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+
+
+def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = False):
     async def endpoint(request: Request) -> Response:
         try:
             guard.check(request)
             body = await _read_body(request) if request.method in BODY_METHODS else None
-            call = Call(request.method, dict(request.path_params), request.query_params, body)
+            params = dict(request.path_params)
+            if group_from_query:
+                params["gateway_group_id"] = request.query_params["gateway_group_id"]
+            call = Call(request.method, params, request.query_params, body)
             status, payload = await run_in_threadpool(_run, api, handler, call)
             if call.groups_changed or not api.planes.synced:
                 await api.planes.sync()
                 if call.groups_changed and isinstance(payload, dict) and "value" in payload:
                     group_id = payload["value"].get("id")
-                    payload["value"]["instances"] = api.planes.instances(group_id)
+                    payload["value"]["instances"] = instances.of_group(api, group_id)
         except ApiError as exc:
             status, payload = exc.status, {"error_msg": exc.message}
         except AdminError as exc:  # from the key check

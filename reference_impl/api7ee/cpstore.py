@@ -25,6 +25,21 @@ ROUTE_TEMPLATES = "route_templates"
 STREAM_ROUTE_TEMPLATES = "stream_route_templates"
 VERSIONS = "service_versions"
 PUBLISHED = "published"  # /published/<group id>/<service id>
+# kinds kept per gateway group: /<kind>/<group id>/...
+CERTIFICATES = "certificates"
+CA_CERTIFICATES = "ca_certificates"
+SNIS = "snis"
+SERVICE_UPSTREAMS = "service_upstreams"  # /service_upstreams/<group id>/<service id>/<id>
+SERVICE_REGISTRIES = "service_registries"
+DELETED_INSTANCES = "deleted_instances"
+GROUP_SCOPED = (
+    CERTIFICATES,
+    CA_CERTIFICATES,
+    SNIS,
+    SERVICE_UPSTREAMS,
+    SERVICE_REGISTRIES,
+    DELETED_INSTANCES,
+)
 
 
 def new_id() -> str:
@@ -108,6 +123,14 @@ class ControlStore:
         return [
             kv.value for kv in kvs if isinstance(kv.value, dict) and "/" not in kv.key[len(base) :]
         ]
+
+    def drop_group_records(self, group_id: str) -> None:
+        """Delete the control-plane records kept per gateway group (not its published
+        services: a group with published services is not deleted)."""
+        for kind in GROUP_SCOPED:
+            kvs, _ = self.store.range(self.key(kind, group_id) + "/")
+            for kv in kvs:
+                self.store.delete(kv.key)
 
     def drop_group_namespace(self, group_id: str) -> None:
         """Delete every APISIX resource of a (non-default) group."""

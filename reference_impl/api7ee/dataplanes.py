@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ..config import GatewayConfig
 from ..proxy.supervisor import Supervisor
+from ..proxy.tls import tls_settings
 from ..proxy.worker import WorkerSettings
 from ..store import Store
 from .cpstore import DEFAULT_GROUP, ControlStore
@@ -22,12 +23,15 @@ from .cpstore import DEFAULT_GROUP, ControlStore
 HOST = "127.0.0.1"
 WORKERS_PER_GROUP = 1
 GRACE_PERIOD = 1.0  # a deleted group has nothing published: little in flight to wait for
+READY_TIMEOUT = 15.0  # a new group's data plane takes its port within this (a loaded machine)
 
 
 @dataclass(frozen=True)
 class Ports:
     http: int
     stream: int
+    control: int  # the Control API (health checks), asked by the control plane
+    tls: int  # HTTPS with the group's SSL objects (when `apisix.ssl` is enabled)
 
 
 def free_ports(count: int) -> list[int]:
@@ -54,6 +58,10 @@ class GroupDataPlanes:
         self.cp = cp
         self.ports: dict[str, Ports] = {}
         self.running: dict[str, Supervisor | None] = {}
+        # the default group's data plane is the gateway's own: the server sets where its
+        # Control API listens once it does (never guessed from the config: the configured
+        # port may belong to another process when this one could not take it)
+        self.default_control: tuple[str, int] | None = None
         self.synced = False
         self._store_api: Any = None
         self._lock: asyncio.Lock | None = None
@@ -62,13 +70,28 @@ class GroupDataPlanes:
     def reserve(self, group_id: str) -> Ports:
         """The ports of a group's data plane, chosen now (started by the next `sync()`)."""
         if group_id not in self.ports:
-            self.ports[group_id] = Ports(*free_ports(2))
+            self.ports[group_id] = Ports(*free_ports(len(fields(Ports))))
         return self.ports[group_id]
+
+    def control_url(self, group_id: str) -> str | None:
+        """The base URL of the Control API of a group's data plane (None: it has none)."""
+        if group_id == DEFAULT_GROUP:
+            if self.default_control is None:
+                return None
+            host, port = self.default_control
+        else:
+            ports = self.ports.get(group_id)
+            if ports is None or group_id not in self.running:
+                return None
+            host, port = HOST, ports.control
+        host = HOST if host in ("0.0.0.0", "::") else host
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def instances(self, group_id: str) -> list[dict[str, Any]]:
         if group_id == DEFAULT_GROUP:
             http = [x.port for x in self.config.node_listen]
             stream = [x.port for x in self.config.stream_listen]
+            tls = [x.port for x in self.config.ssl.listen]
             host = self.config.node_listen[0].ip if self.config.node_listen else HOST
             running = True
         else:
@@ -76,6 +99,7 @@ class GroupDataPlanes:
             if ports is None:
                 return []
             http, stream, host = [ports.http], [ports.stream], HOST
+            tls = [ports.tls] if self.config.ssl.listen else []
             running = group_id in self.running
         if not http:
             return []
@@ -91,6 +115,8 @@ class GroupDataPlanes:
                 "status": "Healthy" if running else "Offline",
                 "data_plane_url": f"http://{shown}:{http[0]}",
                 "stream_addr": f"{shown}:{stream[0]}" if stream else None,
+                "tls_ports": tls,
+                "data_plane_tls_url": f"https://{shown}:{tls[0]}" if tls else None,
             }
         ]
 
@@ -109,8 +135,13 @@ class GroupDataPlanes:
                 self.reserve(group_id)
                 supervisor = None
                 if self.launch:
-                    supervisor = Supervisor(await self._settings(group_id), WORKERS_PER_GROUP)
+                    supervisor = Supervisor(
+                        await self._settings(group_id),
+                        WORKERS_PER_GROUP,
+                        control_addr=(HOST, self.ports[group_id].control),
+                    )
                     await supervisor.start()
+                    await _until_listening(self.ports[group_id].http, supervisor)
                 self.running[group_id] = supervisor
             for group_id in set(self.ports) - wanted:
                 del self.ports[group_id]
@@ -132,6 +163,7 @@ class GroupDataPlanes:
             stream_listen=[(HOST, ports.stream)],
             prefix=self.cp.group_prefix(group_id),
             grace_period=GRACE_PERIOD,
+            **tls_settings(self.config, [(HOST, ports.tls)] if self.config.ssl.listen else []),
         )
         if self.config.store == "etcd":
             settings.store = "etcd"
@@ -144,3 +176,19 @@ class GroupDataPlanes:
                 self._store_api = await start_store_api(self.store)
             settings.store_url, settings.store_token = self._store_api.url, self._store_api.token
         return settings
+
+
+async def _until_listening(port: int, supervisor: Supervisor) -> None:
+    """Wait until the data plane accepts connections, so that a gateway group answered as
+    created already carries traffic (bounded: a worker that cannot start fails the
+    supervisor instead)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + READY_TIMEOUT
+    while loop.time() < deadline and not supervisor.failed.is_set():
+        try:
+            _, writer = await asyncio.open_connection(HOST, port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return

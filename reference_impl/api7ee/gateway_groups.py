@@ -1,4 +1,5 @@
-"""Gateway groups: `/api/gateway_groups[/{id}]`, its admin key, instance token and instances.
+"""Gateway groups: `/api/gateway_groups[/{id}]`, its admin key and instance token (its
+instances: instances.py).
 
 A gateway group is a namespace of APISIX resources served by a data plane of its own. A
 group cannot be deleted while services are published on it; the default group (the plain
@@ -11,6 +12,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from . import instances, service_registries
 from .context import Api, Call
 from .cpstore import DEFAULT_GROUP, GATEWAY_GROUPS, PUBLISHED, new_id
 from .schemas import GATEWAY_GROUP_CREATE, GATEWAY_GROUP_UPDATE, check
@@ -21,7 +23,7 @@ HIDDEN = ("admin_key", "instance_token_sha256")
 
 def view(api: Api, group: dict[str, Any]) -> dict[str, Any]:
     shown = {k: v for k, v in group.items() if k not in HIDDEN}
-    shown["instances"] = api.planes.instances(group["id"])
+    shown["instances"] = instances.of_group(api, group["id"])
     return shown
 
 
@@ -84,6 +86,8 @@ def delete_group(api: Api, call: Call) -> tuple[int, Any]:
                 "delete them before deleting the gateway group",
             )
         api.cp.drop_group_namespace(group_id)
+        service_registries.forget_group_registries(api, group_id)
+        api.cp.drop_group_records(group_id)
         api.cp.delete(GATEWAY_GROUPS, group_id)
     call.groups_changed = True
     return 200, None
@@ -114,12 +118,6 @@ def create_instance_token(api: Api, call: Call) -> tuple[int, Any]:
     return 200, value({"token_plain_text": token, "gateway_group_id": group["id"]})
 
 
-def list_instances(api: Api, call: Call) -> tuple[int, Any]:
-    group = api.group_or_404(call.params["gateway_group_id"])
-    rows = api.planes.instances(group["id"])
-    return 200, call.listing(rows, order_fields=("id",), default_order="id", search_fields=("id",))
-
-
 def admin_key_owner(api: Api, key: str) -> str | None:
     """The gateway group whose admin key `key` is, if any."""
     for group in api.cp.groups():
@@ -141,5 +139,4 @@ ROUTES = [
     ("GET", "/gateway_groups/{gateway_group_id}/admin_key", get_admin_key),
     ("PUT", "/gateway_groups/{gateway_group_id}/admin_key", regenerate_admin_key),
     ("POST", "/gateway_groups/{gateway_group_id}/instance_token", create_instance_token),
-    ("GET", "/gateway_groups/{gateway_group_id}/instances", list_instances),
 ]

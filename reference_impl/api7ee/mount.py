@@ -21,7 +21,7 @@ def create_admin_port_app(
 ) -> Starlette:
     """`state.data_planes` must be synced at start-up and stopped at shutdown (see app.py)."""
     api7 = create_api7ee_app(config, store, launch_data_planes=launch_data_planes)
-    admin = GatewayGroupAdmin(create_app(config, store), api7.state.api7ee)
+    admin = GatewayGroupAdmin(create_app(config, store), api7.state.api7ee, api7.state.compat)
     app = Starlette(
         routes=[Mount("/api", app=api7), Mount("", app=admin)],
         exception_handlers={HTTPException: _http_error},

@@ -1,6 +1,7 @@
 """OpenAPI in and out of service templates: convert an OpenAPI 3 document to a template
 with routes, import it as a new template, replace a template's routes from a document,
-and export templates as an OpenAPI 3.0 document."""
+and export templates as an OpenAPI 3.0 document (`build_document` also serves published
+services and service versions, in published_openapi.py)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def _only(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     return body
 
 
-def _raw_openapi(call: Call) -> Any:
+def raw_openapi(call: Call) -> Any:
     return _only(call.obj(), {"raw_openapi"}).get("raw_openapi")
 
 
@@ -118,7 +119,7 @@ def _create_routes(api: Api, template_id: str, routes: list[dict[str, Any]]) -> 
         )
 
 
-def _checked_routes(routes: Any) -> list[dict[str, Any]]:
+def checked_routes(routes: Any) -> list[dict[str, Any]]:
     if not isinstance(routes, list):
         raise ApiError(400, "invalid request body: routes must be an array")
     placeholder = {"service_id": "imported"}
@@ -129,7 +130,7 @@ def _checked_routes(routes: Any) -> list[dict[str, Any]]:
 
 
 def convert_openapi(api: Api, call: Call) -> tuple[int, Any]:
-    return 200, value(convert(parse_document(_raw_openapi(call))))
+    return 200, value(convert(parse_document(raw_openapi(call))))
 
 
 def import_services(api: Api, call: Call) -> tuple[int, Any]:
@@ -138,7 +139,7 @@ def import_services(api: Api, call: Call) -> tuple[int, Any]:
         raise ApiError(400, "invalid request body: an imported service is of type http")
     if "raw_openapi" in body:
         body = {**convert(parse_document(body.pop("raw_openapi"))), **body}
-    routes = _checked_routes(body.pop("routes", []))
+    routes = checked_routes(body.pop("routes", []))
     template = validate(body)
     template_id = new_id()
     now = api.cp.clock()
@@ -170,8 +171,8 @@ def get_template_openapi(api: Api, call: Call) -> tuple[int, Any]:
 
 def put_template_openapi(api: Api, call: Call) -> tuple[int, Any]:
     template = template_or_404(api, call.params["service_template_id"])
-    converted = convert(parse_document(_raw_openapi(call)))
-    routes = _checked_routes(converted["routes"])
+    converted = convert(parse_document(raw_openapi(call)))
+    routes = checked_routes(converted["routes"])
     for route in routes_of(api, ROUTE, template["id"]):
         api.cp.delete(ROUTE_TEMPLATES, route["id"])
     _create_routes(api, template["id"], routes)
@@ -199,10 +200,21 @@ def export_services(api: Api, call: Call) -> tuple[int, Any]:
 def export_document(
     api: Api, templates: list[dict[str, Any]], info: dict[str, Any], servers: list
 ) -> dict[str, Any]:
+    services = [(template, routes_of(api, ROUTE, template["id"])) for template in templates]
+    return build_document(services, info, servers)
+
+
+def build_document(
+    services: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+    info: dict[str, Any],
+    servers: list,
+) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of services, each given with its routes: a template, a
+    service version's snapshot or a published service (with its effective path prefix)."""
     paths: dict[str, dict[str, Any]] = {}
-    for template in templates:
-        prefix = (template.get("path_prefix") or "").rstrip("/")
-        for route in sorted(routes_of(api, ROUTE, template["id"]), key=lambda r: r["id"]):
+    for service, routes in services:
+        prefix = (service.get("path_prefix") or "").rstrip("/")
+        for route in sorted(routes, key=lambda r: r["id"]):
             methods = [
                 m.lower() for m in route.get("methods") or ["GET", "POST", "PUT", "DELETE", "PATCH"]
             ]
@@ -213,7 +225,7 @@ def export_document(
                         item[method] = {
                             "operationId": route["name"],
                             "summary": route.get("desc") or route["name"],
-                            "x-api7-service-id": template["id"],
+                            "x-api7-service-id": service["id"],
                             "responses": {"default": {"description": "the upstream's answer"}},
                         }
     info = {"version": "1.0.0", **info}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import render, runtime
+from . import health, render, runtime, service_upstreams
 from .context import Api, Call
 from .cpstore import PUBLISHED, VERSIONS
 from .schemas import ROUTE_RUNTIME_CONFIGURATION, RUNTIME_CONFIGURATION, check
@@ -16,7 +16,7 @@ from .web import apply_patch, not_found, value
 SERVICE_ORDER = ("created_at", "updated_at", "publish_time", "name")
 
 
-def _published(api: Api, call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
+def published_or_404(api: Api, call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
     group_id = call.params["gateway_group_id"]
     api.group_or_404(group_id)
     service_id = call.params["service_id"]
@@ -59,24 +59,28 @@ def list_services(api: Api, call: Call) -> tuple[int, Any]:
     hosts = call.args.getlist("hosts")
     if hosts:
         rows = [r for r in rows if set(hosts) & set(r.get("hosts") or [])]
+    unhealthy_nodes = call.args.getlist("unhealthy_nodes")
+    if unhealthy_nodes:  # asks the group's data plane
+        rows = health.filter_unhealthy_nodes(api, group_id, rows, unhealthy_nodes)
     return 200, call.listing(rows, order_fields=SERVICE_ORDER, search_fields=("name", "desc", "id"))
 
 
 def get_service(api: Api, call: Call) -> tuple[int, Any]:
-    record, version = _published(api, call)
+    record, version = published_or_404(api, call)
     return 200, value(service_view(record, version))
 
 
 def delete_service(api: Api, call: Call) -> tuple[int, Any]:
     with api.cp.lock:
-        record, _ = _published(api, call)
+        record, _ = published_or_404(api, call)
         render.remove(api.cp, record["gateway_group_id"], record.get("rendered"))
+        service_upstreams.remove_all(api, record["gateway_group_id"], record["service_id"])
         api.cp.delete(PUBLISHED, record["gateway_group_id"], record["service_id"])
     return 200, None
 
 
 def history(api: Api, call: Call) -> tuple[int, Any]:
-    record, _ = _published(api, call)
+    record, _ = published_or_404(api, call)
     rows = []
     for entry in record.get("history", []):
         version = api.cp.get(VERSIONS, entry["service_version_id"]) or {}
@@ -98,14 +102,14 @@ def _rerender(api: Api, record: dict[str, Any], version: dict[str, Any]) -> None
 
 
 def get_runtime(api: Api, call: Call) -> tuple[int, Any]:
-    record, version = _published(api, call)
+    record, version = published_or_404(api, call)
     base = runtime.base_of(version["service"], runtime.SERVICE_FIELDS)
     return 200, value(runtime.effective(base, record.get("runtime") or {}))
 
 
 def patch_runtime(api: Api, call: Call) -> tuple[int, Any]:
     with api.cp.lock:
-        record, version = _published(api, call)
+        record, version = published_or_404(api, call)
         base = runtime.base_of(version["service"], runtime.SERVICE_FIELDS)
         current = runtime.effective(base, record.get("runtime") or {})
         patched = check(RUNTIME_CONFIGURATION, apply_patch(current, call.patch()))
@@ -129,23 +133,23 @@ def route_handlers(kind: str, key: str, id_param: str) -> list[tuple[str, str, A
         raise not_found(f"{kind[:-1].replace('_', ' ')} {route_id} of the published service")
 
     def list_routes(api: Api, call: Call) -> tuple[int, Any]:
-        record, version = _published(api, call)
+        record, version = published_or_404(api, call)
         rows = [render.route_view(r, record, key) for r in version.get(kind, [])]
         return 200, call.listing(rows, search_fields=("name", "desc", "id"))
 
     def get_route(api: Api, call: Call) -> tuple[int, Any]:
-        record, version = _published(api, call)
+        record, version = published_or_404(api, call)
         return 200, value(render.route_view(find(version, call.params[id_param]), record, key))
 
     def get_route_runtime(api: Api, call: Call) -> tuple[int, Any]:
-        record, version = _published(api, call)
+        record, version = published_or_404(api, call)
         route = find(version, call.params[id_param])
         base = runtime.base_of(route, runtime.ROUTE_FIELDS)
         return 200, value(runtime.effective(base, (record.get(key) or {}).get(route["id"]) or {}))
 
     def patch_route_runtime(api: Api, call: Call) -> tuple[int, Any]:
         with api.cp.lock:
-            record, version = _published(api, call)
+            record, version = published_or_404(api, call)
             route = find(version, call.params[id_param])
             base = runtime.base_of(route, runtime.ROUTE_FIELDS)
             overrides = dict(record.get(key) or {})

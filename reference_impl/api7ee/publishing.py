@@ -43,7 +43,7 @@ def versions_of(api: Api, template_id: str) -> list[dict[str, Any]]:
     return [v for v in api.cp.all(VERSIONS) if v.get("service_id") == template_id]
 
 
-def _auto_name(taken: set[str]) -> str:
+def auto_version_name(taken: set[str]) -> str:
     number = len(taken) + 1
     while f"v{number}" in taken:
         number += 1
@@ -62,7 +62,7 @@ def _choose_version(
         create_new = "service_version_id" not in item
     if create_new:
         names = {v["version"] for v in existing}
-        name = item.get("version") or _auto_name(names)
+        name = item.get("version") or auto_version_name(names)
         if name in names:
             raise ApiError(
                 409,

@@ -7,7 +7,7 @@ import copy
 import re
 from typing import Any
 
-from . import runtime
+from . import runtime, service_discovery
 from .cpstore import ControlStore
 from .schemas import check_apisix, check_plugin_set, check_upstream
 
@@ -38,6 +38,8 @@ def render(
     """{"services"|"routes"|"stream_routes": {id: APISIX object}}, validated."""
     service = service_view(version, record)
     upstream = check_upstream(service["upstream"]) if service.get("upstream") else None
+    if upstream is not None:  # nodes of a registry-discovered upstream
+        upstream = service_discovery.resolve(group_id, upstream)
     plugins = check_plugin_set(service.get("plugins") or {})
     apisix_service: dict[str, Any] = {
         "id": service_id,
@@ -135,10 +137,7 @@ def write(
     ones the previous rendering had and this one has not."""
     for kind in ("services", "routes", "stream_routes"):
         for obj_id, obj in objects.get(kind, {}).items():
-            old = cp.apisix_get(group_id, f"/{kind}/{obj_id}")
-            if old and isinstance(old.get("create_time"), int):
-                obj = {**obj, "create_time": old["create_time"]}
-            cp.apisix_put(group_id, f"/{kind}/{obj_id}", obj)
+            _put_keeping_create_time(cp, group_id, f"/{kind}/{obj_id}", obj)
     for kind in ("routes", "stream_routes", "services"):
         for obj_id in (previous or {}).get(kind, []):
             if obj_id not in objects.get(kind, {}):
@@ -149,3 +148,63 @@ def remove(cp: ControlStore, group_id: str, previous: dict[str, list[str]] | Non
     for kind in ("routes", "stream_routes", "services"):
         for obj_id in (previous or {}).get(kind, []):
             cp.apisix_delete(group_id, f"/{kind}/{obj_id}")
+
+
+# --- upstreams of a published service (service_upstreams.py) ----------------------------------
+UPSTREAM_API7_ONLY = ("client_certificate", "ca_certificates", "tls_verify")
+
+
+def service_upstream(
+    upstream_id: str, upstream: dict[str, Any], now: int, tls: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The APISIX upstream a published service's extra upstream (API7 shape) renders to,
+    validated. The node list is already APISIX's array form; `tls` is what the API7
+    certificate fields (`client_certificate`, `ca_certificates`, `tls_verify`) resolved to;
+    service discovery fields (`service_name`, `discovery_type`, `discovery_args`) are left
+    for `service_discovery.resolve`."""
+    conf = {k: copy.deepcopy(v) for k, v in upstream.items() if k not in UPSTREAM_API7_ONLY}
+    conf.update({"id": upstream_id, "name": upstream["name"][:256], "create_time": now})
+    conf["update_time"] = now
+    if upstream.get("desc"):
+        conf["desc"] = upstream["desc"][:256]
+    if tls:
+        conf["tls"] = {**(conf.get("tls") or {}), **tls}
+    return check_apisix("upstreams", conf)
+
+
+def write_upstream(cp: ControlStore, group_id: str, obj: dict[str, Any]) -> None:
+    _put_keeping_create_time(cp, group_id, f"/upstreams/{obj['id']}", obj)
+
+
+def _put_keeping_create_time(
+    cp: ControlStore, group_id: str, relative: str, obj: dict[str, Any]
+) -> None:
+    old = cp.apisix_get(group_id, relative)
+    if old and isinstance(old.get("create_time"), int):
+        obj = {**obj, "create_time": old["create_time"]}
+    cp.apisix_put(group_id, relative, obj)
+
+
+def remove_upstream(cp: ControlStore, group_id: str, upstream_id: str) -> None:
+    cp.apisix_delete(group_id, f"/upstreams/{upstream_id}")
+
+
+def upstream_users(cp: ControlStore, group_id: str, upstream_id: str) -> list[str]:
+    """The group's routes, services and stream routes that name `upstream_id`, at the top
+    level or inside a plugin (a `traffic-split` rule's weighted upstream)."""
+    users = []
+    for kind in ("routes", "services", "stream_routes"):
+        for obj in cp.apisix_list(group_id, kind):
+            if _names_upstream(obj, upstream_id):
+                users.append(f"{kind[:-1].replace('_', ' ')} {obj.get('id')}")
+    return sorted(users)
+
+
+def _names_upstream(node: Any, upstream_id: str) -> bool:
+    if isinstance(node, dict):
+        if node.get("upstream_id") == upstream_id:
+            return True
+        return any(_names_upstream(v, upstream_id) for v in node.values())
+    if isinstance(node, list):
+        return any(_names_upstream(v, upstream_id) for v in node)
+    return False

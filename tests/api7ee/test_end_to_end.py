@@ -32,7 +32,10 @@ def gateway_config(admin_port: int, node_port: int, stream_port: int) -> dict:
         "apisix": {
             "node_listen": [{"ip": "127.0.0.1", "port": node_port}],
             "stream_proxy": {"tcp": [{"addr": f"127.0.0.1:{stream_port}"}]},
+            "ssl": {"listen": [{"ip": "127.0.0.1", "port": free_port()}]},
+            "control": {"ip": "127.0.0.1", "port": free_port()},
         },
+        "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": free_port()}}},
         "deployment": {
             "admin": {
                 "admin_key": [{"name": "admin", "key": ADMIN_KEY, "role": "admin"}],

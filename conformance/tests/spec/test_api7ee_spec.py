@@ -49,7 +49,12 @@ def _ids(client: httpx.Client, path: str) -> set[str]:
     return {item["id"] for item in body.get("list", [])}
 
 
-def _remove_created(client: httpx.Client, groups: set[str], templates: set[str]) -> None:
+DEFAULT_REGISTRIES = "/gateway_groups/default/service_registries"
+
+
+def _remove_created(
+    client: httpx.Client, groups: set[str], templates: set[str], registries: set[str]
+) -> None:
     for group_id in _ids(client, "/gateway_groups"):
         for service_id in templates:
             client.delete(f"/gateway_groups/{group_id}/services/{service_id}")
@@ -59,6 +64,8 @@ def _remove_created(client: httpx.Client, groups: set[str], templates: set[str])
         for service_id in _ids(client, f"/gateway_groups/{group_id}/services"):
             client.delete(f"/gateway_groups/{group_id}/services/{service_id}")
         client.delete(f"/gateway_groups/{group_id}")
+    for registry_id in registries:  # after the services that may use them
+        client.delete(f"{DEFAULT_REGISTRIES}/{registry_id}")
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +79,7 @@ def api7ee_spec_target(gw_target) -> Iterator[SpecTarget]:
     target = SpecTarget(base, headers, timeout=max(gw_target.timeout, 10.0))
     with httpx.Client(base_url=base, headers=headers, timeout=target.timeout) as client:
         groups, templates = _ids(client, "/gateway_groups"), _ids(client, "/services/template")
+        registries = _ids(client, DEFAULT_REGISTRIES)
         yield target
         target.close()
         with contextlib.suppress(httpx.HTTPError):
@@ -79,6 +87,7 @@ def api7ee_spec_target(gw_target) -> Iterator[SpecTarget]:
                 client,
                 _ids(client, "/gateway_groups") - groups,
                 _ids(client, "/services/template") - templates,
+                _ids(client, DEFAULT_REGISTRIES) - registries,
             )
 
 

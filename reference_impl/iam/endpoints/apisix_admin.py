@@ -78,6 +78,26 @@ def apisix_admin_endpoints() -> list[Endpoint]:
     rows += crud(f"{base}/global_rules", "{id}", "GlobalPluginRule", group)
     rows += crud(f"{base}/protos", "{id}", "Proto", group)
     rows += crud(f"{base}/consumer_groups", "{id}", "Consumer", group, item_arg="*")
+    rows += crud(f"{base}/certificates", "{id}", "Certificate", group)
+    rows += crud(f"{base}/ca_certificates", "{id}", "CACertificate", group)
+    rows += crud(f"{base}/snis", "{id}", "SNI", group)
+    provider = f"{base}/secret_providers/{{secret_provider}}/{{secret_provider_id}}"
+    rows += [
+        row("GET", f"{base}/secret_providers", "gateway:GetSecretProvider", *group, "*"),
+        row("GET", provider, "gateway:GetSecretProvider", *group, "secret_provider_id"),
+        row("PUT", provider, "gateway:PutSecretProvider", *group, "secret_provider_id"),
+        row("DELETE", provider, "gateway:DeleteSecretProvider", *group, "secret_provider_id"),
+    ]
+    upstreams = f"{base}/services/{{service_id}}/upstreams"
+    rows += [
+        row("GET", upstreams, ps_get, "gateway_group_id", "service_id"),
+        row("POST", upstreams, ps_update, "gateway_group_id", "service_id"),
+        row("GET", f"{upstreams}/{{upstream_id}}", ps_get, "gateway_group_id", "service_id"),
+    ]
+    for method in ("PUT", "PATCH", "DELETE"):
+        rows.append(
+            row(method, f"{upstreams}/{{upstream_id}}", ps_update, "gateway_group_id", "service_id")
+        )
     rows += [
         row("GET", f"{base}/plugin_metadata", "gateway:GetPluginMetadata", *group),
         row("GET", f"{base}/plugin_metadata/{{name}}", "gateway:GetPluginMetadata", *group),

@@ -16,22 +16,18 @@ SETTING = "arn:api7:gateway:gatewaysetting/*"
 
 def _published_children(kind: str, item: str) -> list[Endpoint]:
     base = f"{PS}/{kind}"
-    rows = [
+    runtime = f"{base}/{item}/runtime_configuration"
+    return [
         row("GET", base, "gateway:GetPublishedService", *PSID),
         row("POST", base, "gateway:UpdatePublishedService", *PSID),
         row("GET", f"{base}/{item}", "gateway:GetPublishedService", *PSID),
         row("PUT", f"{base}/{item}", "gateway:UpdatePublishedService", *PSID),
         row("PATCH", f"{base}/{item}", "gateway:UpdatePublishedService", *PSID),
         row("DELETE", f"{base}/{item}", "gateway:UpdatePublishedService", *PSID),
+        row("GET", runtime, "gateway:GetPublishedService", *PSID),
+        row("PUT", runtime, "gateway:UpdatePublishedService", *PSID),
+        row("PATCH", runtime, "gateway:UpdatePublishedService", *PSID),
     ]
-    if kind != "upstreams":
-        runtime = f"{base}/{item}/runtime_configuration"
-        rows += [
-            row("GET", runtime, "gateway:GetPublishedService", *PSID),
-            row("PUT", runtime, "gateway:UpdatePublishedService", *PSID),
-            row("PATCH", runtime, "gateway:UpdatePublishedService", *PSID),
-        ]
-    return rows
 
 
 def _template_children(base: str, item: str) -> list[Endpoint]:
@@ -104,7 +100,6 @@ def gateway_endpoints() -> list[Endpoint]:
         row("PATCH", f"{PS}/runtime_configuration", "gateway:UpdatePublishedService", *PSID),
         *_published_children("routes", "{route_id}"),
         *_published_children("stream_routes", "{stream_route_id}"),
-        *_published_children("upstreams", "{upstream_id}"),
         # gateway groups and instances
         *crud(
             "/api/gateway_groups",
@@ -120,14 +115,15 @@ def gateway_endpoints() -> list[Endpoint]:
         row("PUT", f"{GG}/admin_key", "gateway:UpdateGatewayGroup", *G),
         row("GET", f"{GG}/gateway_api_script", "gateway:GetAdminKey", *G),
         row("GET", f"{GG}/instances", "gateway:GetGatewayInstance", *G),
-        row("GET", f"{GG}/instances/count/{{field}}", "gateway:GetGatewayInstance", *G),
-        row("DELETE", f"{GG}/instances/{{instance_id}}", "gateway:DeleteGatewayInstance", *G),
+        row(
+            "DELETE", f"{GG}/instances/{{gateway_instance_id}}", "gateway:DeleteGatewayInstance", *G
+        ),
         row("POST", f"{GG}/instance_token", "gateway:CreateGatewayInstance", *G),
         row("POST", f"{GG}/dp_client_certificates", "gateway:CreateGatewayInstance", *G),
         row("GET", f"{GG}/install_script/{{installer}}", "gateway:CreateGatewayInstance", *G),
         row("GET", f"{GG}/helm_values", "gateway:CreateGatewayInstance", *G),
         row("GET", "/api/instances", "gateway:GetGatewayInstance", "*"),
-        row("GET", "/api/instances/count/{field}", "gateway:GetGatewayInstance", "*"),
+        row("GET", "/api/instances/count/{field}", "gateway:GetGatewayInstance", *G),
         row("GET", "/api/instances/cores", "gateway:GetGatewayInstanceCore"),
         row("GET", "/api/instances/cores_usages/export", "gateway:GetGatewayInstanceCore"),
         # consumers and credentials on a gateway group
@@ -141,45 +137,26 @@ def gateway_endpoints() -> list[Endpoint]:
         # certificates, SNIs, SSL, global rules, plugin metadata, protos, secrets
         *crud(f"{GG}/ssls", "{ssl_id}", "SSLCertificate", G, patch=False),
         row("GET", f"{GG}/ssls/usage", "gateway:GetSSLCertificate", *G),
-        *crud(f"{GG}/certificates", "{certificate_id}", "Certificate", G),
-        row("GET", f"{GG}/certificates/usage", "gateway:GetCertificate", *G),
+        row("GET", f"{GG}/certificates/{{certificate_id}}/usage", "gateway:GetCertificate", *G),
         row("POST", f"{GG}/certificates/exists", "gateway:GetCACertificate", *G),
-        *crud(f"{GG}/ca_certificates", "{ca_certificate_id}", "CACertificate", G),
+        row(
+            "GET",
+            f"{GG}/ca_certificates/{{ca_certificate_id}}/usage",
+            "gateway:GetCACertificate",
+            *G,
+        ),
         row("POST", f"{GG}/ca_certificates/exists", "gateway:GetCACertificate", *G),
-        *crud(f"{GG}/snis", "{sni_id}", "SNI", G),
-        row("GET", f"{GG}/snis/usage", "gateway:GetSNI", *G),
+        row("GET", f"{GG}/snis/{{sni_id}}/usage", "gateway:GetSNI", *G),
         *crud(f"{GG}/global_rules", "{global_rule_id}", "GlobalPluginRule", G, patch=False),
         row("GET", f"{GG}/plugin_metadata", "gateway:GetPluginMetadata", *G),
         row("GET", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:GetPluginMetadata", *G),
         row("PUT", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:UpdatePluginMetadata", *G),
         row("DELETE", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:DeletePluginMetadata", *G),
         *crud(f"{GG}/protos", "{proto_id}", "Proto", G, patch=False),
-        row("GET", f"{GG}/secret_providers", "gateway:GetSecretProvider", "gateway_group_id", "*"),
         row(
             "GET",
-            f"{GG}/secret_providers/usage",
+            f"{GG}/secret_providers/{{secret_provider}}/{{secret_provider_id}}/usage",
             "gateway:GetSecretProvider",
-            "gateway_group_id",
-            "*",
-        ),
-        row(
-            "GET",
-            f"{GG}/secret_providers/{{secret_provider_id}}",
-            "gateway:GetSecretProvider",
-            "gateway_group_id",
-            "secret_provider_id",
-        ),
-        row(
-            "PUT",
-            f"{GG}/secret_providers/{{secret_provider_id}}",
-            "gateway:PutSecretProvider",
-            "gateway_group_id",
-            "secret_provider_id",
-        ),
-        row(
-            "DELETE",
-            f"{GG}/secret_providers/{{secret_provider_id}}",
-            "gateway:DeleteSecretProvider",
             "gateway_group_id",
             "secret_provider_id",
         ),

@@ -1,0 +1,361 @@
+"""Service discovery in the control plane: upstreams that name a service registry
+(`discovery_type` nacos|kubernetes, `service_name` "<registry id>/<namespace>/<group>/<service>"
+for Nacos, "<registry id>/<namespace>/<service>:<port>" for Kubernetes) are rendered with the
+nodes the registry lists; a poller probes each registry connection (status and a bounded
+health-check history) and re-renders the published services whose nodes changed.
+
+An unreachable registry keeps the last nodes it gave; one that never answered gives none.
+State (health, nodes) is in memory: it is rebuilt by probing after a restart, while the
+gateway keeps serving the nodes last written to its group.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import render
+from .context import Api
+from .cpstore import PUBLISHED, SERVICE_REGISTRIES, SERVICE_UPSTREAMS, VERSIONS
+from .registry_clients import RegistryUnreachable, client_for, nacos_nodes
+from .web import ApiError
+
+log = logging.getLogger(__name__)
+
+DISCOVERY_TYPES = ("nacos", "kubernetes")
+DISCOVERY_FIELDS = ("service_name", "discovery_type", "discovery_args")
+HISTORY_LIMIT = 100
+TICK = 0.5
+DEFAULT_FETCH_INTERVAL = 10
+INSTANCE_ID = "control-plane"
+
+
+@dataclass
+class Health:
+    status: str = "connecting"
+    last_connect_time: int | None = None
+    last_probe: float = float("-inf")
+    last_refresh: float = float("-inf")
+    history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
+
+
+@dataclass
+class Nodes:
+    nodes: list[dict[str, Any]]
+    fetched: float
+
+
+_lock = threading.RLock()
+_health: dict[str, Health] = {}
+_nodes: dict[tuple[str, str], Nodes] = {}
+_apis: weakref.WeakValueDictionary[int, Api] = weakref.WeakValueDictionary()
+_pollers: dict[int, threading.Event] = {}
+_sequence = iter(range(1, 1 << 62))
+
+
+# --- service names ------------------------------------------------------------------------------
+def registry_of(upstream: dict[str, Any] | None) -> str | None:
+    """The registry id an upstream names, if it uses a registry."""
+    if not upstream or upstream.get("discovery_type") not in DISCOVERY_TYPES:
+        return None
+    name = upstream.get("service_name")
+    return name.split("/", 1)[0] if isinstance(name, str) and "/" in name else None
+
+
+def _parts(registry: dict[str, Any], service_name: str) -> tuple[str, ...]:
+    tail = service_name.split("/", 1)[1]
+    if registry["type"] == "nacos":
+        parts = tail.split("/")
+        if len(parts) != 3 or not all(parts):
+            raise ApiError(
+                400,
+                f"invalid upstream service_name {service_name!r}: "
+                "use <ServiceRegistryID>/<namespace>/<group>/<service> for nacos",
+            )
+        return tuple(parts)
+    namespace, _, rest = tail.partition("/")
+    name, _, port = rest.rpartition(":")
+    if not namespace or not name or not port or "/" in name:
+        raise ApiError(
+            400,
+            f"invalid upstream service_name {service_name!r}: "
+            "use <ServiceRegistryID>/<namespace>/<service>:<port> for kubernetes",
+        )
+    return (namespace, name, port)
+
+
+# --- registry lookup ----------------------------------------------------------------------------
+def attach(api: Api) -> None:
+    """Let rendering find `api`'s registries; start its poller if it has any."""
+    _apis[id(api)] = api
+    try:
+        has_registries = bool(api.cp.all(SERVICE_REGISTRIES))
+    except Exception as exc:  # the store may come up later: the first registry call starts it
+        log.warning("service registries not read yet: %s", exc)
+        return
+    if has_registries:
+        ensure_poller(api)
+
+
+def _registry(group_id: str, registry_id: str) -> dict[str, Any] | None:
+    for api in list(_apis.values()):
+        found = api.cp.get(SERVICE_REGISTRIES, group_id, registry_id)
+        if found is not None:
+            return found
+    return None
+
+
+# --- resolution (the render hook) ----------------------------------------------------------------
+def resolve(group_id: str, upstream: dict[str, Any]) -> dict[str, Any]:
+    """`upstream` with the registry's nodes in place of its discovery fields; unchanged if
+    it does not name a registry."""
+    if upstream.get("discovery_type") not in DISCOVERY_TYPES:
+        return upstream
+    registry_id = registry_of(upstream)
+    if registry_id is None:
+        raise ApiError(
+            400,
+            f"invalid upstream service_name {upstream.get('service_name')!r}: it must start "
+            "with <ServiceRegistryID>/ (a service registry connection of the gateway group)",
+        )
+    registry = _registry(group_id, registry_id)
+    if registry is None or registry["type"] != upstream["discovery_type"]:
+        raise ApiError(
+            400,
+            f"invalid upstream: {upstream['discovery_type']} service registry {registry_id} "
+            f"not found on gateway group {group_id}",
+        )
+    resolved = {k: v for k, v in upstream.items() if k not in DISCOVERY_FIELDS}
+    resolved["nodes"] = nodes_for(registry, upstream)
+    return resolved
+
+
+def _fetch_interval(registry: dict[str, Any]) -> float:
+    config = registry.get("nacos_config") or {}
+    return float(config.get("fetch_interval", DEFAULT_FETCH_INTERVAL))
+
+
+def nodes_for(registry: dict[str, Any], upstream: dict[str, Any], fresh: bool = False):
+    """The upstream's nodes: recent cached ones, else asked now; on failure the last known."""
+    key = (registry["id"], _cache_key(upstream))
+    with _lock:
+        cached = _nodes.get(key)
+        health = _health.get(registry["id"])
+    recent = cached and time.monotonic() - cached.fetched < _fetch_interval(registry)
+    if cached and not fresh and (recent or (health and health.status == "lost_connection")):
+        return [dict(n) for n in cached.nodes]
+    try:
+        nodes = _ask(registry, upstream)
+    except RegistryUnreachable as exc:
+        log.warning("service registry %s: %s", registry["id"], exc)
+        return [dict(n) for n in cached.nodes] if cached else []
+    with _lock:
+        _nodes[key] = Nodes(nodes, time.monotonic())
+    return [dict(n) for n in nodes]
+
+
+def _cache_key(upstream: dict[str, Any]) -> str:
+    metadata = (upstream.get("discovery_args") or {}).get("metadata") or {}
+    return upstream["service_name"] + "?" + "&".join(f"{k}={metadata[k]}" for k in sorted(metadata))
+
+
+def _ask(registry: dict[str, Any], upstream: dict[str, Any]) -> list[dict[str, Any]]:
+    parts = _parts(registry, upstream["service_name"])
+    client = client_for(registry)
+    if registry["type"] == "nacos":
+        metadata = (upstream.get("discovery_args") or {}).get("metadata") or {}
+        weight = int(registry["nacos_config"].get("default_weight", 100))
+        return nacos_nodes(client.instances(*parts), weight, metadata)
+    return client.endpoint_nodes(*parts)
+
+
+# --- health ---------------------------------------------------------------------------------------
+def state_lock() -> threading.RLock:
+    """Held while reading a registry's history (the poller appends to it)."""
+    return _lock
+
+
+def health_of(registry_id: str) -> Health:
+    with _lock:
+        return _health.setdefault(registry_id, Health())
+
+
+def probe(api: Api, registry: dict[str, Any]) -> str:
+    """Probe a registry connection now; record and return its status."""
+    timeout = float((registry.get("health_check") or {}).get("probe_timeout", 5))
+    try:
+        host = client_for(registry, timeout).probe()
+        status = "healthy"
+    except RegistryUnreachable as exc:
+        host, status = _first_host(registry), "lost_connection"
+        log.info("service registry %s unreachable: %s", registry["id"], exc)
+    now = api.cp.clock()
+    with _lock:
+        health = _health.setdefault(registry["id"], Health())
+        health.status = status
+        health.last_probe = time.monotonic()
+        if status == "healthy":
+            health.last_connect_time = now
+        health.history.append(
+            {
+                "id": f"{registry['id']}-{next(_sequence)}",
+                "instance_id": INSTANCE_ID,
+                "service_registry_id": registry["id"],
+                "hostname": host,
+                "status": status,
+                "connect_time": now,
+            }
+        )
+    return status
+
+
+def _first_host(registry: dict[str, Any]) -> str:
+    if registry["type"] == "nacos":
+        return registry["nacos_config"]["hosts"][0]
+    service = registry["kubernetes_config"]["service"]
+    return f"{service['schema']}://{service['host']}:{service['port']}"
+
+
+def forget(registry_id: str) -> None:
+    """Drop the health and nodes of a deleted (or reconfigured) registry connection."""
+    with _lock:
+        _health.pop(registry_id, None)
+        for key in [k for k in _nodes if k[0] == registry_id]:
+            del _nodes[key]
+
+
+# --- who uses a registry ----------------------------------------------------------------------------
+# a published service's extra upstreams (service_upstreams.py): /<group id>/<service id>/<id>
+
+
+@dataclass(frozen=True)
+class Use:
+    """A published service's upstream naming a registry: its default upstream
+    (`upstream_id` None) or one of its extra upstreams."""
+
+    service_id: str
+    upstream: dict[str, Any]
+    upstream_id: str | None = None
+
+
+def users(api: Api, group_id: str, registry_id: str) -> list[Use]:
+    found = []
+    for record in api.cp.all(PUBLISHED, group_id):
+        version = api.cp.get(VERSIONS, record["service_version_id"])
+        upstream = version and render.service_view(version, record).get("upstream")
+        if registry_of(upstream) == registry_id:
+            found.append(Use(record["service_id"], upstream))
+    kvs, _ = api.cp.store.range(api.cp.key(SERVICE_UPSTREAMS, group_id) + "/")
+    for kv in kvs:
+        if isinstance(kv.value, dict) and registry_of(kv.value) == registry_id:
+            service_id, upstream_id = kv.key.rsplit("/", 2)[-2:]
+            found.append(Use(service_id, kv.value, upstream_id))
+    return found
+
+
+# --- the poller ---------------------------------------------------------------------------------------
+def ensure_poller(api: Api) -> None:
+    with _lock:
+        if id(api) in _pollers:
+            return
+        stop = _pollers[id(api)] = threading.Event()
+    thread = threading.Thread(
+        target=_poll, args=(weakref.ref(api), stop), name="service-registry-poller", daemon=True
+    )
+    thread.start()
+
+
+def stop_poller(api: Api) -> None:
+    with _lock:
+        stop = _pollers.pop(id(api), None)
+    if stop is not None:
+        stop.set()
+
+
+def _poll(api_ref: weakref.ref, stop: threading.Event) -> None:
+    while not stop.wait(TICK):
+        api = api_ref()
+        if api is None:  # its control plane is gone: free the slot an id() may reuse
+            with _lock:
+                for key in [k for k, event in _pollers.items() if event is stop]:
+                    del _pollers[key]
+            return
+        try:
+            poll_once(api)
+        except Exception:  # a store outage or a bad record must not end the poller
+            log.exception("service registry poll failed")
+        del api
+
+
+def poll_once(api: Api) -> None:
+    """Probe the registries that are due, refresh the nodes of the services using them, and
+    re-render the published services whose nodes changed."""
+    now = time.monotonic()
+    for registry in api.cp.all(SERVICE_REGISTRIES):
+        health = health_of(registry["id"])
+        interval = float((registry.get("health_check") or {}).get("probe_interval", 15))
+        if now - health.last_probe >= interval:
+            probe(api, registry)
+        if now - health.last_refresh >= min(_fetch_interval(registry), interval):
+            health.last_refresh = now
+            _refresh(api, registry)
+
+
+def _refresh(api: Api, registry: dict[str, Any]) -> None:
+    """Ask the registry once per discovered service; re-render each use whose rendered nodes
+    differ from the registry's (which also repairs renderings made before a restart)."""
+    group_id = registry["gateway_group_id"]
+    by_key: dict[str, list[Use]] = {}
+    for use in users(api, group_id, registry["id"]):
+        by_key.setdefault(_cache_key(use.upstream), []).append(use)
+    for uses in by_key.values():
+        try:
+            wanted = _comparable(nodes_for(registry, uses[0].upstream, fresh=True))
+        except ApiError as exc:  # a service_name that does not fit the registry type
+            log.warning("published service %s: %s", uses[0].service_id, exc.message)
+            continue
+        for use in uses:
+            if _comparable(_rendered_nodes(api, group_id, use)) == wanted:
+                continue
+            try:
+                _rerender(api, group_id, use)
+            except ApiError as exc:
+                log.warning("service %s not re-rendered: %s", use.service_id, exc.message)
+
+
+def _rendered_nodes(api: Api, group_id: str, use: Use) -> Any:
+    if use.upstream_id is None:
+        service = api.cp.apisix_get(group_id, f"/services/{use.service_id}") or {}
+        return (service.get("upstream") or {}).get("nodes")
+    return (api.cp.apisix_get(group_id, f"/upstreams/{use.upstream_id}") or {}).get("nodes")
+
+
+def _comparable(nodes: Any) -> list[tuple[str, int, int]] | None:
+    if not isinstance(nodes, list):
+        return None
+    return sorted((str(n.get("host")), n.get("port") or 0, n.get("weight") or 0) for n in nodes)
+
+
+def _rerender(api: Api, group_id: str, use: Use) -> None:
+    from . import published  # published -> render -> this module: import when first used
+
+    with api.cp.lock:
+        record = api.cp.get(PUBLISHED, group_id, use.service_id)
+        version = record and api.cp.get(VERSIONS, record["service_version_id"])
+        if not record or not version:
+            return
+        if use.upstream_id is None:
+            published._rerender(api, record, version)
+            return
+        # an extra upstream: swap the nodes into what service_upstreams.py rendered
+        rendered = api.cp.apisix_get(group_id, f"/upstreams/{use.upstream_id}")
+        if rendered is not None:
+            updated = {k: v for k, v in rendered.items() if k not in DISCOVERY_FIELDS}
+            updated["nodes"] = resolve(group_id, use.upstream)["nodes"]
+            updated["update_time"] = api.cp.clock()
+            api.cp.apisix_put(group_id, f"/upstreams/{use.upstream_id}", updated)
