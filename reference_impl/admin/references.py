@@ -80,7 +80,7 @@ def check_with_upstream(
 
 def check_secret_refs(ctx: AdminContext, conf: Any) -> None:
     """Every `$secret://manager/id/field` string must name a stored secret."""
-    for text in _strings(conf):
+    for text in strings_in(conf):
         if not text.startswith(SECRET_REF):
             continue
         parts = text[len(SECRET_REF) :].split("/")
@@ -97,7 +97,7 @@ def _is_secret_ref(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(SECRET_REF)
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings_in(value: Any) -> Iterator[str]:
     stack = [value]
     while stack:
         item = stack.pop()

@@ -11,12 +11,18 @@ from ..schema import SchemaError, check_plugins
 from .envelope import invalid, not_found
 from .records import ID_PATTERN
 
+# compiled once per schema object; the schema is kept so its id cannot be reused
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft7Validator]] = {}
+
 
 def check_body(schema: dict[str, Any], body: Any) -> dict[str, Any]:
     """`body` when it satisfies `schema` (an object schema), else a 400 naming the field."""
     if not isinstance(body, dict):
         raise invalid("invalid request body: expected a JSON object")
-    error = best_match(Draft7Validator(schema).iter_errors(body))
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _VALIDATORS[id(schema)] = (schema, Draft7Validator(schema))
+    error = best_match(cached[1].iter_errors(body))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path)
         field = f"field '{where}'" if where else "request body"
