@@ -51,6 +51,8 @@ async def _serve(config: GatewayConfig, store) -> int:
     group_data_planes.default_control = supervisor.control_address  # None if it can't listen
     await group_data_planes.sync()  # one per stored gateway group besides the default
     listens = ", ".join(f"{x.ip}:{x.port}" for x in config.node_listen)
+    if config.ssl.listen:
+        listens += ", HTTPS " + ", ".join(f"{x.ip}:{x.port}" for x in config.ssl.listen)
     print(
         f"gwconform reference gateway: admin on {config.admin_listen.ip}:{config.admin_listen.port}"
         f", data plane on {listens} ({config.workers} workers, {config.store} store)",
