@@ -155,6 +155,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-service-merge",
                 "dp-global-rules",
                 "dp-plugin-configs",
+                "dp-websocket",
             ),
         ),
     )

@@ -10,6 +10,7 @@ from .deadlines import ReadDeadlines
 from .plugin_api import Ctx
 from .relay import Exchange, UpstreamFailure
 from .upstream_conn import ConnectionPool, UpstreamConnection
+from .websocket_tunnel import UpgradeExchange, upgrade_headers
 from .wire import HOP_BY_HOP, error_page, response_bytes
 
 if TYPE_CHECKING:
@@ -152,6 +153,9 @@ async def forward(
     head_only = request.method == b"HEAD"
     method = method_bytes(request, ctx)
     framing = body_framing(request, method)
+    websocket = request.upgrade and bool(ctx.route and ctx.route.get("enable_websocket"))
+    if websocket:  # APISIX's $upstream_upgrade / $upstream_connection, after the framing
+        framing += upgrade_headers(request)
     if request.expect_continue and body is not None and not body.done and not body.chunks:
         client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     tried = tried if tried is not None else []
@@ -191,6 +195,7 @@ async def forward(
                 head_only,
                 keep_client,
                 len(tried) > 1,
+                websocket,
             )
         except UpstreamFailure as exc:
             failure = exc
@@ -231,8 +236,10 @@ async def _attempt(
     head_only: bool,
     keep_client: bool,
     is_retry: bool,
+    websocket: bool,
 ) -> tuple[int, bool]:
     key = up.pool_keys[id(node)]
+    exchange_class = UpgradeExchange if websocket else Exchange
     body = request.body
     node.active += 1
     try:
@@ -251,8 +258,12 @@ async def _attempt(
             if client.lost:
                 conn.close()
                 return 499, False
-            exchange = Exchange(loop, client, ctx, plan, head_only, keep_client, timeouts.read)
+            exchange = exchange_class(
+                loop, client, ctx, plan, head_only, keep_client, timeouts.read
+            )
             exchange.conn = conn
+            if websocket:  # a connection that carried an upgrade request is not pooled again
+                conn.reusable = False
             client.exchange = exchange
             pump = _send(loop, exchange, conn, head, body, request.chunked, timeouts, is_retry)
             deadlines.add(exchange)

@@ -17,6 +17,7 @@ import httptools
 
 from .fast_path import start_fast
 from .plugins.prometheus import REQUESTS_SERIES, record_connection
+from .websocket_tunnel import UpgradeHold
 from .wire import error_page, response_bytes
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ MAX_HEADER_BYTES = 32 * 1024  # nginx: large_client_header_buffers 4 8k, per lin
 MAX_QUEUED_REQUESTS = 16
 MAX_BUFFERED_BODY = 1024 * 1024
 REPLAY_LIMIT = 1024 * 1024  # body bytes kept so a retry can resend them
-# lengths of content-length, transfer-encoding and expect: most headers are skipped by length
-_FRAMING_NAME_SIZES = frozenset([14, 17, 6])
+# lengths of content-length, transfer-encoding, expect and upgrade: most headers are skipped
+# by length
+_FRAMING_NAME_SIZES = frozenset([14, 17, 6, 7])
 
 
 class HeaderTooLarge(Exception):
@@ -113,6 +115,7 @@ class PendingRequest:
         "headers",
         "keep_alive",
         "method",
+        "upgrade",
         "url",
         "version",
     )
@@ -129,6 +132,7 @@ class PendingRequest:
         self.expect_continue = False
         self.handoff: Any = None  # set when the fast path passes the request on
         self.header_bytes = 0
+        self.upgrade = False  # it has an Upgrade header
 
     def length(self) -> int:
         """nginx's $request_length: request line, headers and body, in bytes."""
@@ -158,6 +162,7 @@ class ClientConnection(asyncio.Protocol):
         self.reading_paused = False
         self.buffered = 0
         self.exchange: Exchange | None = None  # the upstream exchange in flight, if any
+        self.hold: UpgradeHold | None = None  # stands in as the protocol during an upgrade
         self.remote_addr = ""
         self.remote_port = 0
         self.server_addr = ""
@@ -187,8 +192,8 @@ class ClientConnection(asyncio.Protocol):
             self.parser.feed_data(data)
         except HeaderTooLarge:
             self._reject(400)
-        except httptools.HttpParserUpgrade:
-            self._reject(400)
+        except httptools.HttpParserUpgrade as exc:
+            self._hold_upgrade(data[exc.args[0] :])
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
             self._reject(400 if isinstance(cause, HeaderTooLarge) or cause is None else 500)
@@ -256,6 +261,8 @@ class ClientConnection(asyncio.Protocol):
                 request.chunked = b"chunked" in value.lower()
             elif lowered == b"expect":
                 request.expect_continue = value.lower() == b"100-continue"
+            elif lowered == b"upgrade":
+                request.upgrade = True
         if request.chunked or request.content_length > 0:
             request.body = RequestBody(self)
         self.current = request
@@ -290,6 +297,7 @@ class ClientConnection(asyncio.Protocol):
         if (
             request.body is None
             and request.handoff is None
+            and not request.upgrade
             and not self.client_checks
             and snap is not None
             and start_fast(self.plane, self, request, snap)
@@ -323,6 +331,8 @@ class ClientConnection(asyncio.Protocol):
                 request = queue.popleft()
                 self.resume_reading()
                 keep_alive = await plane.handle(self, request)
+                if self.hold is not None and self.hold.request is request:
+                    self._release_hold()
                 body = request.body
                 if body is not None and not body.done:
                     # the body was not (fully) read: discard the rest as it arrives
@@ -337,6 +347,28 @@ class ClientConnection(asyncio.Protocol):
             self.busy = False
             if not keep_alive or self.closing:
                 self._close()
+
+    def _hold_upgrade(self, rest: bytes) -> None:
+        """The parser stopped after an upgrade request: until it is answered, what the
+        client sends is kept aside (tunnel bytes if the upstream switches protocols)."""
+        request = self.queue[-1] if self.queue else None
+        if request is None or not request.upgrade or self.transport is None:
+            self._reject(400)  # CONNECT
+            return
+        self.hold = UpgradeHold(self, request, rest)
+        self.transport.set_protocol(self.hold)
+
+    def _release_hold(self) -> None:
+        """No tunnel: HTTP goes on with a fresh parser, fed what was kept."""
+        hold, self.hold = self.hold, None
+        if self.lost or hold is None:
+            return
+        self.transport.set_protocol(self)  # type: ignore[union-attr]
+        self.parser = httptools.HttpRequestParser(self)
+        data = hold.take()
+        if data:
+            self.data_received(data)
+        self.resume_reading()
 
     def _close(self) -> None:
         if self.transport is not None and not self.lost:

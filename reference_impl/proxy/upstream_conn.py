@@ -73,12 +73,25 @@ class UpstreamConnection(asyncio.Protocol):
             self.parser.feed_data(data)
             if self.sink is not None:  # still streaming (a finished exchange has flushed)
                 sink.flush()
+        except httptools.HttpParserUpgrade as exc:
+            self._switched(data[exc.args[0] :])
         except httptools.HttpParserError as exc:
             self.reusable = False
             sink, self.sink = self.sink, None
             if sink is not None:
                 sink.on_lost(exc)
             self.close()
+
+    def _switched(self, rest: bytes) -> None:
+        """The parser stopped after a 101: the bytes from here on belong to a tunnel."""
+        self.reusable = False
+        sink, self.sink = self.sink, None
+        if sink is not None and getattr(sink, "tunnels", False) and sink.status == 101:  # type: ignore[attr-defined]
+            sink.on_upgraded(rest)  # type: ignore[attr-defined]
+            return
+        if sink is not None:
+            sink.on_lost(None)
+        self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -112,6 +125,9 @@ class UpstreamConnection(asyncio.Protocol):
         self.headers = []
         status = self.parser.get_status_code()
         if 100 <= status < 200:  # interim responses are not forwarded
+            if status == 101 and getattr(self.sink, "tunnels", False):
+                self.reusable = False
+                self.sink.on_head(status, headers, False)  # type: ignore[union-attr]
             return
         keep_alive = self.parser.should_keep_alive()
         if not keep_alive:
