@@ -49,11 +49,16 @@ class EndpointTable:
                 return Match(row, found.groupdict())
         return None
 
-    def resource(self, row: Endpoint, values: Mapping[str, Any]) -> str:
-        """The ARN of the row's action with its `%s` slots filled from `values`."""
+    def resource(self, row: Endpoint, values: Mapping[str, Any], item: str | None = None) -> str:
+        """The ARN of the row's action with its `%s` slots filled from `values`; `item`
+        fills the last argument `*` (one listed item of a filtered list)."""
         template = row.resource or self.resources[row.action or ""]
         filled = template
-        for name in row.args:
+        last = len(row.args) - 1
+        for index, name in enumerate(row.args):
+            if item is not None and index == last and name == "*":
+                filled = filled.replace("%s", item, 1)
+                continue
             raw = "*" if name == "*" else values.get(name)
             text = str(raw) if isinstance(raw, str | int) and str(raw) else "*"
             filled = filled.replace("%s", text, 1)

@@ -7,7 +7,9 @@ key as Viewer; otherwise an API token), then basic auth, then the session cookie
 passed through untouched, so the plain APISIX Admin API keeps its own key checks and
 answers; gateway-group admin keys are left to the gateway-group Admin API as well.
 After an allowed decision the request reaches the wrapped app with the gateway's admin
-key, so the guards of the wrapped apps accept it.
+key, so the guards of the wrapped apps accept it. A GET of a list whose table row names its
+items (`lists`) is allowed when some item could be shown, and its answer keeps only the
+items the caller may get (`listing`, `list_answer`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from ..admin.auth import parse_networks
 from ..store import StoreError
 from . import audit
 from .enforcement import EndpointTable, Match
-from .engine import is_allowed
+from .engine import CompiledPolicy, is_allowed
 from .labels import LabelContext
+from .list_answer import answer_filtered, replay_body
+from .listing import ItemFilter, ListScope, item_label_name
 from .principal import AuthError, Principal
 from .secrets import TOKEN_PREFIX
 from .service import SESSION_COOKIE, IamService
@@ -109,7 +113,9 @@ class IamMiddleware:
         match = self.table.match(method, path)
         values = _request_values(scope, match, body)
         try:
-            principal = await run_in_threadpool(self._decide, method, path, headers, match, values)
+            principal, item_filter = await run_in_threadpool(
+                self._decide, method, path, headers, match, values
+            )
         except AuthError as exc:
             await _reply(send, 401, f"unauthorized: {exc}")
             return
@@ -127,6 +133,11 @@ class IamMiddleware:
         inner["state"] = {**scope.get("state", {}), PRINCIPAL_KEY: principal, CHECKED_KEY: True}
         if principal is not None and self.internal_key and target is self.app:
             inner["headers"] = _with_key(scope, self.internal_key)
+        if item_filter is not None:
+            if not await answer_filtered(target, inner, receive, send, item_filter.keeps):
+                # a successful answer that is not a list cannot be shown item by item
+                await _reply(send, 403, f"permission denied: {match.endpoint.action} per item")
+            return
         status = {"code": 500}
         captured: list[bytes] = []
 
@@ -138,7 +149,7 @@ class IamMiddleware:
             await send(message)
 
         audited = method in WRITE_METHODS and (method, path) not in NOT_AUDITED
-        replayed = _replay(body, receive) if method in WRITE_METHODS else receive
+        replayed = replay_body(body, receive) if method in WRITE_METHODS else receive
         await target(inner, replayed, send_wrapper if audited else send)
         if audited:
             await run_in_threadpool(
@@ -152,26 +163,59 @@ class IamMiddleware:
         headers: dict[str, str],
         match: Match | None,
         values: dict[str, Any],
-    ) -> Principal | None:
+    ) -> tuple[Principal | None, ItemFilter | None]:
+        """The caller, and for a list shown item by item the filter of its items."""
         self.iam.ensure_bootstrapped()  # when the store was down at start-up
         if (method, path.rstrip("/")) in PUBLIC:
-            return None
+            return None, None
         principal = self.iam.authenticate(headers, _cookies(headers))
         policies, boundaries = self.iam.policies_of(principal)
         if match is None:
             # an endpoint the table does not know: only whoever may do everything
             if not is_allowed(policies, boundaries, "*", "*"):
                 raise _Denied(principal, f"permission denied: {method} {path} is not mapped")
-            return principal
+            return principal, None
         action = match.endpoint.action
         if action is None:
-            return principal
+            return principal, None
         resource = self.table.resource(match.endpoint, values)
         conditional = any(p.conditional for p in (*policies, *boundaries))
         context = self.labels.context(values) if conditional else {}
+        if match.endpoint.lists and method == "GET":
+            scoped = (policies, boundaries, match, values, context)
+            return principal, self._item_filter(principal, *scoped)
         if not is_allowed(policies, boundaries, action, resource, context):
             raise _Denied(principal, f"permission denied: {action} on {resource}")
-        return principal
+        return principal, None
+
+    def _item_filter(
+        self,
+        principal: Principal,
+        policies: list[CompiledPolicy],
+        boundaries: list[CompiledPolicy],
+        match: Match,
+        values: dict[str, Any],
+        context: dict[str, Any],
+    ) -> ItemFilter | None:
+        """403 unless some item of the list could be shown; None when every item is."""
+        row = match.endpoint
+        action = row.action or ""
+        label = item_label_name(row.resource or self.table.resources[action])
+        # the labels of the objects around the items; an item's own come with the item
+        around = {name: labels for name, labels in context.items() if name != label}
+        listing = self.table.resource(row, values)
+        scope = ListScope(action, listing, around, label)
+        if not scope.allows_some(policies, boundaries):
+            raise _Denied(principal, f"permission denied: {action} on {listing}")
+        if scope.allows_every(policies, boundaries):
+            return None
+        return ItemFilter(
+            policies,
+            boundaries,
+            scope,
+            row.lists or "id",
+            lambda key: self.table.resource(row, values, key),
+        )
 
     def _audit(
         self,
@@ -317,19 +361,6 @@ async def _read_all(receive: Receive) -> tuple[bytes, bool]:
         if not message.get("more_body"):
             break
     return b"".join(chunks), False
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _reply(send: Send, status: int, message: str) -> None:

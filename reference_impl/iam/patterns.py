@@ -61,9 +61,10 @@ class PatternSet:
     """Several patterns matched at once: a set lookup for literal ones, one alternation for
     the others (falling back to one regex each when the alternation cannot be compiled)."""
 
-    __slots__ = ("literals", "regexes")
+    __slots__ = ("literals", "patterns", "regexes")
 
     def __init__(self, patterns: list[str]) -> None:
+        self.patterns = tuple(patterns)
         self.literals = frozenset(p for p in patterns if is_literal(p))
         wild = sorted({p for p in patterns if not is_literal(p)})
         self.regexes: list[re.Pattern[str]] = []

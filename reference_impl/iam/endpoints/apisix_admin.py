@@ -21,7 +21,7 @@ def apisix_admin_endpoints() -> list[Endpoint]:
                 row(method, f"{base}/{kind}/{{id}}", ps_update, "gateway_group_id", "service_id")
             )
     rows += [
-        row("GET", f"{base}/services", ps_get, "gateway_group_id", "*"),
+        row("GET", f"{base}/services", ps_get, "gateway_group_id", "*", lists="id"),
         row("POST", f"{base}/services", "gateway:CreatePublishedService", "gateway_group_id"),
         row("GET", f"{base}/services/{{id}}", ps_get, "gateway_group_id", "id"),
         row("PUT", f"{base}/services/{{id}}", ps_update, "gateway_group_id", "id"),
@@ -33,7 +33,14 @@ def apisix_admin_endpoints() -> list[Endpoint]:
             "gateway_group_id",
             "id",
         ),
-        row("GET", f"{base}/consumers", "gateway:GetConsumer", "gateway_group_id", "*"),
+        row(
+            "GET",
+            f"{base}/consumers",
+            "gateway:GetConsumer",
+            "gateway_group_id",
+            "*",
+            lists="username",
+        ),
         row("PUT", f"{base}/consumers", "gateway:CreateConsumer", "gateway_group_id"),
         row("POST", f"{base}/consumers", "gateway:CreateConsumer", "gateway_group_id"),
         row(
@@ -83,7 +90,14 @@ def apisix_admin_endpoints() -> list[Endpoint]:
     rows += crud(f"{base}/snis", "{id}", "SNI", group)
     provider = f"{base}/secret_providers/{{secret_provider}}/{{secret_provider_id}}"
     rows += [
-        row("GET", f"{base}/secret_providers", "gateway:GetSecretProvider", *group, "*"),
+        row(
+            "GET",
+            f"{base}/secret_providers",
+            "gateway:GetSecretProvider",
+            *group,
+            "*",
+            lists="secret_provider_id",
+        ),
         row("GET", provider, "gateway:GetSecretProvider", *group, "secret_provider_id"),
         row("PUT", provider, "gateway:PutSecretProvider", *group, "secret_provider_id"),
         row("DELETE", provider, "gateway:DeleteSecretProvider", *group, "secret_provider_id"),

@@ -84,7 +84,14 @@ def gateway_endpoints() -> list[Endpoint]:
             "service_template_id",
         ),
         # published services on a gateway group
-        row("GET", f"{GG}/services", "gateway:GetPublishedService", "gateway_group_id", "*"),
+        row(
+            "GET",
+            f"{GG}/services",
+            "gateway:GetPublishedService",
+            "gateway_group_id",
+            "*",
+            lists="id",
+        ),
         row("POST", f"{GG}/services", "gateway:CreatePublishedService", *G),
         row("POST", f"{GG}/import/services", "gateway:CreatePublishedService", *G),
         row("GET", PS, "gateway:GetPublishedService", *PSID),
@@ -127,7 +134,14 @@ def gateway_endpoints() -> list[Endpoint]:
         row("GET", "/api/instances/cores", "gateway:GetGatewayInstanceCore"),
         row("GET", "/api/instances/cores_usages/export", "gateway:GetGatewayInstanceCore"),
         # consumers and credentials on a gateway group
-        *crud(f"{GG}/consumers", "{consumer_id}", "Consumer", G, item_arg="consumer_id"),
+        *crud(
+            f"{GG}/consumers",
+            "{consumer_id}",
+            "Consumer",
+            G,
+            item_arg="consumer_id",
+            item_field="username",
+        ),
         *crud(
             f"{GG}/consumers/{{consumer_id}}/credentials",
             "{credential_id}",

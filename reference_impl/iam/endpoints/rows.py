@@ -12,10 +12,22 @@ class Endpoint:
     action: str | None
     args: tuple[str, ...] = ()  # request values filling the ARN's %s slots, in order
     resource: str | None = None  # only for actions the catalog does not list
+    # a list answer filtered per item: the field of each listed object whose value fills
+    # the ARN's last slot (its `*` argument); None: the list is checked once, as a whole
+    lists: str | None = None
 
 
-def row(method: str, path: str, action: str | None, *args: str, resource: str | None = None):
-    return Endpoint(method, path, action, args, resource)
+def row(
+    method: str,
+    path: str,
+    action: str | None,
+    *args: str,
+    resource: str | None = None,
+    lists: str | None = None,
+):
+    if lists is not None and (not args or args[-1] != "*"):
+        raise ValueError(f"{method} {path}: a filtered list needs `*` as its last argument")
+    return Endpoint(method, path, action, args, resource, lists)
 
 
 def crud(
@@ -29,13 +41,16 @@ def crud(
     prefix: str = "gateway",
     get: str | None = None,
     resource: str | None = None,
+    item_field: str = "id",
 ) -> list[Endpoint]:
-    """List, create, get, update (PUT and PATCH), delete of one resource kind."""
+    """List, create, get, update (PUT and PATCH), delete of one resource kind. With an
+    `item_arg` naming the item, the list answer is filtered per item by `item_field`."""
     ident = (*scope, item_arg) if item_arg else scope
     listing = (*scope, "*") if item_arg else scope
+    lists = item_field if item_arg and item_arg != "*" else None
     get_action = f"{prefix}:{get or 'Get' + noun}"
     rows = [
-        row("GET", base, get_action, *listing, resource=resource),
+        row("GET", base, get_action, *listing, resource=resource, lists=lists),
         row("POST", base, f"{prefix}:Create{noun}", *scope, resource=resource),
         row("GET", f"{base}/{item}", get_action, *ident, resource=resource),
         row("PUT", f"{base}/{item}", f"{prefix}:Update{noun}", *ident, resource=resource),
