@@ -90,10 +90,10 @@ def history(api: Api, call: Call) -> tuple[int, Any]:
     return 200, call.listing(rows, order_fields=("publish_time",), default_order="publish_time")
 
 
-def _rerender(api: Api, record: dict[str, Any], version: dict[str, Any]) -> None:
+def rerender(api: Api, record: dict[str, Any], version: dict[str, Any]) -> None:
     group_id = record["gateway_group_id"]
     now = api.cp.clock()
-    objects = render.render(group_id, record["service_id"], version, record, now)
+    objects = render.render(api.cp, group_id, record["service_id"], version, record, now)
     previous = record.get("rendered")
     record["rendered"] = render.rendered_keys(objects)
     record["updated_at"] = now
@@ -114,9 +114,9 @@ def patch_runtime(api: Api, call: Call) -> tuple[int, Any]:
         current = runtime.effective(base, record.get("runtime") or {})
         patched = check(RUNTIME_CONFIGURATION, apply_patch(current, call.patch()))
         record = {**record, "runtime": runtime.overrides_from(base, patched)}
-        render.render(record["gateway_group_id"], record["service_id"], version, record, 0)
+        render.render(api.cp, record["gateway_group_id"], record["service_id"], version, record, 0)
         if not call.dry_run:
-            _rerender(api, record, version)
+            rerender(api, record, version)
     return 200, value(patched)
 
 
@@ -157,9 +157,11 @@ def route_handlers(kind: str, key: str, id_param: str) -> list[tuple[str, str, A
             patched = check(ROUTE_RUNTIME_CONFIGURATION, apply_patch(current, call.patch()))
             overrides[route["id"]] = runtime.overrides_from(base, patched)
             record = {**record, key: overrides}
-            render.render(record["gateway_group_id"], record["service_id"], version, record, 0)
+            render.render(
+                api.cp, record["gateway_group_id"], record["service_id"], version, record, 0
+            )
             if not call.dry_run:
-                _rerender(api, record, version)
+                rerender(api, record, version)
         return 200, value(patched)
 
     return [

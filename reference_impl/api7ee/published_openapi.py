@@ -83,7 +83,7 @@ def put_published_openapi(api: Api, call: Call) -> tuple[int, Any]:
             "route_runtime": {},
             "history": [*record.get("history", []), entry],
         }
-        objects = render.render(group_id, service_id, new_version, new_record, now)
+        objects = render.render(api.cp, group_id, service_id, new_version, new_record, now)
         new_record["rendered"] = render.rendered_keys(objects)
         api.cp.put(VERSIONS, new_version, new_version["id"])
         render.write(api.cp, group_id, objects, record.get("rendered"))

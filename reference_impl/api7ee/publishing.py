@@ -100,7 +100,7 @@ def publish(api: Api, call: Call) -> tuple[int, Any]:
                     is_new,
                     record,
                     old,
-                    render.render(group_id, item["service_id"], version, record, now),
+                    render.render(api.cp, group_id, item["service_id"], version, record, now),
                 )
             )
         for version, is_new, record, old, objects in plan:

@@ -33,13 +33,18 @@ def route_view(route: dict[str, Any], record: dict[str, Any], key: str) -> dict[
 
 
 def render(
-    group_id: str, service_id: str, version: dict[str, Any], record: dict[str, Any], now: int
+    cp: ControlStore,
+    group_id: str,
+    service_id: str,
+    version: dict[str, Any],
+    record: dict[str, Any],
+    now: int,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """{"services"|"routes"|"stream_routes": {id: APISIX object}}, validated."""
     service = service_view(version, record)
     upstream = check_upstream(service["upstream"]) if service.get("upstream") else None
     if upstream is not None:  # nodes of a registry-discovered upstream
-        upstream = service_discovery.resolve(group_id, upstream)
+        upstream = service_discovery.resolve(cp, group_id, upstream)
     plugins = check_plugin_set(service.get("plugins") or {})
     apisix_service: dict[str, Any] = {
         "id": service_id,

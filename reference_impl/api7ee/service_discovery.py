@@ -21,7 +21,7 @@ from typing import Any
 
 from . import render
 from .context import Api
-from .cpstore import PUBLISHED, SERVICE_REGISTRIES, SERVICE_UPSTREAMS, VERSIONS
+from .cpstore import PUBLISHED, SERVICE_REGISTRIES, SERVICE_UPSTREAMS, VERSIONS, ControlStore
 from .registry_clients import RegistryUnreachable, client_for, nacos_nodes
 from .web import ApiError
 
@@ -53,7 +53,6 @@ class Nodes:
 _lock = threading.RLock()
 _health: dict[str, Health] = {}
 _nodes: dict[tuple[str, str], Nodes] = {}
-_apis: weakref.WeakValueDictionary[int, Api] = weakref.WeakValueDictionary()
 _pollers: dict[int, threading.Event] = {}
 _sequence = iter(range(1, 1 << 62))
 
@@ -91,8 +90,7 @@ def _parts(registry: dict[str, Any], service_name: str) -> tuple[str, ...]:
 
 # --- registry lookup ----------------------------------------------------------------------------
 def attach(api: Api) -> None:
-    """Let rendering find `api`'s registries; start its poller if it has any."""
-    _apis[id(api)] = api
+    """Start `api`'s poller if it has registries."""
     try:
         has_registries = bool(api.cp.all(SERVICE_REGISTRIES))
     except Exception as exc:  # the store may come up later: the first registry call starts it
@@ -102,16 +100,8 @@ def attach(api: Api) -> None:
         ensure_poller(api)
 
 
-def _registry(group_id: str, registry_id: str) -> dict[str, Any] | None:
-    for api in list(_apis.values()):
-        found = api.cp.get(SERVICE_REGISTRIES, group_id, registry_id)
-        if found is not None:
-            return found
-    return None
-
-
 # --- resolution (the render hook) ----------------------------------------------------------------
-def resolve(group_id: str, upstream: dict[str, Any]) -> dict[str, Any]:
+def resolve(cp: ControlStore, group_id: str, upstream: dict[str, Any]) -> dict[str, Any]:
     """`upstream` with the registry's nodes in place of its discovery fields; unchanged if
     it does not name a registry."""
     if upstream.get("discovery_type") not in DISCOVERY_TYPES:
@@ -123,7 +113,7 @@ def resolve(group_id: str, upstream: dict[str, Any]) -> dict[str, Any]:
             f"invalid upstream service_name {upstream.get('service_name')!r}: it must start "
             "with <ServiceRegistryID>/ (a service registry connection of the gateway group)",
         )
-    registry = _registry(group_id, registry_id)
+    registry = cp.get(SERVICE_REGISTRIES, group_id, registry_id)
     if registry is None or registry["type"] != upstream["discovery_type"]:
         raise ApiError(
             400,
@@ -350,12 +340,12 @@ def _rerender(api: Api, group_id: str, use: Use) -> None:
         if not record or not version:
             return
         if use.upstream_id is None:
-            published._rerender(api, record, version)
+            published.rerender(api, record, version)
             return
         # an extra upstream: swap the nodes into what service_upstreams.py rendered
         rendered = api.cp.apisix_get(group_id, f"/upstreams/{use.upstream_id}")
         if rendered is not None:
             updated = {k: v for k, v in rendered.items() if k not in DISCOVERY_FIELDS}
-            updated["nodes"] = resolve(group_id, use.upstream)["nodes"]
+            updated["nodes"] = resolve(api.cp, group_id, use.upstream)["nodes"]
             updated["update_time"] = api.cp.clock()
             api.cp.apisix_put(group_id, f"/upstreams/{use.upstream_id}", updated)

@@ -119,7 +119,7 @@ def _save(api: Api, call: Call, upstream_id: str, body: dict[str, Any], created_
     ring = keyring(api)
     tls = upstream_tls(api.cp, group_id, body, ring).get("tls")
     rendered = service_discovery.resolve(
-        group_id, render.service_upstream(upstream_id, body, now, tls)
+        api.cp, group_id, render.service_upstream(upstream_id, body, now, tls)
     )
     stored = {
         **body,
