@@ -77,6 +77,7 @@ def _later(seconds):
         (EC_PRIVATE, "ES256", "user-es"),
         (base64.b64decode(B64_SECRET), "HS256", "user-b64"),
     ],
+    ids=["hs256", "rs256", "es256", "hs256-base64-secret"],  # the keys are made per run
 )
 def test_valid_tokens(make_ctx, key, algorithm, consumer):
     token = _token({"key": consumer, "exp": _later(60)}, key, algorithm)
