@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft7Validator
-
 from ..schema import SchemaError, check_plugins, check_resource
+from ..schema.engine import error_validator
 from .web import ApiError
 
 ID = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": r"^[a-zA-Z0-9-_.]+$"}
@@ -158,17 +157,14 @@ ROUTE_RUNTIME_CONFIGURATION = {
     "additionalProperties": False,
 }
 
-_VALIDATORS: dict[int, Draft7Validator] = {}
-
 
 def check(schema: dict[str, Any], body: Any, *, read_only_ok: bool = False) -> dict[str, Any]:
     """`body` checked against `schema` (read-only fields dropped first when allowed)."""
     if read_only_ok and isinstance(body, dict):
         body = {k: v for k, v in body.items() if k not in READ_ONLY}
-    validator = _VALIDATORS.get(id(schema))
-    if validator is None:
-        validator = _VALIDATORS[id(schema)] = Draft7Validator(schema)
-    error = next(iter(sorted(validator.iter_errors(body), key=lambda e: list(e.path))), None)
+    error = next(
+        iter(sorted(error_validator(schema).iter_errors(body), key=lambda e: list(e.path))), None
+    )
     if error is not None:
         where = "/".join(str(p) for p in error.path)
         field = f'property "{where}" ' if where else ""

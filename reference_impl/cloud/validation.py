@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft7Validator
 from jsonschema.exceptions import best_match
 
 from ..schema import SchemaError, check_plugins
+from ..schema.engine import error_validator
 from .envelope import invalid, not_found
 from .records import ID_PATTERN
-
-# compiled once per schema object; the schema is kept so its id cannot be reused
-_VALIDATORS: dict[int, tuple[dict[str, Any], Draft7Validator]] = {}
 
 
 def check_body(schema: dict[str, Any], body: Any) -> dict[str, Any]:
     """`body` when it satisfies `schema` (an object schema), else a 400 naming the field."""
     if not isinstance(body, dict):
         raise invalid("invalid request body: expected a JSON object")
-    cached = _VALIDATORS.get(id(schema))
-    if cached is None or cached[0] is not schema:
-        cached = _VALIDATORS[id(schema)] = (schema, Draft7Validator(schema))
-    error = best_match(cached[1].iter_errors(body))
+    error = best_match(error_validator(schema).iter_errors(body))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path)
         field = f"field '{where}'" if where else "request body"

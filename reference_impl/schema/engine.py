@@ -99,6 +99,16 @@ def _fast_validator(ref: _Ref) -> Any:
 
 
 @lru_cache(maxsize=4096)
+def _error_validator(ref: _Ref) -> Draft7Validator:
+    return Draft7Validator(ref.schema)
+
+
+def error_validator(schema: dict) -> Draft7Validator:
+    """A validator that explains failures (`iter_errors`), compiled once per schema object."""
+    return _error_validator(_Ref(schema))
+
+
+@lru_cache(maxsize=4096)
 def _has_defaults(ref: _Ref) -> bool:
     return _contains_default(ref.schema)
 
