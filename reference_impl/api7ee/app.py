@@ -36,6 +36,7 @@ from . import (
     route_templates,
     secret_providers,
     secret_usage,
+    service_discovery,
     service_registries,
     service_upstreams,
     templates,
@@ -88,7 +89,7 @@ def create_api7ee_app(
     except StoreError as exc:  # the store may come up later; the first request retries
         log.warning("api7ee: default gateway group not written yet: %s", exc)
     api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))
-    service_registries.attach(api)
+    service_discovery.attach(api)  # polls the registries, if there are any
     guard = Guard(config)
     routes = [
         Route(path, _endpoint(api, guard, handler), methods=[method])

@@ -24,12 +24,6 @@ SERVICE_ORDER = ("created_at", "updated_at", "publish_time", "name")
 HISTORY_STATUSES = ("healthy", "lost_connection", "connecting")
 
 
-def attach(api: Api) -> None:
-    """Called once per control plane when it is created: rendering finds its registries and
-    the poller starts when it has any."""
-    service_discovery.attach(api)
-
-
 def view(registry: dict[str, Any]) -> dict[str, Any]:
     health = service_discovery.health_of(registry["id"])
     shown = {**registry, "status": health.status}
