@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ..schema.engine import ecma_search
 from ..store import Store
 from .errors import bad_request
 
-_ID = re.compile(r"^[a-zA-Z0-9\-_.]{1,64}$")
+_ID = r"^[a-zA-Z0-9\-_.]{1,64}$"
 ID_ERROR = (
     'invalid configuration: property "id" validation failed: object matches none of the required'
 )
@@ -20,7 +20,7 @@ def is_valid_id(value: Any) -> bool:
         return False
     if isinstance(value, int):
         return value >= 1
-    return isinstance(value, str) and bool(_ID.match(value))
+    return isinstance(value, str) and ecma_search(_ID, value)
 
 
 def check_id(value: Any) -> str:

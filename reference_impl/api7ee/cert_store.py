@@ -12,18 +12,18 @@ fields `client_certificate` (a certificate id) and `ca_certificates` (CA certifi
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cryptography import x509
 
 from ..admin.ssl_crypto import CertError, Keyring, cert_names, validate_pair
+from ..schema.engine import ecma_search
 from .context import Api
 from .cpstore import CA_CERTIFICATES, CERTIFICATES, SERVICE_UPSTREAMS, SNIS, ControlStore
 from .web import ApiError
 
 LABEL = {CERTIFICATES: "certificate", CA_CERTIFICATES: "CA certificate", SNIS: "SNI"}
-REFERENCE = re.compile(r"^\$(secret|env|ENV)://")
+REFERENCE = r"^\$(secret|env|ENV)://"
 
 
 def keyring(api: Api) -> Keyring:
@@ -31,7 +31,7 @@ def keyring(api: Api) -> Keyring:
 
 
 def is_reference(raw: Any) -> bool:
-    return isinstance(raw, str) and REFERENCE.match(raw) is not None
+    return isinstance(raw, str) and ecma_search(REFERENCE, raw)
 
 
 def record(cp: ControlStore, kind: str, group_id: str, obj_id: str) -> dict[str, Any] | None:

@@ -14,17 +14,18 @@ An upstream without `checks` has no health check results: the answer is an empty
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
 
+from .. import strict_json
+from ..schema.engine import ecma_search
 from .context import Api, Call
 from .cpstore import PUBLISHED, SERVICE_UPSTREAMS
 from .web import ApiError, not_found, value
 
 CONTROL_TIMEOUT = 2.0
-ID_PATTERN = re.compile(r"^[a-zA-Z0-9-_.]{1,256}$")
+ID_PATTERN = r"^[a-zA-Z0-9-_.]{1,256}$"
 UNHEALTHY = ("unhealthy", "mostly_unhealthy")  # nodes the data plane sends no traffic to
 FILTER_VALUES = ("unhealthy_nodes_exists", "no_unhealthy_nodes")
 
@@ -36,7 +37,7 @@ def _ask(api: Api, group_id: str, path: str) -> tuple[int, Any]:
         raise ApiError(503, f"the data plane of gateway group {group_id} has no control API")
     try:
         response = httpx.get(base + path, timeout=CONTROL_TIMEOUT)
-        return response.status_code, response.json()
+        return response.status_code, strict_json.loads(response.content)
     except httpx.HTTPError as exc:
         raise ApiError(
             503, f"the data plane of gateway group {group_id} does not answer: {exc}"
@@ -71,7 +72,7 @@ def service_healthcheck(api: Api, call: Call) -> tuple[int, Any]:
     upstream_id = call.args.get("upstream_id")
     if upstream_id is None:
         path = f"/v1/healthcheck/services/{service_id}"
-    elif not ID_PATTERN.match(upstream_id):
+    elif not ecma_search(ID_PATTERN, upstream_id):
         raise ApiError(
             400, "invalid query parameter upstream_id: 1 to 256 of a-z, A-Z, 0-9, -, _ and ."
         )

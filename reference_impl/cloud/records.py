@@ -7,7 +7,6 @@ store's lifetime and survive restarts with every persistent backend.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from ..store import Store
 
 ROOT = "/gwconform/cloud"
 ID_BASE = 370_000_000_000_000_000  # ids of the same magnitude as API7 Cloud's snowflake ids
-ID_PATTERN = re.compile(r"^[1-9][0-9]*$")
+ID_PATTERN = r"^[1-9][0-9]*$"
 
 
 def iso_now() -> str:

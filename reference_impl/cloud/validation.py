@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema.exceptions import best_match
 
 from ..schema import SchemaError, check_plugins
-from ..schema.engine import error_validator
+from ..schema.engine import ecma_search, error_validator
 from .envelope import invalid, not_found
 from .records import ID_PATTERN
 
@@ -26,7 +26,7 @@ def check_body(schema: dict[str, Any], body: Any) -> dict[str, Any]:
 
 def check_path_id(value: str, what: str) -> str:
     """A path id must match `^[1-9][0-9]*$` (400); it may still name nothing (the caller's 404)."""
-    if not ID_PATTERN.match(value):
+    if not ecma_search(ID_PATTERN, value):
         raise invalid(f"invalid {what} id {value!r}: must match ^[1-9][0-9]*$")
     return value
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..api7ee.web import ApiError, list_answer
+from ..schema.engine import ecma_search
 from .principal import Principal
 
-ID_PATTERN = re.compile(r"^[a-zA-Z0-9-_.]+$")
+ID_PATTERN = r"^[a-zA-Z0-9-_.]+$"
 
 
 class IamError(Exception):
@@ -82,7 +82,7 @@ def ids(body: dict[str, Any], name: str, *, required: bool = False) -> list[str]
             raise IamError(400, f"invalid request body: {name} is required")
         return []
     if not isinstance(raw, list) or not all(
-        isinstance(i, str) and 1 <= len(i) <= 256 and ID_PATTERN.match(i) for i in raw
+        isinstance(i, str) and 1 <= len(i) <= 256 and ecma_search(ID_PATTERN, i) for i in raw
     ):
         raise IamError(400, f"invalid request body: {name} must be an array of ids")
     return list(dict.fromkeys(raw))

@@ -9,7 +9,6 @@ path, so every message names the field and its path.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -54,14 +53,14 @@ def _required_message(err: ValidationError) -> str:
     return f'property "{missing}" is required'
 
 
-def _additional_message(err: ValidationError) -> str:
-    schema = err.schema
-    known = schema.get("properties", {})
-    patterns = schema.get("patternProperties", {})
-    for key in err.instance:
-        if key in known or any(re.search(p, key) for p in patterns):
-            continue
-        return f"additional properties forbidden, found {key}"
+# The engine's test for which keys `additionalProperties` governs (its ECMA-262 regexes).
+ExtraKeys = Callable[[dict, dict], list[str]]
+
+
+def _additional_message(err: ValidationError, extra_keys: ExtraKeys) -> str:
+    extras = extra_keys(err.schema, err.instance)
+    if extras:
+        return f"additional properties forbidden, found {extras[0]}"
     return "additional properties forbidden"
 
 
@@ -112,13 +111,15 @@ def _dependencies_message(err: ValidationError) -> str:
     return "dependencies failed"
 
 
-def keyword_message(err: ValidationError, is_valid: Callable[[dict, Any], bool]) -> str:
+def keyword_message(
+    err: ValidationError, is_valid: Callable[[dict, Any], bool], extra_keys: ExtraKeys
+) -> str:
     """The lua-jsonschema message for the failing keyword itself (no path prefix)."""
     kw, val, inst = err.validator, err.validator_value, err.instance
     simple: dict[str, Callable[[], str]] = {
         "type": lambda: _type_message(err),
         "required": lambda: _required_message(err),
-        "additionalProperties": lambda: _additional_message(err),
+        "additionalProperties": lambda: _additional_message(err, extra_keys),
         "enum": lambda: "matches none of the enum values",
         "const": lambda: "failed to check const value",
         "minLength": lambda: f"string too short, expected at least {val}, got {len(inst)}",
@@ -148,7 +149,9 @@ def keyword_message(err: ValidationError, is_valid: Callable[[dict, Any], bool])
     return build() if build else err.message
 
 
-def format_error(err: ValidationError, is_valid: Callable[[dict, Any], bool]) -> str:
+def format_error(
+    err: ValidationError, is_valid: Callable[[dict, Any], bool], extra_keys: ExtraKeys
+) -> str:
     """The full lua-jsonschema message: one prefix per schema level, then the keyword's."""
     spath = list(err.absolute_schema_path)
     ipath = list(err.absolute_path)
@@ -186,4 +189,4 @@ def format_error(err: ValidationError, is_valid: Callable[[dict, Any], bool]) ->
             i += 1
     if spath and spath[-1] in ("then", "else"):
         return "".join(prefix) + f"{spath[-1]} clause did not match"
-    return "".join(prefix) + keyword_message(err, is_valid)
+    return "".join(prefix) + keyword_message(err, is_valid, extra_keys)

@@ -127,6 +127,21 @@ def test_ca_certificates_take_a_pem_only(client):
     assert refused.status_code == 400 and "parse cert" in refused.json()["error_msg"]
 
 
+def test_labels_are_ecma_non_space(client):
+    """`^\\S+$` is ECMA-262: \\x1d and \\x1f are not white space there (a generated label)."""
+    scope = {"gateway_group_id": "default"}
+    label = {"k": "\u00df\x1d\x1f"}
+    cert, _ = cert_and_key("ca.example.com")
+    body = {"cert": cert, "labels": label}
+    ca = ok(client.post("/apisix/admin/ca_certificates", params=scope, json=body))["value"]
+    assert ca["labels"] == label
+    server = _certificate(client)
+    sni = ok(_sni(client, None, [server["id"]], labels=label))["value"]
+    assert sni["labels"] == label
+    refused = _sni(client, None, [server["id"]], domain="b.example.com", labels={"k": "a b"})
+    assert refused.status_code == 400
+
+
 def test_sni_renders_an_ssl_into_the_group(client, store, group):
     cert_record = _certificate(client, group)
     ca = _ca(client, group)
