@@ -8,6 +8,7 @@ as APISIX ignores keys of subsystems that are not enabled. `${{VAR}}` and
 from __future__ import annotations
 
 import copy
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,12 @@ from typing import Any
 
 import yaml
 
+# APISIX's published example key: anyone knows it, so it may only guard a loopback-only port
 DEFAULT_ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
+# APISIX's own words about that key (`apisix/cli/ops.lua` up to 3.9, a warning there)
+PUBLISHED_KEY_MESSAGE = (
+    'using fixed Admin API token has security risk. Please modify "admin_key" in conf/config.yaml'
+)
 
 DEFAULTS: dict[str, Any] = {
     "apisix": {
@@ -226,6 +232,46 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         etcd_timeout=float(etcd.get("timeout", 30)),
         ssl=_ssl_config(merged["apisix"], node_listen),
         control_listen=_control_listen(merged["apisix"]),
+    )
+
+
+def _loopback(ip: str) -> bool:
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _loopback_network(entry: str) -> bool:
+    try:
+        network = ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False  # parse_networks names the bad entry when the admin port is built
+    return network.network_address.is_loopback and network.broadcast_address.is_loopback
+
+
+def check_published_admin_key(config: GatewayConfig) -> None:
+    """Refuse (ConfigError) to serve the Admin API with APISIX's published key where hosts
+    other than this one can use it: `admin_listen` not on loopback and `allow_admin` letting
+    non-loopback clients in (an empty list lets everyone in). APISIX up to 3.9 checks this
+    key at start unless `allow_admin` is its loopback-only default or `admin_key_required`
+    is false, but only warns, in the words used here; from 3.10 on it ships no key at all
+    and generates one."""
+    if not config.admin_key_required:
+        return
+    if not any(k.key == DEFAULT_ADMIN_KEY for k in config.admin_keys):
+        return
+    listen = config.admin_listen
+    if _loopback(listen.ip):
+        return
+    if config.allow_admin and all(_loopback_network(e) for e in config.allow_admin):
+        return
+    allowed = ", ".join(config.allow_admin) or "everyone"
+    raise ConfigError(
+        f"{PUBLISHED_KEY_MESSAGE} (deployment.admin.admin_listen is {listen.ip}:{listen.port}"
+        f" and allow_admin lets in {allowed})"
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import uvicorn
 
 from .admin_port import create_admin_port
-from .config import ConfigError, GatewayConfig
+from .config import ConfigError, GatewayConfig, check_published_admin_key
 from .proxy.plugins import parse_export_addr
 from .proxy.supervisor import Supervisor
 from .proxy.tls import tls_settings
@@ -19,7 +19,9 @@ from .store import open_store
 
 
 def serve(config: GatewayConfig) -> int:
-    """Serve until SIGINT or SIGTERM; returns the process exit code."""
+    """Serve until SIGINT or SIGTERM; returns the process exit code. A configuration that
+    must not be served (ConfigError) is refused before anything is opened or bound."""
+    check_published_admin_key(config)
     store = open_store(config)
     try:
         return asyncio.run(_serve(config, store))

@@ -10,7 +10,6 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the 
     from starlette.testclient import TestClient
 
 from reference_impl.admin_port import create_admin_port
-from reference_impl.cloud import DEFAULT_TOKEN
 from reference_impl.config import DEFAULT_ADMIN_KEY, build_config
 from reference_impl.store import MemoryStore, StoreUnavailable
 
@@ -26,14 +25,16 @@ class LateStore(MemoryStore):
 
 def test_every_api_bootstraps_once_the_store_is_up():
     store = LateStore()
-    app, _ = create_admin_port(build_config({}), store, launch_data_planes=False)
+    token = "cloud-token-of-this-test"
+    config = build_config({"gwconform": {"cloud": {"tokens": [token]}}})
+    app, _ = create_admin_port(config, store, launch_data_planes=False)
     client = TestClient(app, client=("127.0.0.1", 50000))
     store.up = True
     admin = {"X-API-KEY": DEFAULT_ADMIN_KEY}
     assert client.get("/apisix/admin/routes", headers=admin).json() == {"total": 0, "list": []}
     groups = client.get("/api/gateway_groups", headers=admin).json()
     assert [g["name"] for g in groups["list"]] == ["default"]
-    me = client.get("/api/v1/user/me", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+    me = client.get("/api/v1/user/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["status"]["code"] == 0
     cloud_records, _ = store.range("/gwconform/cloud/")
     assert any("/orgs/" in kv.key and kv.value["name"] == "default" for kv in cloud_records)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -63,8 +64,11 @@ def gateway_config(
     etcd_prefix: str = "/apisix",
     tls_port: int | None = None,
     control_port: int | None = None,
+    admin_password: str | None = None,
 ) -> dict[str, Any]:
-    """The config.yaml of an embedded gateway listening on the given loopback ports."""
+    """The config.yaml of an embedded gateway listening on the given loopback ports. Every
+    credential is named here: the admin and viewer keys, the Cloud API token and, when
+    given, the password of the dashboard's `admin` user (IAM); the gateway has no others."""
     deployment: dict[str, Any] = {
         "admin": {
             "admin_key": [
@@ -92,6 +96,8 @@ def gateway_config(
         # one credential for every API: the admin key is also the Cloud API's bearer token
         "gwconform": {"cloud": {"tokens": [ADMIN_KEY]}},
     }
+    if admin_password is not None:
+        config["gwconform"]["iam"] = {"admin_password": admin_password}
     if etcd_url:
         deployment["etcd"] = {"host": [etcd_url], "prefix": etcd_prefix}
         config["gwconform"]["store"] = "etcd"
@@ -114,9 +120,12 @@ class EmbeddedGateway:
         etcd_url: str | None = None,
         etcd_prefix: str = "/apisix",
         start_timeout: float = START_TIMEOUT,
+        admin_password: str | None = None,
     ) -> None:
         self.workdir = workdir
         self.admin_api_version = admin_api_version
+        # the dashboard's `admin` user (IAM): explicit, never a built-in password
+        self.admin_password = admin_password or secrets.token_urlsafe(18)
         self.admin_port, self.node_port, self.stream_port = free_port(), free_port(), free_port()
         self.metrics_port = free_port()
         self.tls_port, self.control_port = free_port(), free_port()
@@ -159,6 +168,7 @@ class EmbeddedGateway:
             self._etcd_prefix,
             tls_port=self.tls_port,
             control_port=self.control_port,
+            admin_password=self.admin_password,
         )
         self.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
         with self.stderr_path.open("wb") as stderr:
@@ -230,6 +240,8 @@ class EmbeddedProvider:
         self.workdir = Path(self._tmp.name)
         self._gateways: dict[str, EmbeddedGateway] = {}
         self._etcd: Any = None
+        # one for all its gateways: on one etcd they share the IAM users
+        self.admin_password = secrets.token_urlsafe(18)
 
     def _etcd_url(self) -> str | None:
         if self.settings.store != "etcd":
@@ -254,6 +266,7 @@ class EmbeddedProvider:
                 self._etcd_url(),
                 etcd_prefix="/apisix" if admin_api_version == "v3" else "/apisix-v2",
                 start_timeout=self.start_timeout,
+                admin_password=self.admin_password,
             )
             gateway.start()
             self._gateways[admin_api_version] = gateway

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import request_response
 
+from .. import strict_json
 from ..config import GatewayConfig
 from ..store import RevisionConflict, Store, StoreError
 from . import plugins_api
@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: GatewayConfig, store: Store) -> Starlette:
-    """The Admin API over `store`, configured by `config` (keys, allow_admin, version)."""
+    """The Admin API over `store`, configured by `config` (keys, version); `allow_admin` is
+    checked in front of the whole admin port (`reference_impl.admin_port`)."""
     ctx = AdminContext(
         config=config,
         store=store,
@@ -158,7 +159,7 @@ async def _read_body(request: Request) -> Any:
     if not raw.strip():
         return MISSING
     try:
-        data = json.loads(raw)
+        data = strict_json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise AdminError(400, f"invalid request body: {_json_reason(exc)}") from None
     if _depth(data) > MAX_DEPTH:

@@ -1,4 +1,6 @@
-"""Who may call the Admin API: `allow_admin` networks, then the X-API-KEY and its role."""
+"""Who may call the Admin API: the X-API-KEY and its role. `allow_admin` is checked once for
+the whole admin port, before any API (`reference_impl.admin_port.AllowAdmin`); its entries
+are parsed here."""
 
 from __future__ import annotations
 
@@ -24,16 +26,12 @@ def parse_networks(entries: list[str]) -> list[Network]:
 
 class Guard:
     def __init__(self, config: GatewayConfig) -> None:
-        self.networks = parse_networks(config.allow_admin)
         self.key_required = config.admin_key_required and bool(config.admin_keys)
         self.roles = {k.key: k.role for k in config.admin_keys}
 
     def check(self, request: Request) -> None:
-        """Raise AdminError (403 outside allow_admin, 401 without a valid key, 403 for a
-        viewer key on a method other than GET) unless the request may proceed."""
-        host = request.client.host if request.client else ""
-        if self.networks and not self._allowed(host):
-            raise AdminError(403, f"access from {host or 'unknown'} is not allowed")
+        """Raise AdminError (401 without a valid key, 403 for a viewer key on a method
+        other than GET) unless the request may proceed."""
         if not self.key_required:
             return
         token = (
@@ -49,15 +47,6 @@ class Guard:
             raise _token_error(401, "wrong apikey")
         if role == "viewer" and request.method not in ("GET", "HEAD"):
             raise _token_error(403, "invalid method for role viewer")
-
-    def _allowed(self, host: str) -> bool:
-        try:
-            addr = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-            addr = addr.ipv4_mapped
-        return any(addr in net for net in self.networks)
 
 
 def _token_error(status: int, description: str) -> AdminError:

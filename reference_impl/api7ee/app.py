@@ -7,7 +7,6 @@ users, roles and tokens come later.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import strict_json
 from ..admin.auth import Guard
 from ..admin.errors import AdminError
 from ..config import GatewayConfig
@@ -162,7 +162,7 @@ async def _read_body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return strict_json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, f"invalid request body: {exc}") from None
 

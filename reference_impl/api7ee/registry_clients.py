@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .. import strict_json
 from .registry_schemas import token_file_allowed
 
 NACOS_PAGE_SIZE = 1000
@@ -69,8 +70,8 @@ def _get_json(
     if response.status_code != 200:
         raise RegistryUnreachable(f"GET {url} answered {response.status_code}")
     try:
-        return response.json()
-    except ValueError:
+        return strict_json.loads(response.content)
+    except (ValueError, RecursionError):
         raise RegistryUnreachable(f"GET {url} answered something that is not JSON") from None
 
 

@@ -2,7 +2,6 @@
 certificates, in the Cloud response envelope, translated into APISIX data-plane objects."""
 
 from .app import create_cloud_app
-from .auth import DEFAULT_TOKEN
 from .mount import with_cloud_api
 
-__all__ = ["DEFAULT_TOKEN", "create_cloud_app", "with_cloud_api"]
+__all__ = ["create_cloud_app", "with_cloud_api"]

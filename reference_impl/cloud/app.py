@@ -6,7 +6,6 @@ synchronous (store calls) and run in the thread pool, one at a time per process.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import strict_json
 from ..admin.ssl_crypto import Keyring
 from ..config import GatewayConfig
 from ..store import Store, StoreError
@@ -189,7 +189,11 @@ async def _read_body(request: Request) -> Any:
     if not raw.strip():
         return MISSING
     try:
-        return json.loads(raw)
+        return strict_json.loads(raw)
+    except strict_json.NotStrictJson as exc:
+        raise CloudError(
+            INVALID_ARGUMENT, f"invalid request body: not valid JSON ({exc})"
+        ) from None
     except (ValueError, RecursionError):
         raise CloudError(INVALID_ARGUMENT, "invalid request body: not valid JSON") from None
 

@@ -1,5 +1,6 @@
 """The Cloud API's `token` security scheme: `Authorization: Bearer <token>`, as the API7
-Cloud Go SDK sends it. Tokens come from `gwconform.cloud.tokens` in the gateway config."""
+Cloud Go SDK sends it. Tokens come from `gwconform.cloud.tokens` in the gateway config and
+from nowhere else: without that key no token is valid."""
 
 from __future__ import annotations
 
@@ -8,20 +9,28 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ..config import GatewayConfig
+from ..config import ConfigError, GatewayConfig
 from .envelope import UNAUTHENTICATED, CloudError
-
-DEFAULT_TOKEN = "a7c-gwconform-cloud-token-7f3d9b2e41c6"
 
 
 def configured_tokens(config: GatewayConfig) -> list[str]:
+    """`gwconform.cloud.tokens`: a token, or a list of tokens or `{token: ...}` mappings;
+    none when the key is absent."""
     section: Any = (config.raw.get("gwconform") or {}).get("cloud") or {}
     tokens = section.get("tokens") if isinstance(section, dict) else None
     if not tokens:
-        return [DEFAULT_TOKEN]
+        return []
     if isinstance(tokens, str):
         tokens = [tokens]
-    return [str(t["token"] if isinstance(t, dict) else t) for t in tokens if t]
+    if not isinstance(tokens, list):
+        raise ConfigError(f"invalid gwconform.cloud.tokens: {tokens!r} (expected a list)")
+    out = []
+    for item in tokens:
+        token = item.get("token") if isinstance(item, dict) else item
+        if not isinstance(token, str | int) or isinstance(token, bool) or not str(token).strip():
+            raise ConfigError(f"invalid gwconform.cloud.tokens entry: {item!r}")
+        out.append(str(token).strip())
+    return out
 
 
 class TokenGuard:
@@ -40,5 +49,9 @@ class TokenGuard:
                 UNAUTHENTICATED, "invalid authorization header: expected Bearer <token>"
             )
         given = token.strip().encode()
+        if not self._tokens:
+            raise CloudError(
+                UNAUTHENTICATED, "invalid access token: the gateway has no Cloud API tokens"
+            )
         if not any(hmac.compare_digest(given, known) for known in self._tokens):
             raise CloudError(UNAUTHENTICATED, "invalid access token")

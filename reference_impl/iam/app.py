@@ -3,7 +3,6 @@ logout, the permission check, audit logs) as a Starlette app guarded by `IamMidd
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import strict_json
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import audit, checks, policies, roles, session, tokens, users
@@ -92,6 +92,6 @@ async def _read_body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return strict_json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise IamError(400, f"invalid request body: {exc}") from None

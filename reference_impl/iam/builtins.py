@@ -10,7 +10,8 @@ ADMIN = "admin"
 VIEWER = "viewer"
 BUILT_IN_ROLES = (SUPER_ADMIN, ADMIN, VIEWER)
 ADMIN_USER_ID = "admin"
-DEFAULT_ADMIN_PASSWORD = "admin"
+# what earlier versions created the `admin` user with; never accepted unless configured
+FORMER_ADMIN_PASSWORD = "admin"
 
 
 def _policy(policy_id: str, name: str, desc: str, statements: list[dict[str, Any]]):

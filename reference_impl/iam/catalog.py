@@ -1,8 +1,8 @@
 """The permission catalog: every action and the resource ARN template it is checked on.
 
 Parsed from the published page "Permission Policy Actions and Resources" (a copy of its
-text ships as `fixtures/iam/api7-permission-policy-actions-and-resources.txt`). The parse is
-saved as `catalog.json` beside this module:
+text ships as `conformance/data/iam/api7-permission-policy-actions-and-resources.txt`). The
+parse is saved as `catalog.json` beside this module:
 `python -m reference_impl.iam.catalog SEED.txt > reference_impl/iam/catalog.json`.
 """
 

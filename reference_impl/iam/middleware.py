@@ -15,7 +15,6 @@ items the caller may get (`listing`, `list_answer`).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 from collections.abc import Mapping
 from http.cookies import SimpleCookie
@@ -25,7 +24,7 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..admin.auth import parse_networks
+from .. import strict_json
 from ..store import StoreError
 from . import audit
 from .enforcement import EndpointTable, Match
@@ -61,7 +60,6 @@ class IamMiddleware:
         self.internal_key = admin_keys[0] if admin_keys else None
         self.iam_paths = _paths_of(iam_app)
         self.labels = LabelContext(self.iam.records.store, self.iam.config.etcd_prefix)
-        self.networks = parse_networks(self.iam.config.allow_admin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("state", {}).get(CHECKED_KEY):
@@ -76,23 +74,7 @@ class IamMiddleware:
         if not (path == "/api" or path.startswith("/api/") or path.startswith("/apisix/admin")):
             await target(scope, receive, send)
             return
-        if not self._network_allowed(scope):
-            client = (scope.get("client") or ("unknown", 0))[0]
-            await _reply(send, 403, f"access from {client} is not allowed")
-            return
         await self._guarded(scope, receive, send, target, headers)
-
-    def _network_allowed(self, scope: Scope) -> bool:
-        """`deployment.admin.allow_admin` holds for the dashboard API as for the Admin API."""
-        if not self.networks:
-            return True
-        try:
-            addr = ipaddress.ip_address((scope.get("client") or ("", 0))[0])
-        except ValueError:
-            return False
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-            addr = addr.ipv4_mapped
-        return any(addr in network for network in self.networks)
 
     def _is_iam(self, scope: Scope) -> bool:
         return (scope["method"], scope["path"].rstrip("/")) in self.iam_paths or any(
@@ -307,7 +289,7 @@ def _request_values(scope: Scope, match: Match | None, body: bytes) -> dict[str,
     values: dict[str, Any] = {}
     if body:
         try:
-            parsed = json.loads(body)
+            parsed = strict_json.loads(body)
         except (ValueError, RecursionError):
             parsed = None
         if isinstance(parsed, dict):

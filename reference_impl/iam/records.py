@@ -28,12 +28,14 @@ class IamRecords:
         return f"{PREFIX}/{kind}/{record_id}"
 
     def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        """The record, or None (also for a stored value that is not a JSON object)."""
         kv = self.store.get(self.key(kind, record_id))
-        return kv.value if kv is not None else None
+        return kv.value if kv is not None and isinstance(kv.value, dict) else None
 
     def all(self, kind: str) -> list[dict[str, Any]]:
+        """Every record of `kind` (values that are not JSON objects are no records)."""
         kvs, _ = self.store.range(f"{PREFIX}/{kind}/")
-        return [kv.value for kv in kvs]
+        return [kv.value for kv in kvs if isinstance(kv.value, dict)]
 
     def put(self, kind: str, record: dict[str, Any], *, ttl: int | None = None) -> dict[str, Any]:
         self.store.put(self.key(kind, record["id"]), record, ttl=ttl)

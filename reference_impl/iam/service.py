@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets as random_secrets
+import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import GatewayConfig
+from ..config import ConfigError, GatewayConfig
 from ..store import Store
 from . import builtins, secrets
 from .engine import CompiledPolicy, compile_policy, is_allowed
@@ -25,6 +27,22 @@ def iam_settings(config: GatewayConfig) -> dict[str, Any]:
     return settings if isinstance(settings, dict) else {}
 
 
+def configured_admin_password(settings: Mapping[str, Any]) -> str | None:
+    """`gwconform.iam.admin_password`: the password the `admin` user is created with; None
+    when the configuration does not name one (then one is generated)."""
+    password = settings.get("admin_password")
+    if password is None:
+        return None
+    if isinstance(password, bool) or not isinstance(password, str | int) or not str(password):
+        raise ConfigError(f"invalid gwconform.iam.admin_password: {password!r}")
+    return str(password)
+
+
+def announce(line: str) -> None:
+    """One line for the operator on stderr (the gateway's log)."""
+    print(f"gwconform: {line}", file=sys.stderr, flush=True)
+
+
 class IamService:
     def __init__(self, config: GatewayConfig, store: Store) -> None:
         settings = iam_settings(config)
@@ -32,7 +50,9 @@ class IamService:
         self.records = IamRecords(store)
         self.bcrypt_rounds = int(settings.get("bcrypt_rounds", 10))
         self.session_ttl = int(settings.get("session_ttl", DEFAULT_SESSION_TTL))
-        self.admin_password = str(settings.get("admin_password", builtins.DEFAULT_ADMIN_PASSWORD))
+        configured = configured_admin_password(settings)
+        self.admin_password_configured = configured is not None
+        self.admin_password = configured or random_secrets.token_urlsafe(18)
         self.admin_keys = {k.key: k for k in config.admin_keys}
         self._compiled: dict[str, tuple[int, CompiledPolicy]] = {}
         self._basic_ok: dict[tuple[str, str], str] = {}  # (user id, hash) -> password digest
@@ -48,7 +68,8 @@ class IamService:
                     self.bootstrap()
 
     def bootstrap(self) -> None:
-        """Write the built-in policies and roles and the `admin` user unless present."""
+        """Write the built-in policies and roles and the `admin` user unless present. A
+        generated password is announced once, when the user is created with it."""
         stamp = now()
         for policy in builtins.BUILT_IN_POLICIES:
             self.records.create_once(
@@ -57,7 +78,7 @@ class IamService:
         for role in builtins.BUILT_IN_ROLE_RECORDS:
             record = {"desc": "", "labels": {}, "type": "built_in", **role}
             self.records.create_once("roles", {**record, "created_at": stamp, "updated_at": stamp})
-        self.records.create_once(
+        created = self.records.create_once(
             "users",
             {
                 "id": builtins.ADMIN_USER_ID,
@@ -74,7 +95,36 @@ class IamService:
                 "updated_at": stamp,
             },
         )
+        if created and not self.admin_password_configured:
+            self._announce_admin_password("created")
+        elif not created:
+            self._retire_former_password()
         self.bootstrapped = True
+
+    def _retire_former_password(self) -> None:
+        """An `admin` user that a store written by an earlier version still holds with the
+        former built-in password `admin` gets this start's password instead, unless the
+        configuration names `admin` itself."""
+        if self.admin_password == builtins.FORMER_ADMIN_PASSWORD:
+            return
+        user = self.records.get("users", builtins.ADMIN_USER_ID)
+        if user is None or user.get("type") != "built_in":
+            return
+        stored = str(user.get("password_hash", ""))
+        if not secrets.check_password(builtins.FORMER_ADMIN_PASSWORD, stored):
+            return
+        hashed = secrets.hash_password(self.admin_password, self.bcrypt_rounds)
+        self.records.put("users", {**user, "password_hash": hashed, "updated_at": now()})
+        self._announce_admin_password("had the former built-in password; it was replaced")
+
+    def _announce_admin_password(self, what: str) -> None:
+        if self.admin_password_configured:
+            announce(f'IAM user "admin" {what} with the password of gwconform.iam.admin_password')
+        else:
+            announce(
+                f'IAM user "admin" {what} with the generated password {self.admin_password}'
+                " (set gwconform.iam.admin_password to choose it)"
+            )
 
     # -- authentication -----------------------------------------------------------------
     def user_principal(self, user: Mapping[str, Any], **extra: Any) -> Principal:
@@ -167,7 +217,7 @@ class IamService:
     # -- decisions ----------------------------------------------------------------------
     def compiled(self, policy_id: str) -> CompiledPolicy | None:
         kv = self.records.store.get(self.records.key("permission_policies", policy_id))
-        if kv is None:
+        if kv is None or not isinstance(kv.value, dict):
             return None
         cached = self._compiled.get(policy_id)
         if cached is not None and cached[0] == kv.mod_revision:

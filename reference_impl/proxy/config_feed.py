@@ -37,7 +37,9 @@ class ConfigMirror:
         self.credentials = {}
 
     def apply(self, key: str, value: Any) -> bool:
-        """Record a put (value) or delete (None); False if the key is not data plane config."""
+        """Record a put (value) or delete (None); False if the key is not data plane config.
+        A value that is not a JSON object (text that did not parse as strict JSON, say) is
+        logged and holds no object, as a delete."""
         if not key.startswith(self.prefix):
             return False
         parts = key[len(self.prefix) :].split("/")
@@ -50,13 +52,12 @@ class ConfigMirror:
             ident = parts[1]
         else:
             return False
-        if value is None:
-            table.pop(ident, None)
-        elif isinstance(value, dict):
+        if isinstance(value, dict):
             table[ident] = value
-        else:
-            return False
-        return True
+            return True
+        if value is not None:
+            log.warning("%s left out of the data plane config: not a JSON object", key)
+        return table.pop(ident, None) is not None
 
     def copy(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         return (

@@ -56,23 +56,34 @@ def _owner_of(route: dict[str, Any], services: dict[str, dict[str, Any]]) -> tup
     return None
 
 
+def _check_type(kind: str, obj: dict[str, Any]) -> str | None:
+    checks = _checks_of(kind, obj)
+    if not checks:
+        return None
+    conf = checks.get("active") or checks.get("passive") or {}
+    return str(conf.get("type") or "http")
+
+
 def checked_resources(
     objects: dict[str, dict[str, Any]], snapshot: Any
 ) -> dict[tuple[str, str], tuple[str, UpstreamRuntime | None]]:
     """(kind, id) -> (check type, the runtime checking it, or None while no route uses it)
-    for every route, service and upstream object with `checks`."""
+    for every route, service and upstream object with `checks`; an object whose checks
+    cannot be read is left out (`snapshot.left_out`)."""
+    left_out = snapshot.left_out
     found: dict[tuple[str, str], tuple[str, UpstreamRuntime | None]] = {}
     for kind in KINDS:
         for obj_id, obj in objects.get(kind, {}).items():
-            checks = _checks_of(kind, obj)
-            if checks:
-                conf = checks.get("active") or checks.get("passive") or {}
-                found[(kind, str(obj_id))] = (str(conf.get("type") or "http"), None)
+            check_type = left_out.compile(kind, obj_id, _check_type, kind, obj)
+            if check_type is not None:
+                found[(kind, str(obj_id))] = (check_type, None)
     routes = objects.get("routes", {})
     services = objects.get("services", {})
     for rt in snapshot.routes.values():
         route = routes.get(rt.route_id) if rt.route_id is not None else None
-        owner = _owner_of(route, services) if route is not None else None
+        owner = None
+        if route is not None:
+            owner = left_out.compile("routes", rt.route_id, _owner_of, route, services)
         if owner in found and rt.upstream is not None and rt.upstream.checker is not None:
             found[owner] = (found[owner][0], rt.upstream)
     for conf, runtime in snapshot.stream_routes.values():

@@ -16,9 +16,14 @@ def _overrides(plugin: Plugin, phase: str) -> bool:
     return getattr(type(plugin), phase) is not getattr(Plugin, phase)
 
 
+class PluginConfError(ValueError):
+    """A plugin whose constructor rejects its conf (one written past the Admin API)."""
+
+
 def instantiate(plugins: dict[str, Any] | None, classes: dict[str, type], env: Any) -> list[Plugin]:
     """Plugin objects for a `plugins` conf, by descending priority; unknown or disabled
-    (`_meta.disable`) plugins are left out, and so is one whose constructor rejects its conf."""
+    (`_meta.disable`) plugins are left out. A plugin whose constructor rejects its conf raises
+    PluginConfError: its owner must not be served without it (an auth plugin, say)."""
     out: list[Plugin] = []
     for name, conf in (plugins or {}).items():
         cls = classes.get(name)
@@ -30,7 +35,7 @@ def instantiate(plugins: dict[str, Any] | None, classes: dict[str, type], env: A
         try:
             out.append(cls(conf, env))
         except (ValueError, TypeError, KeyError) as exc:
-            log.warning("plugin %s left out: %s", name, exc)
+            raise PluginConfError(f"plugin {name}: {exc}") from exc
     out.sort(key=lambda p: -p.priority)
     return out
 

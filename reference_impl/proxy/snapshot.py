@@ -8,12 +8,15 @@ plugins; consumer (and consumer group) plugins are merged in after authenticatio
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from .fingerprint import conf_fingerprint
+from .left_out import LeftOut
 from .nodes import Timeouts, timeouts
-from .phases import PhasePlan, instantiate
+from .phases import PhasePlan, PluginConfError, instantiate
+from .plugin_api import Plugin
 from .upstream import UpstreamRuntime
 
 KINDS = (
@@ -28,6 +31,8 @@ KINDS = (
     "ssls",
     "stream_routes",
 )
+
+log = logging.getLogger(__name__)
 
 
 class RouteRuntime:
@@ -69,6 +74,7 @@ class Snapshot:
     variables: Any
     plugin_classes: dict[str, type]
     upstreams: list[UpstreamRuntime] = field(default_factory=list)
+    left_out: LeftOut = field(default_factory=LeftOut)  # the objects it could not compile
 
     def consumer_plan(self, rt: RouteRuntime, consumer: dict[str, Any]) -> tuple[PhasePlan, list]:
         """The route's plugins with the consumer's merged in, and the plugins added by the
@@ -86,7 +92,12 @@ class Snapshot:
             cached = (rt.plan, [])
         else:
             route_plugins = {p.name: p for p in rt.plan.plugins}  # type: ignore[union-attr]
-            added = instantiate(consumer_plugins, self.plugin_classes, self.env)
+            try:
+                added = instantiate(consumer_plugins, self.plugin_classes, self.env)
+            except PluginConfError as exc:
+                # the consumer's own plugins only add limits to an authenticated request
+                log.warning("consumer %s: plugins left out: %s", name, exc)
+                added = []
             added_names = {p.name for p in added}
             merged = [p for n, p in route_plugins.items() if n not in added_names] + added
             merged.sort(key=lambda p: -p.priority)
@@ -176,67 +187,56 @@ def build_snapshot(
     cache: UpstreamCache,
     shared: Any,
     variables: Any,
+    left_out: LeftOut | None = None,
 ) -> Snapshot:
-    """A new generation from the store's objects (`objects[kind][id] = value`)."""
+    """A new generation from the store's objects (`objects[kind][id] = value`). Each
+    consumer, global rule, route and stream route is compiled on its own: one that fails is
+    left out (recorded in `left_out`, and in the snapshot's), the others are served."""
     from .plugins import PLUGIN_CLASSES, PluginEnv
     from .router import Router, StreamRouter
 
+    left_out = left_out if left_out is not None else LeftOut()
     consumers = []
     for username, consumer in objects["consumers"].items():
-        consumer = dict(consumer)
-        consumer.setdefault("username", username)
-        consumer["credentials"] = list(credentials.get(username, {}).values())
-        consumers.append(consumer)
+        merged_consumer = left_out.compile(
+            "consumers", username, _consumer, username, consumer, credentials
+        )
+        if merged_consumer is not None:
+            consumers.append(merged_consumer)
     env = PluginEnv(consumers, objects["consumer_groups"], objects["plugin_metadata"], shared)
-    upstreams = objects["upstreams"]
 
     global_plans = []
     global_plugins = []
     for rule_id, rule in sorted(objects["global_rules"].items()):
-        plugins = instantiate(rule.get("plugins"), PLUGIN_CLASSES, env)
-        for plugin in plugins:
-            if hasattr(plugin, "scope_id"):  # rate limits: one counter for every route
-                plugin.scope_id = f"global_rule/{rule_id}"
-        global_plans.append(PhasePlan(plugins))
-        global_plugins += plugins
+        plugins = left_out.compile(
+            "global_rules", rule_id, _global_rule_plugins, rule_id, rule, env
+        )
+        if plugins is not None:
+            global_plans.append(PhasePlan(plugins))
+            global_plugins += plugins
     global_plans = [p for p in global_plans if p.rewrite or p.access]
     global_plan = PhasePlan(global_plugins)
 
-    no_plugins = PhasePlan([], global_plan)
+    build = _RouteBuilder(objects, env, global_plan, cache)
     routes: dict[int, RouteRuntime] = {}
     merged_confs = []
-    for route in objects["routes"].values():
-        merged, error = merge_route(route, objects["services"], objects["plugin_configs"])
-        rt = RouteRuntime(merged)
-        rt.error = error
-        if merged["plugins"]:
-            rt.plan = PhasePlan(instantiate(merged["plugins"], PLUGIN_CLASSES, env), global_plan)
-            _bind_upstreams(rt, merged, upstreams, cache)
-        else:
-            rt.plan = no_plugins
-        upstream_conf, owner = _upstream_of(merged, upstreams)
-        if upstream_conf is None and not rt.error and (merged.get("upstream_id") is not None):
-            rt.error = 502
-        if upstream_conf is not None:
-            rt.upstream = cache.get(upstream_conf, owner)
-            if merged.get("timeout"):
-                rt.timeouts = timeouts(upstream_conf, merged)
-            else:
-                rt.timeouts = rt.upstream.timeouts
-        routes[id(merged)] = rt
-        merged_confs.append(merged)
+    for route_id, route in objects["routes"].items():
+        rt = left_out.compile("routes", route_id, build.route, route)
+        if rt is not None:
+            routes[id(rt.conf)] = rt
+            merged_confs.append(rt.conf)
 
     stream_confs = []
     stream_routes: dict[int, tuple[dict[str, Any], UpstreamRuntime | None]] = {}
-    for conf in objects["stream_routes"].values():
-        upstream_conf, owner = _upstream_of(conf, upstreams)
-        runtime = cache.get(upstream_conf, owner) if upstream_conf is not None else None
-        stream_routes[id(conf)] = (conf, runtime)
-        stream_confs.append(conf)
+    for route_id, conf in objects["stream_routes"].items():
+        entry = left_out.compile("stream_routes", route_id, build.stream_route, conf)
+        if entry is not None:
+            stream_routes[id(conf)] = entry
+            stream_confs.append(conf)
 
     return Snapshot(
-        router=Router(merged_confs),
-        stream_router=StreamRouter(stream_confs),
+        router=Router(merged_confs, left_out),
+        stream_router=StreamRouter(stream_confs, left_out),
         routes=routes,
         stream_routes=stream_routes,
         global_plans=global_plans,
@@ -245,7 +245,85 @@ def build_snapshot(
         variables=variables,
         plugin_classes=PLUGIN_CLASSES,
         upstreams=cache.commit(),
+        left_out=left_out,
     )
+
+
+def _consumer(
+    username: str, consumer: dict[str, Any], credentials: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The consumer with its username and credentials, checked to index as `PluginEnv` will."""
+    from .plugins import PluginEnv
+
+    merged = dict(consumer)
+    merged.setdefault("username", username)
+    merged["credentials"] = list(credentials.get(username, {}).values())
+    PluginEnv.credential_entries(merged)
+    return merged
+
+
+def _global_rule_plugins(rule_id: str, rule: dict[str, Any], env: Any) -> list[Plugin]:
+    from .plugins import PLUGIN_CLASSES
+
+    plugins = instantiate(rule.get("plugins"), PLUGIN_CLASSES, env)
+    for plugin in plugins:
+        if hasattr(plugin, "scope_id"):  # rate limits: one counter for every route
+            plugin.scope_id = f"global_rule/{rule_id}"
+    return plugins
+
+
+class _RouteBuilder:
+    """Compiles one route or stream route of a generation at a time."""
+
+    def __init__(
+        self,
+        objects: dict[str, dict[str, Any]],
+        env: Any,
+        global_plan: PhasePlan,
+        cache: UpstreamCache,
+    ) -> None:
+        from .plugins import PLUGIN_CLASSES
+
+        self.plugin_classes = PLUGIN_CLASSES
+        self.services = objects["services"]
+        self.plugin_configs = objects["plugin_configs"]
+        self.upstreams = objects["upstreams"]
+        self.env = env
+        self.global_plan = global_plan
+        self.no_plugins = PhasePlan([], global_plan)
+        self.cache = cache
+
+    def route(self, route: dict[str, Any]) -> RouteRuntime:
+        merged, error = merge_route(route, self.services, self.plugin_configs)
+        rt = RouteRuntime(merged)
+        rt.error = error
+        try:
+            plugins = instantiate(merged["plugins"], self.plugin_classes, self.env)
+        except PluginConfError as exc:
+            # fail closed: the route answers 503 rather than run without the plugin
+            log.warning("route %s served as 503: %s", route.get("id"), exc)
+            plugins, rt.error = [], 503
+        if plugins:
+            rt.plan = PhasePlan(plugins, self.global_plan)
+            _bind_upstreams(rt, merged, self.upstreams, self.cache)
+        else:
+            rt.plan = self.no_plugins
+        upstream_conf, owner = _upstream_of(merged, self.upstreams)
+        if upstream_conf is None and not rt.error and (merged.get("upstream_id") is not None):
+            rt.error = 502
+        if upstream_conf is not None:
+            rt.upstream = self.cache.get(upstream_conf, owner)
+            if merged.get("timeout"):
+                rt.timeouts = timeouts(upstream_conf, merged)
+            else:
+                rt.timeouts = rt.upstream.timeouts
+        return rt
+
+    def stream_route(self, conf: dict[str, Any]) -> tuple[dict[str, Any], UpstreamRuntime | None]:
+        """The stream route with its upstream runtime (None when it has no upstream)."""
+        upstream_conf, owner = _upstream_of(conf, self.upstreams)
+        runtime = self.cache.get(upstream_conf, owner) if upstream_conf is not None else None
+        return conf, runtime
 
 
 def _bind_upstreams(

@@ -19,7 +19,6 @@ connection to such an SNI without one is closed as soon as the handshake ends.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import re
 import ssl
@@ -31,9 +30,8 @@ from cryptography.exceptions import InvalidSignature
 
 from .fingerprint import conf_fingerprint
 from .http_server import ClientConnection
+from .left_out import LeftOut
 from .plugins.regex_util import compile_pattern
-
-log = logging.getLogger(__name__)
 
 _VERSIONS = {
     "TLSv1": ssl.TLSVersion.TLSv1,
@@ -142,6 +140,19 @@ def _snis(conf: dict[str, Any]) -> list[str]:
     return [str(n).lower().rstrip(".") for n in names]
 
 
+def _entry(
+    conf: dict[str, Any],
+    reusable: dict[str, CertContext],
+    keyring: Any,
+    versions: tuple[ssl.TLSVersion, ssl.TLSVersion],
+) -> tuple[str, CertContext, list[str]]:
+    """An SSL object's fingerprint, context (the previous generation's while the conf is
+    unchanged) and server names."""
+    fingerprint = conf_fingerprint(conf)
+    ctx = reusable.get(fingerprint) or _context_of(conf, keyring, versions)
+    return fingerprint, ctx, _snis(conf)
+
+
 class SniCertificates:
     """The server certificates of one config generation, by SNI."""
 
@@ -151,27 +162,27 @@ class SniCertificates:
         keyring: Any,
         versions: tuple[ssl.TLSVersion, ssl.TLSVersion],
         previous: SniCertificates | None = None,
+        left_out: LeftOut | None = None,
     ) -> None:
+        """An SSL object whose certificate, key or SNIs cannot be used is left out
+        (`left_out`)."""
         self.exact: dict[str, CertContext] = {}
         self.wildcard: dict[str, CertContext] = {}  # "example.com" for "*.example.com"
         self.catch_all: CertContext | None = None
         self.mtls = False
         self._by_print: dict[str, CertContext] = {}
         reusable = previous._by_print if previous is not None else {}
+        left_out = left_out if left_out is not None else LeftOut()
         for ssl_id, conf in sorted(ssls.items()):
             if conf.get("type", "server") != "server" or conf.get("status", 1) != 1:
                 continue
-            fingerprint = conf_fingerprint(conf)
-            ctx = reusable.get(fingerprint)
-            if ctx is None:
-                try:
-                    ctx = _context_of(conf, keyring, versions)
-                except (ssl.SSLError, ValueError, OSError, re.error) as exc:
-                    log.warning("ssl %s left out: %s", ssl_id, exc)
-                    continue
+            entry = left_out.compile("ssls", ssl_id, _entry, conf, reusable, keyring, versions)
+            if entry is None:
+                continue
+            fingerprint, ctx, names = entry
             self._by_print[fingerprint] = ctx
             self.mtls = self.mtls or ctx.verifies_clients
-            for name in _snis(conf):
+            for name in names:
                 if name == "*":
                     self.catch_all = self.catch_all or ctx
                 elif name.startswith("*."):
@@ -204,8 +215,10 @@ class TlsListener:
         self.context.minimum_version, self.context.maximum_version = self.versions
         self.context.sni_callback = self._select
 
-    def update(self, ssls: dict[str, dict[str, Any]]) -> None:
-        certificates = SniCertificates(ssls, self.keyring, self.versions, self.certificates)
+    def update(self, ssls: dict[str, dict[str, Any]], left_out: LeftOut | None = None) -> None:
+        certificates = SniCertificates(
+            ssls, self.keyring, self.versions, self.certificates, left_out
+        )
         self.certificates = certificates
         # see the module docstring: the listener's verify mode is the one every handshake gets
         self.context.verify_mode = ssl.CERT_OPTIONAL if certificates.mtls else ssl.CERT_NONE

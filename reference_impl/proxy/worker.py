@@ -24,6 +24,7 @@ from .config_feed import ConfigFeed
 from .handler import DataPlane
 from .health_report import HealthPublisher
 from .http_server import ClientConnection
+from .left_out import LeftOut
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
 from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
@@ -119,10 +120,14 @@ class Worker:
     def _on_change(
         self, objects: dict[str, dict[str, Any]], credentials: dict[str, dict[str, Any]]
     ) -> None:
+        """Serve a new generation: every object that compiles, the others left out (logged
+        once, not again by later generations while they stay as they are)."""
+        previous = self.plane.snapshot
+        left_out = LeftOut(previous.left_out if previous is not None else None)
         if self.tls is not None:
-            self.tls.update(objects["ssls"])
+            self.tls.update(objects["ssls"], left_out)
         self.plane.snapshot = build_snapshot(
-            objects, credentials, self.cache, self.shared, self.variables
+            objects, credentials, self.cache, self.shared, self.variables, left_out
         )
         if self.health is not None:
             self.health.update(objects, self.plane.snapshot)

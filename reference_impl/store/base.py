@@ -4,7 +4,9 @@ Every mutation gets the store-wide revision, incremented by one. A key remembers
 that created it (`create_revision`) and the one that last changed it (`mod_revision`); a
 compare-and-swap names the `mod_revision` it expects (0: the key must not exist). A watch
 replays every event after `start_revision - 1` and then follows new ones, in revision order.
-Values are JSON-compatible Python objects.
+Values are strict JSON (`strict_json`: no NaN, no Infinity, no lone surrogate): a put of
+anything else raises `StoreError` and writes nothing, and a value reads back as its JSON
+would. A value another client wrote that is not strict JSON reads back as its text.
 """
 
 from __future__ import annotations

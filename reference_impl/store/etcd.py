@@ -1,6 +1,7 @@
 """A real etcd v3 server as the store, through etcd's JSON gRPC gateway (the `etcd3gw` client).
 
-This is the protocol APISIX itself speaks (lua-resty-etcd). Values are stored JSON-encoded.
+This is the protocol APISIX itself speaks (lua-resty-etcd). Values are stored as strict JSON
+(`strict_json`); a stored value that is not strict JSON reads back as its text.
 Conditional writes are single transactions: compare the key's MOD revision (or, for
 "must not exist", its CREATE revision against 0), put or delete on success, read the key
 on failure to report what it holds. With several hosts, a request that cannot connect is
@@ -26,6 +27,7 @@ import etcd3gw
 import requests
 from etcd3gw import exceptions as etcd_errors
 
+from .. import strict_json
 from .base import (
     Compacted,
     Event,
@@ -113,9 +115,9 @@ class EtcdStore(Store):
         ttl: int | None = None,
     ) -> KeyValue:
         try:
-            encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+            encoded = strict_json.encode(value)
         except (TypeError, ValueError) as exc:
-            raise StoreError(f"{key}: value is not JSON-serialisable: {exc}") from None
+            raise StoreError(f"{key}: value is not strict JSON: {exc}") from None
         request_put: dict[str, Any] = {"key": _b64(key), "value": _b64(encoded), "prev_kv": True}
         if ttl is not None:
             if not ttl > 0:
@@ -339,9 +341,10 @@ def _text(data: str) -> str:
 def _value(kv: dict[str, Any]) -> Any:
     raw = base64.b64decode(kv.get("value", ""))
     try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode(errors="replace")  # a key some other client wrote as plain text
+        return strict_json.loads(raw)
+    except (ValueError, RecursionError):
+        # a key some other client wrote as plain text, or as JSON with NaN or Infinity
+        return raw.decode(errors="replace")
 
 
 def _kv(item: dict[str, Any]) -> KeyValue:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import secrets
 import socket
 import threading
@@ -36,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .. import strict_json
 from .base import Compacted, Event, Store, StoreError, StoreUnavailable, Watch
 
 HEARTBEAT = 5.0  # seconds between heartbeats on an idle watch stream
@@ -212,9 +212,7 @@ async def _stream(store_watch: Watch, watches: _Watches, heartbeat: float) -> As
                 batch.append(item)
             lines = [item for item in batch if item is not None]
             if lines:
-                yield "".join(
-                    json.dumps(line, separators=(",", ":")) + "\n" for line in lines
-                ).encode()
+                yield "".join(strict_json.dumps(line) + "\n" for line in lines).encode()
             if batch[-1] is None or batch[-1]["type"] not in ("put", "delete"):
                 return  # the watch ended: cancelled (stopping), compacted or unavailable
     finally:
@@ -223,7 +221,7 @@ async def _stream(store_watch: Watch, watches: _Watches, heartbeat: float) -> As
 
 
 async def _single(line: dict[str, Any]) -> AsyncIterator[bytes]:
-    yield json.dumps(line).encode() + b"\n"
+    yield strict_json.encode(line) + b"\n"
 
 
 def _ndjson(body: AsyncIterator[bytes]) -> StreamingResponse:

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from .. import strict_json
 from .base import Compacted, Event, KeyValue, RevisionConflict, Store, StoreError, Watch
 
 HISTORY = 100_000  # events kept for watchers that start from an older revision
@@ -73,7 +74,10 @@ class MemoryStore(Store):
     ) -> KeyValue:
         if ttl is not None and not ttl > 0:
             raise StoreError(f"{key}: ttl must be a positive number of seconds, got {ttl!r}")
-        value = copy.deepcopy(value)
+        try:
+            value = strict_json.copy(value)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"{key}: value is not strict JSON: {exc}") from None
         with self._lock:
             _check(key, self._data.get(key), expect_mod_revision)
             expires_at = None if ttl is None else time.time() + ttl

@@ -20,6 +20,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from .. import strict_json
 from .base import KeyValue, StoreError
 from .memory import HISTORY, MemoryStore
 
@@ -68,9 +69,9 @@ class PersistentMemoryStore(MemoryStore):
         if self._log_fd < 0:
             raise StoreError(f"store in {self._dir} is closed or its log is unusable")
         try:
-            payload = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
+            payload = strict_json.encode(record)
         except (TypeError, ValueError) as exc:
-            raise StoreError(f"{record['key']}: value is not JSON-serialisable: {exc}") from None
+            raise StoreError(f"{record['key']}: value is not strict JSON: {exc}") from None
         data = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
         try:
             _write_all(self._log_fd, data)
@@ -125,7 +126,7 @@ class PersistentMemoryStore(MemoryStore):
         tmp = self._dir / (SNAPSHOT_NAME + ".tmp")
         try:
             with open(tmp, "wb") as f:
-                f.write(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode())
+                f.write(strict_json.encode(state))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self._dir / SNAPSHOT_NAME)
@@ -148,7 +149,8 @@ class PersistentMemoryStore(MemoryStore):
         except (OSError, ValueError) as exc:
             raise StoreError(f"can't read the store snapshot {path}: {exc}") from None
         for key, value, create_revision, mod_revision, version, expires_at in state["kvs"]:
-            self._restore(KeyValue(key, value, create_revision, mod_revision, version), expires_at)
+            kv = KeyValue(key, _as_stored(value), create_revision, mod_revision, version)
+            self._restore(kv, expires_at)
         self._revision = state["revision"]
 
     def _replay_log(self) -> tuple[int, int]:
@@ -175,7 +177,7 @@ class PersistentMemoryStore(MemoryStore):
             if record["op"] == "put":
                 self._apply_put(
                     record["key"],
-                    record["value"],
+                    _as_stored(record["value"]),
                     expires_at=record["expires"],
                     revision=record["rev"],
                 )
@@ -202,6 +204,17 @@ class PersistentMemoryStore(MemoryStore):
                 self._log_fd = -1
         super().close()
         self._dir_lock.close()
+
+
+def _as_stored(value: Any) -> Any:
+    """A value read back from the log or snapshot. Those files are read leniently: one
+    written before every value had to be strict JSON may hold NaN, Infinity or a lone
+    surrogate, and such a value reads back as its JSON text, as etcd's do."""
+    try:
+        strict_json.encode(value)
+    except ValueError:
+        return json.dumps(value, separators=(",", ":"))
+    return value
 
 
 def _record_at(data: bytes, pos: int) -> bytes | None:

@@ -9,7 +9,6 @@ worker keeps its last configuration and retries.
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from .. import strict_json
 from .base import (
     Compacted,
     Event,
@@ -116,7 +116,7 @@ class _RemoteWatch(Watch):
                 if self._cancelled.is_set():
                     return
                 if line:
-                    event = _event(json.loads(line))
+                    event = _event(strict_json.loads(line))
                     if event is not None:
                         yield event
         except (httpx.HTTPError, OSError, ValueError) as exc:
@@ -152,8 +152,8 @@ def _event(line: dict[str, Any]) -> Event | None:
 
 def _json_or_raise(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
-    except ValueError:
+        body = strict_json.loads(response.content)
+    except (ValueError, RecursionError):
         body = {}
     if response.status_code == 200:
         return body

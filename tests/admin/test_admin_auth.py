@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from .conftest import ADMIN_KEY, UPSTREAM, VIEWER_KEY
+import warnings
+from typing import Any
+
+with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the project uses
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from reference_impl.admin_port import create_admin_port
+from reference_impl.config import build_config
+from reference_impl.store import MemoryStore
+
+from .conftest import ADMIN, ADMIN_KEY, BASE_CONFIG, UPSTREAM, VIEWER_KEY, merged
 
 
 def test_missing_or_wrong_key_is_401(api):
@@ -39,17 +50,29 @@ def test_viewer_may_only_read(api):
     assert api.get("/upstreams/1").json()["value"]["nodes"] == UPSTREAM["nodes"]
 
 
-def test_client_outside_allow_admin_is_403(client_factory):
-    outside = client_factory(client_ip="10.1.2.3")
-    resp = outside.get("/routes")
+def _admin_port_client(store: MemoryStore, client_ip: str, overrides: dict[str, Any]) -> TestClient:
+    """allow_admin is checked in front of the whole admin port, so through the port."""
+    config = build_config(merged(BASE_CONFIG, overrides))
+    app, _ = create_admin_port(config, store, launch_data_planes=False)
+    return TestClient(
+        app,
+        base_url="http://testserver/apisix/admin",
+        headers=ADMIN,
+        client=(client_ip, 50000),
+    )
+
+
+def test_client_outside_allow_admin_is_403(store):
+    with _admin_port_client(store, "10.1.2.3", {}) as outside:
+        resp = outside.get("/routes")
     assert resp.status_code == 403
     assert "10.1.2.3" in resp.json()["error_msg"]
-    inside = client_factory(
-        {"deployment": {"admin": {"allow_admin": ["10.0.0.0/8"]}}}, client_ip="10.1.2.3"
-    )
-    assert inside.get("/routes").status_code == 200
-    anyone = client_factory({"deployment": {"admin": {"allow_admin": []}}}, client_ip="192.0.2.1")
-    assert anyone.get("/routes").status_code == 200
+    inside = {"deployment": {"admin": {"allow_admin": ["10.0.0.0/8"]}}}
+    with _admin_port_client(store, "10.1.2.3", inside) as client:
+        assert client.get("/routes").status_code == 200
+    everyone = {"deployment": {"admin": {"allow_admin": []}}}
+    with _admin_port_client(store, "192.0.2.1", everyone) as client:
+        assert client.get("/routes").status_code == 200
 
 
 def test_admin_key_not_required(client_factory):

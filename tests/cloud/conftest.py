@@ -11,19 +11,24 @@ import pytest
 from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 
-from reference_impl.cloud import DEFAULT_TOKEN, with_cloud_api
+from reference_impl.cloud import with_cloud_api
 from reference_impl.config import build_config
 from reference_impl.store import MemoryStore, Store
 
+TOKEN = "gwconform-test-cloud-token"
+
 
 class Cloud:
-    """A client of one Cloud app, with the token, the store and the default cluster."""
+    """A client of one Cloud app, with the token, the store and the default cluster. Without
+    `raw_config` the gateway is configured with `token` as its only Cloud API token."""
 
     def __init__(
-        self, store: Store, raw_config: dict[str, Any] | None = None, token: str = DEFAULT_TOKEN
+        self, store: Store, raw_config: dict[str, Any] | None = None, token: str = TOKEN
     ) -> None:
         self.store = store
-        self.config = build_config(raw_config or {})
+        if raw_config is None:
+            raw_config = {"gwconform": {"cloud": {"tokens": [token]}}}
+        self.config = build_config(raw_config)
         app = with_cloud_api(PlainTextResponse("admin"), self.config, store)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)

@@ -36,7 +36,7 @@ def test_tokens_come_from_the_gateway_config() -> None:
     for token in ("tok-one", "tok-two"):
         Cloud(store, configured, token=token)  # its constructor asserts 200 answers
     with pytest.raises(AssertionError):
-        Cloud(store, configured)  # the default token is not accepted any more
+        Cloud(store, configured)  # a token the configuration does not name is refused
     lower = Cloud(store, configured, token="tok-one")
     reply = lower.http.get("/user/me", headers={"Authorization": "bearer tok-one"})
     assert reply.status_code == 200, "the scheme is case-insensitive"

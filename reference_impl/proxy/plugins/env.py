@@ -26,15 +26,22 @@ class PluginEnv:
         self._credentials: dict[tuple[str, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
         self._plugins_in_use: set[str] = set()
         for consumer in self.consumers.values():
-            for conf_source in self._credential_sources(consumer):
-                for plugin_name, conf in (conf_source.get("plugins") or {}).items():
-                    if not isinstance(conf, dict):
-                        continue
-                    self._plugins_in_use.add(plugin_name)
-                    for field, value in conf.items():
-                        if isinstance(value, str):
-                            key = (plugin_name, field, value)
-                            self._credentials.setdefault(key, (consumer, conf))
+            for plugin_name, conf in self.credential_entries(consumer):
+                self._plugins_in_use.add(plugin_name)
+                for field, value in conf.items():
+                    if isinstance(value, str):
+                        key = (plugin_name, field, value)
+                        self._credentials.setdefault(key, (consumer, conf))
+
+    @classmethod
+    def credential_entries(cls, consumer: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """(plugin name, conf) of every plugin on the consumer and its credentials."""
+        return [
+            (plugin_name, conf)
+            for conf_source in cls._credential_sources(consumer)
+            for plugin_name, conf in (conf_source.get("plugins") or {}).items()
+            if isinstance(conf, dict)
+        ]
 
     @staticmethod
     def _credential_sources(consumer: dict[str, Any]) -> list[dict[str, Any]]:

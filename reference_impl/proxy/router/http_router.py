@@ -11,17 +11,15 @@ goes on with the next candidate. Disabled routes (`status: 0`) are left out.
 from __future__ import annotations
 
 import itertools
-import logging
 import re
 from typing import Any
 
+from ..left_out import LeftOut
 from ..plugin_api import Ctx
 from ..variables import normalize_uri, request_host
-from .expr import Expr, ExprError
+from .expr import Expr
 from .ip_match import IpMatcher
 from .prefix_tree import PrefixTree
-
-log = logging.getLogger(__name__)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -84,6 +82,22 @@ class _Conditions:
         self.expr = Expr(rule) if rule else None
 
 
+def _placements(route: dict[str, Any], order: int) -> list[tuple[str | None, _Candidate]]:
+    """Where a route goes in the router: (host, or None for any host; candidate) pairs,
+    all compiled before any is placed, so a route that fails is not half in."""
+    conditions = _Conditions(route)
+    paths = _as_list(route.get("uris") or route.get("uri"))
+    hosts = _as_list(route.get("hosts") or route.get("host"))
+    for item in [*paths, *hosts]:
+        if not isinstance(item, str):
+            raise ValueError(f"paths and hosts must be strings, not {item!r}")
+    return [
+        (host, _Candidate(route, path, order, conditions))
+        for host in hosts or [None]
+        for path in paths
+    ]
+
+
 class _UriTable:
     """Routes by URI: exact paths in a dict, prefix paths in a radix tree."""
 
@@ -130,34 +144,30 @@ class _UriTable:
 
 
 class Router:
-    """Matches a request (through `ctx`) to one of the given merged route confs."""
+    """Matches a request (through `ctx`) to one of the given merged route confs. A route
+    whose conditions, paths or hosts cannot be compiled is left out (`left_out`)."""
 
-    def __init__(self, routes: list[dict[str, Any]]) -> None:
+    def __init__(self, routes: list[dict[str, Any]], left_out: LeftOut | None = None) -> None:
         self._exact_hosts: dict[str, _UriTable] = {}
         self._wildcard_hosts: PrefixTree[_UriTable] = PrefixTree()
         self._host_tables: list[_UriTable] = []
         self._host_table_ids: set[int] = set()
         self._uri_only = _UriTable()
-        self.skipped: dict[str, str] = {}  # route id -> why it can never match
+        self.left_out = left_out if left_out is not None else LeftOut()
         seq = itertools.count()
         for route in routes:
             if route.get("status", 1) != 1:
                 continue
-            try:
-                conditions = _Conditions(route)
-            except (ExprError, ValueError) as exc:
-                self.skipped[str(route.get("id"))] = str(exc)
-                log.warning("route %s left out of the router: %s", route.get("id"), exc)
-                continue
-            paths = _as_list(route.get("uris") or route.get("uri"))
-            hosts = _as_list(route.get("hosts") or route.get("host"))
-            tables = [self._table_for_host(h) for h in hosts] if hosts else [self._uri_only]
-            order = next(seq)
-            for table in tables:
-                for path in paths:
-                    table.add(_Candidate(route, path, order, conditions))
+            placed = self.left_out.compile("routes", route.get("id"), _placements, route, next(seq))
+            for host, candidate in placed or ():
+                (self._uri_only if host is None else self._table_for_host(host)).add(candidate)
         for table in [*self._host_tables, self._uri_only]:
             table.finish()
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Why each route left out can never match, by route id."""
+        return self.left_out.of_kind("routes")
 
     def _table_for_host(self, host: str) -> _UriTable:
         host = host.lower()

@@ -7,12 +7,10 @@ allowed); the others are tried in the order given, and the first whose `server_a
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from ..left_out import LeftOut
 from .ip_match import IpMatcher
-
-log = logging.getLogger(__name__)
 
 
 class _StreamCandidate:
@@ -42,19 +40,27 @@ class _StreamCandidate:
         return sni == self.sni
 
 
+def _entry_candidate(route: dict[str, Any]) -> _StreamCandidate | None:
+    """The route's candidate, or None for a subordinate xRPC route (never matched at the
+    entry)."""
+    if (route.get("protocol") or {}).get("superior_id"):
+        return None
+    return _StreamCandidate(route)
+
+
 class StreamRouter:
-    def __init__(self, stream_routes: list[dict[str, Any]]) -> None:
+    """Stream routes in matching order; one that cannot be compiled is left out (`left_out`)."""
+
+    def __init__(
+        self, stream_routes: list[dict[str, Any]], left_out: LeftOut | None = None
+    ) -> None:
         self._plain: list[_StreamCandidate] = []
         self._tls: list[_StreamCandidate] = []
+        left_out = left_out if left_out is not None else LeftOut()
         for route in stream_routes:
-            if (route.get("protocol") or {}).get("superior_id"):
-                continue  # a subordinate xRPC route is never matched at the entry
-            try:
-                candidate = _StreamCandidate(route)
-            except ValueError as exc:
-                log.warning("stream route %s left out: %s", route.get("id"), exc)
-                continue
-            (self._tls if candidate.sni else self._plain).append(candidate)
+            candidate = left_out.compile("stream_routes", route.get("id"), _entry_candidate, route)
+            if candidate is not None:
+                (self._tls if candidate.sni else self._plain).append(candidate)
         # the most specific server name first, as a radix tree on reversed names would try
         self._tls.sort(key=lambda c: (c.sni.startswith("*"), -len(c.sni or "")))
 
