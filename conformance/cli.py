@@ -1,4 +1,8 @@
-"""The `gwconform` command line."""
+"""The `gwconform` command line.
+
+Each command imports what it needs when it runs: `--help`, `serve` and `report` do not load
+the suite, and `load` names the `load` extra when that is not installed.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,7 @@ import sys
 
 import click
 
-from . import run_command
 from .loadkit.command import load_command
-from .providers import embedded
-from .report.baseline import ReportFileError, diff_reports, load_report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +26,8 @@ def main() -> None:
 @click.option("--workers", type=int, help="data plane worker processes")
 def serve(config: str | None, store: str | None, data_dir: str | None, workers: int | None) -> None:
     """Run the reference gateway in the foreground (Ctrl-C stops it)."""
+    from .providers import embedded
+
     args: list[str] = []
     for flag, value in (("--config", config), ("--store", store), ("--data-dir", data_dir)):
         if value:
@@ -38,7 +41,7 @@ def serve(config: str | None, store: str | None, data_dir: str | None, workers: 
 @click.option("--admin-url", help="Admin API base URL of your gateway (without /apisix/admin)")
 @click.option("--admin-v2-url", help="Admin API URL of a 2.x gateway, for the apisix-v2 profile")
 @click.option("--admin-key", help="admin X-API-KEY")
-@click.option("--viewer-key", help="viewer X-API-KEY (Extended feature admin-viewer-role)")
+@click.option("--viewer-key", help="viewer X-API-KEY (giving it claims admin-viewer-role)")
 @click.option("--token", help="API token for the dashboard and cloud APIs")
 @click.option("--data-plane-url", help="data plane base URL, e.g. http://127.0.0.1:9080")
 @click.option("--stream-addr", help="stream proxy HOST:PORT")
@@ -58,12 +61,18 @@ def serve(config: str | None, store: str | None, data_dir: str | None, workers: 
 @click.option("--spec", type=click.Path(), help="OpenAPI spec for the spec-driven tests")
 @click.option("--target", help="base URL the --spec tests send requests to")
 @click.option("--max-examples", type=click.IntRange(min=1), help="generated examples per test")
-@click.option("--seed", type=int, help="seed of the run (random by default, in the report)")
+@click.option(
+    "--seed",
+    help="seed of the generated requests: a number (default 0, so runs repeat) or 'random'; "
+    "printed at the start and in the report",
+)
 @click.option("--timeout", type=float, help="seconds to wait for configuration to apply")
 @click.option("--report-dir", type=click.Path(), default="reports", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="one line per test")
 def run(verbose: bool, **cli: object) -> None:
     """Run the conformance suite (default: every profile, against the embedded reference)."""
+    from . import run_command
+
     sys.exit(run_command.run(dict(cli), verbose=verbose))
 
 
@@ -72,6 +81,8 @@ def run(verbose: bool, **cli: object) -> None:
 @click.argument("new_report", type=click.Path())
 def report(baseline: str, new_report: str) -> None:
     """Compare NEW_REPORT with a baseline: regressions exit non-zero."""
+    from .report.baseline import ReportFileError, diff_reports, load_report
+
     try:
         diff = diff_reports(load_report(baseline), load_report(new_report))
     except ReportFileError as exc:

@@ -161,6 +161,14 @@ PROFILES: dict[str, Profile] = {
     )
 }
 
+# Supplied means claimed: a target given one of these inputs is tested on the Extended
+# features that use it, so a viewer key that can write fails the run instead of going unseen.
+FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
+    "viewer_key": ("admin-viewer-role",),
+    "stream_addr": ("dp-stream",),
+    "prometheus_url": ("dp-prometheus",),
+}
+
 FEATURE_PROFILE: dict[str, str] = {
     feature: profile.name for profile in PROFILES.values() for feature in profile.features
 }

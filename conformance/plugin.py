@@ -6,7 +6,10 @@ unclaimed Extended features, provides the target fixtures, and writes the report
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -128,9 +131,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--gw-seed",
         dest="gw_seed",
-        type=int,
         default=None,
-        help="seed of the run (recorded in the report)",
+        help="seed of the generated requests: a number (default 0) or 'random' (printed, "
+        "and recorded in the report)",
     )
     group.addoption(
         "--gw-timeout",
@@ -197,11 +200,20 @@ def _state(config: pytest.Config) -> RunState:
 
 def _configure_hypothesis(config: pytest.Config, options: RunOptions) -> None:
     from hypothesis import HealthCheck, settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    # Hypothesis keeps caches in its home folder (./.hypothesis by default): a run leaves
+    # nothing in the user's working folder, and nothing from an earlier run steers this one.
+    home = tempfile.mkdtemp(prefix="gwconform-hypothesis-")
+    set_hypothesis_home_dir(home)
+    config.add_cleanup(functools.partial(shutil.rmtree, home, ignore_errors=True))
 
     settings.register_profile(
         "gwconform",
         max_examples=options.max_examples,
         deadline=None,
+        # replaying failures saved by an earlier run would make the verdict depend on history
+        database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     settings.load_profile("gwconform")
@@ -230,6 +242,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "allure_report_dir", "absent") is None:
         config.option.allure_report_dir = str(report_dir / "allure-results")
         config.option.clean_alluredir = True
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return None
+    seed = state.options.seed
+    return f"gwconform: seed {seed} (--seed {seed} repeats this run)"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

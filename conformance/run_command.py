@@ -137,6 +137,7 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
         return 2
     report_path = options.report_dir / f"{BASENAME}.json"
     report_path.unlink(missing_ok=True)
+    print(f"gwconform run: seed {options.seed} (--seed {options.seed} repeats this run)")
     code = pytest.main(pytest_args(cli, options, verbose))
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2  # pytest printed the one-line reason (a target that failed to start)

@@ -14,10 +14,13 @@ class Decision:
     skip_reason: str | None = None  # set: part of the run, but skipped
 
 
-def support_of(test: ConformanceTest) -> str:
-    """`extended` if the test needs any Extended feature of its profile, else `core`."""
+def support_of(test: ConformanceTest, required: frozenset[str] = frozenset()) -> str:
+    """`extended` if the test needs any Extended feature of its profile that the run does
+    not require, else `core`. A run requires the features whose inputs the target supplied
+    (a viewer key: the viewer must not write), so their failures count as Core failures."""
     profile = get_profile(test.profile)
-    return "extended" if any(f in profile.extended for f in test.features) else "core"
+    optional = any(f in profile.extended and f not in required for f in test.features)
+    return "extended" if optional else "core"
 
 
 def decide(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .features import get_profile
+from .features import FEATURES_OF_INPUTS, get_profile
 from .providers.embedded import EmbeddedProvider, suite_version
 from .providers.url import UrlProvider
 from .report.model import RunInfo
@@ -38,12 +38,27 @@ class RunState:
 
     @property
     def claimed_features(self) -> frozenset[str]:
-        """Core of the selected profiles, plus what the target claims of Extended."""
+        """Core of the selected profiles, plus the Extended features the target claims or
+        whose inputs it supplied."""
         core = {f for name in self.profiles for f in get_profile(name).core}
         if self.options.settings.provider == "embedded":
             extended = {f for name in self.profiles for f in get_profile(name).extended}
             return frozenset(core | extended)
-        return frozenset(core | self.options.supported_features)
+        return frozenset(core | self.options.supported_features | self.required_features)
+
+    @property
+    def required_features(self) -> frozenset[str]:
+        """Supplied means claimed and required: the Extended features whose inputs (a viewer
+        key, a stream address, a metrics URL) the target supplies. The embedded reference
+        supplies them all."""
+        settings = self.options.settings
+        embedded = settings.provider == "embedded"
+        return frozenset(
+            feature
+            for name, features in FEATURES_OF_INPUTS.items()
+            if embedded or getattr(settings, name)
+            for feature in features
+        )
 
     @property
     def provider(self) -> Provider:
@@ -77,6 +92,7 @@ class RunState:
             provider=options.settings.provider,
             urls=urls,
             claimed_features=tuple(sorted(self.claimed_features)),
+            required_features=tuple(sorted(self.required_features)),
             options=self._options_summary(),
         )
 

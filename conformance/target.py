@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,10 @@ from .features import PROFILES, UnknownFeatureError, get_profile, parse_feature_
 SPEC_PROFILE = "openapi"  # the tests of a spec given with --spec; run only when one is given
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_EXAMPLES = 25
+# A run is reproducible unless the user asks otherwise: the same suite version, target and
+# options generate the same requests. `--seed random` draws a fresh one (and prints it).
+DEFAULT_SEED = 0
+RANDOM_SEED = "random"
 
 
 class TargetError(Exception):
@@ -85,7 +89,7 @@ class RunOptions:
     supported_features: frozenset[str] = frozenset()
     only_features: frozenset[str] = frozenset()
     run_tests: tuple[str, ...] = ()
-    seed: int = field(default_factory=lambda: random.randrange(2**31))
+    seed: int = DEFAULT_SEED
     max_examples: int = DEFAULT_MAX_EXAMPLES
     spec: str | None = None
     target: str | None = None
@@ -132,6 +136,24 @@ def parse_stream_addr(value: str | None) -> tuple[str, int] | None:
     if not host or not port.isdigit():
         raise TargetError(f"stream address {value!r} must be HOST:PORT")
     return host.strip("[]"), int(port)
+
+
+def parse_seed(value: object) -> int:
+    """The run's seed: a whole number, `random` for a fresh one, or the default when None."""
+    if value is None:
+        return DEFAULT_SEED
+    if isinstance(value, int) and not isinstance(value, bool):
+        seed = value
+    elif str(value).strip().lower() == RANDOM_SEED:
+        return random.randrange(2**31)
+    else:
+        try:
+            seed = int(str(value).strip())
+        except ValueError:
+            raise TargetError(f"seed {value!r} must be a whole number or 'random'") from None
+    if not 0 <= seed < 2**32:
+        raise TargetError(f"seed {seed} must be between 0 and {2**32 - 1}")
+    return seed
 
 
 def _check_url(name: str, value: str | None) -> str | None:
@@ -196,10 +218,9 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         spec=cli.get("spec"),
         target=_check_url("spec target URL", cli.get("target")),
         report_dir=Path(cli.get("report_dir") or "reports"),
+        seed=parse_seed(cli.get("seed")),
         settings=settings,
     )
-    if cli.get("seed") is not None:
-        options = replace(options, seed=int(cli["seed"]))
     if options.spec and not Path(options.spec).is_file():
         raise TargetError(f"spec {options.spec} is not a file")
     return options

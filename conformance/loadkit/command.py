@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import click
 
 from ..target import TargetError
 from .profiles import PROFILES_FILE, ProfileError
-from .runner import Distribution, LoadError, run_load
-from .target_setup import SetupError
+
+# What the `load` extra brings (pyproject.toml): the modules the runner, its plots and Locust
+# itself import. The command is always listed; without them it says which extra to install.
+LOAD_EXTRA_MODULES = ("locust", "matplotlib", "psutil")
+
+
+def missing_load_modules() -> list[str]:
+    """The modules of the `load` extra that are not installed."""
+    return [name for name in LOAD_EXTRA_MODULES if importlib.util.find_spec(name) is None]
 
 
 @click.command("load")
@@ -48,11 +57,21 @@ from .target_setup import SetupError
     help="allowed regression, as a fraction",
 )
 @click.option("--profiles", "profiles_file", type=click.Path(path_type=Path), default=PROFILES_FILE,
-              help="a profiles YAML of your own (same shape as load/profiles.yaml)")  # fmt: skip
+              show_default=True, help="the profiles file; yours must have the same shape")  # fmt: skip
 def load_command(profile: str, admin_url, admin_key, data_plane_url, upstream, users, spawn_rate,
                  duration, workers, remote_workers, master_bind_host, master_port, report_dir,
                  baseline, tolerance, profiles_file) -> None:  # fmt: skip
-    """Run the load PROFILE (see load/profiles.yaml) and judge it against its SLOs."""
+    """Run the load PROFILE (a name in the profiles file) and judge it against its SLOs."""
+    missing = missing_load_modules()
+    if missing:
+        click.echo(
+            f"gwconform load: error: the load kit needs the 'load' extra ({', '.join(missing)} "
+            "not installed): pip install 'gwconform[load]'",
+            err=True,
+        )
+        sys.exit(2)
+    from .runner import Distribution, LoadError, run_load
+    from .target_setup import SetupError
     from .targets import embedded_target, url_target
 
     if bool(admin_url) != bool(data_plane_url):

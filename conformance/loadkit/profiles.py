@@ -1,4 +1,5 @@
-"""Named load profiles from `load/profiles.yaml`, with command-line overrides."""
+"""Named load profiles from `conformance/loadkit/locust/profiles.yaml`, with command-line
+overrides."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import yaml
 
-LOAD_DIR = Path(__file__).resolve().parents[2] / "load"
+from ..resources import shipped_path
+
+LOAD_DIR = shipped_path("conformance.loadkit", "locust")
 PROFILES_FILE = LOAD_DIR / "profiles.yaml"
 
 

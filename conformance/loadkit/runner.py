@@ -169,10 +169,11 @@ def _drive(
         ]  # fmt: skip
         procs.append(subprocess.Popen(master, stdout=log, stderr=subprocess.STDOUT))
         if dist.remote:
+            locustfile = command[command.index("-f") + 1]
             console.print(
                 f"waiting for {dist.remote} remote worker(s): on each, run "
-                f"[bold]locust -f load/locustfile.py --worker --master-host THIS_HOST "
-                f"--master-port {port}[/]"
+                f"[bold]locust -f {locustfile} --worker --master-host THIS_HOST "
+                f"--master-port {port}[/] (with that machine's path to gwconform's locustfile.py)"
             )
         local_master = "127.0.0.1" if dist.bind_host in ("0.0.0.0", "::") else dist.bind_host
         worker = [

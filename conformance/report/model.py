@@ -40,6 +40,8 @@ class RunInfo:
     urls: dict[str, str]
     claimed_features: tuple[str, ...]
     options: dict[str, Any]
+    # Extended features whose inputs the target supplied: a failure counts as a Core one
+    required_features: tuple[str, ...] = ()
     date: str = ""
 
 
@@ -72,7 +74,9 @@ def verdict(
     return "conformant"
 
 
-def profile_report(name: str, results: list[TestResult], claimed: set[str]) -> dict[str, Any]:
+def profile_report(
+    name: str, results: list[TestResult], claimed: set[str], required: frozenset[str]
+) -> dict[str, Any]:
     profile = get_profile(name)
     tests = sorted((r for r in results if r.test.profile == name), key=lambda r: r.test.name)
     features = []
@@ -84,13 +88,14 @@ def profile_report(name: str, results: list[TestResult], claimed: set[str]) -> d
                 "name": feature,
                 "support": support,
                 "claimed": support == "core" or feature in claimed,
+                "required": support == "core" or feature in required,
                 "result": _feature_result(outcomes),
                 "summary": _summary(outcomes),
                 "tests": [r.test.name for r in tests if feature in r.test.features],
             }
         )
-    core_failed = any(r.outcome == "failed" and support_of(r.test) == "core" for r in tests)
-    extended_failed = any(r.outcome == "failed" and support_of(r.test) == "extended" for r in tests)
+    failed = [support_of(r.test, required) for r in tests if r.outcome == "failed"]
+    core_failed, extended_failed = "core" in failed, "extended" in failed
     untested_core = [
         f["name"]
         for f in features
@@ -110,7 +115,7 @@ def profile_report(name: str, results: list[TestResult], claimed: set[str]) -> d
             {
                 "name": r.test.name,
                 "description": r.test.description,
-                "support": support_of(r.test),
+                "support": support_of(r.test, required),
                 "features": list(r.test.features),
                 "outcome": r.outcome,
                 "message": r.message if r.outcome != "passed" else None,
@@ -152,7 +157,11 @@ def build_report(
         },
         "claimed_features": sorted(claimed),
         "options": info.options,
-        "profiles": [profile_report(name, results, claimed) for name in profiles],
+        "required_features": sorted(info.required_features),
+        "profiles": [
+            profile_report(name, results, claimed, frozenset(info.required_features))
+            for name in profiles
+        ],
     }
 
 

@@ -1,9 +1,10 @@
 """Builds the OpenAPI 3.0 documents of the APISIX Admin API (3.x `v3` bodies and 2.x bodies).
 
-The documents are shipped as `fixtures/specs/apisix-admin-v3.yaml` and `apisix-admin-v2.yaml`;
-`python -m conformance.specs.apisix_openapi` rewrites them, and a unit test checks that the
-shipped files are what this module builds. Every operation of the Admin API 3.5 seed is here,
-plus consumer credentials; operations of an Extended feature carry `x-gwconform-feature`.
+The documents are shipped as `conformance/data/specs/apisix-admin-v3.yaml` and
+`apisix-admin-v2.yaml`; `python -m conformance.specs.apisix_openapi` rewrites them, and a unit
+test checks that the shipped files are what this module builds. Every operation of the Admin
+API 3.5 seed is here, plus consumer credentials; operations of an Extended feature carry
+`x-gwconform-feature`.
 Responses carry OpenAPI links (create -> get -> patch -> list -> delete) for stateful tests.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ..resources import shipped_path
 from . import apisix_special_paths as special
 from .apisix_openapi_parts import (
     ID_PARAM,
@@ -31,7 +33,7 @@ from .apisix_request_schemas import request_schemas
 from .apisix_response_schemas import response_schemas
 from .schema_helpers import Schema, ref
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
+SPEC_DIR = shipped_path("conformance", "data", "specs")
 VERSIONS = ("v3", "v2")
 
 

@@ -20,8 +20,7 @@ documentation, not merely outside the narrowing.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from ..resources import shipped_path
 from .apisix_plugin_schemas import plugin_schemas
 from .schema_helpers import (
     Schema,
@@ -33,7 +32,7 @@ from .schema_helpers import (
     text,
 )
 
-TLS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "tls"
+TLS_DIR = shipped_path("conformance", "data", "specs", "tls")
 
 ID_PATTERN = r"^[a-zA-Z0-9-_.]+$"
 # APISIX 3.5 `host_def` (later versions also accept a lone "*")

@@ -8,6 +8,7 @@ schemes that are not defined, no `servers`. Loading repairs what it can, says wh
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from .apisix_openapi_parts import FEATURE
 from .schema_helpers import FAITHFUL
+from .witness import Links, collect_links
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -54,8 +56,22 @@ class LoadedSpec:
                 self.repairs.append(f"operation skipped: {_one_line(exc)}")
         return built
 
+    @functools.cached_property
+    def links(self) -> Links:
+        """The spec's links."""
+        built = [result.ok() for result in self.schema.get_all_operations() if _builds(result)]
+        return collect_links(built)
+
     def feature_of(self, operation: APIOperation) -> str | None:
         return operation.definition.raw.get(FEATURE)
+
+
+def _builds(result: Any) -> bool:
+    try:
+        result.ok()
+    except Exception:  # `operations()` reports these
+        return False
+    return True
 
 
 def read_document(path: Path) -> dict[str, Any]:

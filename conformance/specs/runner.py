@@ -67,6 +67,8 @@ class SpecTarget:
     timeout: float = 10.0
     # one keep-alive session for all the cases of a run
     session: requests.Session = field(default_factory=requests.Session)
+    # path parameters naming resources the test's fixtures created (see witness.Witness)
+    known_parameters: dict[str, Any] = field(default_factory=dict)
 
     def call_kwargs(self) -> dict[str, Any]:
         return {
@@ -111,6 +113,14 @@ class CreatedResources:
         return deleted
 
 
+@dataclass
+class Sent:
+    """What one operation's generated cases did: how many were sent, how many answered 2xx."""
+
+    cases: int = 0
+    successes: int = 0
+
+
 def send(case: Case, target: SpecTarget, **kwargs: Any) -> Response:
     try:
         return case.call(**{**target.call_kwargs(), **kwargs})
@@ -126,22 +136,21 @@ def run_operation(
     checks: Sequence[CheckFunction],
     budget: Budget,
     created: CreatedResources | None = None,
-) -> int:
-    """Send up to `budget.max_examples` generated cases; raises on the first failing one.
-
-    Returns the number of cases sent."""
-    sent = 0
+) -> Sent:
+    """Send up to `budget.max_examples` generated cases; raises on the first failing one."""
+    sent = Sent()
 
     @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
     @budget.settings()
     @hypothesis.seed(budget.seed_for(f"{operation.label} {mode.value}"))
     def exercise(case: Case) -> None:
-        nonlocal sent
-        sent += 1
         response = send(case, target)
+        sent.cases += 1
         if created is not None:
             created.record(case, response)
         case.validate_response(response, checks=list(checks), headers=target.headers)
+        if 200 <= response.status_code < 300:
+            sent.successes += 1
 
     exercise()
     return sent

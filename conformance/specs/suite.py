@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from schemathesis import GenerationMode
 
+from ..resources import shipped_path
 from .hooks import install_apisix, install_common
 from .loader import LoadedSpec, SpecLoadError, load_spec
 from .runner import (
@@ -22,10 +23,12 @@ from .runner import (
     TargetUnreachable,
     run_operation,
     run_state_machine,
+    send,
     state_machine,
 )
+from .witness import Witness
 
-FIXTURE_SPECS = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
+FIXTURE_SPECS = shipped_path("conformance", "data", "specs")
 APISIX_V3_SPEC = FIXTURE_SPECS / "apisix-admin-v3.yaml"
 APISIX_V2_SPEC = FIXTURE_SPECS / "apisix-admin-v2.yaml"
 
@@ -137,7 +140,7 @@ def apisix_spec(version: str, faithful: bool) -> LoadedSpec:
 
 @functools.cache
 def shipped_spec(name: str, faithful: bool) -> LoadedSpec:
-    """A spec shipped in fixtures/specs (by file name), with the common hooks installed."""
+    """A spec shipped in conformance/data/specs (by file name), with the common hooks installed."""
     spec = load_spec(FIXTURE_SPECS / name, faithful=faithful)
     install_common(spec.schema)
     return spec
@@ -171,7 +174,18 @@ def run_spec_case(
     operation = spec.schema[spec_case.path][spec_case.method.upper()]
     budget = budget_for(spec_case.mode, config.getoption("gw_max_examples"), seed)
     with unreachable_fails_in_one_line():
-        run_operation(operation, spec_case.mode, target, checks, budget, created)
+        sent = run_operation(operation, spec_case.mode, target, checks, budget, created)
+        if spec_case.mode.is_positive and not sent.successes:
+            witness = Witness(
+                links=spec.links,
+                send=functools.partial(send, target=target),
+                checks=checks,
+                headers=target.headers,
+                seed=seed,
+                on_created=created.record if created is not None else None,
+                known=target.known_parameters,
+            )
+            witness.prove(operation)
 
 
 def run_link_sequences(

@@ -8,7 +8,7 @@ import httpx
 
 from .admin_api import expect
 from .echo_upstream import EchoUpstream
-from .eventually import eventually
+from .eventually import REQUIRED_SUCCESSES, eventually
 from .traffic import served_by
 
 
@@ -33,9 +33,12 @@ def wait_served(
     backend: str | None,
     timeout: float,
     status: int = 200,
+    successes: int = REQUIRED_SUCCESSES,
     **request: Any,
 ) -> httpx.Response:
-    """Wait until GET `path` answers `status` (from `backend`, when given)."""
+    """Wait until GET `path` answers `status` (from `backend`, when given), `successes`
+    times in a row. A route whose every answer uses up a limit waits for one answer only:
+    a worker without its configuration would fail the assertions that follow anyway."""
 
     def probe() -> httpx.Response:
         try:
@@ -49,4 +52,4 @@ def wait_served(
             assert served_by(response) == backend, f"GET {path}: served by {served_by(response)}"
         return response
 
-    return eventually(probe, timeout=timeout)
+    return eventually(probe, timeout=timeout, successes=successes)

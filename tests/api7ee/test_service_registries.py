@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from conformance.support.eventually import eventually
+from conformance.support.kubernetes_standin import KubernetesStandIn
 from conformance.support.nacos_standin import NacosStandIn, free_port
 from reference_impl.api7ee import service_discovery
 from reference_impl.api7ee.cpstore import SERVICE_REGISTRIES
 
 from .conftest import group_key, new_group, new_route, new_template, ok, publish
-from .kubernetes_standin import KubernetesStandIn
 
 WAIT = 8.0
 

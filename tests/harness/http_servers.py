@@ -96,8 +96,9 @@ Deviation = Callable[["FaultyRequest"], None]
 
 
 class FaultyRequest:
-    def __init__(self, method: str, path: str, body: bytes) -> None:
+    def __init__(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
         self.method, self.path, self.body = method, path, body
+        self.headers = headers  # lower-case names; what is forwarded
         self.answer: tuple[int, bytes] | None = None  # set: answer without forwarding
         self.rewrite_status: Callable[[int], int] = lambda status: status
         self.rewrite_body: Callable[[Any], Any] = lambda body: body
@@ -128,26 +129,50 @@ def error_on_malformed_json(request: FaultyRequest) -> None:
             request.answer = (500, b'{"error_msg": "internal server error"}')
 
 
+def viewer_can_write(viewer_key: str, admin_key: str) -> Deviation:
+    """A gateway whose viewer key may write: its writes are sent on with the admin key."""
+
+    def deviate(request: FaultyRequest) -> None:
+        if request.method != "GET" and request.headers.get("x-api-key") == viewer_key:
+            request.headers["x-api-key"] = admin_key
+
+    return deviate
+
+
+def missing_operation(
+    method: str, path: str, not_found: bytes = b'{"error_msg": "not found"}'
+) -> Deviation:
+    """A gateway that lacks one operation: `method` on paths matching `path` (a regex over
+    the path without the query) is answered 404 with the API's own not-found body."""
+    pattern = re.compile(path)
+
+    def deviate(request: FaultyRequest) -> None:
+        if request.method == method and pattern.fullmatch(request.path.split("?")[0]):
+            request.answer = (404, not_found)
+
+    return deviate
+
+
 def faulty_proxy(upstream: str, deviation: Deviation | None) -> type[BaseHTTPRequestHandler]:
     """Forwards to `upstream`, deviating from it in one way (None: a faithful proxy)."""
     client = httpx.Client(base_url=upstream, timeout=10)
 
     class FaultyProxy(_Quiet):
         def _forward(self) -> None:
-            request = FaultyRequest(self.command, self.path, self._body())
+            headers = {
+                name.lower(): value
+                for name, value in self.headers.items()
+                if name.lower() in ("x-api-key", "authorization", "content-type")
+            }
+            request = FaultyRequest(self.command, self.path, self._body(), headers)
             if deviation is not None:
                 deviation(request)
             if request.answer is not None:
                 status, body = request.answer
                 self._reply(status, body, {"Content-Type": "application/json"})
                 return
-            headers = {
-                name: value
-                for name, value in self.headers.items()
-                if name.lower() in ("x-api-key", "content-type")
-            }
             reply = client.request(
-                request.method, request.path, content=request.body, headers=headers
+                request.method, request.path, content=request.body, headers=request.headers
             )
             body = reply.content
             if reply.headers.get("content-type", "").startswith("application/json") and body:

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.run_command import pytest_args
-from conformance.target import build_run_options
+from conformance.session import RunState
+from conformance.target import DEFAULT_SEED, build_run_options
 
 
 @pytest.mark.parametrize(
@@ -25,6 +26,8 @@ from conformance.target import build_run_options
         (["--target-file", "/nonexistent/target.yaml"], "can't read target file"),
         (["--stream-addr", "nohost"], "must be HOST:PORT"),
         (["--admin-url", "http://127.0.0.1:9", "--store", "etcd"], "--store only applies"),
+        (["--seed", "lucky"], "seed 'lucky' must be a whole number or 'random'"),
+        (["--seed", "-1"], "seed -1 must be between 0 and"),
     ],
 )
 def test_bad_options_are_one_line(args, message, tmp_path):
@@ -116,3 +119,23 @@ def test_embedded_gateway_that_fails_to_start_is_one_clear_line(tmp_path):
     ) in output
     assert "Traceback" not in output
     assert not (tmp_path / "out" / "conformance-report.json").exists()
+
+
+def test_a_run_is_reproducible_unless_asked_otherwise(monkeypatch):
+    """The default seed is fixed; `random` draws one (each run prints the seed it used)."""
+    assert build_run_options({}).seed == build_run_options({}).seed == DEFAULT_SEED
+    assert build_run_options({"seed": "17"}).seed == 17
+    monkeypatch.setattr("random.randrange", lambda _: 424242)
+    assert build_run_options({"seed": "random"}).seed == 424242
+
+
+def test_supplied_inputs_claim_and_require_their_features():
+    given = build_run_options(
+        {"admin_url": "http://127.0.0.1:9", "viewer_key": "v", "profiles": ["apisix-v3"]}
+    )
+    state = RunState(given)
+    assert "admin-viewer-role" in state.claimed_features
+    assert state.required_features == {"admin-viewer-role"}
+    bare = RunState(build_run_options({"admin_url": "http://127.0.0.1:9"}))
+    assert "admin-viewer-role" not in bare.claimed_features
+    assert not bare.required_features

@@ -7,15 +7,12 @@ that behaviour, and reads `conformance-report.json`.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conformance.providers.embedded import ADMIN_KEY, EmbeddedGateway
+from conformance.providers.embedded import ADMIN_KEY, VIEWER_KEY
 
 from .http_servers import (
     accept_invalid_id,
@@ -24,34 +21,17 @@ from .http_servers import (
     faulty_proxy,
     ok_instead_of_created,
     serve,
+    viewer_can_write,
 )
-
-RUN_TIMEOUT = 300  # generous: CI machines can be slow and busy
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> str:
-    gateway = EmbeddedGateway(tmp_path_factory.mktemp("reference"))
-    gateway.start()
-    yield gateway.admin_url
-    gateway.stop()
+from .runs import gwconform_run as run_suite
 
 
 def gwconform_run(admin_url: str, report_dir: Path, *selection: str) -> tuple[int, dict]:
-    command = [
-        sys.executable, "-m", "conformance", "run",
-        "--admin-url", admin_url,
-        "--admin-key", ADMIN_KEY,
-        "--profile", "apisix-v3",
-        "--max-examples", "3",
-        "--seed", "7",
-        "--report-dir", str(report_dir),
+    return run_suite(
+        report_dir, "--admin-url", admin_url, "--admin-key", ADMIN_KEY,
+        "--viewer-key", VIEWER_KEY, "--profile", "apisix-v3",
         *selection,
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    report_file = report_dir / "conformance-report.json"
-    assert report_file.is_file(), done.stdout[-3000:] + done.stderr[-3000:]
-    return done.returncode, json.loads(report_file.read_text())
+    )  # fmt: skip
 
 
 CASES = {
@@ -59,6 +39,8 @@ CASES = {
     "resource-put-create-replace-delete": ok_instead_of_created,
     "route-id-syntax": accept_invalid_id,
     "bad-request-bodies": error_on_malformed_json,
+    # no --supported-features: giving the viewer key is what makes its tests run
+    "viewer-cannot-write": viewer_can_write(VIEWER_KEY, ADMIN_KEY),
 }
 FAITHFUL = "faithful"
 

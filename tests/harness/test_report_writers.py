@@ -53,6 +53,7 @@ def test_json_and_yaml_carry_the_same_report(tmp_path):
         "name": "dp-chash",
         "support": "extended",
         "claimed": False,
+        "required": False,
         "result": "skipped",
         "summary": {"passed": 0, "failed": 0, "skipped": 1},
         "tests": ["chash"],

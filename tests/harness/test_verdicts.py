@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from conformance.report.model import all_conformant
+from dataclasses import replace
 
-from .reports_data import all_core_passing, dataplane_report, result
+from conformance.report.model import all_conformant, build_report
+
+from .reports_data import INFO, all_core_passing, dataplane_report, result
 
 
 def profile(report: dict) -> dict:
@@ -31,6 +33,17 @@ def test_failed_claimed_extended_is_partial():
     assert profile(report)["result"] == "partial"
     assert profile(report)["failed_tests"] == ["cors"]
     assert not all_conformant(report)
+
+
+def test_failed_extended_whose_input_was_supplied_is_not_conformant():
+    """A stream address given is a stream feature required: its failure is a Core one."""
+    results = [*all_core_passing(), result("stream", "failed", ("dp-stream",), message="closed")]
+    info = replace(INFO, required_features=("dp-stream",))
+    p = profile(build_report(["dataplane"], results, info))
+    assert p["result"] == "failed"
+    assert p["failed_tests"] == ["stream"]
+    stream = next(f for f in p["features"] if f["name"] == "dp-stream")
+    assert stream["support"] == "extended" and stream["required"] is True
 
 
 def test_failed_core_is_not_conformant_and_names_the_test():

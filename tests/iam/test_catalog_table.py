@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from conformance.resources import shipped_path
 from reference_impl.iam.catalog import CATALOG_FILE, dump_catalog, parse_catalog
 from reference_impl.iam.endpoints import ENDPOINTS
 from reference_impl.iam.enforcement import EndpointTable
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "iam"
+FIXTURES = shipped_path("conformance", "data", "iam")
 SEED = FIXTURES / "api7-permission-policy-actions-and-resources.txt"
 
 

@@ -60,8 +60,10 @@ def run(handler, operation, mode=GenerationMode.POSITIVE, created=None):
 
 def test_a_conformant_answer_passes_and_creations_are_recorded():
     created = CreatedResources()
-    assert run(conformant, LIST) == BUDGET.max_examples
-    assert run(conformant, PUT, created=created) == BUDGET.max_examples
+    listed = run(conformant, LIST)
+    assert listed.cases == listed.successes == BUDGET.max_examples
+    put = run(conformant, PUT, created=created)
+    assert put.cases == put.successes == BUDGET.max_examples
     assert created.paths and all(p.startswith("/upstreams/") for p in created.paths)
 
 

@@ -34,7 +34,7 @@ def test_shipped_spec_is_valid_openapi(version):
 def test_shipped_spec_is_what_the_builder_makes(version):
     assert apisix_openapi.spec_path(version).read_text(encoding="utf-8") == apisix_openapi.render(
         version
-    ), "run `python -m conformance.specs.apisix_openapi` to rewrite fixtures/specs"
+    ), "run `python -m conformance.specs.apisix_openapi` to rewrite conformance/data/specs"
 
 
 def _matches(template: str, path: str) -> bool:

@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from conformance.support.eventually import eventually
+from conformance.support.eventually import REQUIRED_SUCCESSES, eventually
 
 
 def test_returns_value_once_assertion_holds():
@@ -13,8 +13,33 @@ def test_returns_value_once_assertion_holds():
         assert len(calls) >= 3
         return "ok"
 
-    assert eventually(probe, timeout=2, interval=0.01) == "ok"
+    assert eventually(probe, timeout=2, interval=0.01, successes=1) == "ok"
     assert len(calls) == 3
+
+
+def test_needs_consecutive_successes_by_default():
+    calls = []
+
+    def probe():
+        calls.append(1)
+        assert len(calls) >= 3
+        return len(calls)
+
+    assert eventually(probe, timeout=2, interval=0.01) == 2 + REQUIRED_SUCCESSES
+    assert len(calls) == 2 + REQUIRED_SUCCESSES
+
+
+def test_a_failure_resets_the_streak():
+    """A flapping condition (one worker has the new config, another not) never passes."""
+    calls = []
+
+    def flapping():
+        calls.append(1)
+        assert len(calls) % 2, "the other worker"
+
+    with pytest.raises(AssertionError, match="the other worker"):
+        eventually(flapping, timeout=0.3, interval=0.01)
+    assert len(calls) > 4
 
 
 def test_reraises_last_assertion_at_timeout():
@@ -59,3 +84,5 @@ def test_zero_timeout_calls_once():
 def test_rejects_bad_interval():
     with pytest.raises(ValueError):
         eventually(lambda: None, interval=0)
+    with pytest.raises(ValueError):
+        eventually(lambda: None, successes=0)

@@ -64,7 +64,8 @@ def test_weights(admin, dataplane, gw_target, echoes, tag):
         }
     ]
     _split_route(admin, tag, "w", rules, echo_upstream(route_echo))
-    wait_served(dataplane, f"/{tag}/w", "plugin", gw_target.timeout)
+    # either upstream may answer: the route is in place once it answers 200 every time
+    wait_served(dataplane, f"/{tag}/w", None, gw_target.timeout)
     counts = count_backends(dataplane, f"/{tag}/w", REQUESTS)
     assert set(counts) == {"plugin", "route"}, counts
     assert abs(counts["plugin"] / REQUESTS - 2 / 3) <= 0.1, counts

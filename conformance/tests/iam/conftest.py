@@ -8,15 +8,15 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from conformance.resources import shipped_path
 from conformance.target import Target
 
-CATALOG_FILE = Path(__file__).resolve().parents[3] / "fixtures" / "iam" / "catalog.json"
+CATALOG_FILE = shipped_path("conformance", "data", "iam", "catalog.json")
 PASSWORD = "gwconform-Pw-1"
 _names = itertools.count()
 

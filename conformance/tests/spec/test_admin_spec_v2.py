@@ -1,7 +1,8 @@
-"""Every operation of the APISIX Admin API spec with 2.x bodies (fixtures/specs/apisix-admin-v2.yaml),
-against the target's `admin_api_version: v2` Admin API: generated valid requests must be
-answered with the documented `action`/`node`/`count` bodies. (Refusal of invalid input does not
-depend on the body version; the 3.x spec tests cover it.)"""
+"""Every operation of the APISIX Admin API spec with 2.x bodies
+(conformance/data/specs/apisix-admin-v2.yaml), against the target's `admin_api_version: v2`
+Admin API: generated valid requests must be answered with the documented
+`action`/`node`/`count` bodies. (Refusal of invalid input does not depend on the body version;
+the 3.x spec tests cover it.)"""
 
 from __future__ import annotations
 

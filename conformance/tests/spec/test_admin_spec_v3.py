@@ -1,4 +1,4 @@
-"""Every operation of the APISIX Admin API 3.x spec (fixtures/specs/apisix-admin-v3.yaml),
+"""Every operation of the APISIX Admin API 3.x spec (conformance/data/specs/apisix-admin-v3.yaml),
 exercised with schemathesis-generated valid and invalid requests.
 
 Valid requests must be accepted and answered as documented (status, content type, body

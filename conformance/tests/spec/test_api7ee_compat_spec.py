@@ -1,5 +1,5 @@
 """Every operation of the API7 Enterprise resources under `/apisix/admin`
-(fixtures/specs/api7ee-apisix-compat.yaml: certificates, CA certificates, SNIs, secret
+(conformance/data/specs/api7ee-apisix-compat.yaml: certificates, CA certificates, SNIs, secret
 providers, a published service's upstreams), exercised with schemathesis-generated valid
 and invalid requests, plus link-driven sequences.
 

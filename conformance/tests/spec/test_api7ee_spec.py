@@ -1,4 +1,4 @@
-"""Every operation of the API7 Enterprise `/api` spec (fixtures/specs/api7ee-admin.yaml),
+"""Every operation of the API7 Enterprise `/api` spec (conformance/data/specs/api7ee-admin.yaml),
 exercised with schemathesis-generated valid and invalid requests, plus link-driven
 sequences (gateway group -> get/update/admin key/instances/delete, template -> get/patch/
 routes/delete, route template -> get/patch/delete).
@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from conformance.registry import conformance_test
+from conformance.specs.apisix_request_schemas import TLS_DIR
 from conformance.specs.checks import CONFORMANCE, apisix_error_body
 from conformance.specs.loader import LoadedSpec
 from conformance.specs.runner import SpecTarget
@@ -29,6 +30,8 @@ from conformance.specs.suite import (
     shipped_spec,
 )
 from conformance.specs.suite import spec_cases as cases_of
+from conformance.support.kubernetes_standin import KubernetesStandIn
+from conformance.support.nacos_standin import NacosStandIn
 
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # the API7 error envelope is APISIX's: a 4xx carries a non-empty `error_msg`
@@ -68,6 +71,80 @@ def _remove_created(
         client.delete(f"{DEFAULT_REGISTRIES}/{registry_id}")
 
 
+@contextlib.contextmanager
+def _fixture_resources(gw_target, headers: dict[str, str]) -> Iterator[dict[str, str]]:
+    """What some `/api` operations name but no link of this spec can create: certificates,
+    a CA certificate, an SNI and a secret provider (made through API7's `/apisix/admin`),
+    and service registries that really answer (the suite's Nacos and Kubernetes stand-ins:
+    no registry server can run here). Yields their
+    path parameters, for the witness requests."""
+    cert = (TLS_DIR / "spec-test.crt").read_text()
+    key = (TLS_DIR / "spec-test.key").read_text()
+    admin = gw_target.dashboard_url.rstrip("/") + "/apisix/admin"
+    group = {"gateway_group_id": "default"}
+    made: list[str] = []
+    with (
+        httpx.Client(base_url=admin, headers=headers, params=group, timeout=10.0) as client,
+        httpx.Client(base_url=gw_target.dashboard_url.rstrip("/") + "/api", headers=headers,
+                     timeout=10.0) as api,
+        NacosStandIn() as nacos,
+    ):  # fmt: skip
+        kubernetes = KubernetesStandIn(token="spec.token")
+
+        def create(path: str, body: dict, via: httpx.Client = client) -> str:
+            answer = via.post(path, json=body)
+            assert answer.status_code in (200, 201), f"POST {path}: {answer.text[:300]}"
+            made.append(f"{path}/{answer.json()['value']['id']}")
+            return answer.json()["value"]["id"]
+
+        def put(path: str, body: dict) -> str:
+            answer = client.put(path, json=body)
+            assert answer.status_code in (200, 201), f"PUT {path}: {answer.text[:300]}"
+            made.append(path)
+            return path.rsplit("/", 1)[-1]
+
+        try:
+            certificate = create("/certificates", {"name": "spec-usage", "cert": cert, "key": key})
+            vault = {"uri": "http://127.0.0.1:8200", "prefix": "kv", "token": "spec"}
+            yield {
+                "certificate_id": certificate,
+                "ca_certificate_id": create(
+                    "/ca_certificates", {"name": "spec-usage", "cert": cert}
+                ),
+                "sni_id": create(
+                    "/snis", {"domain": "usage.spec.gwconform.test", "certificates": [certificate]}
+                ),
+                "secret_provider": "vault",
+                "secret_provider_id": put("/secret_providers/vault/spec-usage", vault),
+                "service_registry_id": create(
+                    DEFAULT_REGISTRIES,
+                    {"name": "spec-nacos", "type": "nacos", "nacos_config": {"hosts": [nacos.url]}},
+                    via=api,
+                ),
+                "listKubernetesInternalServices.service_registry_id": create(
+                    DEFAULT_REGISTRIES,
+                    {
+                        "name": "spec-kubernetes",
+                        "type": "kubernetes",
+                        "kubernetes_config": {
+                            "service": {
+                                "schema": "http",
+                                "host": "127.0.0.1",
+                                "port": str(kubernetes.port),
+                            },
+                            "client": {"token": kubernetes.token},
+                        },
+                    },
+                    via=api,
+                ),
+            }
+        finally:
+            kubernetes.stop()
+            for path in reversed(made):
+                with contextlib.suppress(httpx.HTTPError):
+                    (api if path.startswith(DEFAULT_REGISTRIES) else client).delete(path)
+
+
 @pytest.fixture(scope="module")
 def api7ee_spec_target(gw_target) -> Iterator[SpecTarget]:
     """The target's `/api` with its admin key; groups and templates created meanwhile go."""
@@ -80,7 +157,9 @@ def api7ee_spec_target(gw_target) -> Iterator[SpecTarget]:
     with httpx.Client(base_url=base, headers=headers, timeout=target.timeout) as client:
         groups, templates = _ids(client, "/gateway_groups"), _ids(client, "/services/template")
         registries = _ids(client, DEFAULT_REGISTRIES)
-        yield target
+        with _fixture_resources(gw_target, headers) as known:
+            target.known_parameters.update(known, gateway_group_id="default")
+            yield target
         target.close()
         with contextlib.suppress(httpx.HTTPError):
             _remove_created(

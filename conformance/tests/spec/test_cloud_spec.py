@@ -1,4 +1,4 @@
-"""Every operation of the API7 Cloud spec (fixtures/specs/api7cloud.yaml), exercised with
+"""Every operation of the API7 Cloud spec (conformance/data/specs/api7cloud.yaml), exercised with
 schemathesis-generated valid and invalid requests, plus link-driven sequences
 (organization -> cluster -> application -> API, consumers, certificates, loaded plugins).
 

@@ -3,7 +3,8 @@
 Run through `gwconform load PROFILE`, which prepares the target, passes everything this file
 needs as one JSON option, `--gw-spec`, and names the user classes to run. Locust sends custom
 options to its workers, so distributed runs need no shared files: `locust -f
-load/locustfile.py --worker --master-host HOST` on another machine is enough.
+conformance/loadkit/locust/locustfile.py --worker --master-host HOST` on another machine with
+gwconform (its path there) is enough.
 """
 
 from __future__ import annotations
