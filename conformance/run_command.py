@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +129,22 @@ def failure_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM ends the run as Ctrl-C does: pytest stops, and the run's clean-up stops every
+    gateway and etcd it started and removes their folders (the default SIGTERM would leave
+    them running)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(cli: dict[str, Any], verbose: bool = False) -> int:
     """Run the suite; the exit code is 0 only when every selected profile is Conformant."""
     try:
@@ -138,9 +157,13 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
     report_path = options.report_dir / f"{BASENAME}.json"
     report_path.unlink(missing_ok=True)
     print(f"gwconform run: seed {options.seed} (--seed {options.seed} repeats this run)")
-    code = pytest.main(pytest_args(cli, options, verbose))
+    with sigterm_interrupts():
+        code = pytest.main(pytest_args(cli, options, verbose))
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2  # pytest printed the one-line reason (a target that failed to start)
+    if code == pytest.ExitCode.INTERRUPTED:
+        print("gwconform run: aborted: interrupted; no report was written", file=sys.stderr)
+        return 2
     if not report_path.is_file():
         print(
             f"gwconform run: no conformance report was written (pytest exit code {int(code)})",

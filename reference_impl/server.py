@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -22,16 +23,33 @@ def serve(config: GatewayConfig) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code. A configuration that
     must not be served (ConfigError) is refused before anything is opened or bound."""
     check_published_admin_key(config)
+    admin_socket = _listen(config.admin_listen.ip, config.admin_listen.port)
     store = open_store(config)
     try:
-        return asyncio.run(_serve(config, store))
+        return asyncio.run(_serve(config, store, admin_socket))
     except OSError as exc:  # a port already taken, mostly
         raise ConfigError(f"can't listen: {exc.strerror or exc}") from None
     finally:
         store.close()
+        admin_socket.close()
 
 
-async def _serve(config: GatewayConfig, store) -> int:
+def _listen(ip: str, port: int) -> socket.socket:
+    """The admin port's socket, bound before anything else starts: a taken port is one line
+    and exit code 2 at once (uvicorn, left to bind it, logs the error and then waits)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((ip, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"can't listen on {ip}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(False)
+    return sock
+
+
+async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> int:
     app, group_data_planes = create_admin_port(config, store)
     admin = uvicorn.Server(
         uvicorn.Config(
@@ -48,7 +66,7 @@ async def _serve(config: GatewayConfig, store) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    admin_task = asyncio.create_task(admin.serve())
+    admin_task = asyncio.create_task(admin.serve(sockets=[admin_socket]))
     store_api, supervisor = await _start_data_plane(config, store)
     group_data_planes.default_control = supervisor.control_address  # None if it can't listen
     await group_data_planes.sync()  # one per stored gateway group besides the default
