@@ -11,6 +11,7 @@ import sys
 import click
 
 from .loadkit.command import load_command
+from .options import click_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,36 +39,7 @@ def serve(config: str | None, store: str | None, data_dir: str | None, workers: 
 
 
 @main.command()
-@click.option("--admin-url", help="Admin API base URL of your gateway (without /apisix/admin)")
-@click.option("--admin-v2-url", help="Admin API URL of a 2.x gateway, for the apisix-v2 profile")
-@click.option("--admin-key", help="admin X-API-KEY")
-@click.option("--viewer-key", help="viewer X-API-KEY (giving it claims admin-viewer-role)")
-@click.option("--token", help="API token for the dashboard and cloud APIs")
-@click.option("--data-plane-url", help="data plane base URL, e.g. http://127.0.0.1:9080")
-@click.option("--stream-addr", help="stream proxy HOST:PORT")
-@click.option("--dashboard-url", help="API7 dashboard base URL")
-@click.option("--cloud-url", help="API7 Cloud base URL")
-@click.option("--prometheus-url", help="the data plane's metrics export URL")
-@click.option("--profile", "profiles", multiple=True, help="profile to run (repeatable)")
-@click.option(
-    "--supported-features",
-    multiple=True,
-    help="Extended features your gateway claims (comma list, repeatable, or 'all')",
-)
-@click.option("--feature", "only_features", multiple=True, help="run only these features' tests")
-@click.option("--run-test", "run_tests", multiple=True, help="run only this test (repeatable)")
-@click.option("--target-file", type=click.Path(), help="YAML file with the same fields")
-@click.option("--store", type=click.Choice(["memory", "etcd"]), help="embedded target's store")
-@click.option("--spec", type=click.Path(), help="OpenAPI spec for the spec-driven tests")
-@click.option("--target", help="base URL the --spec tests send requests to")
-@click.option("--max-examples", type=click.IntRange(min=1), help="generated examples per test")
-@click.option(
-    "--seed",
-    help="seed of the generated requests: a number (default 0, so runs repeat) or 'random'; "
-    "printed at the start and in the report",
-)
-@click.option("--timeout", type=float, help="seconds to wait for configuration to apply")
-@click.option("--report-dir", type=click.Path(), default="reports", show_default=True)
+@click_options
 @click.option("-v", "--verbose", is_flag=True, help="one line per test")
 def run(verbose: bool, **cli: object) -> None:
     """Run the conformance suite (default: every profile, against the embedded reference)."""

@@ -23,12 +23,13 @@ from .fixtures import (
     gw_target,
     viewer,
 )
+from .options import add_pytest_options, values_from_pytest
 from .registry import MARKER, declaration_of
 from .report.model import RESULT_TITLES, all_conformant, build_report
 from .report.writers import write_reports
 from .selection import decide
 from .session import RunState
-from .target import RunOptions, TargetError, build_run_options
+from .target import DEFAULT_MAX_EXAMPLES, RunOptions, TargetError, build_run_options
 
 __all__ = ["admin", "dataplane", "gw_options", "gw_profile", "gw_target", "viewer"]
 
@@ -41,33 +42,6 @@ INCOMPLETE_RUN = (
     pytest.ExitCode.INTERNAL_ERROR,
     pytest.ExitCode.USAGE_ERROR,
 )
-
-# (option, dest, help) of plain string options; the CLI maps its flags onto these.
-STRING_OPTIONS = [
-    (
-        "--gw-admin-url",
-        "gw_admin_url",
-        "Admin API base URL of the gateway under test (no /apisix/admin)",
-    ),
-    (
-        "--gw-admin-v2-url",
-        "gw_admin_v2_url",
-        "Admin API URL of a v2 gateway, for the apisix-v2 profile",
-    ),
-    ("--gw-admin-key", "gw_admin_key", "admin X-API-KEY"),
-    ("--gw-viewer-key", "gw_viewer_key", "viewer X-API-KEY"),
-    ("--gw-token", "gw_token", "API token for the dashboard and cloud APIs"),
-    ("--gw-data-plane-url", "gw_data_plane_url", "data plane base URL"),
-    ("--gw-stream-addr", "gw_stream_addr", "stream proxy HOST:PORT"),
-    ("--gw-dashboard-url", "gw_dashboard_url", "API7 dashboard base URL"),
-    ("--gw-cloud-url", "gw_cloud_url", "API7 Cloud base URL"),
-    ("--gw-prometheus-url", "gw_prometheus_url", "metrics export URL of the data plane"),
-    ("--gw-target-file", "gw_target_file", "YAML file with the same fields as these options"),
-    ("--gw-spec", "gw_spec", "OpenAPI spec to run the spec-driven tests against"),
-    ("--gw-target", "gw_target_url", "base URL the --gw-spec tests send requests to"),
-    ("--gw-report-dir", "gw_report_dir", "where reports are written (default: reports)"),
-]
-
 
 RECORDER_NAME = "gwconform-results"
 
@@ -83,95 +57,27 @@ class _ResultRecorder:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("gwconform", "gwconform conformance suite")
-    for flag, dest, help_text in STRING_OPTIONS:
-        group.addoption(flag, dest=dest, default=None, help=help_text)
-    group.addoption(
-        "--gw-profile",
-        dest="gw_profiles",
-        action="append",
-        default=[],
-        help="profile to run (repeatable; default: every profile the target claims)",
-    )
-    group.addoption(
-        "--gw-supported-features",
-        dest="gw_supported_features",
-        action="append",
-        default=[],
-        help="Extended features the target claims (comma list, or all)",
-    )
-    group.addoption(
-        "--gw-feature",
-        dest="gw_only_features",
-        action="append",
-        default=[],
-        help="run only the tests of these features (comma list)",
-    )
-    group.addoption(
-        "--gw-run-test",
-        dest="gw_run_tests",
-        action="append",
-        default=[],
-        help="run only the conformance test with this name (repeatable)",
-    )
-    group.addoption(
-        "--gw-store",
-        dest="gw_store",
-        choices=["memory", "etcd"],
-        default=None,
-        help="config store of the embedded target",
-    )
-    group.addoption(
-        "--gw-max-examples",
-        dest="gw_max_examples",
-        type=int,
-        default=None,
-        help="hypothesis examples per generated test",
-    )
-    group.addoption(
-        "--gw-seed",
-        dest="gw_seed",
-        default=None,
-        help="seed of the generated requests: a number (default 0) or 'random' (printed, "
-        "and recorded in the report)",
-    )
-    group.addoption(
-        "--gw-timeout",
-        dest="gw_timeout",
-        type=float,
-        default=None,
-        help="seconds to wait for eventually consistent configuration",
-    )
+    add_pytest_options(parser.getgroup("gwconform", "gwconform conformance suite"))
+
+
+class PresetRun:
+    """The run `gwconform run` built, handed to pytest as a plugin object: the options are
+    used as they are (not re-encoded as --gw-* arguments), and the report comes back here."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.report: dict | None = None
+
+
+def _preset(config: pytest.Config) -> PresetRun | None:
+    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, PresetRun)), None)
 
 
 def options_from_config(config: pytest.Config) -> RunOptions:
-    get = config.getoption
-    return build_run_options(
-        {
-            "admin_url": get("gw_admin_url"),
-            "admin_v2_url": get("gw_admin_v2_url"),
-            "admin_key": get("gw_admin_key"),
-            "viewer_key": get("gw_viewer_key"),
-            "token": get("gw_token"),
-            "data_plane_url": get("gw_data_plane_url"),
-            "stream_addr": get("gw_stream_addr"),
-            "dashboard_url": get("gw_dashboard_url"),
-            "cloud_url": get("gw_cloud_url"),
-            "prometheus_url": get("gw_prometheus_url"),
-            "target_file": get("gw_target_file"),
-            "spec": get("gw_spec"),
-            "target": get("gw_target_url"),
-            "report_dir": get("gw_report_dir"),
-            "profiles": get("gw_profiles"),
-            "supported_features": get("gw_supported_features"),
-            "only_features": get("gw_only_features"),
-            "run_tests": get("gw_run_tests"),
-            "store": get("gw_store"),
-            "max_examples": get("gw_max_examples"),
-            "seed": get("gw_seed"),
-            "timeout": get("gw_timeout"),
-        }
-    )
+    preset = _preset(config)
+    if preset is not None:
+        return preset.options
+    return build_run_options(values_from_pytest(config))
 
 
 def is_conformance_invocation(config: pytest.Config) -> bool:
@@ -210,7 +116,7 @@ def _configure_hypothesis(config: pytest.Config, options: RunOptions) -> None:
 
     settings.register_profile(
         "gwconform",
-        max_examples=options.max_examples,
+        max_examples=options.max_examples or DEFAULT_MAX_EXAMPLES,
         deadline=None,
         # replaying failures saved by an earlier run would make the verdict depend on history
         database=None,
@@ -318,12 +224,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report = build_report(state.profiles, state.results.tests.values(), state.run_info())
     config.stash[REPORT_KEY] = report
     write_reports(report, state.options.report_dir)
+    preset = _preset(config)
+    if preset is not None:
+        preset.report = report
     state.close()
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     report = config.stash.get(REPORT_KEY, None)
-    if report is None:
+    if report is None or _preset(config) is not None:  # gwconform run prints its own table
         return
     tr = terminalreporter
     tr.section("gwconform conformance")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -15,6 +14,7 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
+from .plugin import PresetRun
 from .providers.url import endpoints, probe
 from .report.model import RESULT_TITLES, all_conformant
 from .report.writers import BASENAME
@@ -23,39 +23,11 @@ from .target import RunOptions, TargetError, build_run_options
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 RESULT_STYLES = {"conformant": "green", "partial": "yellow", "failed": "red", "untested": "dim"}
 
-# CLI keyword -> pytest option of the plugin (plain values).
-VALUE_FLAGS = {
-    "admin_url": "--gw-admin-url",
-    "admin_v2_url": "--gw-admin-v2-url",
-    "admin_key": "--gw-admin-key",
-    "viewer_key": "--gw-viewer-key",
-    "token": "--gw-token",
-    "data_plane_url": "--gw-data-plane-url",
-    "stream_addr": "--gw-stream-addr",
-    "dashboard_url": "--gw-dashboard-url",
-    "cloud_url": "--gw-cloud-url",
-    "prometheus_url": "--gw-prometheus-url",
-    "target_file": "--gw-target-file",
-    "spec": "--gw-spec",
-    "target": "--gw-target",
-    "report_dir": "--gw-report-dir",
-    "store": "--gw-store",
-    "max_examples": "--gw-max-examples",
-    "seed": "--gw-seed",
-    "timeout": "--gw-timeout",
-}
-# CLI keyword -> repeatable pytest option.
-LIST_FLAGS = {
-    "profiles": "--gw-profile",
-    "supported_features": "--gw-supported-features",
-    "only_features": "--gw-feature",
-    "run_tests": "--gw-run-test",
-}
 
-
-def pytest_args(cli: dict[str, Any], options: RunOptions, verbose: bool) -> list[str]:
-    """The pytest command line of a run: the suite's tests, its report files, the options."""
-    args = [
+def pytest_args(options: RunOptions, verbose: bool) -> list[str]:
+    """The pytest command line of a run: the suite's tests and its report files. The run's
+    options themselves reach the plugin as the PresetRun object."""
+    return [
         "--pyargs",
         "conformance.tests",
         # The user's own pytest configuration (wherever they run from) must not leak in.
@@ -74,16 +46,7 @@ def pytest_args(cli: dict[str, Any], options: RunOptions, verbose: bool) -> list
         f"--junitxml={options.report_dir / 'junit.xml'}",
         f"--alluredir={options.report_dir / 'allure-results'}",
         "--clean-alluredir",
-        "--gw-seed",
-        str(options.seed),
     ]
-    for key, flag in VALUE_FLAGS.items():
-        if key != "seed" and cli.get(key) is not None:
-            args += [flag, str(cli[key])]
-    for key, flag in LIST_FLAGS.items():
-        for value in cli.get(key) or ():
-            args += [flag, value]
-    return args
 
 
 def check_reachable(options: RunOptions) -> None:
@@ -136,6 +99,7 @@ def sigterm_interrupts() -> Iterator[None]:
     them running)."""
 
     def interrupt(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)
@@ -154,23 +118,23 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
     except TargetError as exc:
         print(f"gwconform run: error: {exc}", file=sys.stderr)
         return 2
-    report_path = options.report_dir / f"{BASENAME}.json"
-    report_path.unlink(missing_ok=True)
+    (options.report_dir / f"{BASENAME}.json").unlink(missing_ok=True)
     print(f"gwconform run: seed {options.seed} (--seed {options.seed} repeats this run)")
+    preset = PresetRun(options)
     with sigterm_interrupts():
-        code = pytest.main(pytest_args(cli, options, verbose))
+        code = pytest.main(pytest_args(options, verbose), plugins=[preset])
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2  # pytest printed the one-line reason (a target that failed to start)
     if code == pytest.ExitCode.INTERRUPTED:
         print("gwconform run: aborted: interrupted; no report was written", file=sys.stderr)
         return 2
-    if not report_path.is_file():
+    report = preset.report
+    if report is None:
         print(
             f"gwconform run: no conformance report was written (pytest exit code {int(code)})",
             file=sys.stderr,
         )
         return int(code) or 1
-    report = json.loads(report_path.read_text(encoding="utf-8"))
     console = Console()
     console.print(verdict_table(report))
     for line in failure_lines(report):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .features import PROFILES, UnknownFeatureError, get_profile, parse_feature_list
+from .options import TARGET_FILE_KEYS
 
 SPEC_PROFILE = "openapi"  # the tests of a spec given with --spec; run only when one is given
 DEFAULT_TIMEOUT = 5.0
@@ -90,14 +91,11 @@ class RunOptions:
     only_features: frozenset[str] = frozenset()
     run_tests: tuple[str, ...] = ()
     seed: int = DEFAULT_SEED
-    max_examples: int = DEFAULT_MAX_EXAMPLES
+    max_examples: int | None = None  # None: each kind of test's own default
     spec: str | None = None
     target: str | None = None
     report_dir: Path = Path("reports")
     settings: TargetSettings = field(default_factory=TargetSettings)
-
-
-TARGET_FILE_KEYS = {f.name for f in fields(TargetSettings)} | {"profiles", "supported_features"}
 
 
 def load_target_file(path: str) -> dict[str, Any]:
@@ -206,15 +204,15 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
     parse_stream_addr(settings.stream_addr)
     if settings.provider == "url" and store != "memory":
         raise TargetError("--store only applies to the embedded target (no --admin-url)")
-    max_examples = int(cli.get("max_examples") or DEFAULT_MAX_EXAMPLES)
-    if max_examples < 1:
+    max_examples = cli.get("max_examples")
+    if max_examples is not None and int(max_examples) < 1:
         raise TargetError("max examples must be at least 1")
     options = RunOptions(
         profiles=profiles,
         supported_features=frozenset(supported),
         only_features=frozenset(only),
         run_tests=tuple(cli.get("run_tests") or ()),
-        max_examples=max_examples,
+        max_examples=None if max_examples is None else int(max_examples),
         spec=cli.get("spec"),
         target=_check_url("spec target URL", cli.get("target")),
         report_dir=Path(cli.get("report_dir") or "reports"),

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from schemathesis import GenerationMode
 
+from ..fixtures import run_state
 from ..resources import shipped_path
 from .hooks import install_apisix, install_common
 from .loader import LoadedSpec, SpecLoadError, load_spec
@@ -172,7 +173,7 @@ def run_spec_case(
     if claimed is not None and spec_case.feature and spec_case.feature not in claimed:
         pytest.skip(f"{spec_case.label} needs the unclaimed feature {spec_case.feature}")
     operation = spec.schema[spec_case.path][spec_case.method.upper()]
-    budget = budget_for(spec_case.mode, config.getoption("gw_max_examples"), seed)
+    budget = budget_for(spec_case.mode, run_state(config).options.max_examples, seed)
     with unreachable_fails_in_one_line():
         sent = run_operation(operation, spec_case.mode, target, checks, budget, created)
         if spec_case.mode.is_positive and not sent.successes:
@@ -193,6 +194,6 @@ def run_link_sequences(
 ) -> None:
     """The spec's link-driven sequences, with the run's budget."""
     machine = state_machine(spec.schema, target, checks)
-    budget = budget_for(GenerationMode.POSITIVE, config.getoption("gw_max_examples"), seed)
+    budget = budget_for(GenerationMode.POSITIVE, run_state(config).options.max_examples, seed)
     with unreachable_fails_in_one_line():
         run_state_machine(machine, budget)

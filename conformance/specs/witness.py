@@ -3,11 +3,13 @@
 A documented 404 is the right answer to a request whose resource does not exist, so a
 gateway that lacks an operation altogether would pass on generated requests alone: a
 missing endpoint and a missing resource look the same. An operation whose generated
-requests got no 2xx therefore gets witness requests: its path parameters come from a
-documented example or from resources created first through the spec's links (recursively:
-the creating operation's own parameters are found the same way), and one of them must be
-answered with a documented 2xx that passes the checks. Anything else fails the operation,
-naming it.
+requests got no 2xx therefore gets witness requests: its path parameters (and body fields
+that must name something) come from a documented example, from resources created first
+through the spec's links (recursively: the creating operation's own inputs are found the
+same way), or from the test's fixtures, and one of them must be answered with a documented
+2xx that passes the checks (or, for the rare operation that declares it, its documented
+refusal of an existing resource). Anything else fails the operation, naming it. What the
+witness created, it deletes through the spec's DELETE links.
 """
 
 from __future__ import annotations

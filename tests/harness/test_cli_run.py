@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
+from conformance.options import OPTIONS, TARGET_FILE_KEYS, add_pytest_options
 from conformance.run_command import pytest_args
 from conformance.session import RunState
 from conformance.target import DEFAULT_SEED, build_run_options
@@ -69,30 +70,34 @@ def test_target_file_unknown_field(tmp_path):
     assert outcome.exit_code == 2 and "unknown field(s) admin_keys" in outcome.output
 
 
-def test_run_maps_its_flags_onto_the_plugin_options():
-    cli = {
-        "admin_url": "http://127.0.0.1:9180",
-        "admin_key": "k",
-        "profiles": ("apisix-v3", "dataplane"),
-        "supported_features": ("dp-cors",),
-        "seed": 5,
-        "max_examples": 3,
-        "report_dir": "out",
-    }
-    args = pytest_args(cli, build_run_options(cli), verbose=False)
+def test_one_table_gives_the_flags_the_pytest_options_and_the_target_file_keys():
+    run_flags = {param.name: param.opts for param in main.commands["run"].params}
+    added: dict[str, list[str]] = {}
+
+    class Group:
+        def addoption(self, *names: str, dest: str, **kwargs: object) -> None:
+            added[dest] = list(names)
+
+    add_pytest_options(Group())
+    pytest_flags = added
+    for option in OPTIONS:
+        if option.on_command_line:
+            assert run_flags[option.name] == [option.cli_flag]
+            assert pytest_flags[option.dest] == [option.pytest_flag]
+        else:
+            assert option.name not in run_flags and option.dest not in pytest_flags
+    assert len(pytest_flags) == len(run_flags) - 1  # all but -v
+    assert {"admin_url", "viewer_key", "profiles", "store", "name"} <= TARGET_FILE_KEYS
+    assert "report_dir" not in TARGET_FILE_KEYS
+
+
+def test_run_hands_its_options_to_pytest_as_they_are():
+    """The options reach the plugin as one object, not re-encoded as --gw-* arguments."""
+    options = build_run_options({"admin_url": "http://127.0.0.1:9180", "report_dir": "out"})
+    args = pytest_args(options, verbose=False)
     assert args[:2] == ["--pyargs", "conformance.tests"]
-    joined = " ".join(args)
-    for expected in (
-        "--gw-admin-url http://127.0.0.1:9180",
-        "--gw-admin-key k",
-        "--gw-profile apisix-v3 --gw-profile dataplane",
-        "--gw-supported-features dp-cors",
-        "--gw-seed 5",
-        "--gw-max-examples 3",
-        "--junitxml=out/junit.xml",
-        "--alluredir=out/allure-results",
-    ):
-        assert expected in joined
+    assert not [arg for arg in args if arg.startswith("--gw-")]
+    assert "--junitxml=out/junit.xml" in args and "--alluredir=out/allure-results" in args
 
 
 def test_embedded_gateway_that_fails_to_start_is_one_clear_line(tmp_path):

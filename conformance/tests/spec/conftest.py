@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from conformance.fixtures import run_state
 from conformance.specs.runner import CreatedResources, SpecTarget
 
 ANY_SPEC_MODULE = "test_any_spec.py"
@@ -24,7 +25,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Without --gw-spec the any-spec tests have nothing to test: deselect, do not skip."""
-    if config.getoption("gw_spec", None):
+    if run_state(config).options.spec:
         return
     unused = [item for item in items if item.nodeid.split("::")[0].endswith(ANY_SPEC_MODULE)]
     if unused:

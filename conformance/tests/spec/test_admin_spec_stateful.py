@@ -51,8 +51,6 @@ def test_link_sequences(resource, gw_target, gw_options, request, admin_spec_tar
         on_step=lambda case: steps.append(f"{case.method} {case.path}"),
     )
     with unreachable_fails_in_one_line():
-        run_state_machine(
-            machine, stateful_budget(request.config.getoption("gw_max_examples"), gw_options.seed)
-        )
+        run_state_machine(machine, stateful_budget(gw_options.max_examples, gw_options.seed))
     # A machine that never left its first operation would test no sequence at all.
     assert len(set(steps)) > 1, f"the links of {resource} were never followed: {sorted(set(steps))}"

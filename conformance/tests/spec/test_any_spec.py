@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from schemathesis import GenerationMode
 
+from conformance.fixtures import run_state
 from conformance.registry import conformance_test
 from conformance.specs.checks import ANY_SPEC
 from conformance.specs.loader import LoadedSpec, SpecLoadError
@@ -31,7 +32,7 @@ _LOADED: dict[str, LoadedSpec | SpecLoadError] = {}
 
 
 def given_spec(config: pytest.Config) -> LoadedSpec | SpecLoadError | None:
-    path = config.getoption("gw_spec")
+    path = run_state(config).options.spec
     if not path:
         return None
     if path not in _LOADED:
@@ -44,7 +45,7 @@ def spec_cases(config: pytest.Config) -> list[SpecCase]:
     if spec is None:
         return []
     if isinstance(spec, SpecLoadError):
-        return [SpecCase("load", str(config.getoption("gw_spec")), GenerationMode.POSITIVE)]
+        return [SpecCase("load", str(run_state(config).options.spec), GenerationMode.POSITIVE)]
     return cases_of(spec, (GenerationMode.POSITIVE,))
 
 
@@ -79,8 +80,6 @@ def test_spec_operation(spec_case, request, gw_options):
     assert spec is not None
     target = request.getfixturevalue("any_spec_target")
     operation = spec.schema[spec_case.path][spec_case.method.upper()]
-    budget = budget_for(
-        spec_case.mode, request.config.getoption("gw_max_examples"), gw_options.seed
-    )
+    budget = budget_for(spec_case.mode, gw_options.max_examples, gw_options.seed)
     with unreachable_fails_in_one_line():
         run_operation(operation, spec_case.mode, target, ANY_SPEC, budget)

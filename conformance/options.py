@@ -1,0 +1,131 @@
+"""The options of a conformance run, declared once.
+
+One table gives the `gwconform run` flags, the pytest plugin's `--gw-*` options (for
+`pytest --pyargs conformance.tests`) and the keys a target file may hold, so an option is
+spelled in one place. `target.build_run_options` turns the values into RunOptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:  # the CLI imports this table; pytest loads only when a run starts
+    import pytest
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a run: its keyword (`admin_url`), help, and where it may be given."""
+
+    name: str
+    help: str
+    flag: str | None = None  # the command-line flag, when not --name-with-dashes
+    repeatable: bool = False  # given several times, a list
+    kind: type = str
+    choices: tuple[str, ...] = ()
+    in_target_file: bool = False
+    on_command_line: bool = True
+
+    @property
+    def cli_flag(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def pytest_flag(self) -> str:
+        return "--gw-" + self.cli_flag.removeprefix("--")
+
+    @property
+    def dest(self) -> str:
+        return "gw_" + self.name
+
+
+def _endpoint(name: str, help_text: str) -> Option:
+    return Option(name, help_text, in_target_file=True)
+
+
+OPTIONS: tuple[Option, ...] = (
+    _endpoint("admin_url", "Admin API base URL of your gateway (without /apisix/admin)"),
+    _endpoint("admin_v2_url", "Admin API URL of a 2.x gateway, for the apisix-v2 profile"),
+    _endpoint("admin_key", "admin X-API-KEY"),
+    _endpoint("viewer_key", "viewer X-API-KEY (giving it claims admin-viewer-role)"),
+    _endpoint("token", "API token for the dashboard and cloud APIs"),
+    _endpoint("data_plane_url", "data plane base URL, e.g. http://127.0.0.1:9080"),
+    _endpoint("stream_addr", "stream proxy HOST:PORT (giving it claims dp-stream)"),
+    _endpoint("dashboard_url", "API7 dashboard base URL"),
+    _endpoint("cloud_url", "API7 Cloud base URL"),
+    _endpoint("prometheus_url", "the data plane's metrics URL (giving it claims dp-prometheus)"),
+    Option("name", "the target's name in the report", in_target_file=True, on_command_line=False),
+    Option(
+        "profiles", "profile to run (repeatable)", flag="--profile", repeatable=True,
+        in_target_file=True,
+    ),
+    Option(
+        "supported_features", "Extended features your gateway claims (comma list, repeatable, "
+        "or 'all')", repeatable=True, in_target_file=True,
+    ),
+    Option("only_features", "run only these features' tests", flag="--feature", repeatable=True),
+    Option("run_tests", "run only this test (repeatable)", flag="--run-test", repeatable=True),
+    Option("target_file", "YAML file with the same fields"),
+    Option("store", "embedded target's store", choices=("memory", "etcd"), in_target_file=True),
+    Option("spec", "OpenAPI spec for the spec-driven tests"),
+    Option("target", "base URL the --spec tests send requests to"),
+    Option("max_examples", "generated examples per test", kind=int),
+    Option(
+        "seed",
+        "seed of the generated requests: a number (default 0, so runs repeat) or 'random'; "
+        "printed at the start and in the report",
+    ),
+    Option(
+        "timeout", "seconds to wait for configuration to apply", kind=float, in_target_file=True
+    ),
+    Option("report_dir", "where the reports are written (default: reports)"),
+)  # fmt: skip
+
+TARGET_FILE_KEYS = frozenset(option.name for option in OPTIONS if option.in_target_file)
+
+
+def click_options(command: F) -> F:
+    """Decorate a click command with every command-line option of the table."""
+    for option in reversed(OPTIONS):
+        if not option.on_command_line:
+            continue
+        kind: Any = option.kind
+        if option.choices:
+            kind = click.Choice(option.choices)
+        elif option.kind is int:
+            kind = click.IntRange(min=1)
+        command = click.option(
+            option.cli_flag, option.name, type=kind, multiple=option.repeatable, help=option.help
+        )(command)
+    return command
+
+
+def add_pytest_options(group: Any) -> None:
+    """The same options for pytest, spelled --gw-*."""
+    for option in OPTIONS:
+        if not option.on_command_line:
+            continue
+        extra: dict[str, Any] = {"choices": list(option.choices)} if option.choices else {}
+        if option.kind is not str:
+            extra["type"] = option.kind
+        group.addoption(
+            option.pytest_flag,
+            dest=option.dest,
+            action="append" if option.repeatable else "store",
+            default=[] if option.repeatable else None,
+            help=option.help,
+            **extra,
+        )
+
+
+def values_from_pytest(config: pytest.Config) -> dict[str, Any]:
+    """The table's values as pytest parsed them (None or [] where not given)."""
+    return {
+        option.name: config.getoption(option.dest) for option in OPTIONS if option.on_command_line
+    }
