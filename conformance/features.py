@@ -51,6 +51,7 @@ PROFILES: dict[str, Profile] = {
                 "admin-protos",
                 "admin-stream-routes",
                 "admin-ttl",
+                "admin-limit-count-rules",
             ),
         ),
         Profile(

@@ -26,6 +26,9 @@ PREFIX = "/apisix/admin"
 MAX_BODY = 1536 * 1024  # 1.5 MiB, APISIX's MAX_REQ_BODY
 MAX_DEPTH = 128  # nesting levels of a request body
 METHODS = ("get", "put", "post", "patch", "delete")
+# 2.x names of resources 3.0 renamed: the 2.x page documents SSL objects at /ssl/{id}; in v2
+# mode they are the objects of /ssls, stored once
+_V2_ALIASES = {"ssl": "ssls"}
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +110,13 @@ async def _dispatch(ctx: AdminContext, request: Request) -> tuple[int, Any]:
         name = segments[2] if len(segments) > 2 else ""
         plugins_api.validate(name, None if body is MISSING else body, VALIDATABLE)
         return 200, None
+    if resource == "schema":
+        return _schema(method, segments[1:], args)
     if resource == "consumers" and len(segments) >= 3 and segments[2] == "credentials":
         handler = CREDENTIALS
         req = AdminRequest(method, segments[3:], body, args, parent=segments[1])
     else:
-        handler = RESOURCES.get(resource)
+        handler = RESOURCES.get(resource if ctx.bodies.v3 else _V2_ALIASES.get(resource, resource))
         if handler is None:
             raise AdminError(404, f"Unsupported resource type: {resource}")
         req = AdminRequest(method, segments[1:], body, args)
@@ -133,6 +138,17 @@ def _plugins(method: str, segments: list[str], args: Any) -> tuple[int, Any]:
     return 200, plugins_api.plugin_get(segments[0] if segments else None, args)
 
 
+def _schema(method: str, segments: list[str], args: Any) -> tuple[int, Any]:
+    """`GET /schema/{name}` (a resource's JSON Schema, by APISIX's schema_def name) and
+    `GET /schema/plugins/{name}` (a plugin's, as `GET /plugins/{name}` answers it); the
+    schema endpoints serve GET only, other methods are 404 "not found" as in APISIX."""
+    if method != "get":
+        raise AdminError(404, "not found")
+    if segments[:1] == ["plugins"]:
+        return 200, plugins_api.plugin_get(segments[1] if len(segments) > 1 else None, args)
+    return 200, plugins_api.resource_schema(segments[0] if segments else "")
+
+
 def _check_ttl(raw: str | None) -> None:
     if raw is None:
         return
@@ -145,16 +161,18 @@ def _check_ttl(raw: str | None) -> None:
 
 
 async def _read_body(request: Request) -> Any:
-    """The JSON body (MISSING when empty); 413 beyond MAX_BODY, 400 when not JSON."""
+    """The JSON body (MISSING when empty); 400 beyond MAX_BODY or when not JSON."""
     declared = request.headers.get("content-length")
     if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise _too_large(int(declared))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
-            raise _too_large(size)
-        chunks.append(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
+    # APISIX reads the whole body (nginx buffers it to a file) and then names its size
+    if size > MAX_BODY:
+        raise _too_large(size)
     raw = b"".join(chunks)
     if not raw.strip():
         return MISSING
@@ -168,8 +186,9 @@ async def _read_body(request: Request) -> Any:
 
 
 def _too_large(size: int) -> AdminError:
+    # core.request.get_body's error, answered 400 by apisix/admin/init.lua (t/admin/routes4.t)
     return AdminError(
-        413,
+        400,
         f"invalid request body: request size {size} is greater than the maximum size {MAX_BODY} allowed",
     )
 

@@ -1,16 +1,34 @@
 """The read-only plugin endpoints (`/plugins/list`, `/plugins/{name}`, `/plugins?all=true`,
-`PUT /plugins/reload`) and `POST /schema/validate/{resource}`."""
+`PUT /plugins/reload`) and the schema endpoints (`GET /schema/{name}`,
+`GET /schema/plugins/{name}`, `POST /schema/validate/{resource}`)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
 from .. import schema
+from ..schema import resources
 from .errors import AdminError
 from .validation import schema_error
 
 SUBSYSTEMS = ("http", "stream")
+
+# `GET /schema/{name}` serves apisix/schema_def.lua's tables by their names there
+RESOURCE_SCHEMAS: dict[str, Any] = {
+    "route": resources.ROUTE,
+    "service": resources.SERVICE,
+    "upstream": resources.UPSTREAM,
+    "consumer": resources.CONSUMER,
+    "credential": resources.CREDENTIAL,
+    "consumer_group": resources.CONSUMER_GROUP,
+    "ssl": resources.SSL,
+    "global_rule": resources.GLOBAL_RULE,
+    "plugin_config": resources.PLUGIN_CONFIG,
+    "stream_route": resources.STREAM_ROUTE,
+    "proto": resources.PROTO,
+}
 
 
 def _subsystem(args: Mapping[str, str]) -> str:
@@ -38,12 +56,20 @@ def plugin_get(name: str | None, args: Mapping[str, str]) -> Any:
     found = schema.plugin_schema(name, None, subsystem) if name else None
     if found is None:
         raise AdminError(404, f"plugin not found in subsystem {subsystem}")
-    schema_type = args.get("schema_type")
-    if schema_type in ("consumer", "metadata"):
-        found = schema.plugin_schema(name, schema_type, subsystem)
+    # apisix/admin/plugins.lua knows one schema_type, "consumer"; any other is ignored
+    if args.get("schema_type") == "consumer":
+        found = schema.plugin_schema(name, "consumer", subsystem)
         if found is None:
             raise AdminError(400, "not found schema")
     return found
+
+
+def resource_schema(name: str) -> Any:
+    """`GET /schema/{name}`: the JSON Schema APISIX validates that resource with."""
+    found = RESOURCE_SCHEMAS.get(name)
+    if found is None:
+        raise AdminError(400, f"not found schema: {name}")
+    return copy.deepcopy(found)
 
 
 def _summary(spec: Any) -> dict[str, Any]:

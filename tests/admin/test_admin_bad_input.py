@@ -44,12 +44,29 @@ def test_json_body_with_curl_content_type_is_accepted(api):
     assert api.put("/routes/1", content=body, headers=headers).status_code == 201
 
 
-def test_oversized_body_is_413(api):
+def test_oversized_body_is_400(api):
+    """t/admin/routes4.t: core.request.get_body's error, answered 400 by admin/init.lua."""
     big = json.dumps({"uri": "/a", "desc": "x" * (2 * 1024 * 1024)})
     resp = api.put("/routes/1", content=big)
-    assert resp.status_code == 413
-    assert "maximum size" in resp.json()["error_msg"]
+    assert resp.status_code == 400
+    assert resp.json() == {
+        "error_msg": f"invalid request body: request size {len(big)} is greater than the "
+        "maximum size 1572864 allowed"
+    }
     assert api.get("/routes").status_code == 200
+
+
+def test_oversized_chunked_body_names_its_whole_size(api):
+    """Without a Content-Length the whole body is read before its size is named."""
+    chunks = [b'{"uri": "/a", "desc": "'] + [b"x" * 65536] * 40 + [b'"}']
+    resp = api.put("/routes/1", content=iter(chunks))
+    assert resp.status_code == 400
+    size = sum(len(c) for c in chunks)
+    assert resp.json()["error_msg"] == (
+        f"invalid request body: request size {size} is greater than the maximum size "
+        "1572864 allowed"
+    )
+    assert api.get("/routes/1").status_code == 404
 
 
 def test_unknown_resource_and_paths(api):

@@ -119,3 +119,56 @@ def test_consumer_confs_count_per_consumer_and_scope_id_shares(make_ctx, clock):
     global_rule.scope_id = "global_rule/1"
     assert _call(global_rule, make_ctx("GET", "/"), "r1") is None
     assert _call(global_rule, make_ctx("GET", "/"), "r2").status == 503
+
+
+def _rules_plugin(shared, rules, **conf):
+    base = {k: v for k, v in BASE.items() if k not in ("count", "time_window")}
+    return PLUGIN_CLASSES["limit-count"](
+        {**base, **conf, "rules": rules}, PluginEnv([], {}, {}, shared)
+    )
+
+
+def test_rules_count_each_key_with_prefixed_headers(make_ctx, clock):
+    """APISIX 3.16+ `rules`: every rule whose key resolves is counted on its own, with its
+    headers prefixed by header_prefix or the rule's 1-based index."""
+    rules = [
+        {"count": 2, "time_window": 60, "key": "$http_x_user"},
+        {"count": 1, "time_window": 10, "key": "$http_x_team", "header_prefix": "team"},
+    ]
+    plugin = _rules_plugin(SharedState(clock=clock), rules)
+    first = make_ctx("GET", "/", headers={"X-User": "alice", "X-Team": "red"})
+    assert _call(plugin, first) is None
+    assert first.response_headers == {
+        "X-1-RateLimit-Limit": "2",
+        "X-1-RateLimit-Remaining": "1",
+        "X-1-RateLimit-Reset": "60",
+        "X-team-RateLimit-Limit": "1",
+        "X-team-RateLimit-Remaining": "0",
+        "X-team-RateLimit-Reset": "10",
+    }
+    # the team rule is spent; a request without X-Team is only counted by the user rule
+    rejected = _call(plugin, make_ctx("GET", "/", headers={"X-User": "bob", "X-Team": "red"}))
+    assert rejected.status == 503
+    assert rejected.headers["X-team-RateLimit-Remaining"] == "0"
+    assert _call(plugin, make_ctx("GET", "/", headers={"X-User": "alice"})) is None
+    assert _call(plugin, make_ctx("GET", "/", headers={"X-User": "alice"})).status == 503
+
+
+def test_rules_none_applying_is_an_error_unless_degradation(make_ctx, clock):
+    rules = [{"count": 1, "time_window": 60, "key": "$http_x_user"}]
+    strict = _rules_plugin(SharedState(clock=clock), rules)
+    assert _call(strict, make_ctx("GET", "/")).status == 500
+    lenient = _rules_plugin(SharedState(clock=clock), rules, allow_degradation=True)
+    assert _call(lenient, make_ctx("GET", "/")) is None
+
+
+def test_count_and_window_from_variables(make_ctx, clock):
+    plugin = _plugin(SharedState(clock=clock), count="$http_x_quota", time_window="${arg_w ?? 30}")
+    ctx = make_ctx("GET", "/", headers={"X-Quota": "1"})
+    assert _call(plugin, ctx) is None
+    assert ctx.response_headers["X-RateLimit-Limit"] == "1"
+    assert ctx.response_headers["X-RateLimit-Reset"] == "30"
+    assert _call(plugin, make_ctx("GET", "/", headers={"X-Quota": "1"})).status == 503
+    for bad in ("many", "0", "-3", "1.5"):
+        response = _call(plugin, make_ctx("GET", "/", headers={"X-Quota": bad}))
+        assert response is not None and response.status == 500, bad

@@ -52,7 +52,8 @@ ROUTE_CASES = {
             "show_limit_quota_header": True,
         },
         {"count": 2},
-        'property "time_window" is required',
+        # count + time_window or rules, a oneOf since APISIX 3.16
+        "value should match only one schema, but matches none",
     ),
     "limit-req": (
         {"rate": 1, "burst": 0, "key": "remote_addr"},

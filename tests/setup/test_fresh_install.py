@@ -37,7 +37,7 @@ NOT_SOURCE = shutil.ignore_patterns(
     ".ruff_cache", ".tox", ".venv", "reports",
 )  # fmt: skip
 SHIPPED_FOLDERS = ("conformance/data", "conformance/loadkit/locust")
-VERDICT = re.compile(r"^apisix-v2\s+Conformant\s", re.MULTILINE)
+VERDICT = re.compile(r"^│ apisix-v2 +│ Conformant +│", re.MULTILINE)  # the verdict table
 INSTALL_TIMEOUT = 180.0
 RUN_TIMEOUT = 180.0
 

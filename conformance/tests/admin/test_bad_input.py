@@ -127,3 +127,28 @@ def test_wrong_types(admin, kind, body):
     response = admin.put(f"/{kind}/{unique_id('types')}", json=body)
     _assert_clean_4xx(response)
     _assert_still_serving(admin)
+
+
+@conformance_test(
+    name="oversized-body-is-400",
+    description="a body over 1.5 MiB is 400 'invalid request body: request size N is greater ...'",
+    profile="apisix-v3",
+    features=["admin-bad-input"],
+)
+def test_oversized_body_is_400(admin):
+    # t/admin/routes4.t "route size more than 1.5 MiB": core.request.get_body's error, which
+    # apisix/admin/init.lua answers with 400 and "invalid request body: " before it
+    rid = unique_id("big")
+    content = (
+        b'{"uri": "/index.html", "upstream": {"nodes": {"127.0.0.1:1980": 1}, '
+        b'"type": "roundrobin"}, "desc": "' + b"a" * int(1024 * 1024 * 1.6) + b'"}'
+    )
+    response = admin.put(
+        f"/routes/{rid}", content=content, headers={"Content-Type": "application/json"}
+    )
+    expect(response, 400)
+    assert error_msg(response) == (
+        f"invalid request body: request size {len(content)} is greater than the maximum "
+        "size 1572864 allowed"
+    )
+    expect(admin.get(f"/routes/{rid}"), 404)

@@ -131,3 +131,23 @@ def test_consumer_delete_removes_credentials(admin):
     expect(admin.delete(f"/consumers/{username}"), 200)
     expect(admin.put("/consumers", json={"username": username}), 200, 201)
     assert list_values(expect(admin.get(f"/consumers/{username}/credentials"), 200)) == []
+
+
+@conformance_test(
+    name="credentials-of-unknown-consumer",
+    description="listing the credentials of a consumer that does not exist is 404 Key not found",
+    profile="apisix-v3",
+    features=["admin-consumer-credentials"],
+)
+def test_credentials_of_unknown_consumer(admin):
+    # t/admin/credentials.t TEST 13: after the consumer is deleted, its credentials list is
+    # {"message":"Key not found"} with 404
+    username = _consumer(admin)
+    cid = unique_id("cred")
+    base = f"/consumers/{username}/credentials"
+    expect(admin.put(f"{base}/{cid}", json={"plugins": {"key-auth": {"key": cid}}}), 201)
+    expect(admin.delete(f"/consumers/{username}"), 200)
+    for path in (base, f"/consumers/{unique_username('ghost')}/credentials"):
+        response = admin.get(path)
+        expect(response, 404)
+        assert response.json() == {"message": "Key not found"}, response.text

@@ -102,3 +102,15 @@ def test_proto_validation(admin):
         400,
         "invalid content",
     )
+
+
+@conformance_test(
+    name="secret-patch-without-id",
+    description="PATCH /secrets/{manager} without a secret id is 400 'no secret id'",
+    profile="apisix-v3",
+    features=["admin-secrets"],
+)
+def test_secret_patch_without_id(admin):
+    # apisix/admin/resource.lua: a secret PATCH checks for its id before anything else
+    message = expect_error(admin.patch("/secrets/vault", json={"prefix": "other"}), 400)
+    assert message == "no secret id"

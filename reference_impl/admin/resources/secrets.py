@@ -38,6 +38,12 @@ class Secrets(Resource):
             raise bad_request("missing secret id")
         return super().put(ctx, req)
 
+    def patch(self, ctx: AdminContext, req: AdminRequest) -> Answer:
+        # apisix/admin/resource.lua checks the id of a secret before anything else
+        if len(req.segments) < 2:
+            raise bad_request("no secret id")
+        return super().patch(ctx, req)
+
     def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
         manager = (id or "").partition("/")[0]
         return check_schema(f"secrets/{manager}", conf)

@@ -1,4 +1,6 @@
-"""limit-count: at most `count` requests per `time_window` seconds per key (fixed window).
+"""limit-count: at most `count` requests per `time_window` seconds per key (fixed window);
+or, with `rules`, each rule's own count, window and key (APISIX 3.16+). `count` and
+`time_window` may be variables (`"$http_x_count"`) resolved per request.
 
 Counters live in the worker's `SharedState` (shared by every worker of the node when the
 engine gives them a shared directory), keyed by the plugin's scope, its conf and the key.
@@ -6,12 +8,17 @@ engine gives them a shared directory), keyed by the plugin's scope, its conf and
 
 from __future__ import annotations
 
+import logging
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from ..fingerprint import conf_fingerprint
 from ..plugin_api import Ctx, Plugin, Response
 from .rate_limit_key import conf_owner, limit_key
+from .request_edit import resolve_vars, resolve_vars_counted
+
+log = logging.getLogger(__name__)
 
 
 class LimitCount(Plugin):
@@ -32,10 +39,42 @@ class LimitCount(Plugin):
         return f"{conf_owner(self, ctx)}:{self._fingerprint}"
 
     async def access(self, ctx: Ctx) -> Response | None:
-        count = int(self.conf["count"])
-        window = float(self.conf["time_window"])
+        rules, err = self._rules(ctx)
+        if not rules:
+            log.error("failed to get rate limit rules: %s", err)
+            return None if self.conf.get("allow_degradation") else Response(500)
+        for rule in rules:
+            response = self._limit(ctx, rule)
+            if response is not None:
+                return response
+        return None
+
+    def _rules(self, ctx: Ctx) -> tuple[list[_Rule], str | None]:
+        """The limits this request is counted against: `count` per `time_window` under the
+        conf's key, or each of `rules` whose key has a value (its headers prefixed)."""
+        if not self.conf.get("rules"):
+            count, err = _resolve_number(ctx, self.conf["count"])
+            window, err2 = _resolve_number(ctx, self.conf["time_window"])
+            if err or err2:
+                return [], err or err2
+            return [_Rule(count, window, limit_key(self.conf, ctx, self._scope(ctx)))], None
+        rules = []
+        for index, rule in enumerate(self.conf["rules"], start=1):
+            key, resolved = resolve_vars_counted(rule["key"], ctx)
+            if not resolved:  # keyed on a variable this request does not have
+                continue
+            count, err = _resolve_number(ctx, rule["count"])
+            window, err2 = _resolve_number(ctx, rule["time_window"])
+            if err or err2:
+                return [], err or err2
+            prefix = rule.get("header_prefix") or str(index)
+            rules.append(_Rule(count, window, f"{self._scope(ctx)}:{key}", prefix))
+        return rules, None
+
+    def _limit(self, ctx: Ctx, rule: _Rule) -> Response | None:
+        count, window = rule.count, float(rule.time_window)
         shared = self.env.shared
-        key = "limit-count:" + limit_key(self.conf, ctx, self._scope(ctx))
+        key = "limit-count:" + rule.key
 
         def take(current: tuple[float, float] | None) -> tuple[Any, tuple[bool, int, float]]:
             now = shared.clock()
@@ -48,14 +87,50 @@ class LimitCount(Plugin):
         allowed, remaining, reset_in = shared.records.update(key, take)
         headers = {}
         if self.conf.get("show_limit_quota_header", True):
-            headers = {
-                "X-RateLimit-Limit": str(count),
-                "X-RateLimit-Remaining": str(remaining),
-                "X-RateLimit-Reset": str(max(0, math.ceil(reset_in - 1e-6))),
-            }
+            names = _HEADERS if rule.header_prefix is None else _prefixed(rule.header_prefix)
+            headers = dict(
+                zip(
+                    names,
+                    (str(count), str(remaining), str(max(0, math.ceil(reset_in - 1e-6)))),
+                    strict=True,
+                )
+            )
         if allowed:
             ctx.response_headers.update(headers)
             return None
         message = self.conf.get("rejected_msg")
         body = {"error_msg": message} if message else None
         return Response(int(self.conf.get("rejected_code", 503)), body, headers)
+
+
+_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+def _prefixed(prefix: str) -> tuple[str, ...]:
+    """A rule's headers: its prefix before `RateLimit-` (`X-1-RateLimit-Limit`)."""
+    return tuple(name.replace("RateLimit-", f"{prefix}-RateLimit-", 1) for name in _HEADERS)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    count: int
+    time_window: int
+    key: str  # the counter's key, scope included
+    header_prefix: str | None = None
+
+
+def _resolve_number(ctx: Ctx, value: Any) -> tuple[int, str | None]:
+    """`count` or `time_window`: an integer, or a string of variables that must resolve to
+    a positive integer for this request."""
+    if not isinstance(value, str):
+        return int(value), None
+    text = resolve_vars(value, ctx)
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return 0, f"resolved value is not a number: {text!r}"
+    if not math.isfinite(number) or number <= 0 or not number.is_integer():
+        return 0, f"resolved value must be a positive integer, got: {text!r}"
+    if number > 2**53 - 1:
+        return 0, f"resolved value exceeds safe integer range (2^53-1), got: {text!r}"
+    return int(number), None

@@ -47,15 +47,51 @@ def _policy_branches() -> Schema:
     }
 
 
+# a positive integer, or a string of variables resolved per request ("$http_x_count")
+_COUNT_OR_VAR: Schema = {
+    "oneOf": [{"type": "integer", "exclusiveMinimum": 0}, {"type": "string"}],
+}
+
+
+def _duplicate_rule_key(conf: dict, scope: str) -> str | None:
+    """limit-count's check_schema: two rules may not count under the same key."""
+    seen: set[str] = set()
+    for rule in conf.get("rules") or []:
+        if rule["key"] in seen:
+            return f"duplicate key '{rule['key']}' in rules"
+        seen.add(rule["key"])
+    return None
+
+
+# apisix/plugins/limit-count/init.lua as of 3.16: count and time_window, or rules, exactly
+# one of the two (a `oneOf`, so a conf with neither is "value should match only one
+# schema, but matches none")
 LIMIT_COUNT = PluginSpec(
     name="limit-count",
     priority=1002,
     version=0.5,
+    extra_check=_duplicate_rule_key,
     schema={
         "type": "object",
         "properties": {
-            "count": {"type": "integer", "exclusiveMinimum": 0},
-            "time_window": {"type": "integer", "exclusiveMinimum": 0},
+            "count": _COUNT_OR_VAR,
+            "time_window": _COUNT_OR_VAR,
+            "rules": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "count": _COUNT_OR_VAR,
+                        "time_window": _COUNT_OR_VAR,
+                        "key": {"type": "string"},
+                        "header_prefix": {
+                            "type": "string",
+                            "description": "prefix for rate limit headers",
+                        },
+                    },
+                    "required": ["count", "time_window", "key"],
+                },
+            },
             "group": {"type": "string"},
             "key": {"type": "string", "default": "remote_addr"},
             "key_type": {
@@ -73,7 +109,7 @@ LIMIT_COUNT = PluginSpec(
             "allow_degradation": {"type": "boolean", "default": False},
             "show_limit_quota_header": {"type": "boolean", "default": True},
         },
-        "required": ["count", "time_window"],
+        "oneOf": [{"required": ["count", "time_window"]}, {"required": ["rules"]}],
         **_policy_branches(),
     },
 )
