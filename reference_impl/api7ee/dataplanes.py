@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..config import GatewayConfig
+from ..config import ConfigError, GatewayConfig
 from ..proxy.supervisor import Supervisor
 from ..proxy.tls import tls_settings
 from ..proxy.worker import WorkerSettings
@@ -24,6 +24,9 @@ HOST = "127.0.0.1"
 WORKERS_PER_GROUP = 1
 GRACE_PERIOD = 1.0  # a deleted group has nothing published: little in flight to wait for
 READY_TIMEOUT = 15.0  # a new group's data plane takes its port within this (a loaded machine)
+# `gwconform.max_gateway_groups`: each group but the default is a process of its own (some
+# 70 MB), so their number is bounded; the default group counts
+MAX_GATEWAY_GROUPS = 32
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,20 @@ class Ports:
     stream: int
     control: int  # the Control API (health checks), asked by the control plane
     tls: int  # HTTPS with the group's SSL objects (when `apisix.ssl` is enabled)
+
+
+def max_gateway_groups(config: GatewayConfig) -> int:
+    """`gwconform.max_gateway_groups`: how many gateway groups there may be, the default one
+    included (`MAX_GATEWAY_GROUPS` when the key is absent)."""
+    section = config.raw.get("gwconform") or {}
+    limit = section.get("max_gateway_groups") if isinstance(section, dict) else None
+    if limit is None:
+        return MAX_GATEWAY_GROUPS
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigError(
+            f"invalid gwconform.max_gateway_groups: {limit!r} (expected an integer >= 1)"
+        )
+    return limit
 
 
 def free_ports(count: int) -> list[int]:
@@ -53,6 +70,7 @@ class GroupDataPlanes:
         """`launch=False` keeps the bookkeeping (ports, instances) without starting
         processes: for an in-process control plane whose groups are served elsewhere."""
         self.config = config
+        self.max_groups = max_gateway_groups(config)
         self.launch = launch
         self.store = store
         self.cp = cp

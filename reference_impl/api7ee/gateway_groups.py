@@ -3,7 +3,8 @@ instances: instances.py).
 
 A gateway group is a namespace of APISIX resources served by a data plane of its own. A
 group cannot be deleted while services are published on it; the default group (the plain
-APISIX namespace) cannot be deleted at all.
+APISIX namespace) cannot be deleted at all. There are at most `gwconform.max_gateway_groups`
+groups (dataplanes.MAX_GATEWAY_GROUPS by default), the default one included.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def create_group(api: Api, call: Call) -> tuple[int, Any]:
     body = check(GATEWAY_GROUP_CREATE, call.obj())
     now = api.cp.clock()
     group_id = new_id()
+    limit = api.planes.max_groups
     group = {
         "id": group_id,
         "name": body["name"],
@@ -52,7 +54,15 @@ def create_group(api: Api, call: Call) -> tuple[int, Any]:
         "created_at": now,
         "updated_at": now,
     }
-    api.cp.put(GATEWAY_GROUPS, group, group_id)
+    with api.cp.lock:
+        api.cp.ensure_default_group()
+        if len(api.cp.groups()) >= limit:
+            raise ApiError(
+                400,
+                f"too many gateway groups: at most {limit}, the default one included "
+                "(gwconform.max_gateway_groups); delete one before creating another",
+            )
+        api.cp.put(GATEWAY_GROUPS, group, group_id)
     api.planes.reserve(group_id)
     call.groups_changed = True
     return 200, value(view(api, group))

@@ -8,9 +8,9 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 from dataclasses import replace
 
+from . import shared_dir
 from .control_api import ControlApi, start_control_api
 from .plugins import MetricsExporter, start_metrics_exporter
 from .worker import ENV_VAR, WorkerSettings
@@ -36,7 +36,9 @@ class Supervisor:
     ) -> None:
         self.settings = settings
         self.count = workers
-        self.shared_dir = tempfile.mkdtemp(prefix="gwconform-shared-")
+        # what gateways killed outright left in the temporary folder goes first
+        shared_dir.sweep()
+        self.shared_dir, self._shared_hold = shared_dir.create()
         self.metrics_addr = metrics_addr
         self.exporter: MetricsExporter | None = None
         self.control_addr = control_addr
@@ -63,7 +65,13 @@ class Supervisor:
         return (self.control.host, self.control.port) if self.control is not None else None
 
     async def _spawn(self, worker_id: int) -> None:
-        settings = replace(self.settings, worker_id=worker_id, shared_dir=self.shared_dir)
+        # the worker dies with this process (see lifeline.py)
+        settings = replace(
+            self.settings,
+            worker_id=worker_id,
+            shared_dir=self.shared_dir,
+            parent_pid=os.getpid(),
+        )
         env = dict(os.environ)
         env[ENV_VAR] = settings.to_json()
         self.procs[worker_id] = await asyncio.create_subprocess_exec(
@@ -115,6 +123,8 @@ class Supervisor:
         if self.control is not None:
             self.control.stop()
             self.control = None
+        shared_dir.release(self.shared_dir, self._shared_hold)
+        self._shared_hold = None
         shutil.rmtree(self.shared_dir, ignore_errors=True)
 
 

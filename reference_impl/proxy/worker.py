@@ -8,7 +8,6 @@ the `GWCONFORM_WORKER` environment variable (the store token stays out of the pr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -20,11 +19,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..store.base import Store
+from . import shared_dir as shared_dirs
 from .config_feed import ConfigFeed
 from .handler import DataPlane
 from .health_report import HealthPublisher
 from .http_server import ClientConnection
 from .left_out import LeftOut
+from .lifeline import ORPHAN_EXIT, ORPHAN_GRACE, ParentWatch, die_with_parent
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
 from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
@@ -55,6 +56,7 @@ class WorkerSettings:
     shared_dir: str | None = None
     worker_id: int = 0
     grace_period: float = GRACE_PERIOD
+    parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -115,6 +117,7 @@ class Worker:
         self.feed: ConfigFeed | None = None
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
+        self._grace = settings.grace_period
         self._gc_timer: asyncio.TimerHandle | None = None
 
     def _on_change(
@@ -147,8 +150,16 @@ class Worker:
         loop = asyncio.get_running_loop()
         self.feed = ConfigFeed(self.store, self.settings.prefix, self._on_change, loop)
         self.feed.start()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.feed.loaded.wait(), FIRST_LOAD_WAIT)
+        loaded = asyncio.ensure_future(self.feed.loaded.wait())
+        stopped = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait(
+            {loaded, stopped}, timeout=FIRST_LOAD_WAIT, return_when=asyncio.FIRST_COMPLETED
+        )
+        loaded.cancel()
+        stopped.cancel()
+        if self._stop.is_set():  # told to stop before serving: never take the port
+            await self._shutdown()
+            return
         if self.plane.snapshot is None:
             self._on_change({k: {} for k in self.feed.mirror.objects}, {})
         plane = self.plane
@@ -181,7 +192,11 @@ class Worker:
         finally:
             await self._shutdown()
 
-    def stop(self) -> None:
+    def stop(self, grace: float | None = None) -> None:
+        """Stop accepting and end once the requests in flight are done, or after the grace
+        period (or `grace` seconds from when stopping began, if that is shorter)."""
+        if grace is not None:
+            self._grace = min(self._grace, grace)
         self._stop.set()
 
     async def _shutdown(self) -> None:
@@ -192,8 +207,8 @@ class Worker:
         for conn in list(self.plane.connections):
             conn.shutdown()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.grace_period
-        while self.plane.connections and loop.time() < deadline:
+        began = loop.time()
+        while self.plane.connections and loop.time() < began + self._grace:
             await asyncio.sleep(0.02)
         for conn in list(self.plane.connections):
             if conn.transport is not None:
@@ -208,16 +223,29 @@ class Worker:
             self.health.stop()
 
 
-async def _main(settings: WorkerSettings) -> int:
+async def _main(settings: WorkerSettings, parent_pid: int) -> int:
     store = settings.open_store()
     worker = Worker(settings, store)
     loop = asyncio.get_running_loop()
+    # an orphan (see lifeline.py) stops at once, with a short grace period
+    watch = ParentWatch(parent_pid, lambda: loop.call_soon_threadsafe(worker.stop, ORPHAN_GRACE))
+
+    def on_signal() -> None:  # SIGTERM: the supervisor's, or the kernel's when it died
+        worker.stop(ORPHAN_GRACE if watch.dying() else None)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, worker.stop)
+        loop.add_signal_handler(sig, on_signal)
+    hold = shared_dirs.hold(settings.shared_dir) if settings.shared_dir else None
+    watch.start()
     try:
         await worker.run()
     finally:
         store.close()
+        if settings.shared_dir:
+            # the supervisor removes it; when it is gone, the last worker to leave does
+            if watch.dying():
+                watch.wait_gone(ORPHAN_GRACE)  # until its hold on the folder is dropped
+            shared_dirs.release(settings.shared_dir, hold, remove_unused=True)
     return 0
 
 
@@ -228,12 +256,17 @@ def main() -> int:
         print(f"gwconform worker: error: {ENV_VAR} is not set", file=sys.stderr)
         return 2
     settings = WorkerSettings.from_json(text)
+    parent_pid = settings.parent_pid or os.getppid()
+    die_with_parent(signal.SIGTERM)
+    if os.getppid() != parent_pid:  # it died before the kernel was asked to tell
+        print("gwconform worker: error: the gateway process is gone", file=sys.stderr)
+        return ORPHAN_EXIT
     try:
         import uvloop
     except ImportError:  # the standard loop works, only slower
-        return asyncio.run(_main(settings))
+        return asyncio.run(_main(settings, parent_pid))
     try:
-        return uvloop.run(_main(settings))
+        return uvloop.run(_main(settings, parent_pid))
     except OSError as exc:
         print(f"gwconform worker: error: can't listen: {exc.strerror or exc}", file=sys.stderr)
         return 2

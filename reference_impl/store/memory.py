@@ -6,6 +6,7 @@ import bisect
 import copy
 import heapq
 import itertools
+import json
 import threading
 import time
 from collections import deque
@@ -16,25 +17,37 @@ from .. import strict_json
 from .base import Compacted, Event, KeyValue, RevisionConflict, Store, StoreError, Watch
 
 HISTORY = 100_000  # events kept for watchers that start from an older revision
+# ... and at most this many bytes of them (a value's size is that of its JSON text): 300
+# puts of a 1 MB route would otherwise keep 300 MB after the route is deleted
+HISTORY_BYTES = 64 * 1024 * 1024
+EVENT_OVERHEAD = 64  # bytes counted for an event besides its key and value
 _REAP_RETRY = 1.0  # seconds before retrying an expiry whose log write failed
 
 
 class MemoryStore(Store):
     """Keys, revisions, history and TTLs in memory.
 
-    `history` bounds the events kept for watchers starting in the past; a watch from an
-    older revision raises `Compacted`. Keys written with a `ttl` are deleted by a reaper
-    thread when they expire, which watchers see as ordinary delete events.
+    `history` bounds the events kept for watchers starting in the past, and `history_bytes`
+    their size (the newest event is always kept); a watch from an older revision raises
+    `Compacted`, as one from a revision etcd has compacted does. Keys written with a `ttl`
+    are deleted by a reaper thread when they expire, which watchers see as ordinary delete
+    events.
     """
 
-    def __init__(self, *, history: int = HISTORY) -> None:
+    def __init__(self, *, history: int = HISTORY, history_bytes: int = HISTORY_BYTES) -> None:
         if history < 1:
             raise ValueError("history must keep at least one event")
+        if history_bytes < 1:
+            raise ValueError("history_bytes must be positive")
         self._lock = threading.Condition()
         self._data: dict[str, KeyValue] = {}
         self._keys: list[str] = []  # sorted, for prefix ranges
         self._revision = 0
-        self._history: deque[Event] = deque(maxlen=history)
+        self._history: deque[Event] = deque()
+        self._history_sizes: deque[int] = deque()  # bytes of each event of the history
+        self._history_limit = history
+        self._history_bytes_limit = history_bytes
+        self.history_bytes = 0  # what the history holds, in bytes
         self._expiry: dict[str, float] = {}  # key -> absolute expiry time (time.time())
         self._expiry_heap: list[tuple[float, str]] = []
         self._reaper: threading.Thread | None = None
@@ -75,9 +88,10 @@ class MemoryStore(Store):
         if ttl is not None and not ttl > 0:
             raise StoreError(f"{key}: ttl must be a positive number of seconds, got {ttl!r}")
         try:
-            value = strict_json.copy(value)
+            encoded = strict_json.encode(value)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"{key}: value is not strict JSON: {exc}") from None
+        value = json.loads(encoded)  # a deep copy, as the store keeps it
         with self._lock:
             _check(key, self._data.get(key), expect_mod_revision)
             expires_at = None if ttl is None else time.time() + ttl
@@ -90,7 +104,7 @@ class MemoryStore(Store):
                     "expires": expires_at,
                 }
             )
-            return _copy(self._apply_put(key, value, expires_at=expires_at))
+            return _copy(self._apply_put(key, value, expires_at=expires_at, size=len(encoded)))
 
     def delete(self, key: str, *, expect_mod_revision: int | None = None) -> KeyValue | None:
         with self._lock:
@@ -109,9 +123,16 @@ class MemoryStore(Store):
         """
 
     def _apply_put(
-        self, key: str, value: Any, *, expires_at: float | None = None, revision: int | None = None
+        self,
+        key: str,
+        value: Any,
+        *,
+        expires_at: float | None = None,
+        revision: int | None = None,
+        size: int | None = None,
     ) -> KeyValue:
-        """Record a put; called with the lock held."""
+        """Record a put (`size`: of the value's JSON text, if known); called with the lock
+        held."""
         self._revision = revision or self._revision + 1
         old = self._data.get(key)
         if old is None:
@@ -121,7 +142,9 @@ class MemoryStore(Store):
             kv = KeyValue(key, value, old.create_revision, self._revision, old.version + 1)
         self._data[key] = kv
         self._set_expiry(key, expires_at)
-        self._history.append(Event("put", key, value, self._revision, kv.create_revision))
+        if size is None:
+            size = len(strict_json.encode(value))
+        self._record(Event("put", key, value, self._revision, kv.create_revision), size)
         self._lock.notify_all()
         return kv
 
@@ -131,8 +154,22 @@ class MemoryStore(Store):
         del self._data[key]
         self._keys.pop(bisect.bisect_left(self._keys, key))
         self._expiry.pop(key, None)
-        self._history.append(Event("delete", key, None, self._revision))
+        self._record(Event("delete", key, None, self._revision), 0)
         self._lock.notify_all()
+
+    def _record(self, event: Event, value_size: int) -> None:
+        """Append to the history, dropping its oldest events past either bound (the newest
+        stays, however big); called with the lock held."""
+        size = EVENT_OVERHEAD + len(event.key.encode()) + value_size
+        self._history.append(event)
+        self._history_sizes.append(size)
+        self.history_bytes += size
+        while len(self._history) > 1 and (
+            len(self._history) > self._history_limit
+            or self.history_bytes > self._history_bytes_limit
+        ):
+            self._history.popleft()
+            self.history_bytes -= self._history_sizes.popleft()
 
     def _restore(self, kv: KeyValue, expires_at: float | None) -> None:
         """Load a key from a snapshot (no event); called with the lock held."""

@@ -8,6 +8,9 @@ temporary file, fsynced, atomically renamed) and the log is truncated; records a
 already covers are skipped on replay, so a crash between the two steps is harmless.
 Expiry times are stored as absolute times, so a key's TTL keeps running while the store is
 closed.
+
+The files hold secrets (vault tokens, password hashes): the directory is made 0700 and every
+file in it 0600, whatever the umask, and those of an older store are tightened on open.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from typing import Any
 
 from .. import strict_json
 from .base import KeyValue, StoreError
-from .memory import HISTORY, MemoryStore
+from .memory import HISTORY, HISTORY_BYTES, MemoryStore
 
 LOG_NAME = "wal.log"
 SNAPSHOT_NAME = "snapshot.json"
 LOCK_NAME = "LOCK"
 SNAPSHOT_EVERY = 10_000
+DIR_MODE = 0o700
+FILE_MODE = 0o600
 _HEADER = struct.Struct(">II")  # payload length, crc32 of the payload
 
 
@@ -38,13 +43,20 @@ class PersistentMemoryStore(MemoryStore):
         *,
         snapshot_every: int = SNAPSHOT_EVERY,
         history: int = HISTORY,
+        history_bytes: int = HISTORY_BYTES,
     ) -> None:
-        super().__init__(history=history)
+        super().__init__(history=history, history_bytes=history_bytes)
         self._dir = Path(data_dir)
         self._snapshot_every = snapshot_every
         try:
-            self._dir.mkdir(parents=True, exist_ok=True)
-            self._dir_lock = open(self._dir / LOCK_NAME, "a")  # noqa: SIM115 - held while open
+            self._dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            _restrict(self._dir, DIR_MODE)
+            lock_fd = os.open(self._dir / LOCK_NAME, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+            self._dir_lock = os.fdopen(lock_fd, "a")  # held while the store is open
+            os.fchmod(lock_fd, FILE_MODE)
+            for name in (LOG_NAME, SNAPSHOT_NAME):
+                if (self._dir / name).exists():
+                    _restrict(self._dir / name, FILE_MODE)
         except OSError as exc:
             raise StoreError(f"can't use data dir {self._dir}: {exc.strerror}") from None
         try:
@@ -57,7 +69,9 @@ class PersistentMemoryStore(MemoryStore):
             with self._lock:  # the TTL reaper must not log before the replay is done
                 self._load_snapshot()
                 self._records_since_snapshot, self._log_size = self._replay_log()
-                self._log_fd = os.open(self._dir / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+                self._log_fd = os.open(
+                    self._dir / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE
+                )
                 _fsync_dir(self._dir)
         except BaseException:
             self._dir_lock.close()
@@ -125,7 +139,9 @@ class PersistentMemoryStore(MemoryStore):
         }  # fmt: skip
         tmp = self._dir / (SNAPSHOT_NAME + ".tmp")
         try:
-            with open(tmp, "wb") as f:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(fd, FILE_MODE)  # a temporary file left by a crash may be older
                 f.write(strict_json.encode(state))
                 f.flush()
                 os.fsync(f.fileno())
@@ -235,6 +251,13 @@ def _is_torn_tail(data: bytes, pos: int) -> bool:
         return True
     length, _ = _HEADER.unpack_from(data, pos)
     return pos + _HEADER.size + length >= len(data)
+
+
+def _restrict(path: Path, mode: int) -> None:
+    """Take away what `mode` does not grant (a file or directory made before, by hand or by
+    an older version)."""
+    if os.stat(path).st_mode & 0o777 & ~mode:
+        os.chmod(path, mode)
 
 
 def _write_all(fd: int, data: bytes) -> None:
