@@ -121,8 +121,12 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
     (options.report_dir / f"{BASENAME}.json").unlink(missing_ok=True)
     print(f"gwconform run: seed {options.seed} (--seed {options.seed} repeats this run)")
     preset = PresetRun(options)
-    with sigterm_interrupts():
-        code = pytest.main(pytest_args(options, verbose), plugins=[preset])
+    try:
+        with sigterm_interrupts():
+            code = pytest.main(pytest_args(options, verbose), plugins=[preset])
+    except Exception as exc:  # pytest lets a teardown error after an interrupt escape
+        print(f"gwconform run: aborted: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2  # pytest printed the one-line reason (a target that failed to start)
     if code == pytest.ExitCode.INTERRUPTED:
