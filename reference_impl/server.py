@@ -23,7 +23,7 @@ def serve(config: GatewayConfig) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code. A configuration that
     must not be served (ConfigError) is refused before anything is opened or bound."""
     check_published_admin_key(config)
-    admin_socket = _listen(config.admin_listen.ip, config.admin_listen.port)
+    admin_socket = bind_admin_port(config.admin_listen.ip, config.admin_listen.port)
     store = open_store(config)
     try:
         return asyncio.run(_serve(config, store, admin_socket))
@@ -34,10 +34,13 @@ def serve(config: GatewayConfig) -> int:
         admin_socket.close()
 
 
-def _listen(ip: str, port: int) -> socket.socket:
+def bind_admin_port(ip: str, port: int) -> socket.socket:
     """The admin port's socket, bound before anything else starts: a taken port is one line
     and exit code 2 at once (uvicorn, left to bind it, logs the error and then waits)."""
-    sock = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it every keep-alive answer waits ~40 ms for the client's delayed ACK
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((ip, port))
