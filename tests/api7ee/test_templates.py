@@ -201,3 +201,13 @@ def test_stream_route_templates(client):
     )
     assert response.status_code == 409
     ok(client.delete(f"/api/stream_routes/template/{route['id']}"))
+
+
+def test_a_newline_in_a_path_id_is_a_bad_id_not_an_unknown_path(client):
+    """Both APIs of the admin port get such paths (Starlette's Mount would not match them
+    and answered a generic 404): the id is refused with 400, as any other bad id."""
+    template = client.put("/api/services/template/a%0Ab", json={"name": "x"})
+    assert template.status_code == 400, template.text
+    assert "service_template_id" in template.json()["error_msg"]
+    route = client.put("/apisix/admin/routes/a%0Ab", json={"uri": "/x"})
+    assert route.status_code == 400, route.text
