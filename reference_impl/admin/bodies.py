@@ -24,11 +24,16 @@ def _node(kv: KeyValue, view: ValueView) -> dict[str, Any]:
     }
 
 
+APISIX_PAGE_SIZES = range(10, 501)  # apisix/admin/resource.lua
+API7_PAGE_SIZES = range(1, 501)  # API7's list endpoints document a minimum of 1
+
+
 class Bodies:
     """Builds every success body for one `admin_api_version`."""
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, page_sizes: range = APISIX_PAGE_SIZES) -> None:
         self.v3 = version == "v3"
+        self.page_sizes = page_sizes
 
     def one(self, kv: KeyValue, view: ValueView) -> dict[str, Any]:
         node = _node(kv, view)
@@ -48,7 +53,7 @@ class Bodies:
                 "count": len(nodes),
                 "node": {"dir": True, "key": dir_key, "nodes": nodes},
             }
-        page = _page_args(args)
+        page = _page_args(args, self.page_sizes)
         kept = [kv for kv in kvs if _matches(kv.value, args)]
         total = len(kept)
         if page is not None:
@@ -68,7 +73,7 @@ class Bodies:
         return body
 
 
-def _page_args(args: Mapping[str, str]) -> tuple[int, int] | None:
+def _page_args(args: Mapping[str, str], sizes: range) -> tuple[int, int] | None:
     """(page, page_size) when the list is paginated: page_size given, page defaults to 1."""
     page, size = args.get("page"), args.get("page_size")
     if page is None and size is None:
@@ -80,8 +85,8 @@ def _page_args(args: Mapping[str, str]) -> tuple[int, int] | None:
         number = int(page) if len(page) <= 18 else BEYOND_ANY_LIST
     if size is None:
         return None
-    if not _NUMBER.match(size) or len(size) > 3 or not 10 <= int(size) <= 500:
-        raise bad_request("page_size must be between 10 and 500")
+    if not _NUMBER.match(size) or len(size) > 3 or int(size) not in sizes:
+        raise bad_request(f"page_size must be between {sizes.start} and {sizes.stop - 1}")
     return number, int(size)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..admin.bodies import Bodies
+from ..admin.bodies import API7_PAGE_SIZES, Bodies
 from ..admin.context import MISSING, AdminContext, AdminRequest
 from ..admin.errors import AdminError
 from ..admin.resources import CREDENTIALS, RESOURCES
@@ -33,7 +33,7 @@ def _context(api: Api, group_id: str) -> AdminContext:
         store=api.cp.store,
         prefix=prefix,
         keyring=Keyring.from_config(api.config.raw),
-        bodies=Bodies("v3"),
+        bodies=Bodies("v3", API7_PAGE_SIZES),
     )
 
 

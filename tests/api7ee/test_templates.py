@@ -211,3 +211,12 @@ def test_a_newline_in_a_path_id_is_a_bad_id_not_an_unknown_path(client):
     assert "service_template_id" in template.json()["error_msg"]
     route = client.put("/apisix/admin/routes/a%0Ab", json={"uri": "/x"})
     assert route.status_code == 400, route.text
+
+
+def test_api7_group_lists_take_page_sizes_from_one(client):
+    """API7 documents page_size >= 1 on its lists; the APISIX Admin API keeps 10..500."""
+    assert (
+        client.get("/api/gateway_groups/default/consumers", params={"page_size": 7}).status_code
+        == 200
+    )
+    assert client.get("/apisix/admin/routes", params={"page_size": 7}).status_code == 400
