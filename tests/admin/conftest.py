@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from .configs import merged
+
 with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the project uses
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
@@ -36,16 +38,6 @@ BASE_CONFIG: dict[str, Any] = {
 }
 
 _prefixes = itertools.count(1)
-
-
-def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merged(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def make_client(

@@ -20,6 +20,8 @@ import httpx
 import pytest
 import yaml
 
+from tests.admin.configs import merged
+
 with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the project uses
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
@@ -41,16 +43,6 @@ START_TIMEOUT = 30.0
 def basic(username: str, password: str) -> dict[str, str]:
     raw = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"Authorization": f"Basic {raw}"}
-
-
-def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merged(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def in_process_config(**gwconform: Any) -> dict[str, Any]:
