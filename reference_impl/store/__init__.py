@@ -2,8 +2,11 @@
 
 from .base import (
     Compacted,
+    Delete,
     Event,
     KeyValue,
+    Op,
+    Put,
     RevisionConflict,
     Store,
     StoreError,
@@ -14,9 +17,12 @@ from .memory import MemoryStore
 
 __all__ = [
     "Compacted",
+    "Delete",
     "Event",
     "KeyValue",
     "MemoryStore",
+    "Op",
+    "Put",
     "RevisionConflict",
     "Store",
     "StoreError",

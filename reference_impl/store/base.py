@@ -7,14 +7,19 @@ replays every event after `start_revision - 1` and then follows new ones, in rev
 Values are strict JSON (`strict_json`: no NaN, no Infinity, no lone surrogate): a put of
 anything else raises `StoreError` and writes nothing, and a value reads back as its JSON
 would. A value another client wrote that is not strict JSON reads back as its text.
+`commit` applies several puts and deletes all together or not at all, each under its own
+expectation, as one etcd transaction does: invariants that span keys (a name held by one
+object) are kept by the store, so any number of processes sharing it keep them too.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from .. import strict_json
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,22 @@ class Event:
     value: Any  # the new value for a put; None for a delete
     revision: int
     create_revision: int = 0  # of the key, for a put
+
+
+@dataclass(frozen=True)
+class Put:
+    key: str
+    value: Any
+    expect_mod_revision: int | None = None  # 0: the key must not exist
+
+
+@dataclass(frozen=True)
+class Delete:
+    key: str
+    expect_mod_revision: int | None = None
+
+
+Op = Put | Delete
 
 
 class StoreError(Exception):
@@ -91,6 +112,12 @@ class Store(ABC):
         """Remove `key`; returns what it held, or None when it did not exist."""
 
     @abstractmethod
+    def commit(self, ops: Sequence[Op]) -> int:
+        """Apply every op or none: when an expectation fails, `RevisionConflict` names the
+        first such key and nothing is written. Deleting an absent key is no change. A key
+        may appear once. Returns the store revision after the commit."""
+
+    @abstractmethod
     def watch(self, prefix: str, start_revision: int) -> Watch: ...
 
     @property
@@ -99,3 +126,21 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         pass
+
+
+def encode(key: str, value: Any) -> bytes:
+    """`value` as the strict JSON text the store keeps; `StoreError` when it is not."""
+    try:
+        return strict_json.encode(value)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{key}: value is not strict JSON: {exc}") from None
+
+
+def encoded_puts(ops: Sequence[Op]) -> dict[str, bytes]:
+    """The JSON text of each put of a commit, by key, once no key appears twice."""
+    seen: set[str] = set()
+    for op in ops:
+        if op.key in seen:
+            raise StoreError(f"{op.key}: a commit may touch a key once")
+        seen.add(op.key)
+    return {op.key: encode(op.key, op.value) for op in ops if isinstance(op, Put)}

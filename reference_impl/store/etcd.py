@@ -19,7 +19,7 @@ import base64
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,11 +32,15 @@ from .base import (
     Compacted,
     Event,
     KeyValue,
+    Op,
+    Put,
     RevisionConflict,
     Store,
     StoreError,
     StoreUnavailable,
     Watch,
+    encode,
+    encoded_puts,
 )
 
 # An idle watch stream is re-established after this many seconds without data, from the
@@ -114,10 +118,7 @@ class EtcdStore(Store):
         expect_mod_revision: int | None = None,
         ttl: int | None = None,
     ) -> KeyValue:
-        try:
-            encoded = strict_json.encode(value)
-        except (TypeError, ValueError) as exc:
-            raise StoreError(f"{key}: value is not strict JSON: {exc}") from None
+        encoded = encode(key, value)
         request_put: dict[str, Any] = {"key": _b64(key), "value": _b64(encoded), "prev_kv": True}
         if ttl is not None:
             if not ttl > 0:
@@ -141,31 +142,40 @@ class EtcdStore(Store):
         prev_kvs = result["responses"][0]["response_delete_range"].get("prev_kvs") or []
         return _kv(prev_kvs[0]) if prev_kvs else None
 
+    def commit(self, ops: Sequence[Op]) -> int:
+        encoded = encoded_puts(ops)
+        requests_ = [
+            {"request_put": {"key": _b64(op.key), "value": _b64(encoded[op.key])}}
+            if isinstance(op, Put)
+            else {"request_delete_range": {"key": _b64(op.key)}}
+            for op in ops
+        ]
+        expected = [(op.key, op.expect_mod_revision) for op in ops]
+        return int(self._transact(expected, requests_)["header"]["revision"])
+
     def _txn(self, key: str, expect_mod_revision: int | None, request: dict) -> dict[str, Any]:
-        compare = []
-        if expect_mod_revision == 0:
-            compare.append(
-                {"key": _b64(key), "result": "EQUAL", "target": "CREATE", "create_revision": 0}
-            )
-        elif expect_mod_revision is not None:
-            compare.append(
-                {
-                    "key": _b64(key),
-                    "result": "EQUAL",
-                    "target": "MOD",
-                    "mod_revision": expect_mod_revision,
-                }
-            )
+        return self._transact([(key, expect_mod_revision)], [request])
+
+    def _transact(
+        self, expected: list[tuple[str, int | None]], requests_: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """One etcd transaction: `requests_` if every key is at its expected revision (0:
+        absent, None: any); otherwise `RevisionConflict` for the first key that is not."""
+        compare = [_compare(key, revision) for key, revision in expected if revision is not None]
+        checked = [(key, revision) for key, revision in expected if revision is not None]
         txn = {
             "compare": compare,
-            "success": [request],
-            "failure": [{"request_range": {"key": _b64(key)}}],
+            "success": requests_,
+            "failure": [{"request_range": {"key": _b64(key)}} for key, _ in checked],
         }
-        result = self._call(lambda client: client.transaction(txn))
+        result: dict[str, Any] = self._call(lambda client: dict(client.transaction(txn)))
         if not result.get("succeeded"):
-            kvs = result["responses"][0]["response_range"].get("kvs") or []
-            actual = int(kvs[0]["mod_revision"]) if kvs else 0
-            raise RevisionConflict(key, expect_mod_revision or 0, actual)
+            for (key, revision), response in zip(checked, result["responses"], strict=True):
+                kvs = response["response_range"].get("kvs") or []
+                actual = int(kvs[0]["mod_revision"]) if kvs else 0
+                if actual != revision:
+                    raise RevisionConflict(key, revision, actual)
+            raise StoreError("etcd refused a transaction whose expectations all hold")
         return result
 
     # -- watch ----------------------------------------------------------------------------
@@ -270,6 +280,12 @@ class _EtcdWatch(Watch):
 
 class _Broken(Exception):
     """The gateway reported its stream to etcd failed (etcd stopping, leader lost)."""
+
+
+def _compare(key: str, revision: int) -> dict[str, Any]:
+    if revision == 0:
+        return {"key": _b64(key), "result": "EQUAL", "target": "CREATE", "create_revision": 0}
+    return {"key": _b64(key), "result": "EQUAL", "target": "MOD", "mod_revision": revision}
 
 
 def _shutdown(response: requests.Response) -> None:

@@ -10,11 +10,23 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import strict_json
-from .base import Compacted, Event, KeyValue, RevisionConflict, Store, StoreError, Watch
+from .base import (
+    Compacted,
+    Event,
+    KeyValue,
+    Op,
+    Put,
+    RevisionConflict,
+    Store,
+    StoreError,
+    Watch,
+    encode,
+    encoded_puts,
+)
 
 HISTORY = 100_000  # events kept for watchers that start from an older revision
 # ... and at most this many bytes of them (a value's size is that of its JSON text): 300
@@ -87,10 +99,7 @@ class MemoryStore(Store):
     ) -> KeyValue:
         if ttl is not None and not ttl > 0:
             raise StoreError(f"{key}: ttl must be a positive number of seconds, got {ttl!r}")
-        try:
-            encoded = strict_json.encode(value)
-        except (TypeError, ValueError) as exc:
-            raise StoreError(f"{key}: value is not strict JSON: {exc}") from None
+        encoded = encode(key, value)
         value = json.loads(encoded)  # a deep copy, as the store keeps it
         with self._lock:
             _check(key, self._data.get(key), expect_mod_revision)
@@ -115,6 +124,31 @@ class MemoryStore(Store):
             self._log_write({"op": "delete", "key": key, "rev": self._revision + 1})
             self._apply_delete(key)
             return old
+
+    def commit(self, ops: Sequence[Op]) -> int:
+        encoded = encoded_puts(ops)
+        with self._lock:
+            for op in ops:
+                _check(op.key, self._data.get(op.key), op.expect_mod_revision)
+            records: list[dict[str, Any]] = []
+            for op in ops:
+                if isinstance(op, Put):
+                    value = json.loads(encoded[op.key])
+                    records.append({"op": "put", "key": op.key, "value": value, "expires": None})
+                elif op.key in self._data:
+                    records.append({"op": "delete", "key": op.key})
+            for revision, record in enumerate(records, self._revision + 1):
+                record["rev"] = revision
+            if not records:
+                return self._revision
+            self._log_write({"op": "commit", "records": records, "rev": records[-1]["rev"]})
+            for record in records:
+                if record["op"] == "put":
+                    size = len(encoded[record["key"]])
+                    self._apply_put(record["key"], record["value"], size=size)
+                else:
+                    self._apply_delete(record["key"])
+            return self._revision
 
     def _log_write(self, record: dict[str, Any]) -> None:
         """Make a mutation durable before it is applied; called with the lock held.

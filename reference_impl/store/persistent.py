@@ -3,7 +3,7 @@
 Every mutation is appended to `wal.log` and fsynced before it is applied and acknowledged,
 so neither a restart nor `kill -9` loses an acknowledged write. A log record is
 `[length: u32][crc32: u32][JSON]`; a torn final record (a crash mid-append) is dropped on
-open. Every `snapshot_every` records the whole state goes to `snapshot.json` (written to a
+open. A commit of several writes is one record, so it survives a crash whole or not at all. Every `snapshot_every` records the whole state goes to `snapshot.json` (written to a
 temporary file, fsynced, atomically renamed) and the log is truncated; records a snapshot
 already covers are skipped on replay, so a crash between the two steps is harmless.
 Expiry times are stored as absolute times, so a key's TTL keeps running while the store is
@@ -20,11 +20,12 @@ import json
 import os
 import struct
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import strict_json
-from .base import KeyValue, StoreError
+from .base import KeyValue, Op, StoreError
 from .memory import HISTORY, HISTORY_BYTES, MemoryStore
 
 LOG_NAME = "wal.log"
@@ -85,7 +86,8 @@ class PersistentMemoryStore(MemoryStore):
         try:
             payload = strict_json.encode(record)
         except (TypeError, ValueError) as exc:
-            raise StoreError(f"{record['key']}: value is not strict JSON: {exc}") from None
+            what = record.get("key", "commit")
+            raise StoreError(f"{what}: value is not strict JSON: {exc}") from None
         data = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
         try:
             _write_all(self._log_fd, data)
@@ -121,6 +123,11 @@ class PersistentMemoryStore(MemoryStore):
         old = super().delete(key, expect_mod_revision=expect_mod_revision)
         self._maybe_snapshot()
         return old
+
+    def commit(self, ops: Sequence[Op]) -> int:
+        revision = super().commit(ops)
+        self._maybe_snapshot()
+        return revision
 
     def _maybe_snapshot(self) -> None:
         with self._lock:
@@ -190,18 +197,22 @@ class PersistentMemoryStore(MemoryStore):
             records += 1
             if record["rev"] <= self._revision:
                 continue  # already in the snapshot
-            if record["op"] == "put":
-                self._apply_put(
-                    record["key"],
-                    _as_stored(record["value"]),
-                    expires_at=record["expires"],
-                    revision=record["rev"],
-                )
-            elif record["key"] in self._data:
-                self._apply_delete(record["key"], revision=record["rev"])
+            for write in record["records"] if record["op"] == "commit" else [record]:
+                self._replay(write)
         if pos < len(data):
             self._truncate_torn_tail(path, pos)
         return records, pos
+
+    def _replay(self, record: dict[str, Any]) -> None:
+        if record["op"] == "put":
+            self._apply_put(
+                record["key"],
+                _as_stored(record["value"]),
+                expires_at=record["expires"],
+                revision=record["rev"],
+            )
+        elif record["key"] in self._data:
+            self._apply_delete(record["key"], revision=record["rev"])
 
     def _truncate_torn_tail(self, path: Path, size: int) -> None:
         try:

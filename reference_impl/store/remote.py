@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from .base import (
     Compacted,
     Event,
     KeyValue,
+    Op,
     Store,
     StoreError,
     StoreUnavailable,
@@ -79,6 +80,9 @@ class RemoteStore(Store):
         raise StoreError("read-only")
 
     def delete(self, key: str, *, expect_mod_revision: int | None = None) -> KeyValue | None:
+        raise StoreError("read-only")
+
+    def commit(self, ops: Sequence[Op]) -> int:
         raise StoreError("read-only")
 
     def watch(self, prefix: str, start_revision: int) -> Watch:

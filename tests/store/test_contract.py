@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from reference_impl.store import Compacted, Event, RevisionConflict, StoreError
+from reference_impl.store import Compacted, Delete, Event, Put, RevisionConflict, StoreError
 
 from .background import Collector
 
@@ -110,6 +110,98 @@ def test_concurrent_compare_and_swap_increments_lose_no_update(writable, prefix)
     final = store.get(key)
     assert final.value == threads * increments
     assert final.version == threads * increments + 1
+
+
+def test_commit_applies_every_write_together(writable, prefix):
+    store = writable.writer
+    old = store.put(f"{prefix}/old", "gone soon")
+    start = store.revision
+    collector = Collector(store.watch(f"{prefix}/", start + 1))
+    try:
+        revision = store.commit(
+            [
+                Put(f"{prefix}/users/1", {"name": "ann"}, expect_mod_revision=0),
+                Put(f"{prefix}/names/ann", "1", expect_mod_revision=0),
+                Delete(f"{prefix}/old", expect_mod_revision=old.mod_revision),
+            ]
+        )
+        events = collector.wait_for(3)
+    finally:
+        collector.watch.cancel()
+    assert revision == store.revision > start
+    assert store.get(f"{prefix}/users/1").value == {"name": "ann"}
+    assert store.get(f"{prefix}/names/ann").value == "1"
+    assert store.get(f"{prefix}/old") is None
+    assert [(e.type, e.key) for e in events] == [
+        ("put", f"{prefix}/users/1"),
+        ("put", f"{prefix}/names/ann"),
+        ("delete", f"{prefix}/old"),
+    ]
+    assert all(start < e.revision <= revision for e in events)
+
+
+def test_commit_with_one_failed_expectation_writes_nothing(writable, prefix):
+    store = writable.writer
+    taken = store.put(f"{prefix}/names/ann", "1")
+    start = store.revision
+    with pytest.raises(RevisionConflict) as info:
+        store.commit(
+            [
+                Put(f"{prefix}/users/2", {"name": "ann"}, expect_mod_revision=0),
+                Put(f"{prefix}/names/ann", "2", expect_mod_revision=0),
+            ]
+        )
+    assert (info.value.key, info.value.expected) == (f"{prefix}/names/ann", 0)
+    assert info.value.actual == taken.mod_revision
+    assert store.get(f"{prefix}/users/2") is None
+    assert store.get(f"{prefix}/names/ann").value == "1"
+    assert store.revision == start
+
+
+def test_commit_refuses_a_key_twice_and_a_value_that_is_not_json(writable, prefix):
+    store = writable.writer
+    start = store.revision
+    with pytest.raises(StoreError, match="once"):
+        store.commit([Put(f"{prefix}/a", 1), Delete(f"{prefix}/a")])
+    with pytest.raises(StoreError, match="strict JSON"):
+        store.commit([Put(f"{prefix}/a", 1), Put(f"{prefix}/b", float("nan"))])
+    assert store.get(f"{prefix}/a") is None
+    assert store.revision == start
+
+
+def test_racing_commits_for_one_name_have_one_winner(writable, prefix):
+    """What keeps a name unique across processes: its index key is created only if absent,
+    in the same commit as the object."""
+    store, rounds, racers = writable.writer, 10, 4
+
+    def claim(round_: int, racer: int, barrier: threading.Barrier, winners: list[int]) -> None:
+        barrier.wait()
+        try:
+            store.commit(
+                [
+                    Put(f"{prefix}/users/{round_}-{racer}", {"name": f"n{round_}"}),
+                    Put(f"{prefix}/names/n{round_}", racer, expect_mod_revision=0),
+                ]
+            )
+        except RevisionConflict:
+            return
+        winners.append(racer)
+
+    for round_ in range(rounds):
+        winners: list[int] = []
+        barrier = threading.Barrier(racers)
+        threads = [
+            threading.Thread(target=claim, args=(round_, racer, barrier, winners))
+            for racer in range(racers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(winners) == 1, f"round {round_}: {len(winners)} commits claimed the name"
+        users = store.range(f"{prefix}/users/{round_}-")[0]
+        assert [kv.key for kv in users] == [f"{prefix}/users/{round_}-{winners[0]}"]
+        assert store.get(f"{prefix}/names/n{round_}").value == winners[0]
 
 
 def test_ttl_expiry_deletes_the_key_and_notifies_watchers(writable, prefix):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reference_impl.store import StoreError
+from reference_impl.store import Delete, Put, StoreError
 from reference_impl.store.persistent import LOG_NAME, SNAPSHOT_NAME, PersistentMemoryStore
 
 from .background import Collector
@@ -57,6 +57,25 @@ def test_reopen_restores_keys_and_revisions(tmp_path):
         assert _state(reopened) == before
         assert reopened.get("/apisix/routes/1").version == 2
         assert reopened.put("/apisix/routes/3", 1).mod_revision == before[1] + 1
+    finally:
+        reopened.close()
+
+
+def test_a_commit_is_replayed_whole_and_a_torn_one_not_at_all(tmp_path):
+    store = PersistentMemoryStore(tmp_path)
+    store.put("/k/old", 0)
+    store.commit([Put("/k/a", 1), Put("/k/b", 2), Delete("/k/old")])
+    kept = _state(store)
+    store.commit([Put("/k/c", 3), Put("/k/d", 4)])
+    _crash(store)
+    log = tmp_path / LOG_NAME
+    data = log.read_bytes()
+    last = _record_offsets(data)[-1]
+    log.write_bytes(data[: len(data) - 3])  # the second commit's record, cut short
+    assert last < len(data) - 3
+    reopened = PersistentMemoryStore(tmp_path)
+    try:
+        assert _state(reopened) == kept
     finally:
         reopened.close()
 
