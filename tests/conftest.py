@@ -1,11 +1,13 @@
-"""Fixtures shared by the proxy routing and plugin tests."""
+"""Fixtures shared across the project's tests: real etcd servers, and a Ctx for the proxy
+routing and plugin tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from conformance.providers.etcd_process import EtcdError, EtcdProcess
 from reference_impl.proxy.plugin_api import Ctx, Request
 from reference_impl.proxy.variables import Variables
 
@@ -31,3 +33,24 @@ def make_ctx() -> CtxFactory:
         return Ctx(request, variables)
 
     return build
+
+
+def _etcd() -> EtcdProcess:
+    try:
+        return EtcdProcess(fsync=False)  # tests survive etcd's restarts, not the machine's
+    except EtcdError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def etcd() -> Iterator[EtcdProcess]:
+    """A real etcd of the test's own on loopback, which the test may stop and start."""
+    with _etcd() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def shared_etcd() -> Iterator[EtcdProcess]:
+    """One real etcd for the session; tests sharing it write under key prefixes of their own."""
+    with _etcd() as server:
+        yield server

@@ -18,7 +18,7 @@ from .ids import check_id, generate_id
 from .patching import merge_patch, patch_sub_path
 
 Answer = tuple[int, Any]
-CAS_ATTEMPTS = 16  # a write that keeps losing the compare-and-swap race gives up with 409
+CAS_ATTEMPTS = 16  # a PATCH that keeps losing the compare-and-swap race gives up with 409
 
 
 class Resource(ABC):
@@ -98,19 +98,21 @@ class Resource(ABC):
         id = self.stored_id(id, conf)
         self.before_put(ctx, req)
         key = ctx.key(self.item_path(id, req))
-        for _ in range(CAS_ATTEMPTS):
+        # The replaced object's create_time is kept by a compare-and-swap; a PUT that keeps
+        # losing that race writes anyway, as APISIX's PUT (a read, then a plain set) does.
+        conflicts = 0
+        while True:
             prev = ctx.store.get(key)
             value = dict(conf)
             if self.timestamps:
                 self._stamp(ctx, value, prev.value if prev else None)
+            expected = (prev.mod_revision if prev else 0) if conflicts < CAS_ATTEMPTS else None
             try:
-                ctx.store.put(
-                    key, value, expect_mod_revision=prev.mod_revision if prev else 0, ttl=req.ttl
-                )
+                ctx.store.put(key, value, expect_mod_revision=expected, ttl=req.ttl)
             except RevisionConflict:
+                conflicts += 1
                 continue
             return (200 if prev else 201), ctx.bodies.written(key, value, "set")
-        raise _lost_race()
 
     def post(self, ctx: AdminContext, req: AdminRequest) -> Answer:
         self.refuse("post")

@@ -82,11 +82,8 @@ def client_factory(store: MemoryStore) -> Iterator[Callable[..., TestClient]]:
 
 
 @pytest.fixture(scope="session")
-def etcd_url() -> Iterator[str]:
-    from conformance.providers.etcd_process import EtcdProcess
-
-    with EtcdProcess(fsync=False) as etcd:
-        yield etcd.client_url
+def etcd_url(shared_etcd) -> str:
+    return shared_etcd.client_url
 
 
 @pytest.fixture(params=["memory", "etcd"])

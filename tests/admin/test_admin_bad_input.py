@@ -117,11 +117,16 @@ class _AlwaysConflictingStore(MemoryStore):
         return super().put(key, value, expect_mod_revision=expect_mod_revision, ttl=ttl)
 
 
-def test_lost_compare_and_swap_is_409():
+def test_a_patch_that_keeps_losing_compare_and_swap_is_409_and_a_put_applies():
+    """APISIX's PATCH is an atomic set that fails when the object changed meanwhile; its PUT
+    is a plain set, which always applies."""
     store = _AlwaysConflictingStore()
     with make_client(store) as api:
         resp = api.put("/routes/1", json={"uri": "/a", "upstream": UPSTREAM})
+        assert resp.status_code == 201
+        resp = api.patch("/routes/1", json={"uri": "/b"})
         assert resp.status_code == 409
         assert resp.json() == {"error_msg": "value changed before overwritten"}
+        assert api.get("/routes/1").json()["value"]["uri"] == "/a"
         assert api.get("/routes").status_code == 200
     store.close()

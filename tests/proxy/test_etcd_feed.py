@@ -5,22 +5,10 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
-from conformance.providers.etcd_process import EtcdError, EtcdProcess
 from reference_impl.store.etcd import EtcdStore
 
 from .support import Gateway
-
-
-@pytest.fixture
-def etcd():
-    try:
-        server = EtcdProcess(fsync=False)
-    except EtcdError as exc:
-        pytest.skip(str(exc))
-    with server:
-        yield server
 
 
 def test_etcd_outage_keeps_serving_and_catches_up(etcd, upstreams):

@@ -6,8 +6,6 @@ a restarted gateway, and no `gwconform-shared-*` folder outlives the gateway."""
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,83 +14,33 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-import yaml
 
-from conformance.providers.embedded import ADMIN_KEY, free_port, gateway_config, server_command
+from .served import ADMIN_HEADERS, START_TIMEOUT, ServedGateway, answers
 
-START_TIMEOUT = 30.0
 GONE_WITHIN = 2.0  # seconds after the kill: nothing the gateway started answers any more
 WORKERS = 2
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="Linux process semantics")
 
 
-def _answers(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-        return True
-    return False
+def _gateway(
+    workdir: Path, tmpdir: Path, ports: tuple[int, int, int, int] | None = None
+) -> ServedGateway:
+    return ServedGateway(workdir, workers=WORKERS, tmpdir=tmpdir, ports=ports)
 
 
-class Gateway:
-    """`gwconform serve` with WORKERS data plane workers, its temporary folder `tmpdir`."""
-
-    def __init__(self, workdir: Path, tmpdir: Path, ports: tuple[int, ...] | None = None):
-        self.ports = ports or tuple(free_port() for _ in range(4))
-        admin, node, stream, metrics = self.ports
-        config = gateway_config(admin, node, stream, metrics)
-        config["nginx_config"] = {"worker_processes": WORKERS}
-        path = workdir / "config.yaml"
-        path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        self.node_port = node
-        self.admin_url = f"http://127.0.0.1:{admin}"
-        with (workdir / "stderr").open("ab") as stderr:
-            self.proc = subprocess.Popen(
-                server_command("--config", str(path)),
-                env={**os.environ, "TMPDIR": str(tmpdir)},
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-            )  # fmt: skip
-        deadline = time.monotonic() + START_TIMEOUT
-        while not (self._admin_ok() and _answers(node)):
-            assert self.proc.poll() is None, f"the gateway exited ({self.proc.returncode})"
-            assert time.monotonic() < deadline, "the gateway did not start"
-            time.sleep(0.1)
-
-    def _admin_ok(self) -> bool:
-        with contextlib.suppress(httpx.HTTPError):
-            reply = httpx.get(
-                f"{self.admin_url}/apisix/admin/routes", headers={"X-API-KEY": ADMIN_KEY}
-            )
-            return reply.status_code == 200
-        return False
-
-    def new_group_port(self) -> int:
-        """Create an API7 gateway group (a data plane process of its own); its HTTP port."""
-        reply = httpx.post(
-            f"{self.admin_url}/api/gateway_groups",
-            json={"name": "parent-death"},
-            headers={"X-API-KEY": ADMIN_KEY},
-            timeout=30,
-        )
-        assert reply.status_code == 200, reply.text
-        port = reply.json()["value"]["instances"][0]["ports"][0]
-        assert _answers(port)
-        return port
-
-    def started(self) -> list[psutil.Process]:
-        return psutil.Process(self.proc.pid).children(recursive=True)
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def _new_group_port(gateway: ServedGateway) -> int:
+    """Create an API7 gateway group (a data plane process of its own); its HTTP port."""
+    reply = httpx.post(
+        f"{gateway.admin_url}/api/gateway_groups",
+        json={"name": "parent-death"},
+        headers=ADMIN_HEADERS,
+        timeout=30,
+    )
+    assert reply.status_code == 200, reply.text
+    port = reply.json()["value"]["instances"][0]["ports"][0]
+    assert answers(port)
+    return port
 
 
 def _listening_pids(port: int) -> set[int]:
@@ -129,10 +77,10 @@ def _kill_all(procs: list[psutil.Process]) -> None:
 def test_kill_9_of_the_gateway_takes_every_process_it_started(tmp_path) -> None:
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    gateway = Gateway(tmp_path, tmpdir)
+    gateway = _gateway(tmp_path, tmpdir)
     started: list[psutil.Process] = []
     try:
-        group_port = gateway.new_group_port()
+        group_port = _new_group_port(gateway)
         started = gateway.started()
         # the workers of the gateway and of the group: one shared folder per data plane
         assert len(started) == WORKERS + 1, [p.cmdline() for p in started]
@@ -141,7 +89,7 @@ def test_kill_9_of_the_gateway_takes_every_process_it_started(tmp_path) -> None:
 
         killed_at = time.monotonic()
         gateway.kill()
-        while any(_answers(port) for port in ports):
+        while any(answers(port) for port in ports):
             assert time.monotonic() - killed_at < GONE_WITHIN, "an orphan still answers"
             time.sleep(0.02)
         silent_after = time.monotonic() - killed_at
@@ -158,7 +106,7 @@ def test_kill_9_of_the_gateway_takes_every_process_it_started(tmp_path) -> None:
         assert _shared_dirs(tmpdir) == []
 
         # a gateway started again on the same ports has its data plane port to itself
-        again = Gateway(tmp_path, tmpdir, gateway.ports)
+        again = _gateway(tmp_path, tmpdir, gateway.ports)
         try:
             mine = {p.pid for p in again.started()}
             assert len(mine) == WORKERS
@@ -186,15 +134,15 @@ def test_a_new_gateway_removes_the_shared_folders_of_dead_ones(tmp_path) -> None
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     (tmp_path / "live").mkdir()
-    live = Gateway(tmp_path / "live", tmpdir)
-    dead: list[Gateway] = []
+    live = _gateway(tmp_path / "live", tmpdir)
+    dead: list[ServedGateway] = []
     try:
         live_dirs = _shared_dirs(tmpdir)
         assert len(live_dirs) == 1
         for round_ in range(2):
             workdir = tmp_path / f"dead{round_}"
             workdir.mkdir()
-            dead.append(Gateway(workdir, tmpdir))
+            dead.append(_gateway(workdir, tmpdir))
         left = sorted(set(_shared_dirs(tmpdir)) - set(live_dirs))
         assert len(left) == 2
         procs = [p for g in dead for p in (psutil.Process(g.proc.pid), *g.started())]
@@ -208,7 +156,7 @@ def test_a_new_gateway_removes_the_shared_folders_of_dead_ones(tmp_path) -> None
 
         workdir = tmp_path / "next"
         workdir.mkdir()
-        nxt = Gateway(workdir, tmpdir)
+        nxt = _gateway(workdir, tmpdir)
         try:
             now = _shared_dirs(tmpdir)
             assert not set(left) & set(now), now  # the dead gateways' folders are gone

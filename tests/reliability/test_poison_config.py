@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from conformance.providers.embedded import ADMIN_KEY, EmbeddedGateway
-from conformance.providers.etcd_process import EtcdError, EtcdProcess
+from conformance.providers.etcd_process import EtcdProcess
 from conformance.support.echo_upstream import EchoUpstream
 from reference_impl import strict_json
 from reference_impl.store import MemoryStore
@@ -124,16 +124,6 @@ def test_memory_store_bad_objects_cost_only_themselves_across_a_worker_restart(
         f"{waited:.2f}s; {len(bad) + 2} bad objects, {len(expected)} left out by name, "
         f"{len(BAD_PATHS)} of their paths 404"
     )
-
-
-@pytest.fixture
-def etcd() -> Iterator[EtcdProcess]:
-    try:
-        server = EtcdProcess(fsync=False)
-    except EtcdError as exc:
-        pytest.skip(str(exc))
-    with server:
-        yield server
 
 
 def test_etcd_bad_objects_cost_only_themselves_across_a_gateway_restart(

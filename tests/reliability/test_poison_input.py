@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from conformance.providers.etcd_process import EtcdError, EtcdProcess
 from reference_impl.admin.resources import RESOURCES
 from reference_impl.api7ee import cpstore
 from reference_impl.api7ee.app import ROUTE_TABLES as API7_TABLES
@@ -30,16 +29,6 @@ UPSTREAM = {"type": "roundrobin", "nodes": {"127.0.0.1:1980": 1}}
 NODE = '{"type": "roundrobin", "nodes": {"127.0.0.1:1980": 1}}'
 LIMIT_REQ_NAN = '{"limit-req": {"rate": NaN, "burst": 1, "key": "remote_addr"}}'
 CLOUD_KINDS = ("orgs", "clusters", "apps", "apis", "consumers", "plugins", "certificates")
-
-
-@pytest.fixture(scope="module")
-def etcd_url() -> Iterator[str]:
-    try:
-        server = EtcdProcess(fsync=False)
-    except EtcdError as exc:
-        pytest.skip(str(exc))
-    with server:
-        yield server.client_url
 
 
 class Port:
@@ -62,7 +51,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Port]:
         store: Store = MemoryStore()
         port = Port("memory", store, "/apisix", None)
     else:
-        url = request.getfixturevalue("etcd_url")
+        url = request.getfixturevalue("shared_etcd").client_url
         store = EtcdStore([url], timeout=10)
         port = Port("etcd", store, new_prefix(), url)
     yield port
@@ -286,7 +275,7 @@ def raw_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
     elif request.param == "persistent":
         store = PersistentMemoryStore(tmp_path / "data")
     else:
-        store = EtcdStore([request.getfixturevalue("etcd_url")], timeout=10)
+        store = EtcdStore([request.getfixturevalue("shared_etcd").client_url], timeout=10)
     yield store
     store.close()
 

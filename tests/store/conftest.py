@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.providers.etcd_process import EtcdError, EtcdProcess
 from reference_impl.store import MemoryStore, Store
 from reference_impl.store.etcd import EtcdStore
 from reference_impl.store.http_api import start_store_api
@@ -28,16 +27,6 @@ class Backend:
     writer: Store  # where the test writes
     reader: Store  # what the test reads and watches (the writer, or a RemoteStore on it)
     forget_history: Callable[[], None]  # make revisions up to now unavailable to watches
-
-
-@pytest.fixture(scope="session")
-def etcd_server() -> Iterator[EtcdProcess]:
-    try:
-        server = EtcdProcess(fsync=False)
-    except EtcdError as exc:
-        pytest.skip(str(exc))
-    with server:
-        yield server
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +65,7 @@ def _open_backend(name: str, request: pytest.FixtureRequest, tmp_path) -> Iterat
         yield Backend(name, store, store, _memory_forgetting(store))
         store.close()
     elif name == "etcd":
-        server = request.getfixturevalue("etcd_server")
+        server = request.getfixturevalue("shared_etcd")
         store = EtcdStore([server.client_url], timeout=5)
         yield Backend(name, store, store, lambda: store.compact(store.revision))
         store.close()

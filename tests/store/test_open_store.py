@@ -25,9 +25,9 @@ def test_memory_persisted_in_the_data_dir(tmp_path):
     again.close()
 
 
-def test_etcd_with_the_configured_hosts(etcd_server):
+def test_etcd_with_the_configured_hosts(shared_etcd):
     config = build_config(
-        {"gwconform": {"store": "etcd"}, "deployment": {"etcd": {"host": [etcd_server.client_url]}}}
+        {"gwconform": {"store": "etcd"}, "deployment": {"etcd": {"host": [shared_etcd.client_url]}}}
     )
     store = open_store(config)
     assert isinstance(store, EtcdStore)
