@@ -21,6 +21,7 @@ from reference_impl.config import build_config
 from reference_impl.store import Store
 
 ADMIN_KEY = "poison-admin-key-5b1d0c"
+VIEWER_KEY = "poison-viewer-key-77c2e1"
 CLOUD_TOKEN = "poison-cloud-token-e83a"
 AUDIT_LOGS = "/gwconform/iam/audit_logs/"  # every request to /api is audited, refused or not
 
@@ -40,7 +41,10 @@ def admin_port(store: Store, prefix: str = "/apisix") -> Iterator[TestClient]:
     raw: dict[str, Any] = {
         "deployment": {
             "admin": {
-                "admin_key": [{"name": "admin", "key": ADMIN_KEY, "role": "admin"}],
+                "admin_key": [
+                    {"name": "admin", "key": ADMIN_KEY, "role": "admin"},
+                    {"name": "viewer", "key": VIEWER_KEY, "role": "viewer"},
+                ],
                 "allow_admin": ["127.0.0.0/8"],
             },
             "etcd": {"prefix": prefix},
