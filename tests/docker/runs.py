@@ -1,0 +1,28 @@
+"""`gwconform run --provider docker` in a subprocess, and what it left behind."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import docker
+
+from conformance.providers.docker import PID_LABEL
+
+
+def run_command(report_dir: Path, *args: str) -> list[str]:
+    return [
+        sys.executable, "-m", "conformance", "run", "--provider", "docker",
+        "--report-dir", str(report_dir), *args,
+    ]  # fmt: skip
+
+
+def containers_of(engine: docker.DockerClient, pid: int) -> list[str]:
+    """The names of the containers (running or not) a gwconform process started."""
+    found = engine.containers.list(all=True, filters={"label": f"{PID_LABEL}={pid}"})
+    return [container.name for container in found]
+
+
+def report_of(report_dir: Path) -> dict:
+    return json.loads((report_dir / "conformance-report.json").read_text())
