@@ -85,3 +85,22 @@ def test_ctrl_c_in_the_middle_removes_the_containers(engine, reference_image, tm
     assert "interrupted" in errors
     assert containers_of(engine, process.pid) == []
     assert not (tmp_path / "conformance-report.json").exists()
+
+
+def test_keep_containers_leaves_them_and_names_them(engine, reference_image, tmp_path):
+    done = subprocess.run(
+        run_command(
+            tmp_path, "--image", reference_image, "--etcd-image", reference_image,
+            "--profile", "apisix-v3", "--run-test", "admin-key-accepted", "--keep-containers",
+        ),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    kept = engine.containers.list(all=True, filters={"label": "gwconform.run"})
+    mine = [c for c in kept if c.name in done.stderr]
+    try:
+        assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+        assert sorted(c.name.rsplit("-", 1)[-1] for c in mine) == ["etcd", "v3"]
+        assert all(c.status == "running" for c in mine)
+    finally:
+        for container in mine:
+            container.remove(force=True, v=True)
