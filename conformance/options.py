@@ -81,7 +81,11 @@ OPTIONS: tuple[Option, ...] = (
         "images", "docker: gateway image (repeatable: one run and report per image; default "
         "apache/apisix:3.x-debian)", flag="--image", repeatable=True, in_target_file=True,
     ),
-    Option("etcd_image", "docker: etcd image (its PATH must have etcd)", in_target_file=True),
+    Option(
+        "etcd_image", "docker: etcd image, with etcd on its PATH (default: the gateway image "
+        "when it is labelled gwconform.etcd, else quay.io/coreos/etcd:v3.5.17)",
+        in_target_file=True,
+    ),
     Option(
         "gateway_config", "docker: a config.yaml the generated one is merged over",
         in_target_file=True,

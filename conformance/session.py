@@ -107,7 +107,7 @@ class RunState:
             summary["store"] = options.settings.store
         if options.settings.provider == "docker":
             summary["images"] = list(options.settings.images)
-            summary["etcd_image"] = options.settings.etcd_image
+            summary["etcd_image"] = getattr(self._provider, "etcd_image", None)
         if options.only_features:
             summary["only_features"] = sorted(options.only_features)
         if options.run_tests:

@@ -83,7 +83,7 @@ class TargetSettings:
     # the docker provider's gateway images (one per run; gwconform run splits a matrix),
     # its etcd image, the user's config.yaml to merge under the generated one, fixed ports
     images: tuple[str, ...] = ()
-    etcd_image: str = DEFAULT_ETCD_IMAGE
+    etcd_image: str | None = None  # None: the gateway image's own etcd, else etcd's image
     gateway_config: str | None = None
     admin_port: int | None = None
     data_plane_port: int | None = None
@@ -263,7 +263,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         timeout=timeout,
         chosen_provider=pick("provider"),
         images=tuple(dict.fromkeys(_as_list(pick("images")))),
-        etcd_image=pick("etcd_image", DEFAULT_ETCD_IMAGE),
+        etcd_image=pick("etcd_image"),
         gateway_config=pick("gateway_config"),
         admin_port=_check_port("admin port", pick("admin_port")),
         data_plane_port=_check_port("data plane port", pick("data_plane_port")),

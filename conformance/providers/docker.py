@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import random
 import secrets
 import socket
 import sys
@@ -26,10 +27,15 @@ import yaml
 
 from ..features import get_profile
 from ..mappings import leaf_paths, merged
-from ..target import Target, TargetError, TargetSettings, read_yaml_mapping
+from ..target import (
+    DEFAULT_ETCD_IMAGE,
+    Target,
+    TargetError,
+    TargetSettings,
+    read_yaml_mapping,
+)
 from .embedded import (
     etcd_prefix_of,
-    free_port,
     loopback_gateway_config,
     loopback_target,
     wait_until_serving,
@@ -42,6 +48,7 @@ if TYPE_CHECKING:
     from docker.models.containers import Container
 
 CONFIG_DIR = "/usr/local/apisix/conf"  # where APISIX's image reads conf/config.yaml
+ETCD_LABEL = "gwconform.etcd"  # on an image: it has etcd on its PATH
 RUN_LABEL = "gwconform.run"
 PID_LABEL = "gwconform.pid"
 ETCD_DATA = "/gwconform-etcd"  # a tmpfs in the etcd container: a throw-away store
@@ -87,12 +94,25 @@ def ensure_image(client: DockerClient, image: str) -> None:
         raise TargetError(f"image {image} is not present and can't be pulled: {reason}") from None
 
 
+def etcd_image_for(client: DockerClient, settings: TargetSettings, gateway_image: str) -> str:
+    """The etcd image of a run, present or pulled: the one given, else the gateway image
+    when its label ETCD_LABEL says it carries an etcd (as the reference image does), else
+    etcd's own image."""
+    image = settings.etcd_image
+    if image is None:
+        carries_etcd = ETCD_LABEL in (client.images.get(gateway_image).labels or {})
+        image = gateway_image if carries_etcd else DEFAULT_ETCD_IMAGE
+    ensure_image(client, image)
+    return image
+
+
 def preflight(settings: TargetSettings) -> None:
     """Before a run starts: an engine answers and every image is there (or pulled)."""
     client = connect()
     try:
-        for image in (*settings.images, settings.etcd_image):
+        for image in settings.images:
             ensure_image(client, image)
+            etcd_image_for(client, settings, image)
     finally:
         client.close()
 
@@ -125,6 +145,30 @@ def _config_archive(text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _ephemeral_floor() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as ranges:
+            return int(ranges.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+_taken: set[int] = set()  # ports this process handed out: never twice
+
+
+def listen_port() -> int:
+    """A free 127.0.0.1 port below the ephemeral range. A container binds it seconds after
+    it is chosen; an ephemeral port (bind to port 0) could meanwhile become the source port
+    of any outgoing connection on this host, and the gateway would fail to start."""
+    floor = _ephemeral_floor()
+    low = max(1024, floor - 12000)
+    while True:
+        port = random.SystemRandom().randrange(low, floor)
+        if port not in _taken and not _port_in_use(port):
+            _taken.add(port)
+            return port
+
+
 def _port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
@@ -136,7 +180,7 @@ def _port_in_use(port: int) -> bool:
 
 def _fixed_or_free(port: int | None, what: str) -> int:
     if port is None:
-        return free_port()
+        return listen_port()
     if _port_in_use(port):
         raise TargetError(f"the {what} port {port} is in use on 127.0.0.1")
     return port
@@ -148,8 +192,8 @@ class GatewayContainer:
     def __init__(self, admin_api_version: str, admin_port: int, node_port: int) -> None:
         self.admin_api_version = admin_api_version
         self.admin_port, self.node_port = admin_port, node_port
-        self.stream_port, self.metrics_port = free_port(), free_port()
-        self.tls_port, self.control_port = free_port(), free_port()
+        self.stream_port, self.metrics_port = listen_port(), listen_port()
+        self.tls_port, self.control_port = listen_port(), listen_port()
 
 
 class DockerProvider:
@@ -180,8 +224,8 @@ class DockerProvider:
             else {}
         )
         self.client = connect()
-        for image in (self.image, settings.etcd_image):
-            ensure_image(self.client, image)
+        ensure_image(self.client, self.image)
+        self.etcd_image = etcd_image_for(self.client, settings, self.image)
         self.run_id = secrets.token_hex(6)
         self.labels = {RUN_LABEL: self.run_id, PID_LABEL: str(os.getpid())}
         # the run's own credentials unless the user gave some
@@ -212,8 +256,8 @@ class DockerProvider:
             return self._etcd_url
         from docker.errors import APIError
 
-        client_port, peer_port = free_port(), free_port()
-        image = self.settings.etcd_image
+        client_port, peer_port = listen_port(), listen_port()
+        image = self.etcd_image
         try:
             container = self.client.containers.run(
                 image,

@@ -14,8 +14,9 @@ import docker
 import pytest
 from docker.errors import DockerException
 
+from tests.docker.runs import BASE_IMAGE, REFERENCE_IMAGE
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_IMAGE = os.environ.get("GWCONFORM_IMAGE", "gwconform-reference:local")
 BUILD_TIMEOUT = 900  # the base image's debootstrap, the first time
 
 
@@ -37,7 +38,7 @@ def reference_image(engine: docker.DockerClient) -> str:
         [str(ROOT / "image" / "build-local-images.sh")],
         check=True,
         timeout=BUILD_TIMEOUT,
-        env={**os.environ, "GWCONFORM_IMAGE": REFERENCE_IMAGE},
+        env={**os.environ, "GWCONFORM_IMAGE": REFERENCE_IMAGE, "GWCONFORM_BASE_IMAGE": BASE_IMAGE},
         stdout=subprocess.DEVNULL,
     )
     return REFERENCE_IMAGE

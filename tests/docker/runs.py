@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import docker
 
 from conformance.providers.docker import PID_LABEL
+
+# what image/build-local-images.sh builds: the reference image and its Debian base
+REFERENCE_IMAGE = os.environ.get("GWCONFORM_IMAGE", "gwconform-reference:local")
+BASE_IMAGE = os.environ.get("GWCONFORM_BASE_IMAGE", "gwconform-base:bookworm")
 
 
 def run_command(report_dir: Path, *args: str) -> list[str]:

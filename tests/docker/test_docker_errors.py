@@ -13,8 +13,13 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.providers.docker import merge_user_config
-from conformance.target import DEFAULT_GATEWAY_IMAGE, TargetError, build_run_options
-from tests.docker.runs import containers_of, run_command
+from conformance.target import (
+    DEFAULT_ETCD_IMAGE,
+    DEFAULT_GATEWAY_IMAGE,
+    TargetError,
+    build_run_options,
+)
+from tests.docker.runs import BASE_IMAGE, containers_of, run_command
 
 
 def error_run(*args: str, env: dict[str, str] | None = None) -> tuple[str, int]:
@@ -45,6 +50,15 @@ def test_missing_image_is_one_line(engine, tmp_path):
         "pulled: "
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_gateway_image_without_etcd_needs_etcds_image(engine, reference_image, tmp_path):
+    """An image not labelled gwconform.etcd (here the reference's base) gets etcd's own
+    image, which this machine cannot pull."""
+    line, _ = error_run(tmp_path / "out", "--image", BASE_IMAGE)
+    assert line.startswith(
+        f"gwconform run: error: image {DEFAULT_ETCD_IMAGE} is not present and can't be pulled"
+    )
 
 
 def test_gateway_exiting_at_start_is_one_line_with_its_log(engine, reference_image, tmp_path):

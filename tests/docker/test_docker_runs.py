@@ -18,8 +18,7 @@ FULL_RUN_TIMEOUT = 600
 def test_reference_image_is_conformant_and_leaves_nothing(engine, reference_image, tmp_path):
     process = subprocess.Popen(
         run_command(
-            tmp_path, "--image", reference_image, "--etcd-image", reference_image,
-            "--profile", "apisix-v3", "--profile", "dataplane",
+            tmp_path, "--image", reference_image, "--profile", "apisix-v3", "--profile", "dataplane",
         ),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -31,6 +30,8 @@ def test_reference_image_is_conformant_and_leaves_nothing(engine, reference_imag
         "dataplane": "conformant",
     }
     assert report["target"]["provider"] == "docker"
+    # the reference image is labelled as carrying etcd: its own etcd image by default
+    assert report["options"]["etcd_image"] == reference_image
     assert containers_of(engine, process.pid) == []
 
 
