@@ -73,6 +73,32 @@ OPTIONS: tuple[Option, ...] = (
     Option("run_tests", "run only this test (repeatable)", flag="--run-test", repeatable=True),
     Option("target_file", "YAML file with the same fields"),
     Option("store", "embedded target's store", choices=("memory", "etcd"), in_target_file=True),
+    Option(
+        "provider", "where the gateway comes from (default: url when URLs are given, else "
+        "embedded)", choices=("embedded", "url", "docker"), in_target_file=True,
+    ),
+    Option(
+        "images", "docker: gateway image (repeatable: one run and report per image; default "
+        "apache/apisix:3.x-debian)", flag="--image", repeatable=True, in_target_file=True,
+    ),
+    Option(
+        "etcd_image", "docker: etcd image, with etcd on its PATH (default: the gateway image "
+        "when it is labelled gwconform.etcd, else quay.io/coreos/etcd:v3.5.17)",
+        in_target_file=True,
+    ),
+    Option(
+        "gateway_config", "docker: a config.yaml the generated one is merged over",
+        in_target_file=True,
+    ),
+    Option("admin_port", "docker: Admin API port (default: a free one)", kind=int, in_target_file=True),
+    Option(
+        "data_plane_port", "docker: data plane port (default: a free one)", kind=int,
+        in_target_file=True,
+    ),
+    Option(
+        "keep_containers", "docker: leave the containers after the run", kind=bool,
+        in_target_file=True,
+    ),
     Option("spec", "OpenAPI spec for the spec-driven tests"),
     Option("target", "base URL the --spec tests send requests to"),
     Option("max_examples", "generated examples per test", kind=int),
@@ -95,14 +121,14 @@ def click_options(command: F) -> F:
     for option in reversed(OPTIONS):
         if not option.on_command_line:
             continue
-        kind: Any = option.kind
-        if option.choices:
-            kind = click.Choice(option.choices)
+        extra: dict[str, Any] = {"multiple": option.repeatable, "type": option.kind}
+        if option.kind is bool:
+            extra = {"is_flag": True}
+        elif option.choices:
+            extra["type"] = click.Choice(option.choices)
         elif option.kind is int:
-            kind = click.IntRange(min=1)
-        command = click.option(
-            option.cli_flag, option.name, type=kind, multiple=option.repeatable, help=option.help
-        )(command)
+            extra["type"] = click.IntRange(min=1)
+        command = click.option(option.cli_flag, option.name, help=option.help, **extra)(command)
     return command
 
 
@@ -111,13 +137,16 @@ def add_pytest_options(group: Any) -> None:
     for option in OPTIONS:
         if not option.on_command_line:
             continue
-        extra: dict[str, Any] = {"choices": list(option.choices)} if option.choices else {}
-        if option.kind is not str:
+        extra: dict[str, Any] = {"action": "append" if option.repeatable else "store"}
+        if option.kind is bool:
+            extra["action"] = "store_true"
+        elif option.kind is not str:
             extra["type"] = option.kind
+        if option.choices:
+            extra["choices"] = list(option.choices)
         group.addoption(
             option.pytest_flag,
             dest=option.dest,
-            action="append" if option.repeatable else "store",
             default=[] if option.repeatable else None,
             help=option.help,
             **extra,

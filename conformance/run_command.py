@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,15 +112,37 @@ def sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One run of the suite: its exit code and report (None when it broke off)."""
+
+    code: int
+    report: dict[str, Any] | None = None
+    interrupted: bool = False
+
+
 def run(cli: dict[str, Any], verbose: bool = False) -> int:
     """Run the suite; the exit code is 0 only when every selected profile is Conformant."""
     try:
         options = build_run_options(cli)
         if options.settings.provider == "url":
             check_reachable(options)
+        if options.settings.provider == "docker":
+            from .providers.docker import preflight
+
+            preflight(options.settings)
     except TargetError as exc:
         print(f"gwconform run: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # pulling an image can take a while
+        print("gwconform run: aborted: interrupted", file=sys.stderr)
+        return 2
+    if len(options.settings.images) > 1:
+        return run_matrix(options, verbose)
+    return run_once(options, verbose).code
+
+
+def run_once(options: RunOptions, verbose: bool) -> Outcome:
     (options.report_dir / f"{BASENAME}.json").unlink(missing_ok=True)
     print(f"gwconform run: seed {options.seed} (--seed {options.seed} repeats this run)")
     preset = PresetRun(options)
@@ -126,22 +151,94 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
             code = pytest.main(pytest_args(options, verbose), plugins=[preset])
     except Exception as exc:  # pytest lets a teardown error after an interrupt escape
         print(f"gwconform run: aborted: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+        return Outcome(2)
     if code == pytest.ExitCode.USAGE_ERROR:
-        return 2  # pytest printed the one-line reason (a target that failed to start)
+        return Outcome(2)  # pytest printed the one-line reason (a target that failed to start)
     if code == pytest.ExitCode.INTERRUPTED:
         print("gwconform run: aborted: interrupted; no report was written", file=sys.stderr)
-        return 2
+        return Outcome(2, interrupted=True)
     report = preset.report
     if report is None:
         print(
             f"gwconform run: no conformance report was written (pytest exit code {int(code)})",
             file=sys.stderr,
         )
-        return int(code) or 1
+        return Outcome(int(code) or 1)
     console = Console()
     console.print(verdict_table(report))
     for line in failure_lines(report):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"reports written to {options.report_dir}/", highlight=False)
-    return 0 if all_conformant(report) else 1
+    return Outcome(0 if all_conformant(report) else 1, report)
+
+
+def image_report_dir(report_dir: Path, image: str) -> Path:
+    """Where a matrix run writes one image's reports: a folder named after the image."""
+    return report_dir / re.sub(r"[^A-Za-z0-9._-]+", "_", image)
+
+
+def run_matrix(options: RunOptions, verbose: bool) -> int:
+    """One run and one report per gateway image, then the combined summary (printed, and
+    written as matrix-summary.json and .md): 0 when every image is Conformant in every
+    profile, 2 when a run could not be made, else 1."""
+    rows: list[dict[str, Any]] = []
+    for image in options.settings.images:
+        one = replace(
+            options,
+            report_dir=image_report_dir(options.report_dir, image),
+            settings=replace(options.settings, images=(image,)),
+        )
+        print(f"gwconform run: image {image}", flush=True)
+        outcome = run_once(one, verbose)
+        results = {p["name"]: p["result"] for p in (outcome.report or {}).get("profiles", [])}
+        rows.append(
+            {
+                "image": image,
+                "report_dir": str(one.report_dir),
+                "exit_code": outcome.code,
+                "profiles": results,
+            }
+        )
+        if outcome.interrupted:
+            return 2
+    codes = {row["exit_code"] for row in rows}
+    code = 0 if codes == {0} else 2 if 2 in codes else 1
+    write_matrix_summary(options.report_dir, rows)
+    table = Table(title="Conformance by image")
+    profiles = list(dict.fromkeys(name for row in rows for name in row["profiles"]))
+    for column in ("Image", *profiles, "Exit code"):
+        table.add_column(column)
+    for row in rows:
+        cells = [
+            f"[{RESULT_STYLES[r]}]{RESULT_TITLES[r]}[/]"
+            if (r := row["profiles"].get(name))
+            else "-"
+            for name in profiles
+        ]
+        table.add_row(row["image"], *cells, str(row["exit_code"]))
+    console = Console()
+    console.print(table)
+    console.print(f"summary written to {options.report_dir}/matrix-summary.json", highlight=False)
+    return code
+
+
+def write_matrix_summary(report_dir: Path, rows: list[dict[str, Any]]) -> None:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "matrix-summary.json").write_text(
+        json.dumps({"images": rows}, indent=2) + "\n", encoding="utf-8"
+    )
+    profiles = list(dict.fromkeys(name for row in rows for name in row["profiles"]))
+    lines = [
+        "| image | " + " | ".join(profiles) + " | exit code | reports |",
+        "|---" * (len(profiles) + 3) + "|",
+    ]
+    for row in rows:
+        results = [RESULT_TITLES.get(row["profiles"].get(p, ""), "-") for p in profiles]
+        lines.append(
+            f"| `{row['image']}` | "
+            + " | ".join(results)
+            + f" | {row['exit_code']} | {row['report_dir']} |"
+        )
+    (report_dir / "matrix-summary.md").write_text(
+        "# Conformance by image\n\n" + "\n".join(lines) + "\n", encoding="utf-8"
+    )

@@ -49,14 +49,14 @@ class RunState:
     @property
     def required_features(self) -> frozenset[str]:
         """Supplied means claimed and required: the Extended features whose inputs (a viewer
-        key, a stream address, a metrics URL) the target supplies. The embedded reference
-        supplies them all."""
+        key, a stream address, a metrics URL) the target supplies. The embedded and docker
+        providers configure them all in the gateway they start."""
         settings = self.options.settings
-        embedded = settings.provider == "embedded"
+        configured = settings.provider in ("embedded", "docker")
         return frozenset(
             feature
             for name, features in FEATURES_OF_INPUTS.items()
-            if embedded or getattr(settings, name)
+            if configured or getattr(settings, name)
             for feature in features
         )
 
@@ -66,6 +66,10 @@ class RunState:
             settings = self.options.settings
             if settings.provider == "embedded":
                 self._provider = EmbeddedProvider(settings)
+            elif settings.provider == "docker":
+                from .providers.docker import DockerProvider
+
+                self._provider = DockerProvider(settings, self.profiles, self.claimed_features)
             else:
                 self._provider = UrlProvider(settings, self.profiles, self.claimed_features)
         return self._provider
@@ -101,6 +105,9 @@ class RunState:
         summary: dict[str, Any] = {"max_examples": options.max_examples}
         if options.settings.provider == "embedded":
             summary["store"] = options.settings.store
+        if options.settings.provider == "docker":
+            summary["images"] = list(options.settings.images)
+            summary["etcd_image"] = getattr(self._provider, "etcd_image", None)
         if options.only_features:
             summary["only_features"] = sorted(options.only_features)
         if options.run_tests:

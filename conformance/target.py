@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,10 @@ DEFAULT_MAX_EXAMPLES = 25
 # options generate the same requests. `--seed random` draws a fresh one (and prints it).
 DEFAULT_SEED = 0
 RANDOM_SEED = "random"
+# the docker provider's defaults: APISIX's own image, and etcd's
+DEFAULT_GATEWAY_IMAGE = "apache/apisix:3.x-debian"
+DEFAULT_ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.17"
+DOCKER_ONLY = ("images", "etcd_image", "gateway_config", "admin_port", "data_plane_port")
 
 
 class TargetError(Exception):
@@ -75,11 +79,25 @@ class TargetSettings:
     name: str | None = None
     store: str = "memory"
     timeout: float = DEFAULT_TIMEOUT
+    chosen_provider: str | None = None  # --provider; None: url when URLs are given
+    # the docker provider's gateway images (one per run; gwconform run splits a matrix),
+    # its etcd image, the user's config.yaml to merge under the generated one, fixed ports
+    images: tuple[str, ...] = ()
+    etcd_image: str | None = None  # None: the gateway image's own etcd, else etcd's image
+    gateway_config: str | None = None
+    admin_port: int | None = None
+    data_plane_port: int | None = None
+    keep_containers: bool = False
+
+    @property
+    def urls_given(self) -> bool:
+        return any((self.admin_url, self.data_plane_url, self.dashboard_url, self.cloud_url))
 
     @property
     def provider(self) -> str:
-        given = (self.admin_url, self.data_plane_url, self.dashboard_url, self.cloud_url)
-        return "url" if any(given) else "embedded"
+        if self.chosen_provider:
+            return self.chosen_provider
+        return "url" if self.urls_given else "embedded"
 
 
 @dataclass(frozen=True)
@@ -98,18 +116,25 @@ class RunOptions:
     settings: TargetSettings = field(default_factory=TargetSettings)
 
 
-def load_target_file(path: str) -> dict[str, Any]:
-    """Read a target file: YAML with the same fields as the command line options."""
+def read_yaml_mapping(path: str, what: str, expected: str = "a YAML mapping") -> dict[str, Any]:
+    """A YAML file holding a mapping (empty: {}); TargetError naming `what` otherwise."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise TargetError(f"can't read target file {path}: {exc.strerror or exc}") from None
+        raise TargetError(f"can't read {what} {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
-        raise TargetError(f"target file {path} is not valid YAML: {exc}") from None
+        reason = " ".join(str(exc).split())
+        raise TargetError(f"{what} {path} is not valid YAML: {reason}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise TargetError(f"target file {path} must be a mapping of option names to values")
+        raise TargetError(f"{what} {path} must be {expected}")
+    return data
+
+
+def load_target_file(path: str) -> dict[str, Any]:
+    """Read a target file: YAML with the same fields as the command line options."""
+    data = read_yaml_mapping(path, "target file", "a mapping of option names to values")
     data = {str(key).replace("-", "_"): value for key, value in data.items()}
     unknown = sorted(set(data) - TARGET_FILE_KEYS)
     if unknown:
@@ -162,13 +187,49 @@ def _check_url(name: str, value: str | None) -> str | None:
     return value.rstrip("/")
 
 
+def _check_port(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not str(value).isdigit() or not 1 <= int(value) <= 65535:
+        raise TargetError(f"{name} {value!r} must be a port number from 1 to 65535")
+    return int(value)
+
+
+def _flag(key: str) -> str:
+    return "--image" if key == "images" else "--" + key.replace("_", "-")
+
+
+def _check_provider(settings: TargetSettings, given: set[str]) -> TargetSettings:
+    """Refuse options the chosen provider would not use; fill in the docker defaults."""
+    provider = settings.provider
+    if provider not in ("embedded", "url", "docker"):
+        raise TargetError(f"provider {provider!r} must be embedded, url or docker")
+    if settings.keep_containers:
+        given = given | {"keep_containers"}
+    if provider != "docker" and given:
+        flags = ", ".join(_flag(key) for key in sorted(given))
+        raise TargetError(f"{flags} only apply to --provider docker")
+    if provider == "url" and not settings.urls_given:
+        raise TargetError("--provider url needs --admin-url, --data-plane-url or another URL")
+    if provider != "url" and settings.urls_given:
+        raise TargetError(f"--provider {provider} starts its own gateway: give no --admin-url etc.")
+    if provider != "embedded" and settings.store != "memory":
+        raise TargetError("--store only applies to the embedded target")
+    if provider == "docker":
+        if settings.gateway_config and not Path(settings.gateway_config).is_file():
+            raise TargetError(f"gateway config {settings.gateway_config} is not a file")
+        if not settings.images:
+            settings = replace(settings, images=(DEFAULT_GATEWAY_IMAGE,))
+    return settings
+
+
 def build_run_options(cli: dict[str, Any]) -> RunOptions:
     """Merge command line values (None/empty when not given) over the target file."""
     file_values = load_target_file(cli["target_file"]) if cli.get("target_file") else {}
 
     def pick(key: str, default: Any = None) -> Any:
         value = cli.get(key)
-        if value not in (None, [], ()):
+        if value not in (None, [], ()) and value is not False:  # False: a flag not given
             return value
         return file_values.get(key, default)
 
@@ -200,10 +261,16 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         name=pick("name"),
         store=store,
         timeout=timeout,
+        chosen_provider=pick("provider"),
+        images=tuple(dict.fromkeys(_as_list(pick("images")))),
+        etcd_image=pick("etcd_image"),
+        gateway_config=pick("gateway_config"),
+        admin_port=_check_port("admin port", pick("admin_port")),
+        data_plane_port=_check_port("data plane port", pick("data_plane_port")),
+        keep_containers=bool(pick("keep_containers", False)),
     )
     parse_stream_addr(settings.stream_addr)
-    if settings.provider == "url" and store != "memory":
-        raise TargetError("--store only applies to the embedded target (no --admin-url)")
+    settings = _check_provider(settings, given={key for key in DOCKER_ONLY if pick(key)})
     max_examples = cli.get("max_examples")
     if max_examples is not None and int(max_examples) < 1:
         raise TargetError("max examples must be at least 1")
@@ -234,6 +301,8 @@ def claimed_profiles(options: RunOptions) -> tuple[str, ...]:
     settings = options.settings
     if settings.provider == "embedded":
         return tuple(name for name in PROFILES if name != SPEC_PROFILE)
+    if settings.provider == "docker":
+        return ("apisix-v3", "dataplane")  # what an APISIX image serves
     claimed = []
     if settings.admin_url:
         claimed.append("apisix-v3")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -47,6 +48,10 @@ DEFAULTS: dict[str, Any] = {
     # Keys of the reference implementation itself (APISIX has no equivalent).
     "gwconform": {"store": "memory", "data_dir": None},
 }
+
+# APISIX's reserved environment variable (apisix/cli/file.lua): a JSON list of etcd URLs that
+# replaces deployment.etcd.host, the way container images are pointed at their etcd
+ETCD_HOST_ENV = "APISIX_DEPLOYMENT_ETCD_HOST"
 
 _ENV_REF = re.compile(r"\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::=\s*(.*?))?\s*\}\}")
 
@@ -275,10 +280,27 @@ def check_published_admin_key(config: GatewayConfig) -> None:
     )
 
 
+def _etcd_host_from_env(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    value = env.get(ETCD_HOST_ENV)
+    if value is None:
+        return raw
+    try:
+        hosts = json.loads(value)
+    except ValueError:
+        hosts = None
+    if not isinstance(hosts, list) or not hosts or not all(isinstance(h, str) for h in hosts):
+        raise ConfigError(
+            f"invalid {ETCD_HOST_ENV}: {value!r} (expected a JSON list of URLs, "
+            '["http://etcd:2379"])'
+        )
+    return _merge(raw, {"deployment": {"etcd": {"host": hosts}}})
+
+
 def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> GatewayConfig:
     """Read a config file (or none: APISIX's defaults) into a validated GatewayConfig."""
+    env = dict(os.environ) if env is None else env
     if path is None:
-        return build_config({})
+        return build_config(_etcd_host_from_env({}, env))
     try:
         text = Path(path).read_text()
     except OSError as exc:
@@ -291,4 +313,4 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> G
         ) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {path} must be a YAML mapping")
-    return build_config(raw)
+    return build_config(_etcd_host_from_env(raw, env))

@@ -3,11 +3,11 @@ overrides."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import yaml
 
+from ..mappings import merged
 from ..resources import shipped_path
 
 LOAD_DIR = shipped_path("conformance.loadkit", "locust")
@@ -18,24 +18,13 @@ class ProfileError(Exception):
     pass
 
 
-def _merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        out[key] = (
-            _merge(out[key], value)
-            if isinstance(value, dict) and isinstance(out.get(key), dict)
-            else value
-        )
-    return out
-
-
 def load_profiles(path: Path = PROFILES_FILE) -> dict[str, dict]:
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"can't read load profiles {path}: {exc}") from None
     defaults = data.get("defaults", {})
-    return {name: _merge(defaults, body or {}) for name, body in data.get("profiles", {}).items()}
+    return {name: merged(defaults, body or {}) for name, body in data.get("profiles", {}).items()}
 
 
 def resolve(

@@ -14,9 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import yaml
@@ -65,15 +66,18 @@ def gateway_config(
     tls_port: int | None = None,
     control_port: int | None = None,
     admin_password: str | None = None,
+    admin_key: str = ADMIN_KEY,
+    viewer_key: str = VIEWER_KEY,
 ) -> dict[str, Any]:
-    """The config.yaml of an embedded gateway listening on the given loopback ports. Every
-    credential is named here: the admin and viewer keys, the Cloud API token and, when
-    given, the password of the dashboard's `admin` user (IAM); the gateway has no others."""
+    """The config.yaml of a gateway (the reference, or APISIX in a container on the host's
+    network) listening on the given loopback ports. Every credential is named here: the
+    admin and viewer keys, the Cloud API token and, when given, the password of the
+    dashboard's `admin` user (IAM); the gateway has no others."""
     deployment: dict[str, Any] = {
         "admin": {
             "admin_key": [
-                {"name": "admin", "key": ADMIN_KEY, "role": "admin"},
-                {"name": "viewer", "key": VIEWER_KEY, "role": "viewer"},
+                {"name": "admin", "key": admin_key, "role": "admin"},
+                {"name": "viewer", "key": viewer_key, "role": "viewer"},
             ],
             "allow_admin": ["127.0.0.0/8"],
             "admin_listen": {"ip": "127.0.0.1", "port": admin_port},
@@ -83,6 +87,7 @@ def gateway_config(
     config: dict[str, Any] = {
         "apisix": {
             "node_listen": [{"ip": "127.0.0.1", "port": node_port}],
+            "proxy_mode": "http&stream",  # APISIX 3.x serves stream_proxy only then
             "stream_proxy": {"tcp": [{"addr": f"127.0.0.1:{stream_port}"}]},
             "ssl": {
                 "enable": tls_port is not None,
@@ -94,7 +99,7 @@ def gateway_config(
         "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": metrics_port}}},
         "deployment": deployment,
         # one credential for every API: the admin key is also the Cloud API's bearer token
-        "gwconform": {"cloud": {"tokens": [ADMIN_KEY]}},
+        "gwconform": {"cloud": {"tokens": [admin_key]}},
     }
     if admin_password is not None:
         config["gwconform"]["iam"] = {"admin_password": admin_password}
@@ -108,6 +113,103 @@ def _port_open(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
         return True
     return False
+
+
+def wait_until_serving(
+    admin_url: str,
+    node_port: int,
+    admin_key: str,
+    timeout: float,
+    check_alive: Callable[[], None],
+) -> str | None:
+    """Wait until the Admin API answers 200 with `admin_key` and the data plane port on
+    loopback accepts connections: None then, or what was still awaited after `timeout`
+    seconds. `check_alive` raises TargetError when the gateway has died meanwhile."""
+    deadline = time.monotonic() + timeout
+    admin_ok = False
+    while time.monotonic() < deadline:
+        check_alive()
+        if not admin_ok:
+            with contextlib.suppress(httpx.HTTPError):
+                reply = httpx.get(
+                    f"{admin_url}/apisix/admin/routes",
+                    headers={"X-API-KEY": admin_key},
+                    timeout=1.0,
+                )
+                admin_ok = reply.status_code == 200
+        if admin_ok and _port_open(node_port):
+            return None
+        time.sleep(0.1)
+    return "data plane port" if admin_ok else "admin API"
+
+
+class LoopbackGateway(Protocol):
+    """A gateway whose listeners are on this host's loopback, at these ports."""
+
+    admin_api_version: str
+    admin_port: int
+    node_port: int
+    stream_port: int
+    metrics_port: int
+    tls_port: int
+    control_port: int
+
+
+def etcd_prefix_of(admin_api_version: str) -> str:
+    """Gateways of both Admin API versions can share one etcd: each has a prefix."""
+    return "/apisix" if admin_api_version == "v3" else "/apisix-v2"
+
+
+def loopback_gateway_config(
+    gateway: LoopbackGateway,
+    etcd_url: str | None,
+    etcd_prefix: str,
+    admin_password: str,
+    admin_key: str = ADMIN_KEY,
+    viewer_key: str = VIEWER_KEY,
+) -> dict[str, Any]:
+    """`gateway_config` for the gateway's ports and Admin API version."""
+    return gateway_config(
+        gateway.admin_port,
+        gateway.node_port,
+        gateway.stream_port,
+        gateway.metrics_port,
+        gateway.admin_api_version,
+        etcd_url,
+        etcd_prefix,
+        tls_port=gateway.tls_port,
+        control_port=gateway.control_port,
+        admin_password=admin_password,
+        admin_key=admin_key,
+        viewer_key=viewer_key,
+    )
+
+
+def loopback_target(
+    gateway: LoopbackGateway,
+    admin_key: str,
+    viewer_key: str,
+    **identity: Any,
+) -> Target:
+    """The Target of a gateway configured by `gateway_config`: the admin port also serves
+    the API7 API at /api and the Cloud API at /api/v1 (when the gateway has them), and the
+    admin key is the Cloud API's token. `identity`: name, version, profiles, features,
+    timeout."""
+    admin_url = f"http://127.0.0.1:{gateway.admin_port}"
+    return Target(
+        admin_url=admin_url,
+        admin_key=admin_key,
+        viewer_key=viewer_key,
+        data_plane_url=f"http://127.0.0.1:{gateway.node_port}",
+        data_plane_tls_url=f"https://127.0.0.1:{gateway.tls_port}",
+        stream_addr=("127.0.0.1", gateway.stream_port),
+        dashboard_url=admin_url,
+        cloud_url=f"{admin_url}/api/v1",
+        token=admin_key,
+        prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
+        admin_api_version=gateway.admin_api_version,
+        **identity,
+    )
 
 
 class EmbeddedGateway:
@@ -158,17 +260,8 @@ class EmbeddedGateway:
         return f"https://127.0.0.1:{self.tls_port}"
 
     def start(self) -> None:
-        config = gateway_config(
-            self.admin_port,
-            self.node_port,
-            self.stream_port,
-            self.metrics_port,
-            self.admin_api_version,
-            self._etcd_url,
-            self._etcd_prefix,
-            tls_port=self.tls_port,
-            control_port=self.control_port,
-            admin_password=self.admin_password,
+        config = loopback_gateway_config(
+            self, self._etcd_url, self._etcd_prefix, self.admin_password
         )
         self.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
         with self.stderr_path.open("wb") as stderr:
@@ -188,28 +281,21 @@ class EmbeddedGateway:
         tail = " | ".join(line.strip() for line in lines[-5:] if line.strip())
         return f"; its stderr: {tail}" if tail else ""
 
-    def _wait_healthy(self) -> None:
+    def _check_alive(self) -> None:
         assert self._process is not None
-        deadline = time.monotonic() + self.start_timeout
-        headers = {"X-API-KEY": ADMIN_KEY}
-        admin_ok = False
-        while time.monotonic() < deadline:
-            code = self._process.poll()
-            if code is not None:
-                raise TargetError(
-                    f"the embedded reference gateway exited with code {code} while starting"
-                    f"{self._stderr_tail()}"
-                )
-            if not admin_ok:
-                with contextlib.suppress(httpx.HTTPError):
-                    reply = httpx.get(
-                        f"{self.admin_url}/apisix/admin/routes", headers=headers, timeout=1.0
-                    )
-                    admin_ok = reply.status_code == 200
-            if admin_ok and _port_open(self.node_port):
-                return
-            time.sleep(0.1)
-        waiting_for = "data plane port" if admin_ok else "admin API"
+        code = self._process.poll()
+        if code is not None:
+            raise TargetError(
+                f"the embedded reference gateway exited with code {code} while starting"
+                f"{self._stderr_tail()}"
+            )
+
+    def _wait_healthy(self) -> None:
+        waiting_for = wait_until_serving(
+            self.admin_url, self.node_port, ADMIN_KEY, self.start_timeout, self._check_alive
+        )
+        if waiting_for is None:
+            return
         self.stop()
         raise TargetError(
             f"the embedded reference gateway did not become healthy within "
@@ -264,7 +350,7 @@ class EmbeddedProvider:
                 self.workdir,
                 admin_api_version,
                 self._etcd_url(),
-                etcd_prefix="/apisix" if admin_api_version == "v3" else "/apisix-v2",
+                etcd_prefix=etcd_prefix_of(admin_api_version),
                 start_timeout=self.start_timeout,
                 admin_password=self.admin_password,
             )
@@ -273,25 +359,15 @@ class EmbeddedProvider:
         return gateway
 
     def target(self, profile: str) -> Target:
-        gateway = self.gateway("v2" if profile == "apisix-v2" else "v3")
-        return Target(
-            admin_url=gateway.admin_url,
-            admin_key=ADMIN_KEY,
-            viewer_key=VIEWER_KEY,
-            data_plane_url=gateway.data_plane_url,
-            data_plane_tls_url=gateway.data_plane_tls_url,
-            stream_addr=("127.0.0.1", gateway.stream_port),
-            # the admin port also serves the API7 API at /api and the Cloud API at /api/v1
-            dashboard_url=gateway.admin_url,
-            cloud_url=f"{gateway.admin_url}/api/v1",
-            token=ADMIN_KEY,
-            prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
+        return loopback_target(
+            self.gateway("v2" if profile == "apisix-v2" else "v3"),
+            ADMIN_KEY,
+            VIEWER_KEY,
             name="gwconform reference implementation",
             version=suite_version(),
             profiles=tuple(PROFILES),
             features=frozenset(f for p in PROFILES.values() for f in p.features),
             timeout=self.settings.timeout,
-            admin_api_version=gateway.admin_api_version,
         )
 
     def close(self) -> None:

@@ -51,6 +51,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def etcd_arguments(data_dir: str, client_port: int, peer_port: int, *, fsync: bool) -> list[str]:
+    """The command line (after `etcd`) of a single-member etcd on two loopback ports."""
+    client_url = f"http://127.0.0.1:{client_port}"
+    peer_url = f"http://127.0.0.1:{peer_port}"
+    arguments = [
+        "--name=gwconform",
+        f"--data-dir={data_dir}",
+        f"--listen-client-urls={client_url}",
+        f"--advertise-client-urls={client_url}",
+        f"--listen-peer-urls={peer_url}",
+        f"--initial-advertise-peer-urls={peer_url}",
+        f"--initial-cluster=gwconform={peer_url}",
+        "--log-level=error",
+    ]
+    return arguments if fsync else [*arguments, "--unsafe-no-fsync"]
+
+
+def etcd_healthy(client_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(client_url + "/health", timeout=1) as resp:
+            return json.load(resp).get("health") == "true"
+    except (OSError, ValueError):
+        return False
+
+
 class EtcdProcess:
     def __init__(self, *, fsync: bool = True) -> None:
         """`fsync=False` trades durability across machine crashes for speed (tests)."""
@@ -72,23 +97,15 @@ class EtcdProcess:
             return
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="gwconform-etcd-"))
-        peer_url = f"http://127.0.0.1:{self.peer_port}"
-        command = [
-            self._binary,
-            "--name=gwconform",
-            f"--data-dir={self._dir / 'data'}",
-            f"--listen-client-urls={self.client_url}",
-            f"--advertise-client-urls={self.client_url}",
-            f"--listen-peer-urls={peer_url}",
-            f"--initial-advertise-peer-urls={peer_url}",
-            f"--initial-cluster=gwconform={peer_url}",
-            "--log-level=error",
-        ]
-        if not self._fsync:
-            command.append("--unsafe-no-fsync")
+        arguments = etcd_arguments(
+            str(self._dir / "data"), self.client_port, self.peer_port, fsync=self._fsync
+        )
         with open(self._dir / "etcd.log", "ab") as log:
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+                [self._binary, *arguments],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         self._wait_healthy()
 
@@ -97,18 +114,11 @@ class EtcdProcess:
         while time.monotonic() < deadline:
             if not self.running:
                 raise EtcdError(f"etcd exited while starting: {self._log_tail()}")
-            if self._healthy():
+            if etcd_healthy(self.client_url):
                 return
             time.sleep(0.05)
         self.stop()
         raise EtcdError(f"etcd did not become healthy within {START_TIMEOUT:.0f}s")
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.client_url + "/health", timeout=1) as resp:
-                return json.load(resp).get("health") == "true"
-        except (OSError, ValueError):
-            return False
 
     def _log_tail(self) -> str:
         assert self._dir is not None
