@@ -157,6 +157,11 @@ PROFILES: dict[str, Profile] = {
                 "dp-global-rules",
                 "dp-plugin-configs",
                 "dp-websocket",
+                "dp-plugin-ua-restriction",
+                "dp-plugin-referer-restriction",
+                "dp-plugin-uri-blocker",
+                "dp-plugin-csrf",
+                "dp-plugin-request-validation",
             ),
         ),
     )

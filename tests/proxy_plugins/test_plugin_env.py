@@ -9,6 +9,7 @@ def test_plugin_classes_follow_the_contract():
         "basic-auth": 2520,
         "consumer-restriction": 2400,
         "cors": 4000,
+        "csrf": 2980,
         "ip-restriction": 3000,
         "jwt-auth": 2510,
         "key-auth": 2500,
@@ -16,9 +17,13 @@ def test_plugin_classes_follow_the_contract():
         "limit-req": 1001,
         "prometheus": 500,
         "proxy-rewrite": 1008,
+        "referer-restriction": 2990,
         "request-id": 12015,
+        "request-validation": 2800,
         "response-rewrite": 899,
         "traffic-split": 966,
+        "ua-restriction": 2999,
+        "uri-blocker": 2900,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

@@ -114,6 +114,36 @@ ROUTE_CASES = {
         {"prefer_name": 1},
         'property "prefer_name" validation failed: wrong type: expected boolean, got number',
     ),
+    "ua-restriction": (
+        {"denylist": [r"(Twitterspider)/(\d+)"]},
+        {"bypass_missing": False, "message": "Not allowed"},
+        {"allowlist": ["a"], "denylist": ["b"]},
+        "value should match only one schema, but matches both schemas 1 and 2",
+    ),
+    "referer-restriction": (
+        {"whitelist": ["xx.com", "*.xx.com"]},
+        {"bypass_missing": False, "message": "Your referer host is not allowed"},
+        {"blacklist": "xx.com"},
+        'property "blacklist" validation failed: wrong type: expected array, got string',
+    ),
+    "uri-blocker": (
+        {"block_rules": ["root.exe"]},
+        {"rejected_code": 403, "case_insensitive": False},
+        {"block_rules": ["("]},
+        "failed to compile regex '('",
+    ),
+    "csrf": (
+        {"key": "k"},
+        {"expires": 7200, "name": "apisix-csrf-token"},
+        {"key": "k", "expires": "1"},
+        'property "expires" validation failed: wrong type: expected integer, got string',
+    ),
+    "request-validation": (
+        {"header_schema": {"type": "object"}},
+        {"rejected_code": 400},
+        {"header_schema": {"type": "nope"}},
+        "invalid header_schema: ",
+    ),
 }
 
 

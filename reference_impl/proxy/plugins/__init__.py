@@ -11,6 +11,7 @@ from ..plugin_api import Plugin
 from .basic_auth import BasicAuth
 from .consumer_restriction import ConsumerRestriction
 from .cors import Cors
+from .csrf import Csrf
 from .env import PluginEnv
 from .ip_restriction import IpRestriction
 from .jwt_auth import JwtAuth
@@ -20,10 +21,14 @@ from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
 from .prometheus import Prometheus, record_connection, record_request
 from .proxy_rewrite import ProxyRewrite
+from .referer_restriction import RefererRestriction
 from .request_id import RequestId
+from .request_validation import RequestValidation
 from .response_rewrite import ResponseRewrite
 from .shared_state import SharedState
 from .traffic_split import TrafficSplit
+from .ua_restriction import UaRestriction
+from .uri_blocker import UriBlocker
 
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {
     cls.name: cls
@@ -31,6 +36,7 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         BasicAuth,
         ConsumerRestriction,
         Cors,
+        Csrf,
         IpRestriction,
         JwtAuth,
         KeyAuth,
@@ -38,9 +44,13 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         LimitReq,
         Prometheus,
         ProxyRewrite,
+        RefererRestriction,
         RequestId,
+        RequestValidation,
         ResponseRewrite,
         TrafficSplit,
+        UaRestriction,
+        UriBlocker,
     )
 }
 

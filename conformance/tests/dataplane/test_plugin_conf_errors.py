@@ -1,0 +1,85 @@
+"""Each plugin's configuration errors, as the Admin API answers them: 400 with APISIX's
+`failed to check the configuration of plugin <name> err: <lua-jsonschema message>` for a
+missing required field and for a value of the wrong type.
+
+Sources: the plugins' schemas in apisix/plugins/*.lua (3.5) and the lua-jsonschema wording
+the Admin API tests of APISIX assert (t/admin/*.t, t/plugin/*.t): `property "x" is
+required`, `property "x" validation failed: wrong type: expected array, got string`, `value
+should match only one schema, but matches none` (a `oneOf` of required fields) and `object
+matches none of the required: ["a"] or ["b"]` (an `anyOf` of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance.registry import conformance_test
+from conformance.support.admin_api import error_msg, expect, route
+
+ONE_OF_NONE = "value should match only one schema, but matches none"
+
+
+def _wrong_type(field: str, expected: str, got: str) -> str:
+    return f'property "{field}" validation failed: wrong type: expected {expected}, got {got}'
+
+
+# plugin -> [(case id, conf, message after the prefix)]
+CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
+    "ua-restriction": [
+        ("no-list", {"message": "x"}, ONE_OF_NONE),
+        ("allowlist-string", {"allowlist": "curl"}, _wrong_type("allowlist", "array", "string")),
+    ],
+    "referer-restriction": [
+        ("no-list", {}, ONE_OF_NONE),
+        (
+            "bypass-string",
+            {"whitelist": ["xx.com"], "bypass_missing": "yes"},
+            _wrong_type("bypass_missing", "boolean", "string"),
+        ),
+    ],
+    "uri-blocker": [
+        ("no-rules", {"rejected_code": 403}, 'property "block_rules" is required'),
+        ("rules-string", {"block_rules": "x"}, _wrong_type("block_rules", "array", "string")),
+    ],
+    "csrf": [
+        ("no-key", {"expires": 60}, 'property "key" is required'),
+        ("key-number", {"key": 1}, _wrong_type("key", "string", "number")),
+    ],
+    "request-validation": [
+        (
+            "no-schema",
+            {"rejected_code": 400},
+            'object matches none of the required: ["header_schema"] or ["body_schema"]',
+        ),
+        ("schema-string", {"header_schema": "x"}, _wrong_type("header_schema", "object", "string")),
+    ],
+}
+
+
+def _conf_errors_test(plugin: str) -> Callable[..., None]:
+    cases = CASES[plugin]
+
+    @conformance_test(
+        name=f"{plugin}-conf-errors",
+        description=f"{plugin}: a missing or mistyped field is a 400 with APISIX's message",
+        profile="dataplane",
+        features=[f"dp-plugin-{plugin}"],
+    )
+    @pytest.mark.parametrize(("conf", "message"), [c[1:] for c in cases], ids=[c[0] for c in cases])
+    def test(admin, tag, conf, message):
+        response = admin.put(f"/routes/{tag}", json=route(f"/{tag}", plugins={plugin: conf}))
+        expect(response, 400)
+        prefix = f"failed to check the configuration of plugin {plugin} err: "
+        assert error_msg(response) == prefix + message
+
+    return test
+
+
+test_ua_restriction_conf_errors = _conf_errors_test("ua-restriction")
+test_referer_restriction_conf_errors = _conf_errors_test("referer-restriction")
+test_uri_blocker_conf_errors = _conf_errors_test("uri-blocker")
+test_csrf_conf_errors = _conf_errors_test("csrf")
+test_request_validation_conf_errors = _conf_errors_test("request-validation")
