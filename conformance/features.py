@@ -162,6 +162,11 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-uri-blocker",
                 "dp-plugin-csrf",
                 "dp-plugin-request-validation",
+                "dp-plugin-redirect",
+                "dp-plugin-echo",
+                "dp-plugin-gzip",
+                "dp-plugin-real-ip",
+                "dp-plugin-mocking",
             ),
         ),
     )

@@ -67,13 +67,13 @@ class Request:
                 headers[name] = headers[name] + ", " + value if name in headers else value
         return headers
 
-    def built_headers(self) -> dict[str, str] | None:
-        """`headers` if something has used (and maybe changed) them, else None."""
-        return self._headers
-
     @headers.setter
     def headers(self, value: dict[str, str]) -> None:
         self._headers = value
+
+    def built_headers(self) -> dict[str, str] | None:
+        """`headers` if something has used (and maybe changed) them, else None."""
+        return self._headers
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.uri!r} from {self.remote_addr})"
@@ -152,6 +152,9 @@ class Plugin:
     name: ClassVar[str]
     priority: ClassVar[int]
     kind: ClassVar[str | None] = None  # "auth" for authentication plugins
+    # Its header_filter and body_filter run after every other plugin's, as nginx's own
+    # output filters (gzip) see what APISIX's filters made of the response.
+    output_filter: ClassVar[bool] = False
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         self.conf = conf

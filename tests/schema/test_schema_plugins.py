@@ -144,6 +144,41 @@ ROUTE_CASES = {
         {"header_schema": {"type": "nope"}},
         "invalid header_schema: ",
     ),
+    "redirect": (
+        {"uri": "/new/$uri"},
+        {"ret_code": 302, "encode_uri": False, "append_query_string": False},
+        {"http_to_https": True, "append_query_string": True},
+        "only one of `http_to_https` and `append_query_string` can be configured.",
+    ),
+    "echo": (
+        {"before_body": "hi"},
+        {},
+        {"headers": {"X-A": "1"}},
+        'object matches none of the required: ["before_body"] or ["body"] or ["after_body"]',
+    ),
+    "gzip": (
+        {},
+        {"types": ["text/html"], "min_length": 20, "comp_level": 1, "http_version": 1.1},
+        {"comp_level": 10},
+        'property "comp_level" validation failed: expected 10 to be at most 9',
+    ),
+    "real-ip": (
+        {"source": "http_x_forwarded_for", "trusted_addresses": ["127.0.0.0/24"]},
+        {"recursive": False},
+        {"source": "arg_ip", "trusted_addresses": ["127.0.0.300"]},
+        'property "trusted_addresses" validation failed: failed to validate item 1',
+    ),
+    "mocking": (
+        {"response_example": "{}"},
+        {
+            "delay": 0,
+            "response_status": 200,
+            "content_type": "application/json;charset=utf8",
+            "with_mock_header": True,
+        },
+        {"response_example": "x", "content_type": "image/png"},
+        "unsupported content type!",
+    ),
 }
 
 
@@ -505,5 +540,5 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    assert names[0] == "request-id"
+    assert names[:3] == ["real-ip", "request-id", "mocking"]  # 23000, 12015, 10900
     assert plugin_names("stream") == ["ip-restriction"]

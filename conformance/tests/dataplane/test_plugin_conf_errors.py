@@ -56,6 +56,38 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
         ),
         ("schema-string", {"header_schema": "x"}, _wrong_type("header_schema", "object", "string")),
     ],
+    "redirect": [
+        ("no-target", {"ret_code": 301}, ONE_OF_NONE),
+        ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
+    ],
+    "echo": [
+        (
+            "no-body",
+            {"headers": {"X-A": "1"}},
+            'object matches none of the required: ["before_body"] or ["body"] or ["after_body"]',
+        ),
+        ("body-number", {"body": 1}, _wrong_type("body", "string", "number")),
+    ],
+    "gzip": [
+        ("min-length-string", {"min_length": "1"}, _wrong_type("min_length", "integer", "string")),
+        ("vary-string", {"vary": "yes"}, _wrong_type("vary", "boolean", "string")),
+    ],
+    "real-ip": [
+        ("no-source", {"recursive": True}, 'property "source" is required'),
+        ("source-number", {"source": 1}, _wrong_type("source", "string", "number")),
+    ],
+    "mocking": [
+        (
+            "no-response",
+            {"delay": 1},
+            'object matches none of the required: ["response_example"] or ["response_schema"]',
+        ),
+        (
+            "example-number",
+            {"response_example": 1},
+            _wrong_type("response_example", "string", "number"),
+        ),
+    ],
 }
 
 
@@ -83,3 +115,8 @@ test_referer_restriction_conf_errors = _conf_errors_test("referer-restriction")
 test_uri_blocker_conf_errors = _conf_errors_test("uri-blocker")
 test_csrf_conf_errors = _conf_errors_test("csrf")
 test_request_validation_conf_errors = _conf_errors_test("request-validation")
+test_redirect_conf_errors = _conf_errors_test("redirect")
+test_echo_conf_errors = _conf_errors_test("echo")
+test_gzip_conf_errors = _conf_errors_test("gzip")
+test_real_ip_conf_errors = _conf_errors_test("real-ip")
+test_mocking_conf_errors = _conf_errors_test("mocking")

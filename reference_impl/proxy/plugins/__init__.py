@@ -12,15 +12,20 @@ from .basic_auth import BasicAuth
 from .consumer_restriction import ConsumerRestriction
 from .cors import Cors
 from .csrf import Csrf
+from .echo import Echo
 from .env import PluginEnv
+from .gzip import Gzip
 from .ip_restriction import IpRestriction
 from .jwt_auth import JwtAuth
 from .key_auth import KeyAuth
 from .limit_count import LimitCount
 from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
+from .mocking import Mocking
 from .prometheus import Prometheus, record_connection, record_request
 from .proxy_rewrite import ProxyRewrite
+from .real_ip import RealIp
+from .redirect import Redirect
 from .referer_restriction import RefererRestriction
 from .request_id import RequestId
 from .request_validation import RequestValidation
@@ -37,13 +42,18 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         ConsumerRestriction,
         Cors,
         Csrf,
+        Echo,
+        Gzip,
         IpRestriction,
         JwtAuth,
         KeyAuth,
         LimitCount,
         LimitReq,
+        Mocking,
         Prometheus,
         ProxyRewrite,
+        RealIp,
+        Redirect,
         RefererRestriction,
         RequestId,
         RequestValidation,
