@@ -167,6 +167,8 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-gzip",
                 "dp-plugin-real-ip",
                 "dp-plugin-mocking",
+                "dp-plugin-fault-injection",
+                "dp-plugin-limit-conn",
             ),
         ),
     )

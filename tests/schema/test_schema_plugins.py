@@ -144,6 +144,18 @@ ROUTE_CASES = {
         {"header_schema": {"type": "nope"}},
         "invalid header_schema: ",
     ),
+    "limit-conn": (
+        {"conn": 1, "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+        {"only_use_default_delay": False, "key_type": "var", "rejected_code": 503},
+        {"conn": 0, "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+        'property "conn" validation failed: expected 0 to be greater than 0',
+    ),
+    "fault-injection": (
+        {"delay": {"duration": 0.5}},
+        {},
+        {"abort": {"http_status": 403, "vars": [[["arg_a", "<>", "1"]]]}},
+        "invalid operator '<>'",
+    ),
     "redirect": (
         {"uri": "/new/$uri"},
         {"ret_code": 302, "encode_uri": False, "append_query_string": False},
@@ -540,5 +552,5 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    assert names[:3] == ["real-ip", "request-id", "mocking"]  # 23000, 12015, 10900
+    assert names[:3] == ["real-ip", "request-id", "fault-injection"]  # 23000, 12015, 11000
     assert plugin_names("stream") == ["ip-restriction"]

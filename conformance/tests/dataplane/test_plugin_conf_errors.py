@@ -88,6 +88,30 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             _wrong_type("response_example", "string", "number"),
         ),
     ],
+    "fault-injection": [
+        (
+            "abort-without-status",
+            {"abort": {"body": "x"}},
+            'property "abort" validation failed: property "http_status" is required',
+        ),
+        (
+            "duration-string",
+            {"delay": {"duration": "1"}},
+            'property "delay" validation failed: ' + _wrong_type("duration", "number", "string"),
+        ),
+    ],
+    "limit-conn": [
+        (
+            "no-conn",
+            {"burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+            'property "conn" is required',
+        ),
+        (
+            "conn-string",
+            {"conn": "1", "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+            _wrong_type("conn", "integer", "string"),
+        ),
+    ],
 }
 
 
@@ -120,3 +144,5 @@ test_echo_conf_errors = _conf_errors_test("echo")
 test_gzip_conf_errors = _conf_errors_test("gzip")
 test_real_ip_conf_errors = _conf_errors_test("real-ip")
 test_mocking_conf_errors = _conf_errors_test("mocking")
+test_fault_injection_conf_errors = _conf_errors_test("fault-injection")
+test_limit_conn_conf_errors = _conf_errors_test("limit-conn")

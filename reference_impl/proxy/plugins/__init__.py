@@ -14,10 +14,12 @@ from .cors import Cors
 from .csrf import Csrf
 from .echo import Echo
 from .env import PluginEnv
+from .fault_injection import FaultInjection
 from .gzip import Gzip
 from .ip_restriction import IpRestriction
 from .jwt_auth import JwtAuth
 from .key_auth import KeyAuth
+from .limit_conn import LimitConn
 from .limit_count import LimitCount
 from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
@@ -43,10 +45,12 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         Cors,
         Csrf,
         Echo,
+        FaultInjection,
         Gzip,
         IpRestriction,
         JwtAuth,
         KeyAuth,
+        LimitConn,
         LimitCount,
         LimitReq,
         Mocking,
