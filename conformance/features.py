@@ -165,6 +165,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-redirect",
                 "dp-plugin-echo",
                 "dp-plugin-gzip",
+                "dp-plugin-brotli",
                 "dp-plugin-real-ip",
                 "dp-plugin-mocking",
                 "dp-plugin-fault-injection",

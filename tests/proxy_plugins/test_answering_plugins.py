@@ -4,11 +4,13 @@ import asyncio
 import gzip
 import json
 
+import brotli
 import pytest
 
 from reference_impl.proxy.phases import PhasePlan
 from reference_impl.proxy.plugin_api import ResponseHead
 from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
+from reference_impl.proxy.plugins.brotli import accepts_br
 from reference_impl.proxy.plugins.gzip import accepts_gzip
 from reference_impl.proxy.plugins.mocking import generate, to_xml
 from reference_impl.proxy.plugins.real_ip import parse_addr
@@ -109,6 +111,31 @@ def test_gzip_compresses_stream_and_skips_what_nginx_skips(make_ctx):
         plugin.header_filter(ctx, head)
         assert head.get("Content-Encoding") is None
         assert _body(plugin, ctx, [b"plain", b""]) == b"plain"
+
+
+@pytest.mark.parametrize(
+    ("header", "ok"),
+    [("br", True), ("*", True), ("gzip, br;q=0.5", True), ("br;q=0", False), ("gzip", False)],
+)
+def test_accepts_br(header, ok):
+    assert accepts_br(header) is ok
+
+
+def test_brotli_compresses_stream(make_ctx):
+    plugin = _plugin("brotli", {"types": "*", "lgwin": 0, "vary": True})
+    ctx = make_ctx(headers={"accept-encoding": "gzip, br"})
+    head = ResponseHead(200, [("Content-Type", "text/plain"), ("ETag", "bare")])
+    plugin.header_filter(ctx, head)
+    assert head.headers == [  # an unquoted ETag cannot be weakened: dropped
+        ("Content-Type", "text/plain"),
+        ("Content-Encoding", "br"),
+        ("Vary", "Accept-Encoding"),
+    ]
+    body = b"y" * 5000
+    assert brotli.decompress(_body(plugin, ctx, [body[:7], body[7:], b""])) == body
+    encoded = ResponseHead(200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")])
+    plugin.header_filter(make_ctx(headers={"accept-encoding": "br"}), encoded)
+    assert encoded.get("Content-Encoding") == "gzip"
 
 
 def test_output_filters_run_after_every_other_filter():

@@ -7,6 +7,7 @@ from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
 def test_plugin_classes_follow_the_contract():
     expected = {
         "basic-auth": 2520,
+        "brotli": 996,
         "consumer-restriction": 2400,
         "cors": 4000,
         "csrf": 2980,

@@ -174,6 +174,12 @@ ROUTE_CASES = {
         {"comp_level": 10},
         'property "comp_level" validation failed: expected 10 to be at most 9',
     ),
+    "brotli": (
+        {"types": "*"},
+        {"min_length": 20, "mode": 0, "comp_level": 6, "lgwin": 19, "lgblock": 0},
+        {"lgwin": 9},
+        'property "lgwin" validation failed: matches none of the enum values',
+    ),
     "real-ip": (
         {"source": "http_x_forwarded_for", "trusted_addresses": ["127.0.0.0/24"]},
         {"recursive": False},

@@ -6,7 +6,8 @@ Sources: APISIX 3.5 plugin docs and apisix/plugins/*.lua. redirect: `uri` (with 
 methods, to `https://$host[:port]$request_uri`, not when X-Forwarded-Proto is https. echo:
 `before_body` + (`body` or the upstream body) + `after_body`, and `headers`. gzip: for
 clients accepting gzip and responses of `types`, `Content-Encoding: gzip` and, with `vary`,
-`Vary: Accept-Encoding`. real-ip: `remote_addr` / `remote_port` from `source` (a variable,
+`Vary: Accept-Encoding`. brotli (apisix/plugins/brotli.lua, APISIX 3.10+, so a feature of
+its own): the same for clients accepting `br`, `Content-Encoding: br`. real-ip: `remote_addr` / `remote_port` from `source` (a variable,
 or the last X-Forwarded-For address) when the client is in `trusted_addresses`, for every
 later phase (ip-restriction, `$remote_addr`). mocking: `response_example` or data generated
 from `response_schema` (`example` values kept), `response_status`, `content_type`
@@ -20,6 +21,7 @@ import gzip
 import json
 import re
 
+import brotli
 import httpx
 
 from conformance.registry import conformance_test
@@ -147,6 +149,31 @@ def test_gzip(admin, dataplane, gw_target, echo, tag):
     assert json.loads(gzip.decompress(body))["path"] == everything
 
     for path, accept in ((compressed, "identity"), (html_only, "gzip")):
+        headers, body = _raw_get(dataplane, path, **{"Accept-Encoding": accept})
+        assert "content-encoding" not in headers, (path, accept, dict(headers))
+        assert json.loads(body)["server"] == "echo"
+
+
+@conformance_test(
+    name="brotli",
+    description="brotli compresses responses of the configured types for clients accepting br",
+    profile="dataplane",
+    features=["dp-plugin-brotli"],
+)
+def test_brotli(admin, dataplane, gw_target, echo, tag):
+    compressed = plugin_route(
+        admin, echo, tag, "br", {"brotli": {"types": ["application/json"], "vary": True}}
+    )
+    html_only = plugin_route(admin, echo, tag, "html", {"brotli": {}})
+    wait_served(dataplane, compressed, "echo", gw_target.timeout)
+    wait_served(dataplane, html_only, "echo", gw_target.timeout)
+
+    headers, body = _raw_get(dataplane, compressed, **{"Accept-Encoding": "gzip, br"})
+    assert headers.get("content-encoding") == "br", dict(headers)
+    assert "Accept-Encoding" in headers.get_list("vary"), dict(headers)
+    assert json.loads(brotli.decompress(body))["server"] == "echo"
+
+    for path, accept in ((compressed, "gzip"), (compressed, "br;q=0"), (html_only, "br")):
         headers, body = _raw_get(dataplane, path, **{"Accept-Encoding": accept})
         assert "content-encoding" not in headers, (path, accept, dict(headers))
         assert json.loads(body)["server"] == "echo"

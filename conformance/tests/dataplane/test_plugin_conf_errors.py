@@ -72,6 +72,10 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
         ("min-length-string", {"min_length": "1"}, _wrong_type("min_length", "integer", "string")),
         ("vary-string", {"vary": "yes"}, _wrong_type("vary", "boolean", "string")),
     ],
+    "brotli": [
+        ("comp-level-string", {"comp_level": "1"}, _wrong_type("comp_level", "integer", "string")),
+        ("vary-string", {"vary": "yes"}, _wrong_type("vary", "boolean", "string")),
+    ],
     "real-ip": [
         ("no-source", {"recursive": True}, 'property "source" is required'),
         ("source-number", {"source": 1}, _wrong_type("source", "string", "number")),
@@ -142,6 +146,7 @@ test_request_validation_conf_errors = _conf_errors_test("request-validation")
 test_redirect_conf_errors = _conf_errors_test("redirect")
 test_echo_conf_errors = _conf_errors_test("echo")
 test_gzip_conf_errors = _conf_errors_test("gzip")
+test_brotli_conf_errors = _conf_errors_test("brotli")
 test_real_ip_conf_errors = _conf_errors_test("real-ip")
 test_mocking_conf_errors = _conf_errors_test("mocking")
 test_fault_injection_conf_errors = _conf_errors_test("fault-injection")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..plugin_api import Plugin
 from .basic_auth import BasicAuth
+from .brotli import Brotli
 from .consumer_restriction import ConsumerRestriction
 from .cors import Cors
 from .csrf import Csrf
@@ -41,6 +42,7 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
     cls.name: cls
     for cls in (
         BasicAuth,
+        Brotli,
         ConsumerRestriction,
         Cors,
         Csrf,

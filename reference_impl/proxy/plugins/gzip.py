@@ -8,6 +8,7 @@ import zlib
 from typing import Any
 
 from ..plugin_api import Ctx, Plugin, ResponseHead
+from .compression import CompressionRule
 
 _COMPRESSOR = "gzip_compressor"
 _STATUSES = frozenset([200, 403, 404])
@@ -37,43 +38,27 @@ class Gzip(Plugin):
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         super().__init__(conf, env)
-        types = conf.get("types", ["text/html"])
-        self._types = None if types == "*" else frozenset(types)
-        self._min_length: int = conf.get("min_length", 20)
+        self._rule = CompressionRule(conf)
         self._level: int = conf.get("comp_level", 1)
-        self._http_version = float(conf.get("http_version", 1.1))
-        self._vary = bool(conf.get("vary"))
 
     def _applies(self, ctx: Ctx, head: ResponseHead) -> bool:
-        content_type = head.get("Content-Type")
-        if content_type is None:
-            return False
-        if self._types is not None and content_type.split(";", 1)[0] not in self._types:
-            return False
-        length = head.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) < self._min_length:
-            return False
         request = ctx.request
         return (
-            float(request.http_version) >= self._http_version
-            and head.status in _STATUSES
-            and not head.get("Content-Encoding")
+            head.status in _STATUSES
             and request.method.upper() != "HEAD"
             and "via" not in request.headers
             and accepts_gzip(request.headers.get("accept-encoding"))
+            and self._rule.applies(ctx, head)
         )
 
     def header_filter(self, ctx: Ctx, head: ResponseHead) -> None:
         if not self._applies(ctx, head):
             return
         ctx.state[_COMPRESSOR] = zlib.compressobj(self._level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        head.set("Content-Length", None)
-        head.set("Content-Encoding", "gzip")
         etag = head.get("ETag")
         if etag and not etag.startswith("W/"):
             head.set("ETag", "W/" + etag)
-        if self._vary:
-            head.headers.append(("Vary", "Accept-Encoding"))
+        self._rule.mark(head, "gzip")
 
     def body_filter(self, ctx: Ctx, chunk: bytes, eof: bool) -> bytes:
         compressor = ctx.state.get(_COMPRESSOR)

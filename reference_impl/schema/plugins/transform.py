@@ -1,5 +1,5 @@
 """Request/response transformation plugins: proxy-rewrite, response-rewrite, cors, redirect,
-echo, gzip, real-ip, mocking."""
+echo, gzip, brotli (APISIX 3.10+), real-ip, mocking."""
 
 from __future__ import annotations
 
@@ -366,6 +366,14 @@ ECHO = PluginSpec(
     extra_check=lambda conf, scope: check_plain_headers(conf.get("headers") or {}),
 )
 
+_COMPRESS_TYPES: Schema = {
+    "anyOf": [
+        {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        {"enum": ["*"]},
+    ],
+    "default": ["text/html"],
+}
+
 GZIP = PluginSpec(
     name="gzip",
     priority=995,
@@ -373,13 +381,7 @@ GZIP = PluginSpec(
     schema={
         "type": "object",
         "properties": {
-            "types": {
-                "anyOf": [
-                    {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
-                    {"enum": ["*"]},
-                ],
-                "default": ["text/html"],
-            },
+            "types": _COMPRESS_TYPES,
             "min_length": {"type": "integer", "minimum": 1, "default": 20},
             "comp_level": {"type": "integer", "minimum": 1, "maximum": 9, "default": 1},
             "http_version": {"enum": [1.1, 1.0], "default": 1.1},
@@ -396,6 +398,34 @@ GZIP = PluginSpec(
     },
 )
 
+
+# Not in 3.5: apisix/plugins/brotli.lua came with APISIX 3.10.
+BROTLI = PluginSpec(
+    name="brotli",
+    priority=996,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "types": _COMPRESS_TYPES,
+            "min_length": {"type": "integer", "minimum": 1, "default": 20},
+            "mode": {"type": "integer", "minimum": 0, "maximum": 2, "default": 0},
+            "comp_level": {"type": "integer", "minimum": 0, "maximum": 11, "default": 6},
+            "lgwin": {
+                "type": "integer",
+                "default": 19,
+                "enum": [0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
+            },
+            "lgblock": {
+                "type": "integer",
+                "default": 0,
+                "enum": [0, 16, 17, 18, 19, 20, 21, 22, 23, 24],
+            },
+            "http_version": {"enum": [1.1, 1.0], "default": 1.1},
+            "vary": {"type": "boolean"},
+        },
+    },
+)
 
 REAL_IP = PluginSpec(
     name="real-ip",
@@ -454,4 +484,14 @@ MOCKING = PluginSpec(
     extra_check=_mocking_check,
 )
 
-SPECS = (PROXY_REWRITE, RESPONSE_REWRITE, CORS, REDIRECT, ECHO, GZIP, REAL_IP, MOCKING)
+SPECS = (
+    PROXY_REWRITE,
+    RESPONSE_REWRITE,
+    CORS,
+    REDIRECT,
+    ECHO,
+    GZIP,
+    BROTLI,
+    REAL_IP,
+    MOCKING,
+)
