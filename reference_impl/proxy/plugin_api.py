@@ -71,6 +71,16 @@ class Request:
     def headers(self, value: dict[str, str]) -> None:
         self._headers = value
 
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a request header (lower-case `name`), one per occurrence, as
+        APISIX's core.request.header returns a repeated header."""
+        raw = self.raw_headers
+        if self._headers is not None or raw is None:
+            value = self.headers.get(name)
+            return [] if value is None else [value]
+        wanted = name.encode("latin-1")
+        return [v.decode("latin-1") for n, v in raw if n.lower() == wanted]
+
     def built_headers(self) -> dict[str, str] | None:
         """`headers` if something has used (and maybe changed) them, else None."""
         return self._headers

@@ -10,7 +10,6 @@ from typing import Any
 from ..plugin_api import Ctx, Plugin, Response
 from ..router import IpMatcher
 from ..variables import invalidate
-from .ua_restriction import header_values
 
 _LIST_SEPARATOR = re.compile(r",\s*")
 
@@ -56,7 +55,7 @@ class RealIp(Plugin):
         self._recursive = bool(conf.get("recursive"))
 
     def _forwarded_for(self, ctx: Ctx) -> str | None:
-        values = header_values(ctx.request, b"x-forwarded-for")
+        values = ctx.request.header_values("x-forwarded-for")
         if not values:
             return None
         addrs = values[-1]

@@ -5,17 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..plugin_api import Ctx, Plugin, Request, Response
-
-
-def header_values(request: Request, name: bytes) -> list[str]:
-    """Every value of a request header (lower-case `name`), one per occurrence, as
-    APISIX's core.request.header sees a repeated header."""
-    raw = request.raw_headers
-    if request.built_headers() is not None or raw is None:
-        value = request.headers.get(name.decode("latin-1"))
-        return [] if value is None else [value]
-    return [v.decode("latin-1") for n, v in raw if n.lower() == name]
+from ..plugin_api import Ctx, Plugin, Response
 
 
 class UaRestriction(Plugin):
@@ -34,7 +24,7 @@ class UaRestriction(Plugin):
         return any(rule.search(user_agent) for rule in self._rules)
 
     async def access(self, ctx: Ctx) -> Response | None:
-        agents = header_values(ctx.request, b"user-agent")
+        agents = ctx.request.header_values("user-agent")
         if not agents:
             return None if self.conf.get("bypass_missing") else self._refusal
         listed = any(self._listed(agent) for agent in agents)
