@@ -74,12 +74,14 @@ class Request:
     def header_values(self, name: str) -> list[str]:
         """Every value of a request header (lower-case `name`), one per occurrence, as
         APISIX's core.request.header returns a repeated header."""
-        raw = self.raw_headers
-        if self._headers is not None or raw is None:
-            value = self.headers.get(name)
-            return [] if value is None else [value]
         wanted = name.encode("latin-1")
-        return [v.decode("latin-1") for n, v in raw if n.lower() == wanted]
+        values = [v.decode("latin-1") for n, v in self.raw_headers or () if n.lower() == wanted]
+        if self._headers is None and self.raw_headers is not None:
+            return values
+        current = self._headers.get(name) if self._headers is not None else None
+        if current is not None and current == ", ".join(values):
+            return values  # as received: one value per occurrence
+        return [] if current is None else [current]  # a plugin set it (or removed it)
 
     def built_headers(self) -> dict[str, str] | None:
         """`headers` if something has used (and maybe changed) them, else None."""

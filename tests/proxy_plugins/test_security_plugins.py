@@ -35,6 +35,12 @@ def test_ua_restriction_repeated_headers_each_count():
     assert _run(deny, Ctx(request, Variables())) == (403, {"message": "Not allowed"})
     allow = _plugin("ua-restriction", {"allowlist": ["^my-bot2$"]})
     assert _run(allow, Ctx(request, Variables())) is None
+    assert request.headers["user-agent"] == "curl/8,  my-bot2 "  # built: still two values
+    assert _run(allow, Ctx(request, Variables())) is None
+    request.headers["user-agent"] = "my-bot2"  # edited by a plugin: the edit counts
+    assert request.header_values("user-agent") == ["my-bot2"]
+    del request.headers["user-agent"]
+    assert request.header_values("user-agent") == []
 
 
 def test_ua_restriction_missing(make_ctx):
