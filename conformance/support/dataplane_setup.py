@@ -27,6 +27,20 @@ def put(admin: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
     return expect(admin.put(path, json=body), 200, 201)["value"]
 
 
+def plugin_route(
+    admin: httpx.Client, echo: EchoUpstream, tag: str, name: str, plugins: dict[str, Any]
+) -> str:
+    """PUT the route `{tag}-{name}` serving `/{tag}/{name}*` through `plugins` to `echo`;
+    return its path."""
+    path = f"/{tag}/{name}"
+    put(
+        admin,
+        f"/routes/{tag}-{name}",
+        {"uri": path + "*", "plugins": plugins, "upstream": echo_upstream(echo)},
+    )
+    return path
+
+
 def wait_served(
     client: httpx.Client,
     path: str,

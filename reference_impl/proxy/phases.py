@@ -16,6 +16,14 @@ def _overrides(plugin: Plugin, phase: str) -> bool:
     return getattr(type(plugin), phase) is not getattr(Plugin, phase)
 
 
+def _filters(first: list[Plugin], plugins: list[Plugin], phase: str) -> list[Plugin]:
+    """`first` then the plugins overriding `phase`, the output filters at the end."""
+    chain = first + [p for p in plugins if _overrides(p, phase)]
+    if any(p.output_filter for p in chain):
+        chain.sort(key=lambda p: p.output_filter)  # stable: the order stays otherwise
+    return chain
+
+
 class PluginConfError(ValueError):
     """A plugin whose constructor rejects its conf (one written past the Admin API)."""
 
@@ -50,11 +58,9 @@ class PhasePlan:
         self.rewrite = [p for p in plugins if _overrides(p, "rewrite")]
         self.access = [p for p in plugins if _overrides(p, "access")]
         first = globals_ or EMPTY_PLAN
-        self.header_filter = first.header_filter + [
-            p for p in plugins if _overrides(p, "header_filter")
-        ]
-        self.body_filter = first.body_filter + [p for p in plugins if _overrides(p, "body_filter")]
-        self.log = first.log + [p for p in plugins if _overrides(p, "log")]
+        self.header_filter: list[Plugin] = _filters(first.header_filter, plugins, "header_filter")
+        self.body_filter: list[Plugin] = _filters(first.body_filter, plugins, "body_filter")
+        self.log: list[Plugin] = first.log + [p for p in plugins if _overrides(p, "log")]
 
 
 class _Empty:

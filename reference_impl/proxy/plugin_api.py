@@ -67,13 +67,25 @@ class Request:
                 headers[name] = headers[name] + ", " + value if name in headers else value
         return headers
 
-    def built_headers(self) -> dict[str, str] | None:
-        """`headers` if something has used (and maybe changed) them, else None."""
-        return self._headers
-
     @headers.setter
     def headers(self, value: dict[str, str]) -> None:
         self._headers = value
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a request header (lower-case `name`), one per occurrence, as
+        APISIX's core.request.header returns a repeated header."""
+        wanted = name.encode("latin-1")
+        values = [v.decode("latin-1") for n, v in self.raw_headers or () if n.lower() == wanted]
+        if self._headers is None and self.raw_headers is not None:
+            return values
+        current = self._headers.get(name) if self._headers is not None else None
+        if current is not None and current == ", ".join(values):
+            return values  # as received: one value per occurrence
+        return [] if current is None else [current]  # a plugin set it (or removed it)
+
+    def built_headers(self) -> dict[str, str] | None:
+        """`headers` if something has used (and maybe changed) them, else None."""
+        return self._headers
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.uri!r} from {self.remote_addr})"
@@ -152,6 +164,9 @@ class Plugin:
     name: ClassVar[str]
     priority: ClassVar[int]
     kind: ClassVar[str | None] = None  # "auth" for authentication plugins
+    # Its header_filter and body_filter run after every other plugin's, as nginx's own
+    # output filters (gzip) see what APISIX's filters made of the response.
+    output_filter: ClassVar[bool] = False
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         self.conf = conf

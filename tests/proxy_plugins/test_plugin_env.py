@@ -7,18 +7,31 @@ from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
 def test_plugin_classes_follow_the_contract():
     expected = {
         "basic-auth": 2520,
+        "brotli": 996,
         "consumer-restriction": 2400,
         "cors": 4000,
+        "csrf": 2980,
+        "echo": 412,
+        "fault-injection": 11000,
+        "gzip": 995,
         "ip-restriction": 3000,
         "jwt-auth": 2510,
         "key-auth": 2500,
+        "limit-conn": 1003,
         "limit-count": 1002,
         "limit-req": 1001,
+        "mocking": 10900,
         "prometheus": 500,
         "proxy-rewrite": 1008,
+        "real-ip": 23000,
+        "redirect": 900,
+        "referer-restriction": 2990,
         "request-id": 12015,
+        "request-validation": 2800,
         "response-rewrite": 899,
         "traffic-split": 966,
+        "ua-restriction": 2999,
+        "uri-blocker": 2900,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

@@ -114,6 +114,89 @@ ROUTE_CASES = {
         {"prefer_name": 1},
         'property "prefer_name" validation failed: wrong type: expected boolean, got number',
     ),
+    "ua-restriction": (
+        {"denylist": [r"(Twitterspider)/(\d+)"]},
+        {"bypass_missing": False, "message": "Not allowed"},
+        {"allowlist": ["a"], "denylist": ["b"]},
+        "value should match only one schema, but matches both schemas 1 and 2",
+    ),
+    "referer-restriction": (
+        {"whitelist": ["xx.com", "*.xx.com"]},
+        {"bypass_missing": False, "message": "Your referer host is not allowed"},
+        {"blacklist": "xx.com"},
+        'property "blacklist" validation failed: wrong type: expected array, got string',
+    ),
+    "uri-blocker": (
+        {"block_rules": ["root.exe"]},
+        {"rejected_code": 403, "case_insensitive": False},
+        {"block_rules": ["("]},
+        "failed to compile regex '('",
+    ),
+    "csrf": (
+        {"key": "k"},
+        {"expires": 7200, "name": "apisix-csrf-token"},
+        {"key": "k", "expires": "1"},
+        'property "expires" validation failed: wrong type: expected integer, got string',
+    ),
+    "request-validation": (
+        {"header_schema": {"type": "object"}},
+        {"rejected_code": 400},
+        {"header_schema": {"type": "nope"}},
+        "invalid header_schema: ",
+    ),
+    "limit-conn": (
+        {"conn": 1, "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+        {"only_use_default_delay": False, "key_type": "var", "rejected_code": 503},
+        {"conn": 0, "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+        'property "conn" validation failed: expected 0 to be greater than 0',
+    ),
+    "fault-injection": (
+        {"delay": {"duration": 0.5}},
+        {},
+        {"abort": {"http_status": 403, "vars": [[["arg_a", "<>", "1"]]]}},
+        "invalid operator '<>'",
+    ),
+    "redirect": (
+        {"uri": "/new/$uri"},
+        {"ret_code": 302, "encode_uri": False, "append_query_string": False},
+        {"http_to_https": True, "append_query_string": True},
+        "only one of `http_to_https` and `append_query_string` can be configured.",
+    ),
+    "echo": (
+        {"before_body": "hi"},
+        {},
+        {"headers": {"X-A": "1"}},
+        'object matches none of the required: ["before_body"] or ["body"] or ["after_body"]',
+    ),
+    "gzip": (
+        {},
+        {"types": ["text/html"], "min_length": 20, "comp_level": 1, "http_version": 1.1},
+        {"comp_level": 10},
+        'property "comp_level" validation failed: expected 10 to be at most 9',
+    ),
+    "brotli": (
+        {"types": "*"},
+        {"min_length": 20, "mode": 0, "comp_level": 6, "lgwin": 19, "lgblock": 0},
+        {"lgwin": 9},
+        'property "lgwin" validation failed: matches none of the enum values',
+    ),
+    "real-ip": (
+        {"source": "http_x_forwarded_for", "trusted_addresses": ["127.0.0.0/24"]},
+        {"recursive": False},
+        {"source": "arg_ip", "trusted_addresses": ["127.0.0.300"]},
+        'property "trusted_addresses" validation failed: failed to validate item 1',
+    ),
+    "mocking": (
+        {"response_example": "{}"},
+        {
+            "delay": 0,
+            "response_status": 200,
+            "content_type": "application/json;charset=utf8",
+            "with_mock_header": True,
+        },
+        {"response_example": "x", "content_type": "image/png"},
+        "unsupported content type!",
+    ),
 }
 
 
@@ -475,5 +558,5 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    assert names[0] == "request-id"
+    assert names[:3] == ["real-ip", "request-id", "fault-injection"]  # 23000, 12015, 11000
     assert plugin_names("stream") == ["ip-restriction"]

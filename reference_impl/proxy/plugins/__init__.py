@@ -9,38 +9,64 @@ from __future__ import annotations
 
 from ..plugin_api import Plugin
 from .basic_auth import BasicAuth
+from .brotli import Brotli
 from .consumer_restriction import ConsumerRestriction
 from .cors import Cors
+from .csrf import Csrf
+from .echo import Echo
 from .env import PluginEnv
+from .fault_injection import FaultInjection
+from .gzip import Gzip
 from .ip_restriction import IpRestriction
 from .jwt_auth import JwtAuth
 from .key_auth import KeyAuth
+from .limit_conn import LimitConn
 from .limit_count import LimitCount
 from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
+from .mocking import Mocking
 from .prometheus import Prometheus, record_connection, record_request
 from .proxy_rewrite import ProxyRewrite
+from .real_ip import RealIp
+from .redirect import Redirect
+from .referer_restriction import RefererRestriction
 from .request_id import RequestId
+from .request_validation import RequestValidation
 from .response_rewrite import ResponseRewrite
 from .shared_state import SharedState
 from .traffic_split import TrafficSplit
+from .ua_restriction import UaRestriction
+from .uri_blocker import UriBlocker
 
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {
     cls.name: cls
     for cls in (
         BasicAuth,
+        Brotli,
         ConsumerRestriction,
         Cors,
+        Csrf,
+        Echo,
+        FaultInjection,
+        Gzip,
         IpRestriction,
         JwtAuth,
         KeyAuth,
+        LimitConn,
         LimitCount,
         LimitReq,
+        Mocking,
         Prometheus,
         ProxyRewrite,
+        RealIp,
+        Redirect,
+        RefererRestriction,
         RequestId,
+        RequestValidation,
         ResponseRewrite,
         TrafficSplit,
+        UaRestriction,
+        UriBlocker,
     )
 }
 

@@ -10,7 +10,14 @@ from typing import Any
 from reference_impl.schema.definitions import PLUGIN_INJECTED_COMMENT, PLUGIN_META_DEF, Schema
 from reference_impl.schema.engine import CompiledSchema
 from reference_impl.schema.errors import SchemaError, lua_type
-from reference_impl.schema.plugins import auth, observability, traffic, traffic_split, transform
+from reference_impl.schema.plugins import (
+    auth,
+    observability,
+    security,
+    traffic,
+    traffic_split,
+    transform,
+)
 from reference_impl.schema.plugins.spec import (
     SCOPE_CONSUMER,
     SCOPE_METADATA,
@@ -24,6 +31,7 @@ PLUGINS: dict[str, PluginSpec] = {
     spec.name: spec
     for spec in (
         *auth.SPECS,
+        *security.SPECS,
         *traffic.SPECS,
         *traffic_split.SPECS,
         *transform.SPECS,

@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from reference_impl.schema.definitions import IP_DEF
-from reference_impl.schema.plugins.spec import PluginSpec
+from reference_impl.schema.plugins.spec import ExtraCheck, PluginSpec
 
 
 def valid_cidr_or_ip(text: str) -> bool:
@@ -18,12 +18,17 @@ def valid_cidr_or_ip(text: str) -> bool:
     return True
 
 
-def _ip_restriction_check(conf: dict[str, Any], scope: str) -> str | None:
-    for key in ("whitelist", "blacklist"):
-        for cidr in conf.get(key, ()):
-            if not valid_cidr_or_ip(cidr):
-                return f"invalid ip address: {cidr}"
-    return None
+def cidrs_check(*keys: str) -> ExtraCheck:
+    """A check that every address under `keys` is an IP or CIDR, as APISIX words it."""
+
+    def check(conf: dict[str, Any], scope: str) -> str | None:
+        for key in keys:
+            for cidr in conf.get(key, ()):
+                if not valid_cidr_or_ip(cidr):
+                    return f"invalid ip address: {cidr}"
+        return None
+
+    return check
 
 
 IP_RESTRICTION = PluginSpec(
@@ -45,7 +50,7 @@ IP_RESTRICTION = PluginSpec(
         },
         "oneOf": [{"required": ["whitelist"]}, {"required": ["blacklist"]}],
     },
-    extra_check=_ip_restriction_check,
+    extra_check=cidrs_check("whitelist", "blacklist"),
 )
 
 REQUEST_ID = PluginSpec(

@@ -1,9 +1,13 @@
-"""Rate limiting plugins: limit-count and limit-req (3.x, with the redis policy schemas)."""
+"""Traffic plugins: limit-count and limit-req (3.x, with the redis policy schemas), limit-conn
+and fault-injection."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from reference_impl.schema.definitions import Schema
 from reference_impl.schema.plugins.spec import PluginSpec
+from reference_impl.schema.vars_expr import check_expr
 
 # apisix/utils/redis-schema.lua
 _REDIS: Schema = {
@@ -144,4 +148,81 @@ LIMIT_REQ = PluginSpec(
     },
 )
 
-SPECS = (LIMIT_COUNT, LIMIT_REQ)
+LIMIT_CONN = PluginSpec(
+    name="limit-conn",
+    priority=1003,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "conn": {"type": "integer", "exclusiveMinimum": 0},
+            "burst": {"type": "integer", "minimum": 0},
+            "default_conn_delay": {"type": "number", "exclusiveMinimum": 0},
+            "only_use_default_delay": {"type": "boolean", "default": False},
+            "key": {"type": "string"},
+            "key_type": {
+                "type": "string",
+                "enum": ["var", "var_combination"],
+                "default": "var",
+            },
+            "rejected_code": {"type": "integer", "minimum": 200, "maximum": 599, "default": 503},
+            "rejected_msg": {"type": "string", "minLength": 1},
+            "allow_degradation": {"type": "boolean", "default": False},
+        },
+        "required": ["conn", "burst", "default_conn_delay", "key"],
+    },
+)
+
+_FAULT_VARS: Schema = {"type": "array", "maxItems": 20, "items": {"type": "array"}}
+_PERCENTAGE: Schema = {"type": "integer", "minimum": 0, "maximum": 100}
+
+
+def _fault_injection_check(conf: dict[str, Any], scope: str) -> str | None:
+    for action in ("abort", "delay"):
+        for rule in (conf.get(action) or {}).get("vars") or ():
+            err = check_expr(rule)
+            if err:
+                return err
+    return None
+
+
+FAULT_INJECTION = PluginSpec(
+    name="fault-injection",
+    priority=11000,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "abort": {
+                "type": "object",
+                "properties": {
+                    "http_status": {"type": "integer", "minimum": 200},
+                    "body": {"type": "string", "minLength": 0},
+                    "headers": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "patternProperties": {
+                            "^[^:]+$": {"oneOf": [{"type": "string"}, {"type": "number"}]}
+                        },
+                    },
+                    "percentage": _PERCENTAGE,
+                    "vars": _FAULT_VARS,
+                },
+                "required": ["http_status"],
+            },
+            "delay": {
+                "type": "object",
+                "properties": {
+                    "duration": {"type": "number", "minimum": 0},
+                    "percentage": _PERCENTAGE,
+                    "vars": _FAULT_VARS,
+                },
+                "required": ["duration"],
+            },
+        },
+        "minProperties": 1,
+    },
+    extra_check=_fault_injection_check,
+)
+
+SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION)

@@ -1,4 +1,5 @@
-"""Request/response transformation plugins: proxy-rewrite, response-rewrite, cors."""
+"""Request/response transformation plugins: proxy-rewrite, response-rewrite, cors, redirect,
+echo, gzip, brotli (APISIX 3.10+), real-ip, mocking."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import binascii
 import re
 from typing import Any
 
-from reference_impl.schema.definitions import Schema
+from reference_impl.schema.definitions import IP_DEF, Schema
+from reference_impl.schema.plugins.observability import cidrs_check
 from reference_impl.schema.plugins.spec import (
     SCOPE_METADATA,
     PluginSpec,
@@ -288,4 +290,208 @@ CORS = PluginSpec(
     extra_check=_cors_check,
 )
 
-SPECS = (PROXY_REWRITE, RESPONSE_REWRITE, CORS)
+
+# A `$var`, `${var}`, escaped `\$var`, or plain text: what redirect's `uri` is made of.
+REDIRECT_URI_PARTS = r"(\\\$[0-9a-zA-Z_]+)|\$\{([0-9a-zA-Z_]+)\}|\$([0-9a-zA-Z_]+)|(\$|[^$\\]+)"
+
+
+def _redirect_check(conf: dict[str, Any], scope: str) -> str | None:
+    regex_uri = conf.get("regex_uri")
+    if regex_uri:
+        err = _regex_error(regex_uri[0])
+        if err:
+            return f"invalid regex_uri ({regex_uri[0]}, {regex_uri[1]}), err:{err}"
+    if conf.get("http_to_https") and conf.get("append_query_string"):
+        return "only one of `http_to_https` and `append_query_string` can be configured."
+    return None
+
+
+REDIRECT = PluginSpec(
+    name="redirect",
+    priority=900,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "ret_code": {"type": "integer", "minimum": 200, "default": 302},
+            "uri": {"type": "string", "minLength": 2, "pattern": REDIRECT_URI_PARTS},
+            "regex_uri": {
+                "description": "params for generating new uri that substitute from client uri, "
+                "first param is regular expression, the second one is uri template",
+                "type": "array",
+                "maxItems": 2,
+                "minItems": 2,
+                "items": {"description": "regex uri", "type": "string"},
+            },
+            "http_to_https": {"type": "boolean"},
+            "encode_uri": {"type": "boolean", "default": False},
+            "append_query_string": {"type": "boolean", "default": False},
+        },
+        "oneOf": [
+            {"required": ["uri"]},
+            {"required": ["regex_uri"]},
+            {"required": ["http_to_https"]},
+        ],
+    },
+    extra_check=_redirect_check,
+)
+
+ECHO = PluginSpec(
+    name="echo",
+    priority=412,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "before_body": {"description": "body before the filter phase.", "type": "string"},
+            "body": {"description": "body to replace upstream response.", "type": "string"},
+            "after_body": {
+                "description": "body after the modification of filter phase.",
+                "type": "string",
+            },
+            "headers": {
+                "description": "new headers for response",
+                "type": "object",
+                "minProperties": 1,
+            },
+        },
+        "anyOf": [
+            {"required": ["before_body"]},
+            {"required": ["body"]},
+            {"required": ["after_body"]},
+        ],
+        "minProperties": 1,
+    },
+    # APISIX finds a bad header value only when it answers; refused here instead
+    extra_check=lambda conf, scope: check_plain_headers(conf.get("headers") or {}),
+)
+
+_COMPRESS_TYPES: Schema = {
+    "anyOf": [
+        {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        {"enum": ["*"]},
+    ],
+    "default": ["text/html"],
+}
+
+GZIP = PluginSpec(
+    name="gzip",
+    priority=995,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "types": _COMPRESS_TYPES,
+            "min_length": {"type": "integer", "minimum": 1, "default": 20},
+            "comp_level": {"type": "integer", "minimum": 1, "maximum": 9, "default": 1},
+            "http_version": {"enum": [1.1, 1.0], "default": 1.1},
+            "buffers": {
+                "type": "object",
+                "properties": {
+                    "number": {"type": "integer", "minimum": 1, "default": 32},
+                    "size": {"type": "integer", "minimum": 1, "default": 4096},
+                },
+                "default": {"number": 32, "size": 4096},
+            },
+            "vary": {"type": "boolean"},
+        },
+    },
+)
+
+
+# Not in 3.5: apisix/plugins/brotli.lua came with APISIX 3.10.
+BROTLI = PluginSpec(
+    name="brotli",
+    priority=996,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "types": _COMPRESS_TYPES,
+            "min_length": {"type": "integer", "minimum": 1, "default": 20},
+            "mode": {"type": "integer", "minimum": 0, "maximum": 2, "default": 0},
+            "comp_level": {"type": "integer", "minimum": 0, "maximum": 11, "default": 6},
+            "lgwin": {
+                "type": "integer",
+                "default": 19,
+                "enum": [0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
+            },
+            "lgblock": {
+                "type": "integer",
+                "default": 0,
+                "enum": [0, 16, 17, 18, 19, 20, 21, 22, 23, 24],
+            },
+            "http_version": {"enum": [1.1, 1.0], "default": 1.1},
+            "vary": {"type": "boolean"},
+        },
+    },
+)
+
+REAL_IP = PluginSpec(
+    name="real-ip",
+    priority=23000,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "trusted_addresses": {"type": "array", "items": {"anyOf": IP_DEF}, "minItems": 1},
+            "source": {"type": "string", "minLength": 1},
+            "recursive": {"type": "boolean", "default": False},
+        },
+        "required": ["source"],
+    },
+    extra_check=cidrs_check("trusted_addresses"),
+)
+
+MOCKING_CONTENT_TYPES = frozenset(
+    ["application/xml", "application/json", "text/plain", "text/html", "text/xml"]
+)
+
+
+_PRINTABLE_PARAMS = re.compile(r"([ -~]*);([ -~]*)")
+
+
+def mocking_media_type(content_type: str) -> str:
+    """The media type of a Content-Type as the mocking plugin reads it: an unanchored,
+    greedy `([ -~]*);([ -~]*)` match, so the text before the *last* `;`."""
+    match = _PRINTABLE_PARAMS.search(content_type)
+    return match.group(1) if match else content_type
+
+
+def _mocking_check(conf: dict[str, Any], scope: str) -> str | None:
+    if mocking_media_type(conf["content_type"]) not in MOCKING_CONTENT_TYPES:
+        return "unsupported content type!"
+    return None
+
+
+MOCKING = PluginSpec(
+    name="mocking",
+    priority=10900,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "delay": {"type": "integer", "default": 0},
+            "response_status": {"type": "integer", "default": 200, "minimum": 100},
+            "content_type": {"type": "string", "default": "application/json;charset=utf8"},
+            "response_example": {"type": "string"},
+            "response_schema": {"type": "object"},
+            "with_mock_header": {"type": "boolean", "default": True},
+            "response_headers": _HEADER_MAP,
+        },
+        "anyOf": [{"required": ["response_example"]}, {"required": ["response_schema"]}],
+    },
+    extra_check=_mocking_check,
+)
+
+SPECS = (
+    PROXY_REWRITE,
+    RESPONSE_REWRITE,
+    CORS,
+    REDIRECT,
+    ECHO,
+    GZIP,
+    BROTLI,
+    REAL_IP,
+    MOCKING,
+)

@@ -1,0 +1,153 @@
+"""Each plugin's configuration errors, as the Admin API answers them: 400 with APISIX's
+`failed to check the configuration of plugin <name> err: <lua-jsonschema message>` for a
+missing required field and for a value of the wrong type.
+
+Sources: the plugins' schemas in apisix/plugins/*.lua (3.5) and the lua-jsonschema wording
+the Admin API tests of APISIX assert (t/admin/*.t, t/plugin/*.t): `property "x" is
+required`, `property "x" validation failed: wrong type: expected array, got string`, `value
+should match only one schema, but matches none` (a `oneOf` of required fields) and `object
+matches none of the required: ["a"] or ["b"]` (an `anyOf` of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance.registry import conformance_test
+from conformance.support.admin_api import error_msg, expect, route
+
+ONE_OF_NONE = "value should match only one schema, but matches none"
+
+
+def _wrong_type(field: str, expected: str, got: str) -> str:
+    return f'property "{field}" validation failed: wrong type: expected {expected}, got {got}'
+
+
+# plugin -> [(case id, conf, message after the prefix)]
+CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
+    "ua-restriction": [
+        ("no-list", {"message": "x"}, ONE_OF_NONE),
+        ("allowlist-string", {"allowlist": "curl"}, _wrong_type("allowlist", "array", "string")),
+    ],
+    "referer-restriction": [
+        ("no-list", {}, ONE_OF_NONE),
+        (
+            "bypass-string",
+            {"whitelist": ["xx.com"], "bypass_missing": "yes"},
+            _wrong_type("bypass_missing", "boolean", "string"),
+        ),
+    ],
+    "uri-blocker": [
+        ("no-rules", {"rejected_code": 403}, 'property "block_rules" is required'),
+        ("rules-string", {"block_rules": "x"}, _wrong_type("block_rules", "array", "string")),
+    ],
+    "csrf": [
+        ("no-key", {"expires": 60}, 'property "key" is required'),
+        ("key-number", {"key": 1}, _wrong_type("key", "string", "number")),
+    ],
+    "request-validation": [
+        (
+            "no-schema",
+            {"rejected_code": 400},
+            'object matches none of the required: ["header_schema"] or ["body_schema"]',
+        ),
+        ("schema-string", {"header_schema": "x"}, _wrong_type("header_schema", "object", "string")),
+    ],
+    "redirect": [
+        ("no-target", {"ret_code": 301}, ONE_OF_NONE),
+        ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
+    ],
+    "echo": [
+        (
+            "no-body",
+            {"headers": {"X-A": "1"}},
+            'object matches none of the required: ["before_body"] or ["body"] or ["after_body"]',
+        ),
+        ("body-number", {"body": 1}, _wrong_type("body", "string", "number")),
+    ],
+    "gzip": [
+        ("min-length-string", {"min_length": "1"}, _wrong_type("min_length", "integer", "string")),
+        ("vary-string", {"vary": "yes"}, _wrong_type("vary", "boolean", "string")),
+    ],
+    "brotli": [
+        ("comp-level-string", {"comp_level": "1"}, _wrong_type("comp_level", "integer", "string")),
+        ("vary-string", {"vary": "yes"}, _wrong_type("vary", "boolean", "string")),
+    ],
+    "real-ip": [
+        ("no-source", {"recursive": True}, 'property "source" is required'),
+        ("source-number", {"source": 1}, _wrong_type("source", "string", "number")),
+    ],
+    "mocking": [
+        (
+            "no-response",
+            {"delay": 1},
+            'object matches none of the required: ["response_example"] or ["response_schema"]',
+        ),
+        (
+            "example-number",
+            {"response_example": 1},
+            _wrong_type("response_example", "string", "number"),
+        ),
+    ],
+    "fault-injection": [
+        (
+            "abort-without-status",
+            {"abort": {"body": "x"}},
+            'property "abort" validation failed: property "http_status" is required',
+        ),
+        (
+            "duration-string",
+            {"delay": {"duration": "1"}},
+            'property "delay" validation failed: ' + _wrong_type("duration", "number", "string"),
+        ),
+    ],
+    "limit-conn": [
+        (
+            "no-conn",
+            {"burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+            'property "conn" is required',
+        ),
+        (
+            "conn-string",
+            {"conn": "1", "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+            _wrong_type("conn", "integer", "string"),
+        ),
+    ],
+}
+
+
+def _conf_errors_test(plugin: str) -> Callable[..., None]:
+    cases = CASES[plugin]
+
+    @conformance_test(
+        name=f"{plugin}-conf-errors",
+        description=f"{plugin}: a missing or mistyped field is a 400 with APISIX's message",
+        profile="dataplane",
+        features=[f"dp-plugin-{plugin}"],
+    )
+    @pytest.mark.parametrize(("conf", "message"), [c[1:] for c in cases], ids=[c[0] for c in cases])
+    def test(admin, tag, conf, message):
+        response = admin.put(f"/routes/{tag}", json=route(f"/{tag}", plugins={plugin: conf}))
+        expect(response, 400)
+        prefix = f"failed to check the configuration of plugin {plugin} err: "
+        assert error_msg(response) == prefix + message
+
+    return test
+
+
+test_ua_restriction_conf_errors = _conf_errors_test("ua-restriction")
+test_referer_restriction_conf_errors = _conf_errors_test("referer-restriction")
+test_uri_blocker_conf_errors = _conf_errors_test("uri-blocker")
+test_csrf_conf_errors = _conf_errors_test("csrf")
+test_request_validation_conf_errors = _conf_errors_test("request-validation")
+test_redirect_conf_errors = _conf_errors_test("redirect")
+test_echo_conf_errors = _conf_errors_test("echo")
+test_gzip_conf_errors = _conf_errors_test("gzip")
+test_brotli_conf_errors = _conf_errors_test("brotli")
+test_real_ip_conf_errors = _conf_errors_test("real-ip")
+test_mocking_conf_errors = _conf_errors_test("mocking")
+test_fault_injection_conf_errors = _conf_errors_test("fault-injection")
+test_limit_conn_conf_errors = _conf_errors_test("limit-conn")
