@@ -14,26 +14,26 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..admin.bodies import API7_PAGE_SIZES, Bodies
-from ..admin.context import MISSING, AdminContext, AdminRequest
-from ..admin.errors import AdminError
 from ..admin.resources import CREDENTIALS, RESOURCES
 from ..admin.ssl_crypto import Keyring
+from ..api.apisix_bodies import API7_PAGE_SIZES
+from ..api.context import MISSING, CollectionRequest, Context
+from ..api.dialects import ApisixDialect
+from ..api.errors import ApiError
+from ..api.ids import APISIX_IDS
+from ..api.records import Records
 from .context import Api, Call
-from .cpstore import new_id
-from .web import ApiError
 
 GG = "/gateway_groups/{gateway_group_id}"
 
 
-def _context(api: Api, group_id: str) -> AdminContext:
+def _context(api: Api, group_id: str) -> Context:
     prefix = api.cp.group_prefix(group_id)
-    return AdminContext(
+    return Context(
         config=replace(api.config, etcd_prefix=prefix),
-        store=api.cp.store,
-        prefix=prefix,
+        records=Records(api.cp.store, prefix, APISIX_IDS),
         keyring=Keyring.from_config(api.config.raw),
-        bodies=Bodies("v3", API7_PAGE_SIZES),
+        dialect=ApisixDialect("v3", API7_PAGE_SIZES),
     )
 
 
@@ -64,7 +64,7 @@ def _admin(
     parent = call.params.get("username")
     handler = CREDENTIALS if resource == "credentials" else RESOURCES[resource]
     payload = call.body if body is None else body
-    req = AdminRequest(
+    req = CollectionRequest(
         method or call.method.lower(),
         segments,
         MISSING if payload is None else payload,
@@ -73,7 +73,7 @@ def _admin(
     )
     try:
         status, answer = handler.handle(req.method, _context(api, group_id), req)
-    except AdminError as exc:
+    except ApiError as exc:
         message = exc.body.get("error_msg") or exc.body.get("message") or "refused"
         if exc.status == 404 and "error_msg" not in exc.body:
             message = f"{resource.rstrip('s').replace('_', ' ')} not found"
@@ -106,7 +106,7 @@ def handlers(resource: str, id_param: str, create: str) -> list[tuple[str, str, 
         if create == "username":
             call.obj()
             return _admin(api, call, resource, [], "put")
-        return _admin(api, call, resource, [new_id()], "put")
+        return _admin(api, call, resource, [api.cp.new_id()], "put")
 
     def get_one(api: Api, call: Call) -> tuple[int, Any]:
         return _admin(api, call, resource, [call.params[id_param]], "get")

@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ..api.errors import ApiError
 from .context import Api, Call
-from .cpstore import ROUTE_TEMPLATES, TEMPLATES, new_id
+from .cpstore import ROUTE_TEMPLATES, TEMPLATES
 from .route_templates import ROUTE, routes_of
 from .schemas import ROUTE_TEMPLATE, check, check_id
 from .templates import template_or_404, validate, view
-from .web import ApiError, value
+from .web import value
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAM = re.compile(r"\{[^/{}]+\}")
@@ -105,7 +106,7 @@ def _upstream(servers: Any) -> dict[str, Any] | None:
 def _create_routes(api: Api, template_id: str, routes: list[dict[str, Any]]) -> None:
     now = api.cp.clock()
     for route in routes:
-        route_id = new_id()
+        route_id = api.cp.new_id()
         api.cp.put(
             ROUTE_TEMPLATES,
             {
@@ -141,7 +142,7 @@ def import_services(api: Api, call: Call) -> tuple[int, Any]:
         body = {**convert(parse_document(body.pop("raw_openapi"))), **body}
     routes = checked_routes(body.pop("routes", []))
     template = validate(body)
-    template_id = new_id()
+    template_id = api.cp.new_id()
     now = api.cp.clock()
     stored = {
         "type": "http",

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..api.errors import ApiError, not_found
+from ..api.patching import apply_patch
 from .context import Api, Call
-from .cpstore import ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, new_id
+from .cpstore import ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES
 from .schemas import ROUTE_TEMPLATE, STREAM_ROUTE_TEMPLATE, check, check_id, check_plugin_set
-from .web import ApiError, apply_patch, not_found, value
+from .web import value
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,9 @@ def handlers(kind: RouteKind) -> list[tuple[str, str, Any]]:
         return 200, call.listing(rows, search_fields=("name", "desc", "id"))
 
     def create_route(api: Api, call: Call) -> tuple[int, Any]:
-        return 200, value(_store(api, kind, new_id(), _validate(api, kind, call.obj()), None))
+        return 200, value(
+            _store(api, kind, api.cp.new_id(), _validate(api, kind, call.obj()), None)
+        )
 
     def get_route(api: Api, call: Call) -> tuple[int, Any]:
         return 200, value(_get_or_404(api, kind, call.params[kind.id_param]))

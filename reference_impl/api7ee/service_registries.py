@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from . import published, service_discovery
 from .context import Api, Call
-from .cpstore import PUBLISHED, SERVICE_REGISTRIES, VERSIONS, new_id
+from .cpstore import PUBLISHED, SERVICE_REGISTRIES, VERSIONS
 from .registry_clients import NacosClient, RegistryUnreachable, client_for
 from .registry_schemas import check_registry
 from .schemas import check_id
-from .web import ApiError, not_found, value
+from .web import value
 
 REGISTRY_ORDER = ("created_at", "updated_at", "last_connect_time")
 SERVICE_ORDER = ("created_at", "updated_at", "publish_time", "name")
@@ -57,7 +58,7 @@ def create_registry(api: Api, call: Call) -> tuple[int, Any]:
     api.group_or_404(group_id)
     body = check_registry(call.obj())
     now = api.cp.clock()
-    registry_id = new_id()
+    registry_id = api.cp.new_id()
     registry = {
         "id": registry_id,
         "gateway_group_id": group_id,

@@ -10,6 +10,7 @@ from .applications import apis_of, publish
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, conflict
 from .listing import page
+from .records import stamp
 from .schemas import API, without_required
 from .validation import apisix_plugins, check_body
 
@@ -46,7 +47,7 @@ def checked_api(
         "app_id": app["id"],
         "status": 50,
     }
-    return ctx.records.stamp(api, current)
+    return stamp(api, current)
 
 
 def _save(ctx: CloudContext, app: dict[str, Any], api: dict[str, Any]) -> dict[str, Any]:

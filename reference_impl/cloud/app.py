@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,6 +18,7 @@ from starlette.routing import Route
 
 from .. import strict_json
 from ..admin.ssl_crypto import Keyring
+from ..api.endpoint import BodyStyle, failure_response, in_worker, read_body
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import apis, applications, certificates, clusters, consumers, organizations
@@ -36,10 +36,30 @@ from .envelope import (
     success_body,
 )
 from .openapi_import import import_openapi
-from .records import CloudRecords
+from .records import cloud_records
 from .translate import DataPlaneWriter
 
-MAX_BODY = 1536 * 1024
+
+class CloudBodyStyle(BodyStyle):
+    """The Cloud's refusals: every one in the envelope, a too large body is invalid."""
+
+    def too_large(self, size: int) -> Exception:
+        return CloudError(INVALID_ARGUMENT, f"request body larger than {self.max_body} bytes")
+
+    def not_json(self, exc: Exception) -> Exception:
+        if isinstance(exc, strict_json.NotStrictJson):
+            return CloudError(INVALID_ARGUMENT, f"invalid request body: not valid JSON ({exc})")
+        return CloudError(INVALID_ARGUMENT, "invalid request body: not valid JSON")
+
+    def failure(self, exc: Exception) -> tuple[int, Any]:
+        if isinstance(exc, CloudError):
+            return exc.http_status, error_body(exc.kind, exc.error)
+        if isinstance(exc, StoreError):
+            return 503, error_body(UNAVAILABLE, f"config store unavailable: {exc}")
+        raise exc
+
+
+STYLE = CloudBodyStyle(max_body=1536 * 1024, empty=MISSING)
 Handler = Callable[[CloudContext, CloudRequest], Any]
 log = logging.getLogger(__name__)
 
@@ -127,7 +147,7 @@ def create_cloud_app(config: GatewayConfig, store: Store) -> Starlette:
     keyring = Keyring.from_config(config.raw)
     ctx = CloudContext(
         config=config,
-        records=CloudRecords(store),
+        records=cloud_records(store),
         dataplane=DataPlaneWriter(store),
         keyring=keyring,
     )
@@ -147,10 +167,9 @@ def create_cloud_app(config: GatewayConfig, store: Store) -> Starlette:
 
 
 def _endpoint(ctx: CloudContext, guard: TokenGuard, handlers: dict[str, Handler]):
-    def locked(handler: Handler, req: CloudRequest) -> Any:
-        with ctx.lock:
-            organizations.ensure_default(ctx)
-            return handler(ctx, req)
+    def prepared(handler: Handler, req: CloudRequest) -> Any:
+        organizations.ensure_default(ctx)
+        return handler(ctx, req)
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -164,38 +183,14 @@ def _endpoint(ctx: CloudContext, guard: TokenGuard, handlers: dict[str, Handler]
             req = CloudRequest(
                 params=dict(request.path_params),
                 query=request.query_params,
-                body=await _read_body(request),
+                body=await read_body(request, STYLE),
             )
-            payload = await run_in_threadpool(locked, handler, req)
+            payload = await in_worker(ctx.lock, prepared, handler, req)
             return JSONResponse(success_body(payload))
-        except CloudError as exc:
-            return JSONResponse(error_body(exc.kind, exc.error), status_code=exc.http_status)
-        except StoreError as exc:
-            return JSONResponse(
-                error_body(UNAVAILABLE, f"config store unavailable: {exc}"), status_code=503
-            )
+        except (CloudError, StoreError) as exc:
+            return failure_response(STYLE, exc)
 
     return endpoint
-
-
-async def _read_body(request: Request) -> Any:
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return MISSING
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise CloudError(INVALID_ARGUMENT, f"request body larger than {MAX_BODY} bytes")
-    if not raw.strip():
-        return MISSING
-    try:
-        return strict_json.loads(raw)
-    except strict_json.NotStrictJson as exc:
-        raise CloudError(
-            INVALID_ARGUMENT, f"invalid request body: not valid JSON ({exc})"
-        ) from None
-    except (ValueError, RecursionError):
-        raise CloudError(INVALID_ARGUMENT, "invalid request body: not valid JSON") from None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ from . import lookup
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, conflict, invalid, precondition
 from .listing import page
+from .records import stamp
 from .schemas import APPLICATION, without_required
 from .translate import application_objects
 from .validation import apisix_plugins, check_body
@@ -56,7 +57,7 @@ def checked_application(
     }
     # translating refuses what the data plane could not run, before anything is stored
     application_objects(app, apis_of(ctx, app["id"]) if current else [])
-    return ctx.records.stamp(app, current)
+    return stamp(app, current)
 
 
 def list_apps(ctx: CloudContext, req: CloudRequest) -> Any:

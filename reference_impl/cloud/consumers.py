@@ -13,6 +13,7 @@ from . import lookup
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, conflict, precondition
 from .listing import page
+from .records import stamp
 from .schemas import CONSUMER, JWT_TOKEN, without_required
 from .translate import apisix_consumer, consumer_username
 from .validation import check_body
@@ -52,7 +53,7 @@ def _save(
     key = ((apisix.get("plugins") or {}).get("key-auth") or {}).get("key")
     if key is not None and _key_in_use(ctx, prefix, key, apisix["username"]):
         raise conflict("the key_auth key is already used by another consumer")
-    ctx.records.stamp(consumer, current)
+    stamp(consumer, current)
     ctx.records.put("consumers", consumer)
     ctx.dataplane.put(prefix, f"consumers/{apisix['username']}", apisix)
     return consumer

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from .engine import PolicyDocumentError, check_policy_document
-from .records import new_id, now
+from .records import now
 from .service import IamService
-from .web import IamCall, IamError, labels, not_found, text
+from .web import IamCall, labels, text
 
 
 def policy_or_404(iam: IamService, policy_id: str) -> dict[str, Any]:
@@ -20,13 +21,13 @@ def policy_or_404(iam: IamService, policy_id: str) -> dict[str, Any]:
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
     document = body.get("policy_document")
     if document is None:
-        raise IamError(400, "invalid request body: policy_document is required")
+        raise ApiError(400, "invalid request body: policy_document is required")
     try:
         check_policy_document(document)
     except PolicyDocumentError as exc:
-        raise IamError(400, f"invalid request body: {exc}") from None
+        raise ApiError(400, f"invalid request body: {exc}") from None
     if body.get("type", "custom") not in ("built_in", "custom"):
-        raise IamError(400, "invalid request body: type must be built_in or custom")
+        raise ApiError(400, "invalid request body: type must be built_in or custom")
     return {
         "name": text(body, "name", required=True, max_len=100),
         "desc": text(body, "desc", required=False, max_len=65536, min_len=0) or "",
@@ -37,7 +38,7 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
 
 def _custom(policy: dict[str, Any]) -> dict[str, Any]:
     if policy.get("type") == "built_in":
-        raise IamError(400, f"the built-in permission policy {policy['name']} cannot be changed")
+        raise ApiError(400, f"the built-in permission policy {policy['name']} cannot be changed")
     return policy
 
 
@@ -62,7 +63,7 @@ def list_policies(iam: IamService, call: IamCall):
 
 def create_policy(iam: IamService, call: IamCall):
     stamp = now()
-    policy = {"id": new_id(), **_fields(call.obj()), "type": "custom"}
+    policy = {"id": iam.records.new_id(), **_fields(call.obj()), "type": "custom"}
     policy.update(created_at=stamp, updated_at=stamp)
     iam.records.put("permission_policies", policy)
     return {"value": policy}
@@ -84,7 +85,7 @@ def delete_policy(iam: IamService, call: IamCall):
     users = references(iam, policy["id"])
     if users:
         names = ", ".join(f"{r['type']} {r['name']}" for r in users)
-        raise IamError(400, f"permission policy {policy['id']} is still referenced by {names}")
+        raise ApiError(400, f"permission policy {policy['id']} is still referenced by {names}")
     iam.records.delete("permission_policies", policy["id"])
     return {"value": {}}
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from . import builtins
-from .records import new_id, now
+from .records import now
 from .service import IamService
 from .users import check_policies
-from .web import IamCall, IamError, ids, labels, not_found, text
+from .web import IamCall, ids, labels, text
 
 
 def role_or_404(iam: IamService, role_id: str) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def role_or_404(iam: IamService, role_id: str) -> dict[str, Any]:
 
 def _custom(role: dict[str, Any]) -> dict[str, Any]:
     if role["id"] in builtins.BUILT_IN_ROLES:
-        raise IamError(400, f"the built-in role {role['name']} cannot be changed")
+        raise ApiError(400, f"the built-in role {role['name']} cannot be changed")
     return role
 
 
@@ -42,7 +43,7 @@ def list_roles(iam: IamService, call: IamCall):
 
 def create_role(iam: IamService, call: IamCall):
     stamp = now()
-    role = {"id": new_id(), **_fields(iam, call.obj()), "type": "custom"}
+    role = {"id": iam.records.new_id(), **_fields(iam, call.obj()), "type": "custom"}
     role.update(created_at=stamp, updated_at=stamp)
     iam.records.put("roles", role)
     return {"value": role}
@@ -65,7 +66,7 @@ def delete_role(iam: IamService, call: IamCall):
         u["username"] for u in iam.records.all("users") if role["id"] in (u.get("roles") or ())
     ]
     if holders:
-        raise IamError(400, f"role {role['id']} is still assigned to users: {', '.join(holders)}")
+        raise ApiError(400, f"role {role['id']} is still assigned to users: {', '.join(holders)}")
     iam.records.delete("roles", role["id"])
     return {"value": {}}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from . import builtins, secrets
-from .records import new_id, now
+from .records import now
 from .service import IamService
-from .web import IamCall, IamError, ids, labels, not_found, public_user, text
+from .web import IamCall, ids, labels, public_user, text
 
 
 def user_or_404(iam: IamService, user_id: str) -> dict[str, Any]:
@@ -20,13 +21,13 @@ def user_or_404(iam: IamService, user_id: str) -> dict[str, Any]:
 def check_roles(iam: IamService, role_ids: list[str]) -> None:
     for role_id in role_ids:
         if iam.records.get("roles", role_id) is None:
-            raise IamError(400, f"role {role_id} not found")
+            raise ApiError(400, f"role {role_id} not found")
 
 
 def check_policies(iam: IamService, policy_ids: list[str]) -> None:
     for policy_id in policy_ids:
         if iam.records.get("permission_policies", policy_id) is None:
-            raise IamError(400, f"permission policy {policy_id} not found")
+            raise ApiError(400, f"permission policy {policy_id} not found")
 
 
 def invite(iam: IamService, call: IamCall):
@@ -39,10 +40,10 @@ def invite(iam: IamService, call: IamCall):
     check_policies(iam, boundaries)
     check_roles(iam, roles)
     if iam.find_user(username) is not None:
-        raise IamError(400, f"user {username} already exists")
+        raise ApiError(400, f"user {username} already exists")
     stamp = now()
     user = {
-        "id": new_id(),
+        "id": iam.records.new_id(),
         "username": username,
         "name": name,
         "email": "",
@@ -90,9 +91,9 @@ def update_user(iam: IamService, call: IamCall):
 def delete_user(iam: IamService, call: IamCall):
     user = user_or_404(iam, call.params["user_id"])
     if user["id"] == builtins.ADMIN_USER_ID:
-        raise IamError(400, "the built-in admin user cannot be deleted")
+        raise ApiError(400, "the built-in admin user cannot be deleted")
     if call.principal.is_user and call.principal.id == user["id"]:
-        raise IamError(400, "you cannot delete yourself")
+        raise ApiError(400, "you cannot delete yourself")
     iam.records.delete("users", user["id"])
     for token in iam.records.all("tokens"):
         if token["user_id"] == user["id"]:
@@ -108,7 +109,7 @@ def assign_roles(iam: IamService, call: IamCall):
     roles = ids(call.obj(), "roles", required=True)
     check_roles(iam, roles)
     if user["id"] == builtins.ADMIN_USER_ID and builtins.SUPER_ADMIN not in roles:
-        raise IamError(400, "the built-in admin user keeps the Super Admin role")
+        raise ApiError(400, "the built-in admin user keeps the Super Admin role")
     return _save(iam, user, roles=roles)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..resource import Resource
+from ...api.collection import Collection
 from .consumers import Consumers
 from .credentials import Credentials
 from .plugin_metadata import PluginMetadata
@@ -15,7 +15,7 @@ from .ssls import Ssls
 from .stream_routes import StreamRoutes
 from .upstreams import Upstreams
 
-RESOURCES: dict[str, Resource] = {
+RESOURCES: dict[str, Collection] = {
     r.name: r
     for r in (
         Routes(),

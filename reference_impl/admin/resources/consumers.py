@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from ..context import AdminContext, AdminRequest
-from ..errors import bad_request
+from ...api.collection import Collection
+from ...api.context import CollectionRequest, Context
+from ...api.errors import bad_request
 from ..references import check_secret_refs, require
-from ..resource import Resource
 from ..validation import check_schema
 
 
-class Consumers(Resource):
+class Consumers(Collection):
     name, kind, schema_kind = "consumers", "consumer", "consumers"
     unsupported = frozenset({"post", "patch"})
     has_id = False
 
-    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         conf = check_schema(self.schema_kind, conf)
         if id is not None and id != conf["username"]:
             raise bad_request("wrong username")
@@ -29,7 +29,7 @@ class Consumers(Resource):
     def check_lookup_id(self, id: str) -> str:
         return id
 
-    def after_delete(self, ctx: AdminContext, id: str, req: AdminRequest) -> None:
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
         kvs, _ = ctx.store.range(ctx.key(f"/consumers/{id}/credentials/"))
         for kv in kvs:
             ctx.store.delete(kv.key)
