@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from ..store import KeyValue, RevisionConflict
+from .actions import Actions, Endpoint
 from .context import CollectionRequest, Context
 from .errors import ApiError, bad_request, key_not_found
 from .ids import check_id
@@ -33,6 +34,27 @@ class Collection(ABC):
     order_fields: tuple[str, ...] = ("created_at", "updated_at")
     default_order: str = "updated_at"
     search_fields: tuple[str, ...] = ("name",)
+    # the IAM action of each endpoint; every method a concrete collection serves needs one
+    actions: Actions | None = None
+    item_pattern: str = "{id}"  # the item below the list path, as the IAM table names it
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.name:  # a shared base, not a collection
+            return
+        served = {"get", "put", "post", "patch", "delete"} - cls.unsupported
+        missing = served - (cls.actions.methods() if cls.actions else set())
+        if missing:
+            raise TypeError(f"collection {cls.name}: no IAM action for {sorted(missing)}")
+
+    def base(self, prefix: str) -> str:
+        """The list path under an API's prefix (`/apisix/admin` -> `/apisix/admin/routes`)."""
+        return f"{prefix}/{self.name}"
+
+    def endpoints(self, prefix: str) -> list[Endpoint]:
+        """The enforcement rows of this collection served under `prefix`."""
+        assert self.actions is not None  # checked when the class was declared
+        return self.actions.rows(self.base(prefix), self.item_pattern)
 
     # --- what a collection module overrides -----------------------------------------------
 
@@ -72,6 +94,10 @@ class Collection(ABC):
         """The document a JSON Patch applies to (API7 dialect)."""
         return value
 
+    def check_mutable(self, ctx: Context, value: Any) -> None:
+        """Raise ApiError when an existing object may not be changed or deleted (built-ins)."""
+        return None
+
     def before_put(self, ctx: Context, req: CollectionRequest) -> None:
         """Checks that need the store before a PUT (a credential's consumer)."""
         return None
@@ -108,7 +134,7 @@ class Collection(ABC):
         self.refuse("put")
         id, _ = self.locate(req)
         if not ctx.dialect.put_creates and id is not None:
-            self._existing(ctx, id, req)
+            self._changeable(ctx, id, req)
         conf = ctx.dialect.body_object(req.body)
         id = ctx.dialect.resolve_id(self, id, conf)
         conf = self.check_conf(ctx, id, conf, req)
@@ -145,7 +171,7 @@ class Collection(ABC):
         if id is None:
             raise bad_request(f"missing {self.kind} id")
         if not ctx.dialect.put_creates:
-            self._existing(ctx, id, req)
+            self._changeable(ctx, id, req)
         id = self.check_lookup_id(id)
         ctx.dialect.check_patch(self, req, sub_path)
         key = ctx.key(self.item_path(id, req))
@@ -167,7 +193,7 @@ class Collection(ABC):
         if id is None:
             raise bad_request(f"missing {self.kind} id")
         if not ctx.dialect.put_creates:  # API7: the object must exist before its users count
-            self._existing(ctx, id, req)
+            self._changeable(ctx, id, req)
         id = self.check_lookup_id(id)
         if not (ctx.dialect.force_delete and req.args.get("force") == "true"):
             self.delete_checker(ctx, id, req)
@@ -195,6 +221,17 @@ class Collection(ABC):
         if kv is None:
             raise ctx.dialect.not_found(self, id, req)
         return kv
+
+    def _changeable(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        self.check_mutable(ctx, self._existing(ctx, id, req).value)
+
+
+class RecordCollection(Collection):
+    """A collection of API7 or IAM records: any path id names an object (no APISIX id
+    syntax)."""
+
+    def check_id(self, id: str) -> str:
+        return id
 
 
 def _lost_race() -> ApiError:

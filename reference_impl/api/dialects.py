@@ -211,6 +211,22 @@ class Api7Dialect:
         return ApiError(404, f"{coll.kind} {id} not found on gateway group {req.parent}")
 
 
+class IamDialect(Api7Dialect):
+    """IAM's users, roles, policies: as API7's kinds, but not scoped to a gateway group,
+    and a delete answers `{"value": {}}`."""
+
+    def body_object(self, body: Any) -> Record:
+        if not isinstance(body, dict):
+            raise ApiError(400, "invalid request body: expected a JSON object")
+        return body
+
+    def deleted(self, key: str) -> Any:
+        return {"value": {}}
+
+    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
+        return ApiError(404, f"{coll.kind} {id} not found")
+
+
 def check_json_patch(body: Any, ops: tuple[str, ...] = ("add", "replace")) -> list:
     """A non-empty JSON Patch of the allowed operations, each with a `value`."""
     if not isinstance(body, list) or not body:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.actions import crud_actions
 from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError
 from ..api.listing import int_arg
@@ -29,10 +30,10 @@ from .cert_store import (
     records,
     sni_certificate_ids,
 )
-from .group_collections import GroupCollection, control_store, routes
+from .group_collections import GROUP, GroupCollection, control_store, routes
 from .schemas import DESC, LABELS, NAME, check
 from .sni_render import rerender_users, write_ssl
-from .snis import SNI_ROUTES
+from .snis import SNIS_COLLECTION
 
 REFERENCE = {"type": "string", "pattern": r"^\$(secret|env|ENV)://"}
 PEM = {"type": "string", "minLength": 1, "maxLength": 65536, "pattern": r"^[^\$]"}
@@ -109,6 +110,7 @@ class CertificateKind(GroupCollection):
 
 class Certificates(CertificateKind):
     name, kind = CERTIFICATES, "certificate"
+    actions = crud_actions("Certificate", (GROUP,))
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         body = check(CERTIFICATE, conf, read_only_ok=True)
@@ -135,6 +137,7 @@ class Certificates(CertificateKind):
 
 class CaCertificates(CertificateKind):
     name, kind = CA_CERTIFICATES, "CA certificate"
+    actions = crud_actions("CACertificate", (GROUP,))
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         body = check(CA_CERTIFICATE, conf, read_only_ok=True)
@@ -147,8 +150,10 @@ class CaCertificates(CertificateKind):
         return {**{k: value[k] for k in META if k in value}, "cert": value["cert"]}
 
 
+CERTIFICATES_COLLECTION, CA_CERTIFICATES_COLLECTION = Certificates(), CaCertificates()
+GROUP_COLLECTIONS = (CERTIFICATES_COLLECTION, CA_CERTIFICATES_COLLECTION, SNIS_COLLECTION)
 COMPAT_ROUTES = [
-    *routes(Certificates(), "certificate_id"),
-    *routes(CaCertificates(), "ca_certificate_id"),
-    *SNI_ROUTES,
+    *routes(CERTIFICATES_COLLECTION, "certificate_id"),
+    *routes(CA_CERTIFICATES_COLLECTION, "ca_certificate_id"),
+    *routes(SNIS_COLLECTION, "sni_id"),
 ]

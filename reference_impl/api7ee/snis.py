@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..api.actions import crud_actions
 from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError
 from .cert_store import SNIS, records
-from .group_collections import GroupCollection, control_store, routes
+from .group_collections import GROUP, GroupCollection, control_store
 from .schemas import DESC, ID, LABELS, NAME, check
 from .sni_render import remove_ssl, render_sni, write_ssl
 
@@ -61,6 +62,7 @@ Record = dict[str, Any]
 
 class Snis(GroupCollection):
     name, kind = SNIS, "SNI"
+    actions = crud_actions("SNI", (GROUP,))
     order_fields = ("name",)
     default_order = "name"
     search_fields = ("name", "domain")
@@ -122,4 +124,4 @@ def _mtls_wanted(args: Any) -> set[bool] | None:
     return wanted
 
 
-SNI_ROUTES = routes(Snis(), "sni_id")
+SNIS_COLLECTION = Snis()

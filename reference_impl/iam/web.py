@@ -62,6 +62,15 @@ def labels(body: dict[str, Any]) -> dict[str, str]:
     return raw
 
 
+def described(body: dict[str, Any], name_max: int) -> dict[str, Any]:
+    """The name, description and labels a role or a policy carries."""
+    return {
+        "name": text(body, "name", required=True, max_len=name_max),
+        "desc": text(body, "desc", required=False, max_len=65536, min_len=0) or "",
+        "labels": labels(body),
+    }
+
+
 def ids(body: dict[str, Any], name: str, *, required: bool = False) -> list[str]:
     raw = body.get(name)
     if raw is None:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from ...api.actions import crud_actions
 from ...api.collection import Collection
 from ...api.context import CollectionRequest, Context
 from ...api.errors import ApiError, key_not_found
 from ...store import KeyValue
 from ..references import check_secret_refs
 from ..validation import check_schema
+from .actions import GROUP
+
+SCOPE = (*GROUP, "username")
 
 
 class Credentials(Collection):
     name, kind, schema_kind = "credentials", "credential", "credentials"
     unsupported = frozenset({"post", "patch"})
+    actions = crud_actions("ConsumerCredential", SCOPE, create=False, patch=False)
+
+    def base(self, prefix: str) -> str:
+        return f"{prefix}/consumers/{{username}}/credentials"
 
     def dir_path(self, req: CollectionRequest) -> str:
         return f"/consumers/{req.parent}/credentials"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ...api.actions import crud_actions
 from ...api.collection import Collection
 from ...api.context import CollectionRequest, Context
 from ...api.errors import bad_request
 from ..validation import check_schema
+from .actions import GROUP
 
 
 class PluginMetadata(Collection):
@@ -13,6 +15,8 @@ class PluginMetadata(Collection):
     unsupported = frozenset({"post", "patch"})
     has_id = False
     timestamps = False
+    item_pattern = "{name}"
+    actions = crud_actions("PluginMetadata", GROUP, create=False, patch=False)
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         if id is None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ...api.actions import crud_actions
 from ...api.collection import Collection
 from ...api.context import CollectionRequest, Context
 from ..references import check_secret_refs, refuse_if_used, same_id
 from ..validation import check_schema
+from .actions import GROUP, PUBLISHED_SERVICE
 
 
 class PluginSet(Collection):
@@ -19,10 +21,12 @@ class PluginSet(Collection):
 
 class GlobalRules(PluginSet):
     name, kind, schema_kind = "global_rules", "global rule", "global_rules"
+    actions = crud_actions("GlobalPluginRule", GROUP)
 
 
 class PluginConfigs(PluginSet):
     name, kind, schema_kind = "plugin_configs", "plugin config", "plugin_configs"
+    actions = PUBLISHED_SERVICE
 
     def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
         refuse_if_used(
@@ -35,6 +39,7 @@ class PluginConfigs(PluginSet):
 
 class ConsumerGroups(PluginSet):
     name, kind, schema_kind = "consumer_groups", "consumer group", "consumer_groups"
+    actions = crud_actions("Consumer", GROUP, item_arg="*")
 
     def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
         refuse_if_used(

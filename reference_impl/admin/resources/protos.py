@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from ...api.actions import crud_actions
 from ...api.collection import Collection
 from ...api.context import CollectionRequest, Context
 from ..proto_syntax import check_proto_content
 from ..references import refuse_if_used
 from ..validation import check_schema
+from .actions import GROUP
 
 
 def _uses_proto(value: dict, id: str) -> bool:
@@ -17,6 +19,7 @@ def _uses_proto(value: dict, id: str) -> bool:
 
 class Protos(Collection):
     name, kind, schema_kind = "protos", "proto", "protos"
+    actions = crud_actions("Proto", GROUP)
     unsupported = frozenset({"patch"})
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from ...api.actions import Actions, row
 from ...api.collection import Answer, Collection
 from ...api.context import CollectionRequest, Context
 from ...api.errors import bad_request
 from ...api.ids import check_id
 from ...store import KeyValue
 from ..validation import check_schema
+from .actions import GROUP
 
 
 class Secrets(Collection):
     name, kind = "secrets", "secret"
     unsupported = frozenset({"post"})
+    item_pattern = "{manager}/{id}"
+    actions = Actions(
+        lambda base, item: [
+            row("GET", base, "gateway:GetSecretProvider", *GROUP, "*"),
+            row("GET", f"{base}/{item}", "gateway:GetSecretProvider", *GROUP, "id"),
+            row("PUT", f"{base}/{item}", "gateway:PutSecretProvider", *GROUP, "id"),
+            row("PATCH", f"{base}/{item}", "gateway:PutSecretProvider", *GROUP, "id"),
+            row("DELETE", f"{base}/{item}", "gateway:DeleteSecretProvider", *GROUP, "id"),
+        ]
+    )
 
     def locate(self, req: CollectionRequest) -> tuple[str | None, str]:
         segs = req.segments

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from ...api.actions import Actions, row
 from ...api.collection import Collection
 from ...api.context import CollectionRequest, Context
 from ..references import check_with_upstream, refuse_if_used, same_id
+from .actions import GROUP
 
 
 class Services(Collection):
     name, kind, schema_kind = "services", "service", "services"
+    actions = Actions(
+        lambda base, item: [
+            row("GET", base, "gateway:GetPublishedService", *GROUP, "*", lists="id"),
+            row("POST", base, "gateway:CreatePublishedService", *GROUP),
+            row("GET", f"{base}/{item}", "gateway:GetPublishedService", *GROUP, "id"),
+            row("PUT", f"{base}/{item}", "gateway:UpdatePublishedService", *GROUP, "id"),
+            row("PATCH", f"{base}/{item}", "gateway:UpdatePublishedService", *GROUP, "id"),
+            row("DELETE", f"{base}/{item}", "gateway:DeletePublishedService", *GROUP, "id"),
+        ]
+    )
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         return check_with_upstream(ctx, self.schema_kind, conf)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
+from ...api.actions import crud_actions
 from ...api.collection import Collection
 from ...api.context import CollectionRequest, Context
 from ...api.errors import bad_request
 from ..references import SECRET_REF, check_secret_refs
 from ..ssl_crypto import CertError, cert_names, sni_matches, validate_pair
 from ..validation import check_schema
+from .actions import GROUP
 
 
 def _is_pem(value: Any) -> TypeGuard[str]:
@@ -19,6 +21,7 @@ def _is_pem(value: Any) -> TypeGuard[str]:
 
 class Ssls(Collection):
     name, kind, schema_kind = "ssls", "ssl", "ssls"
+    actions = crud_actions("SSLCertificate", GROUP)
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         conf = dict(conf)

@@ -6,10 +6,12 @@ from ...api.collection import Answer, Collection
 from ...api.context import CollectionRequest, Context
 from ...api.errors import bad_request
 from ..references import check_with_upstream
+from .actions import PUBLISHED_SERVICE
 
 
 class StreamRoutes(Collection):
     name, kind, schema_kind = "stream_routes", "stream route", "stream_routes"
+    actions = PUBLISHED_SERVICE
     unsupported = frozenset({"patch"})
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:

@@ -7,6 +7,7 @@ from typing import Any
 from ...api.collection import Collection
 from ...api.context import CollectionRequest, Context
 from ..references import check_with_upstream, refuse_if_used, same_id
+from .actions import PUBLISHED_SERVICE
 
 # (directory, label in the message, whether its own upstream_id counts or only plugins')
 _USERS = (
@@ -33,6 +34,7 @@ def _used_by_traffic_split(plugins: Any, id: str) -> bool:
 
 class Upstreams(Collection):
     name, kind, schema_kind = "upstreams", "upstream", "upstreams"
+    actions = PUBLISHED_SERVICE
 
     def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         return check_with_upstream(ctx, self.schema_kind, conf, embedded=False)

@@ -13,16 +13,18 @@ the same naming. `None` as action: any authenticated principal may call it.
 
 from __future__ import annotations
 
+from ...api.actions import Endpoint
 from .apisix_admin import apisix_admin_endpoints
+from .declared import declared_endpoints
 from .gateway import gateway_endpoints
 from .iam_portal import iam_endpoints, portal_endpoints
-from .rows import Endpoint
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *gateway_endpoints(),
     *iam_endpoints(),
     *portal_endpoints(),
     *apisix_admin_endpoints(),
+    *declared_endpoints(),
 )
 
 __all__ = ["ENDPOINTS", "Endpoint"]

@@ -3,7 +3,7 @@ groups and instances, consumers, certificates, settings, alerts."""
 
 from __future__ import annotations
 
-from .rows import Endpoint, crud, row
+from ...api.actions import Endpoint, crud, row
 
 GG = "/api/gateway_groups/{gateway_group_id}"
 G = ("gateway_group_id",)
@@ -63,6 +63,8 @@ def gateway_endpoints() -> list[Endpoint]:
         *_template_children("/api/routes/template", "{route_template_id}"),
         *_template_children("/api/stream_routes/template", "{stream_route_template_id}"),
         row("GET", VERSION, st_get, "service_id"),
+        # versions are immutable (405), but every registered endpoint has an action
+        *(row(m, VERSION, st_update, "service_id") for m in ("PUT", "PATCH", "DELETE")),
         row("GET", f"{VERSION}/openapi", st_get, "service_id"),
         row("GET", f"{VERSION}/routes", st_get, "service_id"),
         row("GET", f"{VERSION}/routes/{{route_version_id}}", st_get, "service_id"),
