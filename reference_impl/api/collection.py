@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from ..store import KeyValue, RevisionConflict
-from .actions import Actions, Endpoint
+from .actions import Actions
 from .context import CollectionRequest, Context
 from .errors import ApiError, bad_request, key_not_found
 from .ids import check_id
@@ -50,11 +50,6 @@ class Collection(ABC):
     def base(self, prefix: str) -> str:
         """The list path under an API's prefix (`/apisix/admin` -> `/apisix/admin/routes`)."""
         return f"{prefix}/{self.name}"
-
-    def endpoints(self, prefix: str) -> list[Endpoint]:
-        """The enforcement rows of this collection served under `prefix`."""
-        assert self.actions is not None  # checked when the class was declared
-        return self.actions.rows(self.base(prefix), self.item_pattern)
 
     # --- what a collection module overrides -----------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from .collection import Answer, Collection
 from .context import MISSING, CollectionRequest, Context
+from .mounts import mount
 
 
 class Call(Protocol):
@@ -25,10 +26,13 @@ def collection_routes(
     coll: Collection,
     id_param: str,
     context: Callable[[Any], Context],
+    prefix: str,
     scope_param: str | None = None,
 ) -> list[tuple[str, str, Handler]]:
-    """`context(owner)` gives the context of the owner an app passes its handlers;
+    """`context(owner)` gives the context of the owner an app passes its handlers; the
+    app serves the paths under `prefix` (the collection is mounted there for IAM);
     `scope_param` names the request value that scopes the collection (a gateway group)."""
+    mount(prefix, coll)
     base = f"/{coll.name}"
     item = f"{base}/{{{id_param}}}"
 

@@ -35,4 +35,4 @@ def group_context(api: Api) -> Context:
 
 
 def routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
-    return collection_routes(coll, id_param, group_context, GROUP)
+    return collection_routes(coll, id_param, group_context, "/apisix/admin", GROUP)

@@ -16,11 +16,13 @@ from typing import Any
 
 from ..admin.resources import CREDENTIALS, RESOURCES
 from ..admin.ssl_crypto import Keyring
+from ..api.actions import Actions, crud_actions
 from ..api.apisix_bodies import API7_PAGE_SIZES
 from ..api.context import MISSING, CollectionRequest, Context
 from ..api.dialects import ApisixDialect
 from ..api.errors import ApiError
 from ..api.ids import APISIX_IDS
+from ..api.mounts import mount
 from ..api.records import Records
 from .context import Api, Call
 
@@ -61,7 +63,7 @@ def _admin(
 ):
     group_id = call.params["gateway_group_id"]
     api.group_or_404(group_id)
-    parent = call.params.get("username")
+    parent = call.params.get("consumer_id")
     handler = CREDENTIALS if resource == "credentials" else RESOURCES[resource]
     payload = call.body if body is None else body
     req = CollectionRequest(
@@ -88,14 +90,19 @@ def _with_field(call: Call, name: str, value: str) -> dict[str, Any]:
     return {**body, name: value}
 
 
-def handlers(resource: str, id_param: str, create: str) -> list[tuple[str, str, Any]]:
-    """CRUD of one resource; `create` says what POST does: "post" (APISIX generates the id),
-    "id" (a new id, then PUT) or "username" (PUT, the key comes from the body)."""
+def handlers(
+    resource: str, id_param: str, create: str, actions: Actions
+) -> list[tuple[str, str, Any]]:
+    """CRUD of one resource, mounted with its `actions` on the dashboard API; `create` says
+    what POST does: "post" (APISIX generates the id), "id" (a new id, then PUT) or
+    "username" (PUT, the key comes from the body)."""
     if resource == "credentials":
-        base = f"{GG}/consumers/{{username}}/credentials"
+        base = f"{GG}/consumers/{{consumer_id}}/credentials"
     else:
         base = f"{GG}/{resource}"
     item = f"{base}/{{{id_param}}}"
+    collection = CREDENTIALS if resource == "credentials" else RESOURCES[resource]
+    mount("/api", collection, actions, base=f"/api{base}", item=f"{{{id_param}}}")
 
     def list_all(api: Api, call: Call) -> tuple[int, Any]:
         return _admin(api, call, resource, [], "get")
@@ -132,10 +139,28 @@ def handlers(resource: str, id_param: str, create: str) -> list[tuple[str, str, 
     return rows
 
 
+G = ("gateway_group_id",)
 ROUTES = [
-    *handlers("consumers", "username", "username"),
-    *handlers("credentials", "credential_id", "id"),
-    *handlers("ssls", "ssl_id", "post"),
-    *handlers("global_rules", "global_rule_id", "id"),
-    *handlers("plugin_metadata", "plugin_name", "none"),
+    *handlers(
+        "consumers",
+        "consumer_id",
+        "username",
+        crud_actions("Consumer", G, item_arg="consumer_id", item_field="username"),
+    ),
+    *handlers(
+        "credentials",
+        "credential_id",
+        "id",
+        crud_actions("ConsumerCredential", (*G, "consumer_id")),
+    ),
+    *handlers("ssls", "ssl_id", "post", crud_actions("SSLCertificate", G, patch=False)),
+    *handlers(
+        "global_rules", "global_rule_id", "id", crud_actions("GlobalPluginRule", G, patch=False)
+    ),
+    *handlers(
+        "plugin_metadata",
+        "plugin_name",
+        "none",
+        crud_actions("PluginMetadata", G, create=False, patch=False),
+    ),
 ]

@@ -27,5 +27,5 @@ def routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
 
     return [
         (method, path, answer_body(handler))
-        for method, path, handler in collection_routes(coll, id_param, iam_context)
+        for method, path, handler in collection_routes(coll, id_param, iam_context, "/api")
     ]

@@ -11,9 +11,9 @@ import pytest
 from reference_impl.admin.resources import CREDENTIALS, RESOURCES
 from reference_impl.api.actions import crud_actions
 from reference_impl.api.collection import Collection
+from reference_impl.api.mounts import MOUNTS, Mount
 from reference_impl.api7ee.app import COMPAT_TABLES, ROUTE_TABLES
 from reference_impl.iam.app import ROUTE_TABLES as IAM_TABLES
-from reference_impl.iam.endpoints.declared import SERVED
 from reference_impl.iam.enforcement import EndpointTable
 
 _PARAM = re.compile(r"\{([a-z_]+)(:path)?\}")
@@ -27,14 +27,14 @@ def _registered() -> list[tuple[str, str]]:
     routes = [(m, "/api" + p) for table in ROUTE_TABLES for m, p, _ in table]
     routes += [(m, "/apisix/admin" + p) for table in COMPAT_TABLES for m, p, _ in table]
     routes += [(m, "/api" + p) for table in IAM_TABLES for m, p, _ in table]
-    for prefix, collections in SERVED:
-        for coll in collections:
-            base = coll.base(prefix)
-            item = f"{base}/{coll.item_pattern}"
-            served = {"get", "put", "post", "patch", "delete"} - coll.unsupported
-            routes += [("GET", base)] if "get" in served else []
-            routes += [("POST", base)] if "post" in served else []
-            routes += [(m.upper(), item) for m in sorted(served - {"post"})]
+    # the Admin API's resources are served by its own dispatcher, not by route tables
+    admin = {*RESOURCES.values(), CREDENTIALS}
+    for mounted in (m for m in MOUNTS if m.collection in admin and m.prefix == "/apisix/admin"):
+        coll, base, item = mounted.collection, mounted.list_path, mounted.item_path
+        served = {"get", "put", "post", "patch", "delete"} - coll.unsupported
+        routes += [("GET", base)] if "get" in served else []
+        routes += [("POST", base)] if "post" in served else []
+        routes += [(m.upper(), item) for m in sorted(served - {"post"})]
     return routes
 
 
@@ -45,7 +45,7 @@ def test_every_registered_endpoint_resolves_to_a_row():
 
 
 def test_every_collection_of_the_admin_api_is_served_with_its_actions():
-    served = {c for _, collections in SERVED for c in collections}
+    served = {m.collection for m in MOUNTS if m.prefix == "/apisix/admin"}
     assert {*RESOURCES.values(), CREDENTIALS} <= served
     table = EndpointTable()
     found = table.match("DELETE", "/apisix/admin/routes/1")
@@ -80,4 +80,10 @@ def test_a_method_served_without_an_action_cannot_be_declared():
         def check_conf(self, ctx, id, conf, req):
             return conf
 
-    assert [r.method for r in Refused().endpoints("/x")] == ["GET", "POST", "GET", "PUT", "DELETE"]
+    assert [r.method for r in Mount("/x", Refused()).endpoints()] == [
+        "GET",
+        "POST",
+        "GET",
+        "PUT",
+        "DELETE",
+    ]

@@ -13,18 +13,30 @@ the same naming. `None` as action: any authenticated principal may call it.
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import import_module
+
 from ...api.actions import Endpoint
 from .apisix_admin import apisix_admin_endpoints
 from .declared import declared_endpoints
 from .gateway import gateway_endpoints
 from .iam_portal import iam_endpoints, portal_endpoints
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    *gateway_endpoints(),
-    *iam_endpoints(),
-    *portal_endpoints(),
-    *apisix_admin_endpoints(),
-    *declared_endpoints(),
-)
+# the apps whose collection declarations mount themselves when imported
+APPS = ("reference_impl.admin.app", "reference_impl.api7ee.app", "reference_impl.iam.app")
 
-__all__ = ["ENDPOINTS", "Endpoint"]
+
+@cache
+def endpoints() -> tuple[Endpoint, ...]:
+    for app in APPS:
+        import_module(app)
+    return (
+        *gateway_endpoints(),
+        *iam_endpoints(),
+        *portal_endpoints(),
+        *apisix_admin_endpoints(),
+        *declared_endpoints(),
+    )
+
+
+__all__ = ["Endpoint", "endpoints"]

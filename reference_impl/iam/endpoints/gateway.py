@@ -135,23 +135,7 @@ def gateway_endpoints() -> list[Endpoint]:
         row("GET", "/api/instances/count/{field}", "gateway:GetGatewayInstance", *G),
         row("GET", "/api/instances/cores", "gateway:GetGatewayInstanceCore"),
         row("GET", "/api/instances/cores_usages/export", "gateway:GetGatewayInstanceCore"),
-        # consumers and credentials on a gateway group
-        *crud(
-            f"{GG}/consumers",
-            "{consumer_id}",
-            "Consumer",
-            G,
-            item_arg="consumer_id",
-            item_field="username",
-        ),
-        *crud(
-            f"{GG}/consumers/{{consumer_id}}/credentials",
-            "{credential_id}",
-            "ConsumerCredential",
-            ("gateway_group_id", "consumer_id"),
-        ),
-        # certificates, SNIs, SSL, global rules, plugin metadata, protos, secrets
-        *crud(f"{GG}/ssls", "{ssl_id}", "SSLCertificate", G, patch=False),
+        # certificates, SNIs, SSL (their CRUD: mounted collections), protos, secrets
         row("GET", f"{GG}/ssls/usage", "gateway:GetSSLCertificate", *G),
         row("GET", f"{GG}/certificates/{{certificate_id}}/usage", "gateway:GetCertificate", *G),
         row("POST", f"{GG}/certificates/exists", "gateway:GetCACertificate", *G),
@@ -163,11 +147,6 @@ def gateway_endpoints() -> list[Endpoint]:
         ),
         row("POST", f"{GG}/ca_certificates/exists", "gateway:GetCACertificate", *G),
         row("GET", f"{GG}/snis/{{sni_id}}/usage", "gateway:GetSNI", *G),
-        *crud(f"{GG}/global_rules", "{global_rule_id}", "GlobalPluginRule", G, patch=False),
-        row("GET", f"{GG}/plugin_metadata", "gateway:GetPluginMetadata", *G),
-        row("GET", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:GetPluginMetadata", *G),
-        row("PUT", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:UpdatePluginMetadata", *G),
-        row("DELETE", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:DeletePluginMetadata", *G),
         *crud(f"{GG}/protos", "{proto_id}", "Proto", G, patch=False),
         row(
             "GET",
