@@ -108,6 +108,10 @@ class Collection(ABC):
     def check_id(self, id: str) -> str:
         return check_id(id)
 
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        """The message of API7's 404 for an object that does not exist."""
+        return f"{self.kind} {id} not found on gateway group {req.parent}"
+
     # --- the generic methods ----------------------------------------------------------------
 
     def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:

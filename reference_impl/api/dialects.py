@@ -208,7 +208,7 @@ class Api7Dialect:
         return None
 
     def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
-        return ApiError(404, f"{coll.kind} {id} not found on gateway group {req.parent}")
+        return ApiError(404, coll.missing(id, req))
 
 
 class IamDialect(Api7Dialect):

@@ -28,12 +28,14 @@ def collection_routes(
     context: Callable[[Any], Context],
     prefix: str,
     scope_param: str | None = None,
+    under: str = "",
 ) -> list[tuple[str, str, Handler]]:
     """`context(owner)` gives the context of the owner an app passes its handlers; the
-    app serves the paths under `prefix` (the collection is mounted there for IAM);
-    `scope_param` names the request value that scopes the collection (a gateway group)."""
-    mount(prefix, coll)
-    base = f"/{coll.name}"
+    app serves the paths under `prefix` (the collection is mounted there for IAM), the
+    collection's own below `under`; `scope_param` names the request value that scopes
+    the collection (a gateway group)."""
+    mount(prefix + under, coll)
+    base = f"{under}/{coll.name}"
     item = f"{base}/{{{id_param}}}"
 
     def handler(owner: Any, call: Call) -> Answer:

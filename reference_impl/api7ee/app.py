@@ -45,6 +45,7 @@ from . import (
     service_discovery,
     service_registries,
     service_upstreams,
+    snis,
     templates,
     versions,
 )
@@ -74,7 +75,8 @@ ROUTE_TABLES = (
 COMPAT_TABLES: tuple[list[tuple[str, str, Any]], ...] = (
     secret_providers.COMPAT_ROUTES,
     service_upstreams.COMPAT_ROUTES,
-    certificates.COMPAT_ROUTES,
+    certificates.ROUTES,
+    snis.ROUTES,
 )
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
-"""Certificates and CA certificates of a gateway group, and the `COMPAT_ROUTES` of this
-family under `/apisix/admin` (`?gateway_group_id=`; SNIs come from `snis.py`).
+"""Certificates and CA certificates of a gateway group as collection declarations, served
+under `/apisix/admin` (`?gateway_group_id=`; SNIs are declared in `snis.py`).
 
 A certificate is a PEM certificate (chain) and its private key, or `$secret://`/`$env://`
 references to them; PEMs must parse and the key must match. The key is stored encrypted
@@ -33,7 +33,6 @@ from .cert_store import (
 from .group_collections import GROUP, GroupCollection, control_store, routes
 from .schemas import DESC, LABELS, NAME, check
 from .sni_render import rerender_users, write_ssl
-from .snis import SNIS_COLLECTION
 
 REFERENCE = {"type": "string", "pattern": r"^\$(secret|env|ENV)://"}
 PEM = {"type": "string", "minLength": 1, "maxLength": 65536, "pattern": r"^[^\$]"}
@@ -150,10 +149,7 @@ class CaCertificates(CertificateKind):
         return {**{k: value[k] for k in META if k in value}, "cert": value["cert"]}
 
 
-CERTIFICATES_COLLECTION, CA_CERTIFICATES_COLLECTION = Certificates(), CaCertificates()
-GROUP_COLLECTIONS = (CERTIFICATES_COLLECTION, CA_CERTIFICATES_COLLECTION, SNIS_COLLECTION)
-COMPAT_ROUTES = [
-    *routes(CERTIFICATES_COLLECTION, "certificate_id"),
-    *routes(CA_CERTIFICATES_COLLECTION, "ca_certificate_id"),
-    *routes(SNIS_COLLECTION, "sni_id"),
+ROUTES = [
+    *routes(Certificates(), "certificate_id"),
+    *routes(CaCertificates(), "ca_certificate_id"),
 ]

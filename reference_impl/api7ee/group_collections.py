@@ -4,6 +4,7 @@ a collection's list, create, get, replace, patch and delete endpoints."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..admin.ssl_crypto import Keyring
@@ -15,6 +16,7 @@ from .context import Api
 from .cpstore import ControlStore
 
 GROUP = "gateway_group_id"
+GROUP_PATH = "/gateway_groups/{gateway_group_id}"
 API7 = Api7Dialect()
 
 
@@ -25,14 +27,30 @@ class GroupCollection(RecordCollection):
         return f"/{self.name}/{req.parent}"
 
 
+@dataclass
+class GroupContext(Context):
+    api: Api | None = None  # the control plane the collection belongs to
+
+
+def control_plane(ctx: Context) -> Api:
+    assert isinstance(ctx, GroupContext) and ctx.api is not None
+    return ctx.api
+
+
 def control_store(ctx: Context) -> ControlStore:
-    assert isinstance(ctx.records, ControlStore)
-    return ctx.records
+    return control_plane(ctx).cp
 
 
 def group_context(api: Api) -> Context:
-    return Context(api.config, api.cp, Keyring.from_config(api.config.raw), API7, api.cp.clock)
+    keyring = Keyring.from_config(api.config.raw)
+    return GroupContext(api.config, api.cp, keyring, API7, api.cp.clock, api)
 
 
 def routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
+    """The endpoints of a kind under `/apisix/admin` (`?gateway_group_id=`)."""
     return collection_routes(coll, id_param, group_context, "/apisix/admin", GROUP)
+
+
+def group_routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
+    """The endpoints of a kind under `/api/gateway_groups/{gateway_group_id}`."""
+    return collection_routes(coll, id_param, group_context, "/api", GROUP, GROUP_PATH)

@@ -11,7 +11,7 @@ from ..api.actions import crud_actions
 from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError
 from .cert_store import SNIS, records
-from .group_collections import GROUP, GroupCollection, control_store
+from .group_collections import GROUP, GroupCollection, control_store, routes
 from .schemas import DESC, ID, LABELS, NAME, check
 from .sni_render import remove_ssl, render_sni, write_ssl
 
@@ -124,4 +124,4 @@ def _mtls_wanted(args: Any) -> set[bool] | None:
     return wanted
 
 
-SNIS_COLLECTION = Snis()
+ROUTES = routes(Snis(), "sni_id")

@@ -155,27 +155,7 @@ def gateway_endpoints() -> list[Endpoint]:
             "gateway_group_id",
             "secret_provider_id",
         ),
-        # service registries
-        row("GET", f"{GG}/service_registries", "gateway:GetServiceRegistry", *G),
-        row("POST", f"{GG}/service_registries", "gateway:ConnectServiceRegistry", *G),
-        row(
-            "GET",
-            f"{GG}/service_registries/{{service_registry_id}}",
-            "gateway:GetServiceRegistry",
-            *G,
-        ),
-        row(
-            "PUT",
-            f"{GG}/service_registries/{{service_registry_id}}",
-            "gateway:UpdateServiceRegistry",
-            *G,
-        ),
-        row(
-            "DELETE",
-            f"{GG}/service_registries/{{service_registry_id}}",
-            "gateway:DisconnectServiceRegistry",
-            *G,
-        ),
+        # service registries (their CRUD: a mounted collection)
         row(
             "GET",
             f"{GG}/service_registries/{{service_registry_id}}/{{detail:path}}",
