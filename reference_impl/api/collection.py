@@ -81,6 +81,10 @@ class Collection(ABC):
         """The list query filters of this collection beyond the dialect's own."""
         return rows
 
+    def owns(self, value: Any, req: CollectionRequest) -> bool:
+        """Whether a stored object belongs to the request's scope (a Cloud cluster)."""
+        return True
+
     def view(self, value: Any) -> Any:
         """What GET shows of a stored value."""
         return value
@@ -166,19 +170,19 @@ class Collection(ABC):
 
     def patch(self, ctx: Context, req: CollectionRequest) -> Answer:
         self.refuse("patch")
-        id, sub_path = self.locate(req)
+        id, _ = self.locate(req)
         if id is None:
             raise bad_request(f"missing {self.kind} id")
         if not ctx.dialect.put_creates:
             self._changeable(ctx, id, req)
         id = self.check_lookup_id(id)
-        ctx.dialect.check_patch(self, req, sub_path)
+        ctx.dialect.check_patch(self, req)
         key = ctx.key(self.item_path(id, req))
         for _ in range(CAS_ATTEMPTS):
             kv = ctx.store.get(key)
             if kv is None:
                 raise ctx.dialect.not_found(self, id, req)
-            value = ctx.dialect.patched(self, ctx, id, kv.value, sub_path, req)
+            value = ctx.dialect.patched(self, ctx, id, kv.value, req)
             try:
                 self.commit(ctx, req, key, value, kv.mod_revision)
             except RevisionConflict:
@@ -217,7 +221,7 @@ class Collection(ABC):
 
     def _existing(self, ctx: Context, id: str, req: CollectionRequest) -> KeyValue:
         kv = ctx.get(self.item_path(self.check_lookup_id(id), req))
-        if kv is None:
+        if kv is None or not self.owns(kv.value, req):
             raise ctx.dialect.not_found(self, id, req)
         return kv
 

@@ -36,15 +36,9 @@ class Dialect(Protocol):
     def record(
         self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any
     ) -> Record: ...
-    def check_patch(self, coll: Collection, req: CollectionRequest, sub_path: str) -> None: ...
+    def check_patch(self, coll: Collection, req: CollectionRequest) -> None: ...
     def patched(
-        self,
-        coll: Collection,
-        ctx: Context,
-        id: str,
-        old: Any,
-        sub_path: str,
-        req: CollectionRequest,
+        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record: ...
     def listing(
         self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
@@ -54,7 +48,7 @@ class Dialect(Protocol):
         self, coll: Collection, key: str, value: Record, action: str, status: int
     ) -> Answer: ...
     def deleted(self, key: str) -> Any: ...
-    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError: ...
+    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> Exception: ...
 
 
 class ApisixDialect(Bodies):
@@ -100,21 +94,17 @@ class ApisixDialect(Bodies):
                 value["update_time"] = ctx.clock()
         return value
 
-    def check_patch(self, coll: Collection, req: CollectionRequest, sub_path: str) -> None:
+    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+        sub_path = coll.locate(req)[1]
         if req.body is MISSING:
             raise bad_request("missing new configuration")
         if not sub_path and not isinstance(req.body, dict):
             raise bad_request("invalid configuration")
 
     def patched(
-        self,
-        coll: Collection,
-        ctx: Context,
-        id: str,
-        old: Any,
-        sub_path: str,
-        req: CollectionRequest,
+        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record:
+        sub_path = coll.locate(req)[1]
         value = patch_sub_path(old, sub_path, req.body) if sub_path else merge_patch(old, req.body)
         given_update_time = not sub_path and "update_time" in req.body
         if coll.timestamps and not given_update_time:
@@ -169,17 +159,11 @@ class Api7Dialect:
         created = old if isinstance(old, int) else now
         return {**conf, "id": id, "created_at": created, "updated_at": now}
 
-    def check_patch(self, coll: Collection, req: CollectionRequest, sub_path: str) -> None:
+    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
         check_json_patch(req.body)
 
     def patched(
-        self,
-        coll: Collection,
-        ctx: Context,
-        id: str,
-        old: Any,
-        sub_path: str,
-        req: CollectionRequest,
+        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record:
         document = apply_patch(coll.editable(ctx, old), req.body)
         return self.record(coll, ctx, id, coll.check_conf(ctx, id, document, req), old)

@@ -24,6 +24,7 @@ from ..store import Store, StoreError
 from . import apis, applications, certificates, clusters, consumers, organizations
 from . import plugin_management as plugins
 from .auth import TokenGuard
+from .collection import cluster_endpoints
 from .context import MISSING, CloudContext, CloudRequest
 from .envelope import (
     INTERNAL,
@@ -86,24 +87,10 @@ ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
         {"PUT": plugins.update_plugin, "DELETE": plugins.delete_plugin},
     ),
     (C + "/plugin_management/{plugin_management_id}/reference", {"GET": plugins.plugin_reference}),
-    (
-        C + "/apps",
-        {
-            "GET": applications.list_apps,
-            "POST": applications.create_app,
-            "DELETE": applications.delete_all_apps,
-        },
-    ),
     # before /apps/{app_id}: application ids are decimal, so "openapi" names none
     (C + "/apps/openapi", {"POST": import_openapi}),
-    (
-        C + "/apps/{app_id}",
-        {
-            "GET": applications.get_app,
-            "PUT": applications.update_app,
-            "PATCH": applications.patch_app,
-            "DELETE": applications.delete_app,
-        },
+    *cluster_endpoints(
+        applications.APPLICATIONS, "app_id", {"DELETE": applications.delete_all_apps}
     ),
     (C + "/apis", {"GET": apis.search_apis}),
     (
@@ -119,16 +106,7 @@ ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
             "DELETE": apis.delete_api,
         },
     ),
-    (C + "/consumers", {"GET": consumers.list_consumers, "POST": consumers.create_consumer}),
-    (
-        C + "/consumers/{consumer_id}",
-        {
-            "GET": consumers.get_consumer,
-            "PUT": consumers.update_consumer,
-            "PATCH": consumers.patch_consumer,
-            "DELETE": consumers.delete_consumer,
-        },
-    ),
+    *cluster_endpoints(consumers.CONSUMERS, "consumer_id"),
     (C + "/consumers/{consumer_id}/jwt_token", {"POST": consumers.create_jwt}),
     (
         C + "/certificates",

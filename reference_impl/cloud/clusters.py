@@ -67,7 +67,7 @@ def new_cluster(
 def remove_cluster(ctx: CloudContext, cluster: dict[str, Any]) -> None:
     """Delete a cluster with everything in it, data-plane objects included."""
     for app in ctx.records.where("apps", "cluster_id", cluster["id"]):
-        remove_app(ctx, app, cascade=True)
+        remove_app(ctx, app)
     for consumer in ctx.records.where("consumers", "cluster_id", cluster["id"]):
         remove_consumer(ctx, consumer)
     for certificate in ctx.records.where("certificates", "cluster_id", cluster["id"]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .context import MISSING, CloudContext, CloudRequest
@@ -55,8 +56,8 @@ def body(req: CloudRequest, schema: dict[str, Any], optional: bool = False) -> d
     return dict(check_body(schema, req.body))
 
 
-def flag(req: CloudRequest, name: str) -> bool:
-    raw = req.query.get(name, "false").lower()
+def flag(query: Mapping[str, str], name: str) -> bool:
+    raw = query.get(name, "false").lower()
     if raw not in ("true", "false", "1", "0"):
         raise invalid(f"invalid query parameter {name}: {raw!r} is not a boolean")
     return raw in ("true", "1")
