@@ -25,6 +25,7 @@ CAS_ATTEMPTS = 16  # a write that keeps losing the compare-and-swap race gives u
 
 class Collection(ABC):
     name: str = ""  # path segment and store directory: "routes"
+    path: str = ""  # the path segment(s) when not the name: "routes/template"
     kind: str = ""  # for messages: "route"
     schema_kind: str = ""  # reference_impl.schema kind
     unsupported: frozenset[str] = frozenset()
@@ -34,6 +35,7 @@ class Collection(ABC):
     order_fields: tuple[str, ...] = ("created_at", "updated_at")
     default_order: str = "updated_at"
     search_fields: tuple[str, ...] = ("name",)
+    put_creates: bool | None = None  # whether PUT may create; None: as the dialect says
     # the IAM action of each endpoint; every method a concrete collection serves needs one
     actions: Actions | None = None
     item_pattern: str = "{id}"  # the item below the list path, as the IAM table names it
@@ -49,7 +51,7 @@ class Collection(ABC):
 
     def base(self, prefix: str) -> str:
         """The list path under an API's prefix (`/apisix/admin` -> `/apisix/admin/routes`)."""
-        return f"{prefix}/{self.name}"
+        return f"{prefix}/{self.path or self.name}"
 
     # --- what a collection module overrides -----------------------------------------------
 
@@ -136,7 +138,7 @@ class Collection(ABC):
     def put(self, ctx: Context, req: CollectionRequest) -> Answer:
         self.refuse("put")
         id, _ = self.locate(req)
-        if not ctx.dialect.put_creates and id is not None:
+        if not self.creates(ctx) and id is not None:
             self._changeable(ctx, id, req)
         conf = ctx.dialect.body_object(req.body)
         id = ctx.dialect.resolve_id(self, id, conf)
@@ -146,7 +148,7 @@ class Collection(ABC):
         key = ctx.key(self.item_path(id, req))
         for _ in range(CAS_ATTEMPTS):
             prev = ctx.store.get(key)
-            if prev is None and not ctx.dialect.put_creates:
+            if prev is None and not self.creates(ctx):
                 raise ctx.dialect.not_found(self, id, req)
             value = ctx.dialect.record(self, ctx, id, conf, prev.value if prev else None)
             try:
@@ -218,6 +220,10 @@ class Collection(ABC):
     def stored_id(self, id: str | None, conf: dict) -> str:
         """The id the object is stored under once its conf is known."""
         return str(id)
+
+    def creates(self, ctx: Context) -> bool:
+        """Whether PUT creates; if not, it needs the object first (404)."""
+        return ctx.dialect.put_creates if self.put_creates is None else self.put_creates
 
     def _existing(self, ctx: Context, id: str, req: CollectionRequest) -> KeyValue:
         kv = ctx.get(self.item_path(self.check_lookup_id(id), req))

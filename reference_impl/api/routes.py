@@ -35,7 +35,7 @@ def collection_routes(
     collection's own below `under`; `scope_param` names the request value that scopes
     the collection (a gateway group)."""
     mount(prefix + under, coll)
-    base = f"{under}/{coll.name}"
+    base = f"{under}/{coll.path or coll.name}"
     item = f"{base}/{{{id_param}}}"
 
     def handler(owner: Any, call: Call) -> Answer:

@@ -51,6 +51,11 @@ def routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
     return collection_routes(coll, id_param, group_context, "/apisix/admin", GROUP)
 
 
+def api_routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
+    """The endpoints of a control-plane kind under `/api`."""
+    return collection_routes(coll, id_param, group_context, "/api")
+
+
 def group_routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
     """The endpoints of a kind under `/api/gateway_groups/{gateway_group_id}`."""
     return collection_routes(coll, id_param, group_context, "/api", GROUP, GROUP_PATH)

@@ -15,7 +15,7 @@ import yaml
 from ..api.errors import ApiError
 from .context import Api, Call
 from .cpstore import ROUTE_TEMPLATES, TEMPLATES
-from .route_templates import ROUTE, routes_of
+from .route_templates import routes_of
 from .schemas import ROUTE_TEMPLATE, check, check_id
 from .templates import template_or_404, validate, view
 from .web import value
@@ -174,7 +174,7 @@ def put_template_openapi(api: Api, call: Call) -> tuple[int, Any]:
     template = template_or_404(api, call.params["service_template_id"])
     converted = convert(parse_document(raw_openapi(call)))
     routes = checked_routes(converted["routes"])
-    for route in routes_of(api, ROUTE, template["id"]):
+    for route in routes_of(api, ROUTE_TEMPLATES, template["id"]):
         api.cp.delete(ROUTE_TEMPLATES, route["id"])
     _create_routes(api, template["id"], routes)
     return 200, value(view(api, template))
@@ -201,7 +201,9 @@ def export_services(api: Api, call: Call) -> tuple[int, Any]:
 def export_document(
     api: Api, templates: list[dict[str, Any]], info: dict[str, Any], servers: list
 ) -> dict[str, Any]:
-    services = [(template, routes_of(api, ROUTE, template["id"])) for template in templates]
+    services = [
+        (template, routes_of(api, ROUTE_TEMPLATES, template["id"])) for template in templates
+    ]
     return build_document(services, info, servers)
 
 

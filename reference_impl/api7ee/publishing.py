@@ -12,8 +12,8 @@ from ..api.errors import ApiError, not_found
 from . import render
 from .conflicts import find_conflicts
 from .context import Api, Call
-from .cpstore import PUBLISHED, TEMPLATES, VERSIONS
-from .route_templates import ROUTE, STREAM_ROUTE, routes_of
+from .cpstore import PUBLISHED, ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, VERSIONS
+from .route_templates import routes_of
 from .schemas import PUBLISH, check
 from .templates import template_or_404
 from .web import value
@@ -34,8 +34,8 @@ def snapshot(api: Api, template: dict[str, Any], name: str) -> dict[str, Any]:
         "service_id": template["id"],
         "version": name,
         "service": {k: copy.deepcopy(v) for k, v in template.items() if k not in TEMPLATE_ONLY},
-        "routes": frozen(routes_of(api, ROUTE, template["id"])),
-        "stream_routes": frozen(routes_of(api, STREAM_ROUTE, template["id"])),
+        "routes": frozen(routes_of(api, ROUTE_TEMPLATES, template["id"])),
+        "stream_routes": frozen(routes_of(api, STREAM_ROUTE_TEMPLATES, template["id"])),
         "created_at": api.cp.clock(),
     }
 

@@ -30,19 +30,6 @@ def _published_children(kind: str, item: str) -> list[Endpoint]:
     ]
 
 
-def _template_children(base: str, item: str) -> list[Endpoint]:
-    """Routes and stream routes of service templates: checked on their service template."""
-    get, update = "gateway:GetServiceTemplate", "gateway:UpdateServiceTemplate"
-    return [
-        row("GET", base, get, "service_id"),
-        row("POST", base, update, "service_id"),
-        row("GET", f"{base}/{item}", get, "service_id"),
-        row("PUT", f"{base}/{item}", update, "service_id"),
-        row("PATCH", f"{base}/{item}", update, "service_id"),
-        row("DELETE", f"{base}/{item}", update, "service_id"),
-    ]
-
-
 def gateway_endpoints() -> list[Endpoint]:
     st_get, st_update = "gateway:GetServiceTemplate", "gateway:UpdateServiceTemplate"
     rows = [
@@ -60,8 +47,6 @@ def gateway_endpoints() -> list[Endpoint]:
         row("POST", "/api/import/services", "gateway:CreateServiceTemplate"),
         row("POST", "/api/import/services/template", "gateway:CreateServiceTemplate"),
         row("PUT", "/api/openapi/convert", None),
-        *_template_children("/api/routes/template", "{route_template_id}"),
-        *_template_children("/api/stream_routes/template", "{stream_route_template_id}"),
         row("GET", VERSION, st_get, "service_id"),
         # versions are immutable (405), but every registered endpoint has an action
         *(row(m, VERSION, st_update, "service_id") for m in ("PUT", "PATCH", "DELETE")),
