@@ -24,7 +24,7 @@ from ..store import Store, StoreError
 from . import apis, applications, certificates, clusters, consumers, organizations
 from . import plugin_management as plugins
 from .auth import TokenGuard
-from .collection import cluster_endpoints
+from .collection import owned_endpoints
 from .context import MISSING, CloudContext, CloudRequest
 from .envelope import (
     INTERNAL,
@@ -89,24 +89,10 @@ ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
     (C + "/plugin_management/{plugin_management_id}/reference", {"GET": plugins.plugin_reference}),
     # before /apps/{app_id}: application ids are decimal, so "openapi" names none
     (C + "/apps/openapi", {"POST": import_openapi}),
-    *cluster_endpoints(
-        applications.APPLICATIONS, "app_id", {"DELETE": applications.delete_all_apps}
-    ),
+    *owned_endpoints(applications.APPLICATIONS, "app_id", {"DELETE": applications.delete_all_apps}),
     (C + "/apis", {"GET": apis.search_apis}),
-    (
-        "/apps/{app_id}/apis",
-        {"GET": apis.list_apis, "POST": apis.create_api, "DELETE": apis.delete_all_apis},
-    ),
-    (
-        "/apps/{app_id}/apis/{api_id}",
-        {
-            "GET": apis.get_api,
-            "PUT": apis.update_api,
-            "PATCH": apis.patch_api,
-            "DELETE": apis.delete_api,
-        },
-    ),
-    *cluster_endpoints(consumers.CONSUMERS, "consumer_id"),
+    *owned_endpoints(apis.APIS, "api_id", {"DELETE": apis.delete_all_apis}),
+    *owned_endpoints(consumers.CONSUMERS, "consumer_id"),
     (C + "/consumers/{consumer_id}/jwt_token", {"POST": consumers.create_jwt}),
     (
         C + "/certificates",

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..api.context import CollectionRequest, Context
 from . import lookup
-from .collection import ClusterCollection, Record, cloud_of
+from .collection import OwnedCollection, Record, cloud_of
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, conflict, invalid, precondition
 from .lookup import flag
@@ -63,19 +63,17 @@ def checked_application(ctx: CloudContext, cluster_id: str, conf: Record) -> Rec
     return stamp(app)
 
 
-class Applications(ClusterCollection):
+class Applications(OwnedCollection):
     """An application's routes and upstreams (with its APIs') go to its cluster's data
     plane on every write; one with APIs is deleted only with `cascade=true`."""
 
     name, kind = "apps", "application"
     schema, patch_schema = APPLICATION, without_required(APPLICATION)
+    patch_drops_nulls = True
     order_fields = ("created_at", "updated_at", "name", "path_prefix")
 
     def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
         return _fields(ctx, str(req.parent), conf, id)
-
-    def merged(self, old: Record, changes: Record) -> Record:
-        return {k: v for k, v in {**old, **changes}.items() if v is not None}
 
     def keep(self, req: CollectionRequest) -> Callable[[Record], bool] | None:
         active = req.args.get("active", "-1")

@@ -1,10 +1,10 @@
 """The Cloud API's kinds on the generic `Collection`: the Cloud dialect (payloads in the
 envelope, `CloudError` refusals, ISO timestamps, `{"list", "count"}` pages, PATCH as a
-merge of the changes) and the endpoints of a collection of a cluster
-(`/clusters/{cluster_id}/{name}[/{id}]`).
+merge of the changes) and the endpoints of a kind owned by a cluster or an application
+(`/clusters/{cluster_id}/{name}[/{id}]`, `/apps/{app_id}/{name}[/{id}]`).
 
-A kind of a cluster is stored flat (`/gwconform/cloud/{name}/{id}`) and names its cluster
-in `cluster_id`: an object of another cluster is not found."""
+Such a kind is stored flat (`/gwconform/cloud/{name}/{id}`) and names its owner in a field
+(`cluster_id`, `app_id`): an object of another owner is not found."""
 
 from __future__ import annotations
 
@@ -44,10 +44,11 @@ def cloud_of(ctx: Context) -> CloudContext:
     return ctx.cloud
 
 
-class ClusterCollection(Collection):
-    """A kind whose objects belong to a cluster; declarations give `schema`, `patch_schema`
-    and `check_conf` (the object's fields, `cluster_id` included)."""
+class OwnedCollection(Collection):
+    """A kind whose objects belong to an owner (a cluster by default); declarations give
+    `schema`, `patch_schema` and `fields` (the object's fields, the owner's id included)."""
 
+    owner_kind, owner_label, owner_field = "clusters", "cluster", "cluster_id"
     actions = TOKEN_ONLY
     order_fields: tuple[str, ...] = ("created_at", "updated_at", "name")
     schema: dict[str, Any] = {}
@@ -66,22 +67,27 @@ class ClusterCollection(Collection):
         return check_path_id(id, self.kind)  # a CloudError (400): not made a 404
 
     def owns(self, value: Any, req: CollectionRequest) -> bool:
-        return isinstance(value, dict) and value.get("cluster_id") == req.parent
+        return isinstance(value, dict) and value.get(self.owner_field) == req.parent
 
     def listed(self, ctx: Context, req: CollectionRequest) -> list[KeyValue]:
         return [kv for kv in super().listed(ctx, req) if self.owns(kv.value, req)]
 
+    patch_drops_nulls = False  # whether a PATCH's null removes a field
+
     def merged(self, old: Record, changes: Record) -> Record:
         """The object a PATCH asks for: `changes` over `old`."""
-        return {**old, **changes}
+        merged = {**old, **changes}
+        if self.patch_drops_nulls:
+            return {k: v for k, v in merged.items() if v is not None}
+        return merged
 
     def keep(self, req: CollectionRequest) -> Callable[[Record], bool] | None:
         """The list query filter of this kind beyond the shared ones."""
         return None
 
     def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
-        cluster_id = check_path_id(str(req.parent), "cluster")
-        require(ctx.records.get("clusters", cluster_id), "cluster")
+        owner_id = check_path_id(str(req.parent), self.owner_label)
+        require(ctx.records.get(self.owner_kind, owner_id), self.owner_label)
         return super().handle(method, ctx, req)
 
 
@@ -113,7 +119,7 @@ class CloudDialect:
     def patched(
         self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record:
-        assert isinstance(coll, ClusterCollection)
+        assert isinstance(coll, OwnedCollection)
         merged = coll.merged(old, dict(check_body(coll.patch_schema, req.body)))
         properties = coll.schema["properties"]
         check_body(coll.schema, {k: v for k, v in merged.items() if k in properties})
@@ -122,7 +128,7 @@ class CloudDialect:
     def listing(
         self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
     ) -> Any:
-        assert isinstance(coll, ClusterCollection)
+        assert isinstance(coll, OwnedCollection)
         rows = [kv.value for kv in kvs]
         return page(
             rows, req.args, coll.order_fields, search_fields=coll.search_fields, keep=coll.keep(req)
@@ -146,17 +152,17 @@ class CloudDialect:
 CLOUD = CloudDialect()
 
 
-def cluster_endpoints(
-    coll: ClusterCollection, id_param: str, on_list: dict[str, Handler] | None = None
+def owned_endpoints(
+    coll: OwnedCollection, id_param: str, on_list: dict[str, Handler] | None = None
 ) -> list[tuple[str, dict[str, Handler]]]:
-    """The Cloud app's endpoint rows of a kind of a cluster (`on_list`: more handlers of
-    its list path)."""
-    base = f"/clusters/{{cluster_id}}/{coll.name}"
+    """The Cloud app's endpoint rows of an owned kind (`on_list`: more handlers of its list
+    path)."""
+    base = f"/{coll.owner_kind}/{{{coll.owner_field}}}/{coll.name}"
 
     def handler(method: str) -> Handler:
         def handle(cloud: CloudContext, req: CloudRequest) -> Any:
             segments = [req.params[id_param]] if id_param in req.params else []
-            parent = req.params["cluster_id"]
+            parent = req.params[coll.owner_field]
             request = CollectionRequest(method, segments, req.body, req.query, parent)
             ctx = CloudCollectionContext(
                 cloud.config, cloud.records, cloud.keyring, CLOUD, cloud=cloud

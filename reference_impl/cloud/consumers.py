@@ -11,7 +11,7 @@ import jwt
 
 from ..api.context import CollectionRequest, Context
 from . import lookup
-from .collection import ClusterCollection, Record, cloud_of
+from .collection import OwnedCollection, Record, cloud_of
 from .context import CloudContext, CloudRequest
 from .envelope import conflict, precondition
 from .schemas import CONSUMER, JWT_TOKEN, without_required
@@ -38,7 +38,7 @@ def _unpublish(ctx: CloudContext, consumer: dict[str, Any]) -> None:
     ctx.dataplane.delete(prefix, f"consumers/{consumer_username(consumer['id'])}")
 
 
-class Consumers(ClusterCollection):
+class Consumers(OwnedCollection):
     """Each consumer is also the APISIX consumer `cloud_<id>` of its cluster's data plane;
     its name is unique in the cluster, its key_auth key on the data plane."""
 

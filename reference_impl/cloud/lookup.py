@@ -29,13 +29,6 @@ def app(ctx: CloudContext, req: CloudRequest) -> dict[str, Any]:
     return found
 
 
-def api(ctx: CloudContext, req: CloudRequest, application: dict[str, Any]) -> dict[str, Any]:
-    found = ctx.records.get("apis", check_path_id(req.param("api_id"), "API"))
-    if found is None or found["app_id"] != application["id"]:
-        raise not_found("API")
-    return found
-
-
 def in_cluster(
     ctx: CloudContext, req: CloudRequest, kind: str, param: str, what: str
 ) -> dict[str, Any]:

@@ -104,7 +104,7 @@ def import_openapi(ctx: CloudContext, req: CloudRequest) -> Any:
         "upstreams": [{"upstream": upstream, "version": "default"}],
     }
     app = checked_application(ctx, cluster["id"], check_body(APPLICATION, conf))
-    apis = [checked_api(ctx, app, check_body(API, conf), None) for conf in _apis(document)]
+    apis = [checked_api(ctx, app, check_body(API, conf)) for conf in _apis(document)]
     publish(ctx, app, apis)
     ctx.records.put("apps", app)
     for api in apis:
