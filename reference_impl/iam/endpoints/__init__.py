@@ -1,6 +1,7 @@
 """THE table: every documented `/api` endpoint (and the gateway-group-scoped
 `/apisix/admin` endpoints) with the IAM action it needs and where the ids of its resource
-ARN come from.
+ARN come from. The rows of the CRUD collections come from their declarations where they
+are mounted (`declared.py`); the modules here keep the rows of the other endpoints.
 
 The action of each endpoint is the one its description in the API7 Enterprise Admin API
 3.9.9 reference states ("Required IAM Permission"); the resource ARN template is the
