@@ -105,7 +105,7 @@ class Collection(ABC):
 
     def commit(self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int) -> None:
         """Store `value` if `key` is still at mod revision `rev` (0: absent)."""
-        ctx.store.put(key, value, expect_mod_revision=rev, ttl=ctx.dialect.ttl(req))
+        ctx.records.write(key, value, expect_mod_revision=rev, ttl=ctx.dialect.ttl(req))
 
     def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
         """Clean-up once the object is gone (a consumer's credentials)."""

@@ -1,9 +1,10 @@
 """The one record store of every API on the admin port: JSON-object records of each kind
 under a root key of the config store (`{root}/{kind}/{parts...}`), and the ids POST gives.
 
-Name uniqueness is checked today by the resources that need it, under their API's write
-lock. A unique index belongs in `create`: write a `{root}/{kind}_names/{name}` key in the
-same store transaction as the record, with create_revision == 0 as its condition on etcd.
+Every record write goes through `Records.write`. Name uniqueness is checked today by the
+resources that need it, under their API's write lock; a unique index belongs in `write`:
+for a record created (`expect_mod_revision=0`), a `{root}/{kind}_names/{name}` key written
+in the same store transaction, with create_revision == 0 as its condition on etcd.
 """
 
 from __future__ import annotations
@@ -71,17 +72,28 @@ class Records:
     def where(self, kind: str, field: str, value: str) -> list[Record]:
         return [obj for obj in self.all(kind) if obj.get(field) == value]
 
+    def write(
+        self,
+        key: str,
+        obj: Record,
+        *,
+        expect_mod_revision: int | None = None,
+        ttl: int | None = None,
+    ) -> None:
+        """The one write of a record (`key` under the root): unconditional, or only while
+        the key is at `expect_mod_revision` (0: absent; else RevisionConflict)."""
+        self.store.put(key, obj, expect_mod_revision=expect_mod_revision, ttl=ttl)
+
     def put(self, kind: str, obj: Record, *parts: str, ttl: int | None = None) -> Record:
         """Write `obj` under `parts` (default: its own id)."""
-        self.store.put(self.key(kind, *(parts or (obj["id"],))), obj, ttl=ttl)
+        self.write(self.key(kind, *(parts or (obj["id"],))), obj, ttl=ttl)
         return obj
 
     def create(self, kind: str, obj: Record, *parts: str, ttl: int | None = None) -> bool:
         """Write `obj` unless its key exists; True if written."""
         try:
-            self.store.put(
-                self.key(kind, *(parts or (obj["id"],))), obj, expect_mod_revision=0, ttl=ttl
-            )
+            key = self.key(kind, *(parts or (obj["id"],)))
+            self.write(key, obj, expect_mod_revision=0, ttl=ttl)
         except RevisionConflict:
             return False
         return True
