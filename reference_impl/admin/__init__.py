@@ -1,5 +1,2 @@
-"""The APISIX-compatible Admin API: `create_app(config, store)`."""
-
-from .app import create_app
-
-__all__ = ["create_app"]
+"""The APISIX-compatible Admin API (`app.create_app`), its resources as declarations on
+`reference_impl.api`."""

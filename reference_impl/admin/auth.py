@@ -8,8 +8,8 @@ import ipaddress
 
 from starlette.requests import Request
 
+from ..api.errors import ApiError
 from ..config import ConfigError, GatewayConfig
-from .errors import AdminError
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -30,7 +30,7 @@ class Guard:
         self.roles = {k.key: k.role for k in config.admin_keys}
 
     def check(self, request: Request) -> None:
-        """Raise AdminError (401 without a valid key, 403 for a viewer key on a method
+        """Raise ApiError (401 without a valid key, 403 for a viewer key on a method
         other than GET) unless the request may proceed."""
         if not self.key_required:
             return
@@ -49,5 +49,5 @@ class Guard:
             raise _token_error(403, "invalid method for role viewer")
 
 
-def _token_error(status: int, description: str) -> AdminError:
-    return AdminError(status, {"error_msg": "failed to check token", "description": description})
+def _token_error(status: int, description: str) -> ApiError:
+    return ApiError(status, {"error_msg": "failed to check token", "description": description})

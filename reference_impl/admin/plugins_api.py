@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import schema
+from ..api.errors import ApiError
 from ..schema import resources
-from .errors import AdminError
 from .validation import schema_error
 
 SUBSYSTEMS = ("http", "stream")
@@ -34,14 +34,14 @@ RESOURCE_SCHEMAS: dict[str, Any] = {
 def _subsystem(args: Mapping[str, str]) -> str:
     subsystem = args.get("subsystem", "http")
     if subsystem not in SUBSYSTEMS:
-        raise AdminError(400, f"unsupported subsystem: {subsystem}")
+        raise ApiError(400, f"unsupported subsystem: {subsystem}")
     return subsystem
 
 
 def plugin_list(args: Mapping[str, str]) -> list[str]:
     subsystem = args.get("subsystem", "http")
     if subsystem not in SUBSYSTEMS:
-        raise AdminError(400, "invalid subsystem passed")
+        raise ApiError(400, "invalid subsystem passed")
     return schema.plugin_names(subsystem)
 
 
@@ -55,12 +55,12 @@ def plugin_get(name: str | None, args: Mapping[str, str]) -> Any:
         }
     found = schema.plugin_schema(name, None, subsystem) if name else None
     if found is None:
-        raise AdminError(404, f"plugin not found in subsystem {subsystem}")
+        raise ApiError(404, f"plugin not found in subsystem {subsystem}")
     # apisix/admin/plugins.lua knows one schema_type, "consumer"; any other is ignored
-    if args.get("schema_type") == "consumer":
+    if name and args.get("schema_type") == "consumer":
         found = schema.plugin_schema(name, "consumer", subsystem)
         if found is None:
-            raise AdminError(400, "not found schema")
+            raise ApiError(400, "not found schema")
     return found
 
 
@@ -68,7 +68,7 @@ def resource_schema(name: str) -> Any:
     """`GET /schema/{name}`: the JSON Schema APISIX validates that resource with."""
     found = RESOURCE_SCHEMAS.get(name)
     if found is None:
-        raise AdminError(400, f"not found schema: {name}")
+        raise ApiError(400, f"not found schema: {name}")
     return copy.deepcopy(found)
 
 
@@ -91,7 +91,7 @@ def validate(resource: str, body: Any, known: Mapping[str, str]) -> None:
     """`POST /schema/validate/{resource}`: a 400 with the schema error, or nothing."""
     kind = known.get(resource)
     if kind is None:
-        raise AdminError(404, f"Unsupported resource type: {resource}")
+        raise ApiError(404, f"Unsupported resource type: {resource}")
     message = schema_error(kind, body)
     if message is not None:
-        raise AdminError(400, message)
+        raise ApiError(400, message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from antlr4.error.ErrorListener import ErrorListener
 from proto_schema_parser.parser import Parser
 
-from .errors import bad_request
+from ..api.errors import bad_request
 
 
 class _ProtoSyntaxError(Exception):

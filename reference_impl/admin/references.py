@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .context import AdminContext
-from .errors import AdminError, bad_request
+from ..api.context import Context
+from ..api.errors import ApiError, bad_request
 from .validation import check_schema
 
 SECRET_REF = "$secret://"
 
 
-def require(ctx: AdminContext, label: str, directory: str, id: Any) -> dict[str, Any]:
+def require(ctx: Context, label: str, directory: str, id: Any) -> dict[str, Any]:
     """The referenced object, or APISIX's 400 (`failed to fetch upstream info by upstream id
     [1], response code: 404`)."""
     kv = ctx.get(f"/{directory}/{id}")
@@ -22,7 +22,7 @@ def require(ctx: AdminContext, label: str, directory: str, id: Any) -> dict[str,
     return kv.value
 
 
-def check_common_refs(ctx: AdminContext, conf: dict[str, Any]) -> None:
+def check_common_refs(ctx: Context, conf: dict[str, Any]) -> None:
     """upstream_id, service_id and plugin_config_id, as routes, services and stream routes
     carry them."""
     for field, label, directory in (
@@ -34,10 +34,12 @@ def check_common_refs(ctx: AdminContext, conf: dict[str, Any]) -> None:
             require(ctx, label, directory, conf[field])
 
 
-def open_upstream(ctx: AdminContext, upstream: Any) -> Any:
+def open_upstream(ctx: Context, upstream: Any) -> Any:
     """The upstream with an encrypted tls.client_key decrypted, so it can be checked."""
     tls = upstream.get("tls") if isinstance(upstream, dict) else None
-    key = tls.get("client_key") if isinstance(tls, dict) else None
+    if not isinstance(tls, dict):
+        return upstream
+    key = tls.get("client_key")
     if not isinstance(key, str) or key.startswith("---") or _is_secret_ref(key):
         return upstream
     plain = ctx.keyring.decrypt_pkey(key)
@@ -46,7 +48,7 @@ def open_upstream(ctx: AdminContext, upstream: Any) -> Any:
     return {**upstream, "tls": {**tls, "client_key": plain}}
 
 
-def seal_upstream(ctx: AdminContext, upstream: dict[str, Any]) -> dict[str, Any]:
+def seal_upstream(ctx: Context, upstream: dict[str, Any]) -> dict[str, Any]:
     """A checked upstream: its tls.client_cert_id must name a client SSL object, and its
     tls.client_key is returned encrypted."""
     tls = upstream.get("tls") or {}
@@ -62,7 +64,7 @@ def seal_upstream(ctx: AdminContext, upstream: dict[str, Any]) -> dict[str, Any]
 
 
 def check_with_upstream(
-    ctx: AdminContext, kind: str, conf: dict[str, Any], *, embedded: bool = True
+    ctx: Context, kind: str, conf: dict[str, Any], *, embedded: bool = True
 ) -> dict[str, Any]:
     """Schema check of an object that is or embeds an upstream, plus its references."""
     if embedded:
@@ -78,7 +80,7 @@ def check_with_upstream(
     return checked
 
 
-def check_secret_refs(ctx: AdminContext, conf: Any) -> None:
+def check_secret_refs(ctx: Context, conf: Any) -> None:
     """Every `$secret://manager/id/field` string must name a stored secret."""
     for text in strings_in(conf):
         if not text.startswith(SECRET_REF):
@@ -110,16 +112,17 @@ def strings_in(value: Any) -> Iterator[str]:
 
 
 def refuse_if_used(
-    ctx: AdminContext,
+    ctx: Context,
     directory: str,
     uses: Callable[[dict[str, Any]], bool],
-    message: Callable[[dict[str, Any]], str],
+    message: str,
 ) -> None:
-    """A 400 with `message(user)` for the first object under `directory` that `uses` says
-    still references the object being deleted."""
+    """A 400 with `message` (its `{}` filled with the user's id, or a consumer's username)
+    for the first object under `directory` that `uses` says still references the object
+    being deleted."""
     for value in ctx.values(f"/{directory}"):
         if uses(value):
-            raise AdminError(400, message(value))
+            raise ApiError(400, message.format(value.get("id", value.get("username"))))
 
 
 def same_id(value: Any, id: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import schema
-from .errors import bad_request
+from ..api.errors import bad_request
 
 CONF_PREFIX = "invalid configuration: "
 

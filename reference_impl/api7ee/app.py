@@ -11,15 +11,21 @@ import logging
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import strict_json
 from ..admin.auth import Guard
-from ..admin.errors import AdminError
+from ..api.endpoint import (
+    BodyStyle,
+    failure_response,
+    http_error,
+    in_worker,
+    json_response,
+    read_body,
+)
+from ..api.errors import ApiError
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import (
@@ -39,16 +45,15 @@ from . import (
     service_discovery,
     service_registries,
     service_upstreams,
+    snis,
     templates,
     versions,
 )
 from .context import Api, Call
 from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
-from .web import ApiError
 
-MAX_BODY = 4 * 1024 * 1024
-BODY_METHODS = ("POST", "PUT", "PATCH")
+STYLE = BodyStyle(max_body=4 * 1024 * 1024)
 ROUTE_TABLES = (
     templates.ROUTES,  # before publishing: /services/template/x is a template, not a service
     route_templates.ROUTES,
@@ -70,7 +75,8 @@ ROUTE_TABLES = (
 COMPAT_TABLES: tuple[list[tuple[str, str, Any]], ...] = (
     secret_providers.COMPAT_ROUTES,
     service_upstreams.COMPAT_ROUTES,
-    certificates.COMPAT_ROUTES,
+    certificates.ROUTES,
+    snis.ROUTES,
 )
 
 log = logging.getLogger(__name__)
@@ -98,7 +104,7 @@ def create_api7ee_app(
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers={HTTPException: http_error, Exception: _internal_error},
     )
     app.state.api7ee = api
     app.state.data_planes = api.planes
@@ -116,7 +122,7 @@ def _compat_app(api: Api, guard: Guard) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers={HTTPException: http_error, Exception: _internal_error},
     )
 
 
@@ -124,52 +130,23 @@ def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = 
     async def endpoint(request: Request) -> Response:
         try:
             guard.check(request)
-            body = await _read_body(request) if request.method in BODY_METHODS else None
+            body = await read_body(request, STYLE)
             params = dict(request.path_params)
             if group_from_query:
                 params["gateway_group_id"] = request.query_params["gateway_group_id"]
             call = Call(request.method, params, request.query_params, body)
-            status, payload = await run_in_threadpool(_run, api, handler, call)
+            lock = None if call.method in ("GET", "HEAD") else api.cp.lock
+            status, payload = await in_worker(lock, handler, api, call)
             if call.groups_changed or not api.planes.synced:
                 await api.planes.sync()
                 if call.groups_changed and isinstance(payload, dict) and "value" in payload:
                     group_id = payload["value"].get("id")
                     payload["value"]["instances"] = instances.of_group(api, group_id)
-        except ApiError as exc:
-            status, payload = exc.status, {"error_msg": exc.message}
-        except AdminError as exc:  # from the key check
-            status, payload = exc.status, exc.body
-        except StoreError as exc:
-            status, payload = 503, {"error_msg": f"config store unavailable: {exc}"}
-        if payload is None:
-            return Response(status_code=status)
-        return JSONResponse(payload, status_code=status)
+        except (ApiError, StoreError) as exc:
+            return failure_response(STYLE, exc)
+        return json_response(status, payload)
 
     return endpoint
-
-
-def _run(api: Api, handler: Any, call: Call) -> tuple[int, Any]:
-    if call.method in ("GET", "HEAD"):
-        return handler(api, call)
-    with api.cp.lock:
-        return handler(api, call)
-
-
-async def _read_body(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, f"request body larger than {MAX_BODY} bytes")
-    if not raw.strip():
-        return None
-    try:
-        return strict_json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(400, f"invalid request body: {exc}") from None
-
-
-async def _http_error(request: Request, exc: HTTPException) -> Response:
-    message = "not found" if exc.status_code == 404 else str(exc.detail)
-    return JSONResponse({"error_msg": message}, status_code=exc.status_code)
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

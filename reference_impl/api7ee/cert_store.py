@@ -17,10 +17,10 @@ from typing import Any
 from cryptography import x509
 
 from ..admin.ssl_crypto import CertError, Keyring, cert_names, validate_pair
+from ..api.errors import ApiError
 from ..schema.engine import ecma_search
 from .context import Api
 from .cpstore import CA_CERTIFICATES, CERTIFICATES, SERVICE_UPSTREAMS, SNIS, ControlStore
-from .web import ApiError
 
 LABEL = {CERTIFICATES: "certificate", CA_CERTIFICATES: "CA certificate", SNIS: "SNI"}
 REFERENCE = r"^\$(secret|env|ENV)://"

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..admin.ssl_crypto import sni_matches
+from ..api.errors import ApiError
 from .cert_store import (
     CA_CERTIFICATES,
     CERTIFICATES,
@@ -27,7 +28,7 @@ from .cert_store import (
 )
 from .context import Api, Call
 from .schemas import check
-from .web import ApiError, value
+from .web import value
 
 GG = "/gateway_groups/{gateway_group_id}"
 RESOURCE_TYPES = ("sni", "upstream")

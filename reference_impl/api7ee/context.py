@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..api.dialects import check_json_patch
+from ..api.errors import ApiError, not_found
+from ..api.listing import list_answer
 from ..config import GatewayConfig
 from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
-from .web import ApiError, list_answer, not_found
 
 
 @dataclass
@@ -41,21 +43,7 @@ class Call:
         return self.body
 
     def patch(self, ops: tuple[str, ...] = ("add", "replace")) -> list:
-        body = self.body
-        if not isinstance(body, list) or not body:
-            raise ApiError(400, "invalid request body: expected a non-empty JSON Patch array")
-        for op in body:
-            if not isinstance(op, dict) or not isinstance(op.get("path"), str):
-                raise ApiError(400, "invalid JSON Patch operation: each needs `op` and `path`")
-            if op.get("op") not in ops:
-                raise ApiError(
-                    400, f"invalid JSON Patch operation {op.get('op')!r}: use one of {list(ops)}"
-                )
-            if "value" not in op:
-                raise ApiError(
-                    400, f"invalid JSON Patch operation at {op['path']}: missing `value`"
-                )
-        return body
+        return check_json_patch(self.body, ops)
 
     @property
     def dry_run(self) -> bool:

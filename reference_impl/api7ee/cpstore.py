@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ..api.records import Records
 from ..store import Store
 
 CP = "/api7ee/cp"
@@ -42,38 +42,16 @@ GROUP_SCOPED = (
 )
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-class ControlStore:
-    """Typed access to the control-plane keys, and the write lock that keeps multi-key
-    changes (publish, delete a group) from interleaving within this process."""
+class ControlStore(Records):
+    """The control-plane records (UUID ids), the APISIX namespaces of the gateway groups,
+    and the write lock that keeps multi-key changes (publish, delete a group) from
+    interleaving within this process."""
 
     def __init__(self, store: Store, apisix_prefix: str, clock: Callable[[], int] | None = None):
-        self.store = store
+        super().__init__(store, CP)
         self.apisix_prefix = apisix_prefix.rstrip("/")
         self.clock = clock or (lambda: int(time.time()))
         self.lock = threading.RLock()
-
-    # --- generic ----------------------------------------------------------------------------
-    def key(self, kind: str, *parts: str) -> str:
-        return "/".join((CP, kind, *parts))
-
-    def get(self, kind: str, *parts: str) -> dict[str, Any] | None:
-        kv = self.store.get(self.key(kind, *parts))
-        return kv.value if kv is not None and isinstance(kv.value, dict) else None
-
-    def put(self, kind: str, obj: dict[str, Any], *parts: str) -> dict[str, Any]:
-        self.store.put(self.key(kind, *parts), obj)
-        return obj
-
-    def delete(self, kind: str, *parts: str) -> bool:
-        return self.store.delete(self.key(kind, *parts)) is not None
-
-    def all(self, kind: str, *parts: str) -> list[dict[str, Any]]:
-        kvs, _ = self.store.range(self.key(kind, *parts) + "/")
-        return [kv.value for kv in kvs if isinstance(kv.value, dict)]
 
     # --- gateway groups -----------------------------------------------------------------------
     def group_prefix(self, group_id: str) -> str:

@@ -13,11 +13,12 @@ import hashlib
 import secrets
 from typing import Any
 
+from ..api.errors import ApiError
 from . import instances, service_registries
 from .context import Api, Call
-from .cpstore import DEFAULT_GROUP, GATEWAY_GROUPS, PUBLISHED, new_id
+from .cpstore import DEFAULT_GROUP, GATEWAY_GROUPS, PUBLISHED
 from .schemas import GATEWAY_GROUP_CREATE, GATEWAY_GROUP_UPDATE, check
-from .web import ApiError, value
+from .web import value
 
 HIDDEN = ("admin_key", "instance_token_sha256")
 
@@ -40,7 +41,7 @@ def list_groups(api: Api, call: Call) -> tuple[int, Any]:
 def create_group(api: Api, call: Call) -> tuple[int, Any]:
     body = check(GATEWAY_GROUP_CREATE, call.obj())
     now = api.cp.clock()
-    group_id = new_id()
+    group_id = api.cp.new_id()
     limit = api.planes.max_groups
     group = {
         "id": group_id,

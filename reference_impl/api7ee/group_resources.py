@@ -14,26 +14,28 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..admin.bodies import API7_PAGE_SIZES, Bodies
-from ..admin.context import MISSING, AdminContext, AdminRequest
-from ..admin.errors import AdminError
 from ..admin.resources import CREDENTIALS, RESOURCES
 from ..admin.ssl_crypto import Keyring
+from ..api.actions import Actions, crud_actions
+from ..api.apisix_bodies import API7_PAGE_SIZES
+from ..api.context import MISSING, CollectionRequest, Context
+from ..api.dialects import ApisixDialect
+from ..api.errors import ApiError
+from ..api.ids import APISIX_IDS
+from ..api.mounts import mount
+from ..api.records import Records
 from .context import Api, Call
-from .cpstore import new_id
-from .web import ApiError
 
 GG = "/gateway_groups/{gateway_group_id}"
 
 
-def _context(api: Api, group_id: str) -> AdminContext:
+def _context(api: Api, group_id: str) -> Context:
     prefix = api.cp.group_prefix(group_id)
-    return AdminContext(
+    return Context(
         config=replace(api.config, etcd_prefix=prefix),
-        store=api.cp.store,
-        prefix=prefix,
+        records=Records(api.cp.store, prefix, APISIX_IDS),
         keyring=Keyring.from_config(api.config.raw),
-        bodies=Bodies("v3", API7_PAGE_SIZES),
+        dialect=ApisixDialect("v3", API7_PAGE_SIZES),
     )
 
 
@@ -61,10 +63,10 @@ def _admin(
 ):
     group_id = call.params["gateway_group_id"]
     api.group_or_404(group_id)
-    parent = call.params.get("username")
+    parent = call.params.get("consumer_id")
     handler = CREDENTIALS if resource == "credentials" else RESOURCES[resource]
     payload = call.body if body is None else body
-    req = AdminRequest(
+    req = CollectionRequest(
         method or call.method.lower(),
         segments,
         MISSING if payload is None else payload,
@@ -73,7 +75,7 @@ def _admin(
     )
     try:
         status, answer = handler.handle(req.method, _context(api, group_id), req)
-    except AdminError as exc:
+    except ApiError as exc:
         message = exc.body.get("error_msg") or exc.body.get("message") or "refused"
         if exc.status == 404 and "error_msg" not in exc.body:
             message = f"{resource.rstrip('s').replace('_', ' ')} not found"
@@ -88,14 +90,19 @@ def _with_field(call: Call, name: str, value: str) -> dict[str, Any]:
     return {**body, name: value}
 
 
-def handlers(resource: str, id_param: str, create: str) -> list[tuple[str, str, Any]]:
-    """CRUD of one resource; `create` says what POST does: "post" (APISIX generates the id),
-    "id" (a new id, then PUT) or "username" (PUT, the key comes from the body)."""
+def handlers(
+    resource: str, id_param: str, create: str, actions: Actions
+) -> list[tuple[str, str, Any]]:
+    """CRUD of one resource, mounted with its `actions` on the dashboard API; `create` says
+    what POST does: "post" (APISIX generates the id), "id" (a new id, then PUT) or
+    "username" (PUT, the key comes from the body)."""
     if resource == "credentials":
-        base = f"{GG}/consumers/{{username}}/credentials"
+        base = f"{GG}/consumers/{{consumer_id}}/credentials"
     else:
         base = f"{GG}/{resource}"
     item = f"{base}/{{{id_param}}}"
+    collection = CREDENTIALS if resource == "credentials" else RESOURCES[resource]
+    mount("/api", collection, actions, base=f"/api{base}", item=f"{{{id_param}}}")
 
     def list_all(api: Api, call: Call) -> tuple[int, Any]:
         return _admin(api, call, resource, [], "get")
@@ -106,7 +113,7 @@ def handlers(resource: str, id_param: str, create: str) -> list[tuple[str, str, 
         if create == "username":
             call.obj()
             return _admin(api, call, resource, [], "put")
-        return _admin(api, call, resource, [new_id()], "put")
+        return _admin(api, call, resource, [api.cp.new_id()], "put")
 
     def get_one(api: Api, call: Call) -> tuple[int, Any]:
         return _admin(api, call, resource, [call.params[id_param]], "get")
@@ -132,10 +139,28 @@ def handlers(resource: str, id_param: str, create: str) -> list[tuple[str, str, 
     return rows
 
 
+G = ("gateway_group_id",)
 ROUTES = [
-    *handlers("consumers", "username", "username"),
-    *handlers("credentials", "credential_id", "id"),
-    *handlers("ssls", "ssl_id", "post"),
-    *handlers("global_rules", "global_rule_id", "id"),
-    *handlers("plugin_metadata", "plugin_name", "none"),
+    *handlers(
+        "consumers",
+        "consumer_id",
+        "username",
+        crud_actions("Consumer", G, item_arg="consumer_id", item_field="username"),
+    ),
+    *handlers(
+        "credentials",
+        "credential_id",
+        "id",
+        crud_actions("ConsumerCredential", (*G, "consumer_id")),
+    ),
+    *handlers("ssls", "ssl_id", "post", crud_actions("SSLCertificate", G, patch=False)),
+    *handlers(
+        "global_rules", "global_rule_id", "id", crud_actions("GlobalPluginRule", G, patch=False)
+    ),
+    *handlers(
+        "plugin_metadata",
+        "plugin_name",
+        "none",
+        crud_actions("PluginMetadata", G, create=False, patch=False),
+    ),
 ]

@@ -19,10 +19,11 @@ from typing import Any
 import httpx
 
 from .. import strict_json
+from ..api.errors import ApiError, not_found
 from ..schema.engine import ecma_search
 from .context import Api, Call
 from .cpstore import PUBLISHED, SERVICE_UPSTREAMS
-from .web import ApiError, not_found, value
+from .web import value
 
 CONTROL_TIMEOUT = 2.0
 ID_PATTERN = r"^[a-zA-Z0-9-_.]{1,256}$"

@@ -17,10 +17,11 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from ..api.errors import ApiError, not_found
+from ..api.listing import list_answer
 from ..proxy.wire import SERVER_TOKEN
 from .context import Api, Call
 from .cpstore import DELETED_INSTANCES
-from .web import ApiError, list_answer, not_found
 
 STATUSES = ("Healthy", "OutOfSync", "LostConnection", "Offline")
 COMPATIBILITIES = ("Compatible", "Incompatible", "PartiallyCompatible")

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
 from ..admin.app import create_app
+from ..api.endpoint import http_error
 from ..config import GatewayConfig
 from ..prefix_dispatch import PrefixDispatcher
 from ..store import Store
@@ -22,15 +21,9 @@ def create_admin_port_app(
     """`state.data_planes` must be synced at start-up and stopped at shutdown (see app.py)."""
     api7 = create_api7ee_app(config, store, launch_data_planes=launch_data_planes)
     admin = GatewayGroupAdmin(create_app(config, store), api7.state.api7ee, api7.state.compat)
-    app = Starlette(exception_handlers={HTTPException: _http_error})
+    app = Starlette(exception_handlers={HTTPException: http_error})
     # no routes: every request goes to the default, the one prefix test for both APIs
     app.router.default = PrefixDispatcher(api7, admin, "/api")
     app.state.data_planes = api7.state.data_planes
     app.state.api7ee = api7.state.api7ee
     return app
-
-
-async def _http_error(request: Request, exc: HTTPException) -> Response:
-    """An HTTP error raised outside both APIs still gets a JSON answer."""
-    message = "not found" if exc.status_code == 404 else str(exc.detail)
-    return JSONResponse({"error_msg": message}, status_code=exc.status_code)

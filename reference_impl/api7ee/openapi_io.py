@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ..api.errors import ApiError
 from .context import Api, Call
-from .cpstore import ROUTE_TEMPLATES, TEMPLATES, new_id
-from .route_templates import ROUTE, routes_of
+from .cpstore import ROUTE_TEMPLATES, TEMPLATES
+from .route_templates import routes_of
 from .schemas import ROUTE_TEMPLATE, check, check_id
 from .templates import template_or_404, validate, view
-from .web import ApiError, value
+from .web import value
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PARAM = re.compile(r"\{[^/{}]+\}")
@@ -105,7 +106,7 @@ def _upstream(servers: Any) -> dict[str, Any] | None:
 def _create_routes(api: Api, template_id: str, routes: list[dict[str, Any]]) -> None:
     now = api.cp.clock()
     for route in routes:
-        route_id = new_id()
+        route_id = api.cp.new_id()
         api.cp.put(
             ROUTE_TEMPLATES,
             {
@@ -141,7 +142,7 @@ def import_services(api: Api, call: Call) -> tuple[int, Any]:
         body = {**convert(parse_document(body.pop("raw_openapi"))), **body}
     routes = checked_routes(body.pop("routes", []))
     template = validate(body)
-    template_id = new_id()
+    template_id = api.cp.new_id()
     now = api.cp.clock()
     stored = {
         "type": "http",
@@ -173,7 +174,7 @@ def put_template_openapi(api: Api, call: Call) -> tuple[int, Any]:
     template = template_or_404(api, call.params["service_template_id"])
     converted = convert(parse_document(raw_openapi(call)))
     routes = checked_routes(converted["routes"])
-    for route in routes_of(api, ROUTE, template["id"]):
+    for route in routes_of(api, ROUTE_TEMPLATES, template["id"]):
         api.cp.delete(ROUTE_TEMPLATES, route["id"])
     _create_routes(api, template["id"], routes)
     return 200, value(view(api, template))
@@ -200,7 +201,9 @@ def export_services(api: Api, call: Call) -> tuple[int, Any]:
 def export_document(
     api: Api, templates: list[dict[str, Any]], info: dict[str, Any], servers: list
 ) -> dict[str, Any]:
-    services = [(template, routes_of(api, ROUTE, template["id"])) for template in templates]
+    services = [
+        (template, routes_of(api, ROUTE_TEMPLATES, template["id"])) for template in templates
+    ]
     return build_document(services, info, servers)
 
 

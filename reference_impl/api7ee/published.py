@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import not_found
+from ..api.patching import apply_patch
 from . import health, render, runtime, service_upstreams
 from .context import Api, Call
 from .cpstore import PUBLISHED, VERSIONS
 from .schemas import ROUTE_RUNTIME_CONFIGURATION, RUNTIME_CONFIGURATION, check
-from .web import apply_patch, not_found, value
+from .web import value
 
 SERVICE_ORDER = ("created_at", "updated_at", "publish_time", "name")
 

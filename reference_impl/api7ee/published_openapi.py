@@ -16,12 +16,13 @@ import copy
 import json
 from typing import Any
 
+from ..api.errors import ApiError
 from . import openapi_io, published, render
 from .context import Api, Call
-from .cpstore import PUBLISHED, VERSIONS, new_id
+from .cpstore import PUBLISHED, VERSIONS
 from .publishing import auto_version_name, versions_of
 from .versions import version_or_404
-from .web import ApiError, value
+from .web import value
 
 
 def _raw(document: dict[str, Any]) -> dict[str, Any]:
@@ -58,12 +59,12 @@ def put_published_openapi(api: Api, call: Call) -> tuple[int, Any]:
         now = api.cp.clock()
         names = {v["version"] for v in versions_of(api, service_id)}
         new_version = {
-            "id": new_id(),
+            "id": api.cp.new_id(),
             "service_id": service_id,
             "version": auto_version_name(names),
             "service": copy.deepcopy(version["service"]),
             "routes": sorted(
-                ({**route, "id": new_id(), "service_id": service_id} for route in routes),
+                ({**route, "id": api.cp.new_id(), "service_id": service_id} for route in routes),
                 key=lambda r: r["id"],
             ),
             "stream_routes": copy.deepcopy(version.get("stream_routes", [])),

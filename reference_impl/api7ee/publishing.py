@@ -8,14 +8,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from . import render
 from .conflicts import find_conflicts
 from .context import Api, Call
-from .cpstore import PUBLISHED, TEMPLATES, VERSIONS, new_id
-from .route_templates import ROUTE, STREAM_ROUTE, routes_of
+from .cpstore import PUBLISHED, ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, VERSIONS
+from .route_templates import routes_of
 from .schemas import PUBLISH, check
 from .templates import template_or_404
-from .web import ApiError, not_found, value
+from .web import value
 
 TEMPLATE_ONLY = ("id", "created_at", "updated_at", "last_published")
 ROUTE_ONLY = ("created_at", "updated_at")
@@ -29,12 +30,12 @@ def snapshot(api: Api, template: dict[str, Any], name: str) -> dict[str, Any]:
         return [{k: copy.deepcopy(v) for k, v in r.items() if k not in ROUTE_ONLY} for r in rows]
 
     return {
-        "id": new_id(),
+        "id": api.cp.new_id(),
         "service_id": template["id"],
         "version": name,
         "service": {k: copy.deepcopy(v) for k, v in template.items() if k not in TEMPLATE_ONLY},
-        "routes": frozen(routes_of(api, ROUTE, template["id"])),
-        "stream_routes": frozen(routes_of(api, STREAM_ROUTE, template["id"])),
+        "routes": frozen(routes_of(api, ROUTE_TEMPLATES, template["id"])),
+        "stream_routes": frozen(routes_of(api, STREAM_ROUTE_TEMPLATES, template["id"])),
         "created_at": api.cp.clock(),
     }
 
@@ -151,9 +152,9 @@ def conflict_check(api: Api, call: Call) -> tuple[int, Any]:
     for record in api.cp.all(PUBLISHED, group_id):
         if record["service_id"] in {item["service_id"] for item in body["services"]}:
             continue
-        version = api.cp.get(VERSIONS, record["service_version_id"])
-        if version is not None:
-            published.append((render.service_view(version, record), version))
+        stored = api.cp.get(VERSIONS, record["service_version_id"])
+        if stored is not None:
+            published.append((render.service_view(stored, record), stored))
     return 200, value(find_conflicts(candidates, published))
 
 

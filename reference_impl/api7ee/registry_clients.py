@@ -310,7 +310,7 @@ class KubernetesClient:
     @_answer_shape
     def endpoint_nodes(self, namespace: str, name: str, port: str) -> list[dict[str, Any]]:
         body = self._get(f"/api/v1/namespaces/{namespace}/endpoints/{name}")
-        nodes = []
+        nodes: list[dict[str, Any]] = []
         for subset in body.get("subsets") or [] if isinstance(body, dict) else []:
             ports = [
                 p["port"]

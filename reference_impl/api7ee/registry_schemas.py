@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..api.errors import ApiError
 from .schemas import check
-from .web import ApiError
 
 # what a client may send back from a GET answer: ignored on create and update
 READ_ONLY = ("id", "gateway_group_id", "status", "last_connect_time", "created_at", "updated_at")

@@ -4,122 +4,81 @@ belong to HTTP templates, stream routes to stream templates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from .context import Api, Call
-from .cpstore import ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, new_id
+from ..api.actions import same_actions
+from ..api.collection import Answer, RecordCollection
+from ..api.context import CollectionRequest, Context
+from ..api.errors import ApiError, not_found
+from .context import Api
+from .cpstore import ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES
+from .group_collections import api_routes
 from .schemas import ROUTE_TEMPLATE, STREAM_ROUTE_TEMPLATE, check, check_id, check_plugin_set
-from .web import ApiError, apply_patch, not_found, value
 
 
-@dataclass(frozen=True)
-class RouteKind:
-    kind: str  # control store directory
-    what: str  # for messages
-    schema: dict[str, Any]
-    service_type: str
-    plugin_scope: str
-    id_param: str
+def routes_of(api: Api, kind: str, template_id: str) -> list[dict[str, Any]]:
+    return [r for r in api.cp.all(kind) if r.get("service_id") == template_id]
 
 
-ROUTE = RouteKind(ROUTE_TEMPLATES, "route", ROUTE_TEMPLATE, "http", "route", "route_template_id")
-STREAM_ROUTE = RouteKind(
-    STREAM_ROUTE_TEMPLATES,
-    "stream route",
-    STREAM_ROUTE_TEMPLATE,
-    "stream",
-    "stream",
-    "stream_route_template_id",
-)
+class RouteTemplates(RecordCollection):
+    """Routes of HTTP service templates; `StreamRouteTemplates` are those of stream ones."""
 
+    name, kind, path = ROUTE_TEMPLATES, "route", "routes/template"
+    schema, service_type, plugin_scope = ROUTE_TEMPLATE, "http", "route"
+    id_param, item_pattern = "route_template_id", "{route_template_id}"
+    put_creates = True
+    search_fields = ("name", "desc", "id")
+    actions = same_actions(
+        "gateway:GetServiceTemplate", "gateway:UpdateServiceTemplate", "service_id"
+    )
 
-def routes_of(api: Api, kind: RouteKind, template_id: str) -> list[dict[str, Any]]:
-    return [r for r in api.cp.all(kind.kind) if r.get("service_id") == template_id]
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        return f"{self.kind} {id} not found"
 
+    def put(self, ctx: Context, req: CollectionRequest) -> Answer:
+        check_id(req.segments[0], self.id_param)
+        return super().put(ctx, req)
 
-def _validate(api: Api, kind: RouteKind, body: Any) -> dict[str, Any]:
-    body = check(kind.schema, body, read_only_ok=True)
-    template = api.cp.get(TEMPLATES, body["service_id"])
-    if template is None:
-        raise not_found(f"service template {body['service_id']}")
-    if template.get("type", "http") != kind.service_type:
-        raise ApiError(  # 409: the body is fine, the template it names is of the other type
-            409,
-            f"a {kind.what} belongs to a {kind.service_type} service template, "
-            f"and {body['service_id']} is of type {template.get('type', 'http')}",
-        )
-    if body.get("plugins"):
-        check_plugin_set(body["plugins"], kind.plugin_scope)
-    return body
-
-
-def _get_or_404(api: Api, kind: RouteKind, route_id: str) -> dict[str, Any]:
-    route = api.cp.get(kind.kind, route_id)
-    if route is None:
-        raise not_found(f"{kind.what} {route_id}")
-    return route
-
-
-def _store(
-    api: Api, kind: RouteKind, route_id: str, body: dict[str, Any], old: dict[str, Any] | None
-):
-    now = api.cp.clock()
-    route = {
-        **body,
-        "id": route_id,
-        "created_at": old["created_at"] if old else now,
-        "updated_at": now,
-    }
-    with api.cp.lock:
-        api.cp.put(kind.kind, route, route_id)
-        template = api.cp.get(TEMPLATES, route["service_id"])
-        if template is not None:
-            api.cp.put(TEMPLATES, {**template, "updated_at": now}, template["id"])
-    return route
-
-
-def handlers(kind: RouteKind) -> list[tuple[str, str, Any]]:
-    base = "/routes/template" if kind is ROUTE else "/stream_routes/template"
-    item = f"{base}/{{{kind.id_param}}}"
-
-    def list_routes(api: Api, call: Call) -> tuple[int, Any]:
-        template_id = call.args.get("service_id")
+    def narrow(self, ctx: Context, req: CollectionRequest, rows: list[dict[str, Any]]):
+        template_id = req.args.get("service_id")
         if not template_id:
             raise ApiError(400, "query parameter service_id is required")
-        rows = routes_of(api, kind, template_id)
-        return 200, call.listing(rows, search_fields=("name", "desc", "id"))
+        return [r for r in rows if r.get("service_id") == template_id]
 
-    def create_route(api: Api, call: Call) -> tuple[int, Any]:
-        return 200, value(_store(api, kind, new_id(), _validate(api, kind, call.obj()), None))
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        body = check(self.schema, conf, read_only_ok=True)
+        template = ctx.records.get(TEMPLATES, body["service_id"])
+        if template is None:
+            raise not_found(f"service template {body['service_id']}")
+        if template.get("type", "http") != self.service_type:
+            raise ApiError(  # 409: the body is fine, the template it names is of the other type
+                409,
+                f"a {self.kind} belongs to a {self.service_type} service template, "
+                f"and {body['service_id']} is of type {template.get('type', 'http')}",
+            )
+        if body.get("plugins"):
+            check_plugin_set(body["plugins"], self.plugin_scope)
+        return body
 
-    def get_route(api: Api, call: Call) -> tuple[int, Any]:
-        return 200, value(_get_or_404(api, kind, call.params[kind.id_param]))
+    def editable(self, ctx: Context, value: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in value.items() if k not in ("id", "created_at", "updated_at")}
 
-    def put_route(api: Api, call: Call) -> tuple[int, Any]:
-        route_id = check_id(call.params[kind.id_param], kind.id_param)
-        old = api.cp.get(kind.kind, route_id)
-        return 200, value(_store(api, kind, route_id, _validate(api, kind, call.obj()), old))
-
-    def patch_route(api: Api, call: Call) -> tuple[int, Any]:
-        old = _get_or_404(api, kind, call.params[kind.id_param])
-        current = {k: v for k, v in old.items() if k not in ("id", "created_at", "updated_at")}
-        body = _validate(api, kind, apply_patch(current, call.patch()))
-        return 200, value(_store(api, kind, old["id"], body, old))
-
-    def delete_route(api: Api, call: Call) -> tuple[int, Any]:
-        route = _get_or_404(api, kind, call.params[kind.id_param])
-        api.cp.delete(kind.kind, route["id"])
-        return 200, None
-
-    return [
-        ("GET", base, list_routes),
-        ("POST", base, create_route),
-        ("GET", item, get_route),
-        ("PUT", item, put_route),
-        ("PATCH", item, patch_route),
-        ("DELETE", item, delete_route),
-    ]
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
+        super().commit(ctx, req, key, value, rev)
+        template = ctx.records.get(TEMPLATES, value["service_id"])
+        if template is not None:  # a template changes with its routes
+            ctx.records.put(TEMPLATES, {**template, "updated_at": value["updated_at"]})
 
 
-ROUTES = handlers(ROUTE) + handlers(STREAM_ROUTE)
+class StreamRouteTemplates(RouteTemplates):
+    name, kind, path = STREAM_ROUTE_TEMPLATES, "stream route", "stream_routes/template"
+    schema, service_type, plugin_scope = STREAM_ROUTE_TEMPLATE, "stream", "stream"
+    id_param, item_pattern = "stream_route_template_id", "{stream_route_template_id}"
+
+
+ROUTES = [
+    *api_routes(RouteTemplates(), RouteTemplates.id_param),
+    *api_routes(StreamRouteTemplates(), StreamRouteTemplates.id_param),
+]

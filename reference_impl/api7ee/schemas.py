@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError
 from ..schema import SchemaError, check_plugins, check_resource
 from ..schema.engine import ecma_search, error_validator
-from .web import ApiError
 
 ID = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": r"^[a-zA-Z0-9-_.]+$"}
 NAME = {"type": "string", "minLength": 1, "maxLength": 65536}
@@ -196,6 +196,6 @@ def check_apisix(kind: str, conf: dict[str, Any]) -> dict[str, Any]:
 
 def check_id(raw: str, name: str) -> str:
     """A path id, checked like the body ids (`[a-zA-Z0-9-_.]`, 1..256 characters)."""
-    if not (1 <= len(raw) <= 256) or not ecma_search(ID["pattern"], raw):
+    if not (1 <= len(raw) <= 256) or not ecma_search(str(ID["pattern"]), raw):
         raise ApiError(400, f"invalid {name}: must match ^[a-zA-Z0-9-_.]+$ (1..256 characters)")
     return raw

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError
 from .schemas import DESC, LABELS, check, check_id
-from .web import ApiError
 
 # apisix/schema_def.lua uri_def, as the seed shows it for the Vault endpoint
 URI = {"type": "string", "pattern": r"^[^/]+://([\da-zA-Z.-]+|\[[\da-fA-F:]+\])(:\d+)?"}

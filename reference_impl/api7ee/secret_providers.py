@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from .context import Api, Call
 from .secret_provider_schemas import SCHEMAS, check_provider_body, provider_path
 from .secret_usage import references_to
-from .web import ApiError, not_found, value
+from .web import value
 
 PROVIDERS = tuple(SCHEMAS)
 SEARCH_FIELDS = ("id", "desc", "uri", "prefix", "region", "apiserver_addr")

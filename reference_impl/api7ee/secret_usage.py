@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..admin.references import strings_in
+from ..api.errors import ApiError
 from .context import Api, Call
 from .cpstore import CERTIFICATES
 from .secret_provider_schemas import provider_path
-from .web import ApiError
 
 SECRET_REF = "$secret://"
 # APISIX directory of the group's namespace -> the usage resource type

@@ -19,11 +19,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api.errors import ApiError
 from . import render
 from .context import Api
 from .cpstore import PUBLISHED, SERVICE_REGISTRIES, SERVICE_UPSTREAMS, VERSIONS, ControlStore
 from .registry_clients import RegistryUnreachable, client_for, nacos_nodes
-from .web import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ def users(api: Api, group_id: str, registry_id: str) -> list[Use]:
     for record in api.cp.all(PUBLISHED, group_id):
         version = api.cp.get(VERSIONS, record["service_version_id"])
         upstream = version and render.service_view(version, record).get("upstream")
-        if registry_of(upstream) == registry_id:
+        if isinstance(upstream, dict) and registry_of(upstream) == registry_id:
             found.append(Use(record["service_id"], upstream))
     kvs, _ = api.cp.store.range(api.cp.key(SERVICE_UPSTREAMS, group_id) + "/")
     for kv in kvs:

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.actions import Actions, row
+from ..api.collection import Answer
+from ..api.context import CollectionRequest, Context
+from ..api.errors import ApiError, not_found
 from . import published, service_discovery
 from .context import Api, Call
-from .cpstore import PUBLISHED, SERVICE_REGISTRIES, VERSIONS, new_id
+from .cpstore import PUBLISHED, SERVICE_REGISTRIES, VERSIONS
+from .group_collections import GROUP, GroupCollection, control_plane, group_routes
 from .registry_clients import NacosClient, RegistryUnreachable, client_for
 from .registry_schemas import check_registry
 from .schemas import check_id
-from .web import ApiError, not_found, value
+from .web import value
 
 REGISTRY_ORDER = ("created_at", "updated_at", "last_connect_time")
 SERVICE_ORDER = ("created_at", "updated_at", "publish_time", "name")
@@ -38,76 +43,81 @@ def _registry(api: Api, call: Call) -> dict[str, Any]:
     registry_id = call.params["service_registry_id"]
     registry = api.cp.get(SERVICE_REGISTRIES, group_id, registry_id)
     if registry is None:
-        raise not_found(f"service registry {registry_id} on gateway group {group_id}")
+        raise not_found(_what(registry_id, group_id))
     return registry
 
 
-def list_registries(api: Api, call: Call) -> tuple[int, Any]:
-    group_id = call.params["gateway_group_id"]
-    api.group_or_404(group_id)
-    service_discovery.ensure_poller(api)
-    rows = [view(r) for r in api.cp.all(SERVICE_REGISTRIES, group_id)]
-    return 200, call.listing(
-        rows, order_fields=REGISTRY_ORDER, search_fields=("name", "description", "id")
+def _what(registry_id: str, group_id: str | None) -> str:
+    return f"service registry {registry_id} on gateway group {group_id}"
+
+
+class ServiceRegistries(GroupCollection):
+    """Connections of a gateway group to registries: probed and polled once they exist
+    (`service_discovery`); a connection used by a published service keeps its type and
+    cannot be deleted."""
+
+    name, kind = SERVICE_REGISTRIES, "service registry"
+    unsupported = frozenset({"patch"})
+    item_pattern = "{service_registry_id}"
+    order_fields = REGISTRY_ORDER
+    search_fields = ("name", "description", "id")
+    actions = Actions(
+        lambda base, item: [
+            row("GET", base, "gateway:GetServiceRegistry", GROUP),
+            row("POST", base, "gateway:ConnectServiceRegistry", GROUP),
+            row("GET", f"{base}/{item}", "gateway:GetServiceRegistry", GROUP),
+            row("PUT", f"{base}/{item}", "gateway:UpdateServiceRegistry", GROUP),
+            row("DELETE", f"{base}/{item}", "gateway:DisconnectServiceRegistry", GROUP),
+        ]
     )
 
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        if req.segments:
+            check_id(req.segments[0], "service_registry_id")
+        control_plane(ctx).group_or_404(str(req.parent))
+        answer = super().handle(method, ctx, req)
+        if method in ("get", "post"):
+            service_discovery.ensure_poller(control_plane(ctx))
+        return answer
 
-def create_registry(api: Api, call: Call) -> tuple[int, Any]:
-    group_id = call.params["gateway_group_id"]
-    api.group_or_404(group_id)
-    body = check_registry(call.obj())
-    now = api.cp.clock()
-    registry_id = new_id()
-    registry = {
-        "id": registry_id,
-        "gateway_group_id": group_id,
-        **body,
-        "created_at": now,
-        "updated_at": now,
-    }
-    api.cp.put(SERVICE_REGISTRIES, registry, group_id, registry_id)
-    service_discovery.ensure_poller(api)
-    return 200, value(view(registry))
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        return f"{_what(id, req.parent)} not found"
 
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        body = {"gateway_group_id": req.parent, **check_registry(conf)}
+        old = ctx.records.get(self.name, str(req.parent), id) if id else None
+        if old is None or id is None:
+            return body
+        in_use = service_discovery.users(control_plane(ctx), old["gateway_group_id"], id)
+        if in_use and body["type"] != old["type"]:
+            raise ApiError(
+                400,
+                f"service registry {id} is used by published services "
+                f"({_names(in_use)}); its type cannot change",
+            )
+        return body
 
-def get_registry(api: Api, call: Call) -> tuple[int, Any]:
-    registry = _registry(api, call)
-    service_discovery.ensure_poller(api)
-    return 200, value(view(registry))
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
+        super().commit(ctx, req, key, value, rev)
+        if req.method == "put":
+            service_discovery.forget(value["id"])  # a new address: probe and fetch afresh
 
+    def view(self, value: Any) -> Any:
+        return view(value)
 
-def update_registry(api: Api, call: Call) -> tuple[int, Any]:
-    registry = _registry(api, call)
-    body = check_registry(call.obj())
-    in_use = service_discovery.users(api, registry["gateway_group_id"], registry["id"])
-    if in_use and body["type"] != registry["type"]:
-        raise ApiError(
-            400,
-            f"service registry {registry['id']} is used by published services "
-            f"({_names(in_use)}); its type cannot change",
-        )
-    updated = {
-        **{k: registry[k] for k in ("id", "gateway_group_id", "created_at")},
-        **body,
-        "updated_at": api.cp.clock(),
-    }
-    api.cp.put(SERVICE_REGISTRIES, updated, updated["gateway_group_id"], updated["id"])
-    service_discovery.forget(updated["id"])  # a new address: probe and fetch afresh
-    return 200, value(view(updated))
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        in_use = service_discovery.users(control_plane(ctx), str(req.parent), id)
+        if in_use:
+            raise ApiError(
+                400,
+                f"service registry {id} is still used by published services "
+                f"({_names(in_use)}); change their upstreams or delete them first",
+            )
 
-
-def delete_registry(api: Api, call: Call) -> tuple[int, Any]:
-    registry = _registry(api, call)
-    in_use = service_discovery.users(api, registry["gateway_group_id"], registry["id"])
-    if in_use:
-        raise ApiError(
-            400,
-            f"service registry {registry['id']} is still used by published services "
-            f"({_names(in_use)}); change their upstreams or delete them first",
-        )
-    api.cp.delete(SERVICE_REGISTRIES, registry["gateway_group_id"], registry["id"])
-    service_discovery.forget(registry["id"])
-    return 200, None
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        service_discovery.forget(id)
 
 
 def forget_group_registries(api: Api, group_id: str) -> None:
@@ -217,8 +227,8 @@ def nacos_instances_metadata(api: Api, call: Call) -> tuple[int, Any]:
     metadata = [h.get("metadata") for h in hosts]
     rows = [{str(k): str(v) for k, v in m.items()} for m in metadata if isinstance(m, dict)]
     merged: dict[str, set[str]] = {}
-    for row in rows:
-        for key, val in row.items():
+    for metadata_row in rows:
+        for key, val in metadata_row.items():
             merged.setdefault(key, set()).add(val)
     return 200, {
         "list": rows,
@@ -241,23 +251,21 @@ ITEM = f"{BASE}/{{service_registry_id}}"
 NACOS_NS = f"{ITEM}/nacos/namespaces/{{nacos_namespace}}"
 NACOS_GROUP = f"{NACOS_NS}/groups/{{nacos_group}}"
 ROUTES = [
-    (method, path, _checked_ids(handler))
-    for method, path, handler in (
-        ("GET", BASE, list_registries),
-        ("POST", BASE, create_registry),
-        ("GET", ITEM, get_registry),
-        ("PUT", ITEM, update_registry),
-        ("DELETE", ITEM, delete_registry),
-        ("GET", f"{ITEM}/connected_services", connected_services),
-        ("GET", f"{ITEM}/health_check_history", health_check_history),
-        ("GET", f"{ITEM}/kubernetes/internal_services", kubernetes_internal_services),
-        ("GET", f"{ITEM}/nacos/namespaces", nacos_namespaces),
-        ("GET", f"{NACOS_NS}/groups", nacos_groups),
-        ("GET", f"{NACOS_GROUP}/services", nacos_services),
-        (
-            "GET",
-            f"{NACOS_GROUP}/services/{{nacos_service}}/instances_metadata",
-            nacos_instances_metadata,
-        ),
-    )
+    *group_routes(ServiceRegistries(), "service_registry_id"),
+    *(
+        (method, path, _checked_ids(handler))
+        for method, path, handler in (
+            ("GET", f"{ITEM}/connected_services", connected_services),
+            ("GET", f"{ITEM}/health_check_history", health_check_history),
+            ("GET", f"{ITEM}/kubernetes/internal_services", kubernetes_internal_services),
+            ("GET", f"{ITEM}/nacos/namespaces", nacos_namespaces),
+            ("GET", f"{NACOS_NS}/groups", nacos_groups),
+            ("GET", f"{NACOS_GROUP}/services", nacos_services),
+            (
+                "GET",
+                f"{NACOS_GROUP}/services/{{nacos_service}}/instances_metadata",
+                nacos_instances_metadata,
+            ),
+        )
+    ),
 ]

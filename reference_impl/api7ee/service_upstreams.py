@@ -20,13 +20,16 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from ..admin.ssl_crypto import Keyring
+from ..api.errors import ApiError, not_found
+from ..api.listing import list_answer
+from ..api.patching import apply_patch
 from . import render, service_discovery
 from .cert_store import keyring
 from .context import Api, Call
-from .cpstore import PUBLISHED, SERVICE_UPSTREAMS, new_id
+from .cpstore import PUBLISHED, SERVICE_UPSTREAMS
 from .schemas import DESC, ID, LABELS, NAME, check
 from .sni_render import upstream_tls
-from .web import ApiError, apply_patch, list_answer, not_found, value
+from .web import value
 
 READ_ONLY = ("id", "created_at", "updated_at")
 DEFAULTS = {
@@ -169,7 +172,7 @@ def _flag(call: Call, name: str) -> bool:
 
 def create_upstream(api: Api, call: Call) -> tuple[int, Any]:
     _published_record(api, call)
-    return 200, value(_save(api, call, new_id(), _validated(call.obj()), None))
+    return 200, value(_save(api, call, api.cp.new_id(), _validated(call.obj()), None))
 
 
 def list_upstreams(api: Api, call: Call) -> tuple[int, Any]:

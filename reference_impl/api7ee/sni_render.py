@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..admin.ssl_crypto import Keyring, sni_matches
+from ..api.errors import ApiError
 from ..schema import SchemaError, check_resource
 from .cert_store import (
     CA_CERTIFICATES,
@@ -26,7 +27,6 @@ from .cert_store import (
     sni_certificate_ids,
 )
 from .cpstore import ControlStore
-from .web import ApiError
 
 Pending = dict[str, dict[str, Any]]  # records about to be stored, by id, looked up first
 

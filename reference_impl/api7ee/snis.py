@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .cert_crud import Kind, Record, handlers
-from .cert_store import SNIS, keyring, records
-from .context import Api
-from .schemas import DESC, ID, LABELS, NAME
+from ..api.actions import crud_actions
+from ..api.context import CollectionRequest, Context
+from ..api.errors import ApiError
+from .cert_store import SNIS, records
+from .group_collections import GROUP, GroupCollection, control_store, routes
+from .schemas import DESC, ID, LABELS, NAME, check
 from .sni_render import remove_ssl, render_sni, write_ssl
-from .web import ApiError
 
 PROTOCOLS = ["TLSv1.1", "TLSv1.2", "TLSv1.3"]
 DEFAULT_PROTOCOLS = ["TLSv1.2", "TLSv1.3"]
@@ -33,7 +34,7 @@ MTLS = {
     },
     "additionalProperties": False,
 }
-SNI = {
+SNI: dict[str, Any] = {
     "type": "object",
     "required": ["domain", "certificates"],
     "properties": {
@@ -56,42 +57,61 @@ SNI = {
 WRITABLE = tuple(SNI["properties"])
 
 
-def _build(api: Api, group_id: str, body: Record) -> Record:
-    fields = {k: body[k] for k in WRITABLE if k in body}
-    fields.setdefault("ssl_protocols", list(DEFAULT_PROTOCOLS))
-    for pattern in (fields.get("mtls") or {}).get("skip_mtls_uri_regex", []):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ApiError(
-                400, f"invalid request body: skip_mtls_uri_regex {pattern!r}: {exc}"
-            ) from None
-    return fields
+Record = dict[str, Any]
 
 
-def _commit(api: Api, group_id: str, sni: Record, now: int) -> None:
-    existing = {r["id"]: r for r in records(api.cp, SNIS, group_id)}
-    for other in existing.values():
-        if other["id"] != sni["id"] and other["domain"].lower() == sni["domain"].lower():
-            raise ApiError(
-                400,
-                f"invalid SNI: domain {sni['domain']} is already served by SNI "
-                f"{other.get('name') or other['id']}",
-            )
-    if sni["id"] not in existing and api.cp.apisix_get(group_id, f"/ssls/{sni['id']}"):
-        raise ApiError(400, f"invalid SNI: the gateway group already has an SSL {sni['id']}")
-    ssl = render_sni(api.cp, keyring(api), group_id, sni, now)
-    api.cp.put(SNIS, sni, group_id, sni["id"])
-    write_ssl(api.cp, group_id, ssl)
+class Snis(GroupCollection):
+    name, kind = SNIS, "SNI"
+    actions = crud_actions("SNI", (GROUP,))
+    order_fields = ("name",)
+    default_order = "name"
+    search_fields = ("name", "domain")
 
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        body = check(SNI, conf, read_only_ok=True)
+        fields = {k: body[k] for k in WRITABLE if k in body}
+        fields.setdefault("ssl_protocols", list(DEFAULT_PROTOCOLS))
+        for pattern in (fields.get("mtls") or {}).get("skip_mtls_uri_regex", []):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ApiError(
+                    400, f"invalid request body: skip_mtls_uri_regex {pattern!r}: {exc}"
+                ) from None
+        return fields
 
-def _editable(api: Api, sni: Record) -> Record:
-    return {k: sni[k] for k in WRITABLE if k in sni}
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
+        cp, group_id, sni = control_store(ctx), str(req.parent), value
+        existing = {r["id"]: r for r in records(cp, SNIS, group_id)}
+        for other in existing.values():
+            if other["id"] != sni["id"] and other["domain"].lower() == sni["domain"].lower():
+                raise ApiError(
+                    400,
+                    f"invalid SNI: domain {sni['domain']} is already served by SNI "
+                    f"{other.get('name') or other['id']}",
+                )
+        if sni["id"] not in existing and cp.apisix_get(group_id, f"/ssls/{sni['id']}"):
+            raise ApiError(400, f"invalid SNI: the gateway group already has an SSL {sni['id']}")
+        ssl = render_sni(cp, ctx.keyring, group_id, sni, sni["updated_at"])
+        super().commit(ctx, req, key, value, rev)
+        write_ssl(cp, group_id, ssl)
 
+    def editable(self, ctx: Context, value: Record) -> Record:
+        return {k: value[k] for k in WRITABLE if k in value}
 
-def _remove(api: Api, group_id: str, sni: Record) -> None:
-    api.cp.delete(SNIS, group_id, sni["id"])
-    remove_ssl(api.cp, group_id, sni["id"])
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        remove_ssl(control_store(ctx), str(req.parent), id)
+
+    def narrow(self, ctx: Context, req: CollectionRequest, rows: list[Record]) -> list[Record]:
+        domain = req.args.get("domain")
+        if domain:
+            rows = [r for r in rows if r["domain"].lower() == domain.lower()]
+        mtls = _mtls_wanted(req.args)
+        if mtls is not None:
+            rows = [r for r in rows if bool(r.get("mtls")) in mtls]
+        return rows
 
 
 def _mtls_wanted(args: Any) -> set[bool] | None:
@@ -106,28 +126,4 @@ def _mtls_wanted(args: Any) -> set[bool] | None:
     return wanted
 
 
-def _narrow(api: Api, group_id: str, args: Any, rows: list[Record]) -> list[Record]:
-    domain = args.get("domain")
-    if domain:
-        rows = [r for r in rows if r["domain"].lower() == domain.lower()]
-    mtls = _mtls_wanted(args)
-    if mtls is not None:
-        rows = [r for r in rows if bool(r.get("mtls")) in mtls]
-    return rows
-
-
-SNI_KIND = Kind(
-    collection=SNIS,
-    id_param="sni_id",
-    schema=SNI,
-    build=_build,
-    commit=_commit,
-    editable=_editable,
-    view=dict,
-    remove=_remove,
-    narrow=_narrow,
-    order_fields=("name",),
-    default_order="name",
-    search_fields=("name", "domain"),
-)
-SNI_ROUTES = handlers(SNI_KIND)
+ROUTES = routes(Snis(), "sni_id")

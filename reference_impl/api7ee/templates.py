@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
+from ..api.patching import apply_patch
 from .context import Api, Call
-from .cpstore import PUBLISHED, ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, VERSIONS, new_id
+from .cpstore import PUBLISHED, ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, VERSIONS
 from .schemas import SERVICE_TEMPLATE, check, check_id, check_plugin_set, check_upstream
-from .web import ApiError, apply_patch, not_found, value
+from .web import value
 
 ORDER_FIELDS = ("created_at", "updated_at", "last_published", "name")
 COMPUTED = ("published_gateway_groups_count",)
@@ -71,7 +73,7 @@ def list_templates(api: Api, call: Call) -> tuple[int, Any]:
 
 
 def create_template(api: Api, call: Call) -> tuple[int, Any]:
-    return 200, value(view(api, _store(api, new_id(), validate(call.obj()), None)))
+    return 200, value(view(api, _store(api, api.cp.new_id(), validate(call.obj()), None)))
 
 
 def get_template(api: Api, call: Call) -> tuple[int, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from .context import Api, Call
 from .cpstore import VERSIONS
-from .web import ApiError, not_found, value
+from .web import value
 
 VERSION = "/service_versions/{service_version_id}"
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.context import CollectionRequest, Context
 from . import lookup
 from .applications import apis_of, publish
+from .collection import OwnedCollection, Record, cloud_of
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, conflict
 from .listing import page
+from .records import stamp
 from .schemas import API, without_required
-from .validation import apisix_plugins, check_body
+from .validation import apisix_plugins, require
 
-API_PATCH = without_required(API)
 API_DEFAULTS: dict[str, Any] = {
     "description": "",
     "labels": [],
@@ -26,72 +28,53 @@ API_DEFAULTS: dict[str, Any] = {
 MANAGED = ("id", "app_id", "status", "created_at", "updated_at")
 
 
-def checked_api(
-    ctx: CloudContext, app: dict[str, Any], conf: dict[str, Any], current: dict[str, Any] | None
-) -> dict[str, Any]:
-    """A checked API object (defaults filled, name unique in its application)."""
+def _fields(ctx: Context | CloudContext, app_id: str, conf: Record, id: str | None) -> Record:
+    """An API's fields (defaults filled, plugins checked, its name unique in its application)."""
     spec = {**API_DEFAULTS, **{k: v for k, v in conf.items() if k not in MANAGED}}
     spec["paths"] = [
         {"path": p.get("path", ""), "path_type": p.get("path_type", "Prefix")}
         for p in spec["paths"]
     ]
     apisix_plugins(spec["plugins"])
-    siblings = apis_of(ctx, app["id"])
-    for other in siblings:
-        if other["name"] == spec["name"] and (current is None or other["id"] != current["id"]):
+    for other in ctx.records.where("apis", "app_id", app_id):
+        if other["name"] == spec["name"] and other["id"] != id:
             raise conflict(f"API name {spec['name']!r} is already used in this application")
-    api = {
-        **spec,
-        "id": current["id"] if current else ctx.records.new_id(),
-        "app_id": app["id"],
-        "status": 50,
-    }
-    return ctx.records.stamp(api, current)
+    return {**spec, "app_id": app_id, "status": 50}
 
 
-def _save(ctx: CloudContext, app: dict[str, Any], api: dict[str, Any]) -> dict[str, Any]:
-    """Translate the application with this API first (refusing what cannot run), then store."""
-    others = [a for a in apis_of(ctx, app["id"]) if a["id"] != api["id"]]
-    publish(ctx, app, [*others, api])
-    ctx.records.put("apis", api)
-    return api
+def checked_api(ctx: CloudContext, app: Record, conf: Record) -> Record:
+    """A new checked API of `app`, not stored (the OpenAPI import stores it)."""
+    return stamp({**_fields(ctx, app["id"], conf, None), "id": ctx.records.new_id()})
 
 
-def list_apis(ctx: CloudContext, req: CloudRequest) -> Any:
-    app = lookup.app(ctx, req)
-    return page(apis_of(ctx, app["id"]), req.query, ("created_at", "updated_at", "name"))
+class Apis(OwnedCollection):
+    """Every write translates the API's application with it (refusing what cannot run)
+    before storing it, and republishes the application."""
+
+    name, kind = "apis", "API"
+    owner_kind, owner_label, owner_field = "apps", "application", "app_id"
+    schema, patch_schema = API, without_required(API)
+    patch_drops_nulls = True
+
+    def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
+        return _fields(ctx, str(req.parent), conf, id)
+
+    def commit(self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int) -> None:
+        cloud = cloud_of(ctx)
+        others = [a for a in apis_of(cloud, value["app_id"]) if a["id"] != value["id"]]
+        publish(cloud, _app(cloud, value["app_id"]), [*others, value])
+        super().commit(ctx, req, key, value, rev)
+
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        cloud = cloud_of(ctx)
+        publish(cloud, _app(cloud, str(req.parent)), apis_of(cloud, str(req.parent)))
 
 
-def create_api(ctx: CloudContext, req: CloudRequest) -> Any:
-    app = lookup.app(ctx, req)
-    return _save(ctx, app, checked_api(ctx, app, lookup.body(req, API), None))
+APIS = Apis()
 
 
-def get_api(ctx: CloudContext, req: CloudRequest) -> Any:
-    return lookup.api(ctx, req, lookup.app(ctx, req))
-
-
-def update_api(ctx: CloudContext, req: CloudRequest) -> Any:
-    app = lookup.app(ctx, req)
-    current = lookup.api(ctx, req, app)
-    return _save(ctx, app, checked_api(ctx, app, lookup.body(req, API), current))
-
-
-def patch_api(ctx: CloudContext, req: CloudRequest) -> Any:
-    app = lookup.app(ctx, req)
-    current = lookup.api(ctx, req, app)
-    changes = lookup.body(req, API_PATCH)
-    merged = {k: v for k, v in {**current, **changes}.items() if v is not None}
-    check_body(API, {k: v for k, v in merged.items() if k in API["properties"]})
-    return _save(ctx, app, checked_api(ctx, app, merged, current))
-
-
-def delete_api(ctx: CloudContext, req: CloudRequest) -> Any:
-    app = lookup.app(ctx, req)
-    api = lookup.api(ctx, req, app)
-    publish(ctx, app, [a for a in apis_of(ctx, app["id"]) if a["id"] != api["id"]])
-    ctx.records.delete("apis", api["id"])
-    return NO_PAYLOAD
+def _app(ctx: CloudContext, app_id: str) -> Record:
+    return require(ctx.records.get("apps", app_id), "application")
 
 
 def delete_all_apis(ctx: CloudContext, req: CloudRequest) -> Any:

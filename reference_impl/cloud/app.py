@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,11 +18,13 @@ from starlette.routing import Route
 
 from .. import strict_json
 from ..admin.ssl_crypto import Keyring
+from ..api.endpoint import BodyStyle, failure_response, in_worker, read_body
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import apis, applications, certificates, clusters, consumers, organizations
 from . import plugin_management as plugins
 from .auth import TokenGuard
+from .collection import owned_endpoints
 from .context import MISSING, CloudContext, CloudRequest
 from .envelope import (
     INTERNAL,
@@ -36,10 +37,30 @@ from .envelope import (
     success_body,
 )
 from .openapi_import import import_openapi
-from .records import CloudRecords
+from .records import cloud_records
 from .translate import DataPlaneWriter
 
-MAX_BODY = 1536 * 1024
+
+class CloudBodyStyle(BodyStyle):
+    """The Cloud's refusals: every one in the envelope, a too large body is invalid."""
+
+    def too_large(self, size: int) -> Exception:
+        return CloudError(INVALID_ARGUMENT, f"request body larger than {self.max_body} bytes")
+
+    def not_json(self, exc: Exception) -> Exception:
+        if isinstance(exc, strict_json.NotStrictJson):
+            return CloudError(INVALID_ARGUMENT, f"invalid request body: not valid JSON ({exc})")
+        return CloudError(INVALID_ARGUMENT, "invalid request body: not valid JSON")
+
+    def failure(self, exc: Exception) -> tuple[int, Any]:
+        if isinstance(exc, CloudError):
+            return exc.http_status, error_body(exc.kind, exc.error)
+        if isinstance(exc, StoreError):
+            return 503, error_body(UNAVAILABLE, f"config store unavailable: {exc}")
+        raise exc
+
+
+STYLE = CloudBodyStyle(max_body=1536 * 1024, empty=MISSING)
 Handler = Callable[[CloudContext, CloudRequest], Any]
 log = logging.getLogger(__name__)
 
@@ -66,49 +87,12 @@ ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
         {"PUT": plugins.update_plugin, "DELETE": plugins.delete_plugin},
     ),
     (C + "/plugin_management/{plugin_management_id}/reference", {"GET": plugins.plugin_reference}),
-    (
-        C + "/apps",
-        {
-            "GET": applications.list_apps,
-            "POST": applications.create_app,
-            "DELETE": applications.delete_all_apps,
-        },
-    ),
     # before /apps/{app_id}: application ids are decimal, so "openapi" names none
     (C + "/apps/openapi", {"POST": import_openapi}),
-    (
-        C + "/apps/{app_id}",
-        {
-            "GET": applications.get_app,
-            "PUT": applications.update_app,
-            "PATCH": applications.patch_app,
-            "DELETE": applications.delete_app,
-        },
-    ),
+    *owned_endpoints(applications.APPLICATIONS, "app_id", {"DELETE": applications.delete_all_apps}),
     (C + "/apis", {"GET": apis.search_apis}),
-    (
-        "/apps/{app_id}/apis",
-        {"GET": apis.list_apis, "POST": apis.create_api, "DELETE": apis.delete_all_apis},
-    ),
-    (
-        "/apps/{app_id}/apis/{api_id}",
-        {
-            "GET": apis.get_api,
-            "PUT": apis.update_api,
-            "PATCH": apis.patch_api,
-            "DELETE": apis.delete_api,
-        },
-    ),
-    (C + "/consumers", {"GET": consumers.list_consumers, "POST": consumers.create_consumer}),
-    (
-        C + "/consumers/{consumer_id}",
-        {
-            "GET": consumers.get_consumer,
-            "PUT": consumers.update_consumer,
-            "PATCH": consumers.patch_consumer,
-            "DELETE": consumers.delete_consumer,
-        },
-    ),
+    *owned_endpoints(apis.APIS, "api_id", {"DELETE": apis.delete_all_apis}),
+    *owned_endpoints(consumers.CONSUMERS, "consumer_id"),
     (C + "/consumers/{consumer_id}/jwt_token", {"POST": consumers.create_jwt}),
     (
         C + "/certificates",
@@ -127,7 +111,7 @@ def create_cloud_app(config: GatewayConfig, store: Store) -> Starlette:
     keyring = Keyring.from_config(config.raw)
     ctx = CloudContext(
         config=config,
-        records=CloudRecords(store),
+        records=cloud_records(store),
         dataplane=DataPlaneWriter(store),
         keyring=keyring,
     )
@@ -147,10 +131,9 @@ def create_cloud_app(config: GatewayConfig, store: Store) -> Starlette:
 
 
 def _endpoint(ctx: CloudContext, guard: TokenGuard, handlers: dict[str, Handler]):
-    def locked(handler: Handler, req: CloudRequest) -> Any:
-        with ctx.lock:
-            organizations.ensure_default(ctx)
-            return handler(ctx, req)
+    def prepared(handler: Handler, req: CloudRequest) -> Any:
+        organizations.ensure_default(ctx)
+        return handler(ctx, req)
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -164,38 +147,14 @@ def _endpoint(ctx: CloudContext, guard: TokenGuard, handlers: dict[str, Handler]
             req = CloudRequest(
                 params=dict(request.path_params),
                 query=request.query_params,
-                body=await _read_body(request),
+                body=await read_body(request, STYLE),
             )
-            payload = await run_in_threadpool(locked, handler, req)
+            payload = await in_worker(ctx.lock, prepared, handler, req)
             return JSONResponse(success_body(payload))
-        except CloudError as exc:
-            return JSONResponse(error_body(exc.kind, exc.error), status_code=exc.http_status)
-        except StoreError as exc:
-            return JSONResponse(
-                error_body(UNAVAILABLE, f"config store unavailable: {exc}"), status_code=503
-            )
+        except (CloudError, StoreError) as exc:
+            return failure_response(STYLE, exc)
 
     return endpoint
-
-
-async def _read_body(request: Request) -> Any:
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return MISSING
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise CloudError(INVALID_ARGUMENT, f"request body larger than {MAX_BODY} bytes")
-    if not raw.strip():
-        return MISSING
-    try:
-        return strict_json.loads(raw)
-    except strict_json.NotStrictJson as exc:
-        raise CloudError(
-            INVALID_ARGUMENT, f"invalid request body: not valid JSON ({exc})"
-        ) from None
-    except (ValueError, RecursionError):
-        raise CloudError(INVALID_ARGUMENT, "invalid request body: not valid JSON") from None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -14,6 +14,7 @@ from . import lookup
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, invalid
 from .listing import page
+from .records import stamp
 from .schemas import CERTIFICATE
 from .translate import apisix_ssl, ssl_id
 
@@ -91,7 +92,7 @@ def create_certificate(ctx: CloudContext, req: CloudRequest) -> Any:
     }
     if conf.get("ca_certificate"):
         record["ca_certificate"] = conf["ca_certificate"]
-    ctx.records.stamp(record)
+    stamp(record)
     if record["type"] == "Server":
         ssl = apisix_ssl(record, conf["certificate"], conf["private_key"], ctx.keyring)
         ctx.dataplane.put(ctx.dataplane_prefix(cluster["id"]), f"ssls/{ssl['id']}", ssl)

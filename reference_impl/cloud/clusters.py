@@ -18,6 +18,7 @@ from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, invalid
 from .listing import page
 from .pki import gateway_certificate
+from .records import iso_now, stamp
 from .schemas import CLUSTER, CLUSTER_PLUGINS, CLUSTER_SETTINGS
 
 CLUSTER_NORMAL = 3  # ClusterStage "normal" in the SDK
@@ -60,13 +61,13 @@ def new_cluster(
         "policies": {},
         "config_version": 1,
     }
-    return ctx.records.put("clusters", ctx.records.stamp(cluster))
+    return ctx.records.put("clusters", stamp(cluster))
 
 
 def remove_cluster(ctx: CloudContext, cluster: dict[str, Any]) -> None:
     """Delete a cluster with everything in it, data-plane objects included."""
     for app in ctx.records.where("apps", "cluster_id", cluster["id"]):
-        remove_app(ctx, app, cascade=True)
+        remove_app(ctx, app)
     for consumer in ctx.records.where("consumers", "cluster_id", cluster["id"]):
         remove_consumer(ctx, consumer)
     for certificate in ctx.records.where("certificates", "cluster_id", cluster["id"]):
@@ -104,7 +105,7 @@ def update_settings(ctx: CloudContext, req: CloudRequest) -> Any:
         "settings": _deep_merge(cluster["settings"], changes),
         "config_version": cluster["config_version"] + 1,
     }
-    ctx.records.put("clusters", ctx.records.stamp(updated, cluster))
+    ctx.records.put("clusters", stamp(updated, cluster))
     return NO_PAYLOAD
 
 
@@ -118,7 +119,7 @@ def update_plugins(ctx: CloudContext, req: CloudRequest) -> Any:
         "policies": {k: v for k, v in policies.items() if v is not None},
         "config_version": cluster["config_version"] + 1,
     }
-    ctx.records.put("clusters", ctx.records.stamp(updated, cluster))
+    ctx.records.put("clusters", stamp(updated, cluster))
     return NO_PAYLOAD
 
 
@@ -141,7 +142,7 @@ def list_instances(ctx: CloudContext, req: CloudRequest) -> Any:
         "version": "gwconform-reference",
         "etcd_reachable": True,
         "config_version": cluster["config_version"],
-        "last_seen_time": ctx.records.clock(),
+        "last_seen_time": iso_now(),
         "register_time": cluster["created_at"],
         "status": "Healthy",
     }

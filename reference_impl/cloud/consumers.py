@@ -9,15 +9,14 @@ from typing import Any
 
 import jwt
 
+from ..api.context import CollectionRequest, Context
 from . import lookup
+from .collection import OwnedCollection, Record, cloud_of
 from .context import CloudContext, CloudRequest
-from .envelope import NO_PAYLOAD, conflict, precondition
-from .listing import page
+from .envelope import conflict, precondition
 from .schemas import CONSUMER, JWT_TOKEN, without_required
 from .translate import apisix_consumer, consumer_username
-from .validation import check_body
 
-CONSUMER_PATCH = without_required(CONSUMER)
 MANAGED = ("id", "cluster_id", "created_at", "updated_at")
 DEFAULT_JWT_TTL = 86400
 
@@ -34,67 +33,46 @@ def _key_in_use(ctx: CloudContext, prefix: str, key: str, username: str) -> bool
     return False
 
 
-def _save(
-    ctx: CloudContext, cluster_id: str, conf: dict[str, Any], current: dict[str, Any] | None
-) -> dict[str, Any]:
-    spec = {"description": "", "labels": [], "plugins": {}, "credentials": None}
-    spec.update({k: v for k, v in conf.items() if k not in MANAGED})
-    for other in ctx.records.where("consumers", "cluster_id", cluster_id):
-        if other["name"] == spec["name"] and (current is None or other["id"] != current["id"]):
-            raise conflict(f"consumer name {spec['name']!r} is already used in this cluster")
-    consumer = {
-        **spec,
-        "id": current["id"] if current else ctx.records.new_id(),
-        "cluster_id": cluster_id,
-    }
-    apisix = apisix_consumer(consumer)
-    prefix = ctx.dataplane_prefix(cluster_id)
-    key = ((apisix.get("plugins") or {}).get("key-auth") or {}).get("key")
-    if key is not None and _key_in_use(ctx, prefix, key, apisix["username"]):
-        raise conflict("the key_auth key is already used by another consumer")
-    ctx.records.stamp(consumer, current)
-    ctx.records.put("consumers", consumer)
-    ctx.dataplane.put(prefix, f"consumers/{apisix['username']}", apisix)
-    return consumer
+def _unpublish(ctx: CloudContext, consumer: dict[str, Any]) -> None:
+    prefix = ctx.dataplane_prefix(consumer["cluster_id"])
+    ctx.dataplane.delete(prefix, f"consumers/{consumer_username(consumer['id'])}")
 
 
-def list_consumers(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster = lookup.cluster(ctx, req)
-    consumers = ctx.records.where("consumers", "cluster_id", cluster["id"])
-    return page(consumers, req.query, ("created_at", "updated_at", "name"))
+class Consumers(OwnedCollection):
+    """Each consumer is also the APISIX consumer `cloud_<id>` of its cluster's data plane;
+    its name is unique in the cluster, its key_auth key on the data plane."""
+
+    name, kind = "consumers", "consumer"
+    schema, patch_schema = CONSUMER, without_required(CONSUMER)
+
+    def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
+        spec: Record = {"description": "", "labels": [], "plugins": {}, "credentials": None}
+        spec.update({k: v for k, v in conf.items() if k not in MANAGED})
+        for other in ctx.records.where("consumers", "cluster_id", str(req.parent)):
+            if other["name"] == spec["name"] and other["id"] != id:
+                raise conflict(f"consumer name {spec['name']!r} is already used in this cluster")
+        return {**spec, "cluster_id": req.parent}
+
+    def commit(self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int) -> None:
+        cloud = cloud_of(ctx)
+        apisix = apisix_consumer(value)
+        prefix = cloud.dataplane_prefix(value["cluster_id"])
+        auth_key = ((apisix.get("plugins") or {}).get("key-auth") or {}).get("key")
+        if auth_key is not None and _key_in_use(cloud, prefix, auth_key, apisix["username"]):
+            raise conflict("the key_auth key is already used by another consumer")
+        super().commit(ctx, req, key, value, rev)
+        cloud.dataplane.put(prefix, f"consumers/{apisix['username']}", apisix)
+
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        _unpublish(cloud_of(ctx), {"id": id, "cluster_id": req.parent})
 
 
-def create_consumer(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster = lookup.cluster(ctx, req)
-    return _save(ctx, cluster["id"], lookup.body(req, CONSUMER), None)
-
-
-def get_consumer(ctx: CloudContext, req: CloudRequest) -> Any:
-    return lookup.in_cluster(ctx, req, "consumers", "consumer_id", "consumer")
-
-
-def update_consumer(ctx: CloudContext, req: CloudRequest) -> Any:
-    current = lookup.in_cluster(ctx, req, "consumers", "consumer_id", "consumer")
-    return _save(ctx, current["cluster_id"], lookup.body(req, CONSUMER), current)
-
-
-def patch_consumer(ctx: CloudContext, req: CloudRequest) -> Any:
-    current = lookup.in_cluster(ctx, req, "consumers", "consumer_id", "consumer")
-    changes = lookup.body(req, CONSUMER_PATCH)
-    merged = {**current, **changes}
-    check_body(CONSUMER, {k: v for k, v in merged.items() if k in CONSUMER["properties"]})
-    return _save(ctx, current["cluster_id"], merged, current)
+CONSUMERS = Consumers()
 
 
 def remove_consumer(ctx: CloudContext, consumer: dict[str, Any]) -> None:
-    prefix = ctx.dataplane_prefix(consumer["cluster_id"])
-    ctx.dataplane.delete(prefix, f"consumers/{consumer_username(consumer['id'])}")
+    _unpublish(ctx, consumer)
     ctx.records.delete("consumers", consumer["id"])
-
-
-def delete_consumer(ctx: CloudContext, req: CloudRequest) -> Any:
-    remove_consumer(ctx, lookup.in_cluster(ctx, req, "consumers", "consumer_id", "consumer"))
-    return NO_PAYLOAD
 
 
 def create_jwt(ctx: CloudContext, req: CloudRequest) -> Any:

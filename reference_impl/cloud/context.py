@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..admin.ssl_crypto import Keyring
+from ..api.records import Records
 from ..config import GatewayConfig
-from .records import ROOT, CloudRecords
+from .records import ROOT
 from .translate import DataPlaneWriter
 
 MISSING: Any = object()  # a request without a body
@@ -18,7 +19,7 @@ MISSING: Any = object()  # a request without a body
 @dataclass
 class CloudContext:
     config: GatewayConfig
-    records: CloudRecords
+    records: Records
     dataplane: DataPlaneWriter
     keyring: Keyring
     # Handlers run in a thread pool; one lock makes each read-check-write sequence atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .context import MISSING, CloudContext, CloudRequest
@@ -28,13 +29,6 @@ def app(ctx: CloudContext, req: CloudRequest) -> dict[str, Any]:
     return found
 
 
-def api(ctx: CloudContext, req: CloudRequest, application: dict[str, Any]) -> dict[str, Any]:
-    found = ctx.records.get("apis", check_path_id(req.param("api_id"), "API"))
-    if found is None or found["app_id"] != application["id"]:
-        raise not_found("API")
-    return found
-
-
 def in_cluster(
     ctx: CloudContext, req: CloudRequest, kind: str, param: str, what: str
 ) -> dict[str, Any]:
@@ -55,8 +49,8 @@ def body(req: CloudRequest, schema: dict[str, Any], optional: bool = False) -> d
     return dict(check_body(schema, req.body))
 
 
-def flag(req: CloudRequest, name: str) -> bool:
-    raw = req.query.get(name, "false").lower()
+def flag(query: Mapping[str, str], name: str) -> bool:
+    raw = query.get(name, "false").lower()
     if raw not in ("true", "false", "1", "0"):
         raise invalid(f"invalid query parameter {name}: {raw!r} is not a boolean")
     return raw in ("true", "1")

@@ -63,7 +63,8 @@ def _server(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def _apis(document: dict[str, Any]) -> list[dict[str, Any]]:
-    apis, names = [], set()
+    apis: list[dict[str, Any]] = []
+    names: set[str] = set()
     for path, item in document["paths"].items():
         if not isinstance(item, dict) or not str(path).startswith("/"):
             continue
@@ -93,7 +94,8 @@ def import_openapi(ctx: CloudContext, req: CloudRequest) -> Any:
     cluster = lookup.cluster(ctx, req)
     document = _document(lookup.body(req, IMPORT_BODY)["openapi"])
     upstream, prefix = _server(document)
-    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    info = document.get("info")
+    info = info if isinstance(info, dict) else {}
     conf = {
         "name": str(info.get("title") or "openapi-import")[:64],
         "description": str(info.get("description") or "")[:256],
@@ -101,8 +103,8 @@ def import_openapi(ctx: CloudContext, req: CloudRequest) -> Any:
         "path_prefix": prefix,
         "upstreams": [{"upstream": upstream, "version": "default"}],
     }
-    app = checked_application(ctx, cluster["id"], check_body(APPLICATION, conf), None)
-    apis = [checked_api(ctx, app, check_body(API, conf), None) for conf in _apis(document)]
+    app = checked_application(ctx, cluster["id"], check_body(APPLICATION, conf))
+    apis = [checked_api(ctx, app, check_body(API, conf)) for conf in _apis(document)]
     publish(ctx, app, apis)
     ctx.records.put("apps", app)
     for api in apis:

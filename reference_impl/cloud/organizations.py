@@ -17,6 +17,7 @@ from . import lookup
 from .clusters import new_cluster, remove_cluster
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, Reply, conflict, invalid
+from .records import iso_now, stamp
 from .schemas import ORGANIZATION, SUBSCRIPTION
 
 USER_ID = "gwconform-user"
@@ -35,7 +36,7 @@ def new_org(ctx: CloudContext, name: str) -> dict[str, Any]:
         "subscription_started_at": None,
         "owner_id": USER_ID,
     }
-    return ctx.records.put("orgs", ctx.records.stamp(org))
+    return ctx.records.put("orgs", stamp(org))
 
 
 def ensure_default(ctx: CloudContext) -> None:
@@ -94,7 +95,7 @@ def create_subscription(ctx: CloudContext, req: CloudRequest) -> Any:
     plan = lookup.body(req, SUBSCRIPTION)["plan"]
     if plan not in PLANS:
         raise invalid(f"unknown plan {plan!r}: one of {', '.join(PLANS)}")
-    now = ctx.records.clock()
+    now = iso_now()
     subscription = {
         "id": org["id"],
         "org_id": org["id"],
@@ -103,7 +104,7 @@ def create_subscription(ctx: CloudContext, req: CloudRequest) -> Any:
         "started_at": now,
     }
     ctx.records.put("subscriptions", subscription)
-    ctx.records.put("orgs", ctx.records.stamp({**org, "subscription_started_at": now}, org))
+    ctx.records.put("orgs", stamp({**org, "subscription_started_at": now}, org))
     return Reply(subscription, f"{NO_PROVIDER}: the subscription is recorded, nothing is charged")
 
 

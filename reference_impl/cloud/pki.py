@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..admin.ssl_crypto import Keyring
-from .records import CloudRecords
+from ..api.records import Records
 
 CA_YEARS = 10
 CLIENT_DAYS = 365
@@ -68,7 +68,7 @@ def _new_ca(cluster_id: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateK
 
 
 def cluster_ca(
-    records: CloudRecords, keyring: Keyring, cluster_id: str
+    records: Records, keyring: Keyring, cluster_id: str
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """The cluster's CA, made and stored (key encrypted with the keyring) on first use."""
     stored = records.get("cluster_cas", cluster_id)
@@ -90,7 +90,7 @@ def cluster_ca(
 
 
 def gateway_certificate(
-    records: CloudRecords, keyring: Keyring, cluster: dict[str, Any]
+    records: Records, keyring: Keyring, cluster: dict[str, Any]
 ) -> dict[str, str]:
     """A new client certificate and key signed by the cluster's CA, with the CA certificate."""
     ca_cert, ca_key = cluster_ca(records, keyring, cluster["id"])

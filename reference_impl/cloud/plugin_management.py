@@ -13,6 +13,7 @@ from . import lookup
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, conflict, invalid, not_found, precondition
 from .listing import page
+from .records import stamp
 from .schemas import PLUGIN_LOAD, PLUGIN_UPDATE
 
 
@@ -79,7 +80,7 @@ def load_plugin(ctx: CloudContext, req: CloudRequest) -> Any:
         "type": conf.get("type") or PLUGINS[name].kind or "other",
         "metadata": metadata,
     }
-    ctx.records.stamp(plugin)
+    stamp(plugin)
     return ctx.records.put("plugins", plugin, cluster["id"], plugin_id)
 
 
@@ -93,7 +94,7 @@ def update_plugin(ctx: CloudContext, req: CloudRequest) -> Any:
     conf = lookup.body(req, PLUGIN_UPDATE)
     metadata = conf.get("metadata", {})
     _check_metadata(current["name"], metadata)
-    plugin = ctx.records.stamp({**current, "metadata": metadata}, current)
+    plugin = stamp({**current, "metadata": metadata}, current)
     ctx.records.put("plugins", plugin, cluster["id"], current["id"])
     return NO_PAYLOAD
 

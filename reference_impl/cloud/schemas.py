@@ -239,7 +239,7 @@ EXPRESSION = {
         "value": {"type": "string", "maxLength": 4096},
     },
 }
-API = {
+API: dict[str, Any] = {
     "type": "object",
     "minProperties": 1,
     "required": ["name", "paths"],

@@ -7,18 +7,18 @@ import logging
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import strict_json
+from ..api.endpoint import BodyStyle, failure_response, in_worker, read_body
+from ..api.errors import ApiError
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import audit, checks, policies, roles, session, tokens, users
 from .middleware import PRINCIPAL_KEY, IamMiddleware
 from .service import IamService
-from .web import IamCall, IamError
+from .web import IamCall
 
 log = logging.getLogger(__name__)
 ROUTE_TABLES = (
@@ -30,7 +30,7 @@ ROUTE_TABLES = (
     checks.ROUTES,
     audit.ROUTES,
 )
-MAX_BODY = 1024 * 1024
+STYLE = BodyStyle(max_body=1024 * 1024)
 
 
 def create_iam_app(config: GatewayConfig, store: Store) -> Starlette:
@@ -55,7 +55,7 @@ def create_iam_app(config: GatewayConfig, store: Store) -> Starlette:
 def _endpoint(iam: IamService, handler: Any):
     async def endpoint(request: Request) -> Response:
         try:
-            body = await _read_body(request)
+            body = await read_body(request, STYLE)
             call = IamCall(
                 request.method,
                 dict(request.path_params),
@@ -64,34 +64,13 @@ def _endpoint(iam: IamService, handler: Any):
                 request.scope.get("state", {}).get(PRINCIPAL_KEY),
                 request.client.host if request.client else "",
             )
-            result = await run_in_threadpool(_run, iam, handler, call)
-        except IamError as exc:
-            return JSONResponse({"error_msg": exc.message}, status_code=exc.status)
-        except StoreError as exc:
-            return JSONResponse({"error_msg": f"config store unavailable: {exc}"}, status_code=503)
+            # read-check-write sequences (unique names, references) stay atomic
+            lock = None if call.method == "GET" else iam.write_lock
+            result = await in_worker(lock, handler, iam, call)
+        except (ApiError, StoreError) as exc:
+            return failure_response(STYLE, exc)
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
 
     return endpoint
-
-
-def _run(iam: IamService, handler: Any, call: IamCall) -> Any:
-    if call.method == "GET":
-        return handler(iam, call)
-    with iam.write_lock:  # read-check-write sequences (unique names, references) stay atomic
-        return handler(iam, call)
-
-
-async def _read_body(request: Request) -> Any:
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return None
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise IamError(413, f"request body larger than {MAX_BODY} bytes")
-    if not raw.strip():
-        return None
-    try:
-        return strict_json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise IamError(400, f"invalid request body: {exc}") from None

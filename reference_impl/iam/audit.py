@@ -12,9 +12,11 @@ from typing import Any
 
 from starlette.responses import Response
 
+from ..api.errors import ApiError
+from ..api.listing import int_arg
 from .catalog import load_catalog
 from .service import IamService
-from .web import IamCall, IamError
+from .web import IamCall
 
 FIELDS = (
     "id",
@@ -73,23 +75,13 @@ def record(iam: IamService, entry: dict[str, Any]) -> None:
     iam.records.put("audit_logs", {**entry, "id": entry_id, "event_time": int(stamp)})
 
 
-def _int_arg(call: IamCall, name: str) -> int | None:
-    raw = call.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise IamError(400, f"invalid query parameter {name}: must be an integer") from None
-
-
 def _filtered(iam: IamService, call: IamCall) -> list[dict[str, Any]]:
     rows = iam.records.all("audit_logs")  # in key order: oldest first
     for name in ("event_type", "operator_id", "resource_id", "gateway_group_id"):
         wanted = call.args.get(name)
         if wanted:
             rows = [r for r in rows if str(r.get(name) or "") == wanted]
-    start, end = _int_arg(call, "start_at"), _int_arg(call, "end_at")
+    start, end = int_arg(call.args, "start_at"), int_arg(call.args, "end_at")
     if start is not None:
         rows = [r for r in rows if r["event_time"] >= start]
     if end is not None:
@@ -100,17 +92,17 @@ def _filtered(iam: IamService, call: IamCall) -> list[dict[str, Any]]:
 def list_audit_logs(iam: IamService, call: IamCall):
     rows = _filtered(iam, call)
     if (call.args.get("order_by") or "event_time") != "event_time":
-        raise IamError(400, "invalid query parameter order_by: must be event_time")
+        raise ApiError(400, "invalid query parameter order_by: must be event_time")
     direction = call.args.get("direction") or "desc"
     if direction not in ("asc", "desc"):
-        raise IamError(400, "invalid query parameter direction: must be asc or desc")
+        raise ApiError(400, "invalid query parameter direction: must be asc or desc")
     if direction == "desc":
         rows.reverse()
     total = len(rows)
-    page = _int_arg(call, "page") or 1
-    size = _int_arg(call, "page_size")
+    page = int_arg(call.args, "page") or 1
+    size = int_arg(call.args, "page_size")
     if page < 1 or (size is not None and size < 1):
-        raise IamError(400, "invalid query parameter page or page_size: must be >= 1")
+        raise ApiError(400, "invalid query parameter page or page_size: must be >= 1")
     if size is not None:
         rows = rows[(page - 1) * size : page * size]
     return {"list": rows, "total": total}
@@ -119,7 +111,7 @@ def list_audit_logs(iam: IamService, call: IamCall):
 def export_audit_logs(iam: IamService, call: IamCall):
     fmt = call.args.get("format")
     if fmt not in ("json", "csv"):
-        raise IamError(400, "invalid query parameter format: must be json or csv")
+        raise ApiError(400, "invalid query parameter format: must be json or csv")
     rows = _filtered(iam, call)
     disposition = {"content-disposition": f'attachment; filename="audit_logs.{fmt}"'}
     if fmt == "json":

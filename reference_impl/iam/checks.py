@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError
 from .engine import is_allowed
 from .principal import Principal
 from .service import IamService
 from .users import user_or_404
-from .web import IamCall, IamError
+from .web import IamCall
 
 MAX_CHECKS = 1000
 
@@ -23,26 +24,26 @@ def _subject(iam: IamService, call: IamCall) -> Principal:
     if not user_id or (call.principal.is_user and user_id == call.principal.id):
         return call.principal
     if not iam.allowed(call.principal, "iam:GetUser", f"arn:api7:iam:user/{user_id}"):
-        raise IamError(403, f"no permission to check the permissions of user {user_id}")
+        raise ApiError(403, f"no permission to check the permissions of user {user_id}")
     return iam.user_principal(user_or_404(iam, user_id))
 
 
 def _item(name: str, raw: Any) -> tuple[str, str, dict[str, Any]]:
     if not isinstance(raw, dict):
-        raise IamError(400, f"invalid request body: {name} must be an object")
+        raise ApiError(400, f"invalid request body: {name} must be an object")
     action, resource = raw.get("action"), raw.get("resource")
     if not isinstance(action, str) or not action or not isinstance(resource, str) or not resource:
-        raise IamError(400, f"invalid request body: {name} needs string action and resource")
+        raise ApiError(400, f"invalid request body: {name} needs string action and resource")
     context = raw.get("context") or {}
     if not isinstance(context, dict):
-        raise IamError(400, f"invalid request body: {name}.context must be an object")
+        raise ApiError(400, f"invalid request body: {name}.context must be an object")
     return action, resource, context
 
 
 def check_permissions(iam: IamService, call: IamCall):
     body = call.obj()
     if len(body) > MAX_CHECKS:
-        raise IamError(400, f"invalid request body: at most {MAX_CHECKS} checks at once")
+        raise ApiError(400, f"invalid request body: at most {MAX_CHECKS} checks at once")
     items = {name: _item(name, raw) for name, raw in body.items()}
     subject = _subject(iam, call)
     policies, boundaries = iam.policies_of(subject)

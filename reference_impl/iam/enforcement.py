@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import catalog_resources
-from .endpoints import ENDPOINTS, Endpoint
+from .endpoints import Endpoint, endpoints
 
 _PARAM = re.compile(r"\{([a-z_]+)(:path)?\}")
 
@@ -32,10 +32,10 @@ class EndpointTable:
     """Matches (method, path) to its row; of several matches the most literal path wins
     (`/api/alert/policies/histories` before `/api/alert/policies/{alert_policy_id}`)."""
 
-    def __init__(self, endpoints: tuple[Endpoint, ...] = ENDPOINTS) -> None:
+    def __init__(self) -> None:
         self.resources = catalog_resources()
         self.rows: dict[str, list[tuple[int, re.Pattern[str], Endpoint]]] = {}
-        for row in endpoints:
+        for row in endpoints():
             literal = len(_PARAM.sub("", row.path))
             self.rows.setdefault(row.method, []).append((literal, _compile(row.path), row))
         for rows in self.rows.values():

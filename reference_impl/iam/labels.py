@@ -9,13 +9,13 @@ from typing import Any
 
 from ..api7ee.cpstore import GATEWAY_GROUPS, TEMPLATES, ControlStore
 from ..store import Store
-from .records import IamRecords
+from .records import iam_records
 
 
 class LabelContext:
     def __init__(self, store: Store, apisix_prefix: str) -> None:
         self.cp = ControlStore(store, apisix_prefix)
-        self.records = IamRecords(store)
+        self.records = iam_records(store)
 
     def context(self, values: Mapping[str, Any]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}

@@ -115,7 +115,7 @@ class IamMiddleware:
         inner["state"] = {**scope.get("state", {}), PRINCIPAL_KEY: principal, CHECKED_KEY: True}
         if principal is not None and self.internal_key and target is self.app:
             inner["headers"] = _with_key(scope, self.internal_key)
-        if item_filter is not None:
+        if item_filter is not None and match is not None:  # only a matched list has one
             if not await answer_filtered(target, inner, receive, send, item_filter.keeps):
                 # a successful answer that is not a list cannot be shown item by item
                 await _reply(send, 403, f"permission denied: {match.endpoint.action} per item")

@@ -1,13 +1,19 @@
-"""Permission policies: CRUD, who references a policy, and refusing to delete one in use."""
+"""Permission policies: their declaration, who references a policy (a policy in use is not
+deleted), and the references endpoint."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..api.actions import crud_actions
+from ..api.collection import RecordCollection
+from ..api.context import CollectionRequest, Context
+from ..api.errors import ApiError, not_found
+from ..api.records import Records
+from .collections import routes
 from .engine import PolicyDocumentError, check_policy_document
-from .records import new_id, now
 from .service import IamService
-from .web import IamCall, IamError, labels, not_found, text
+from .web import IamCall, described
 
 
 def policy_or_404(iam: IamService, policy_id: str) -> dict[str, Any]:
@@ -17,88 +23,61 @@ def policy_or_404(iam: IamService, policy_id: str) -> dict[str, Any]:
     return policy
 
 
-def _fields(body: dict[str, Any]) -> dict[str, Any]:
-    document = body.get("policy_document")
-    if document is None:
-        raise IamError(400, "invalid request body: policy_document is required")
-    try:
-        check_policy_document(document)
-    except PolicyDocumentError as exc:
-        raise IamError(400, f"invalid request body: {exc}") from None
-    if body.get("type", "custom") not in ("built_in", "custom"):
-        raise IamError(400, "invalid request body: type must be built_in or custom")
-    return {
-        "name": text(body, "name", required=True, max_len=100),
-        "desc": text(body, "desc", required=False, max_len=65536, min_len=0) or "",
-        "labels": labels(body),
-        "policy_document": document,
-    }
-
-
-def _custom(policy: dict[str, Any]) -> dict[str, Any]:
-    if policy.get("type") == "built_in":
-        raise IamError(400, f"the built-in permission policy {policy['name']} cannot be changed")
-    return policy
-
-
-def references(iam: IamService, policy_id: str) -> list[dict[str, Any]]:
+def references(records: Records, policy_id: str) -> list[dict[str, Any]]:
     """Roles that attach the policy and users that have it as a boundary."""
     rows = [
         {"type": "role", "id": r["id"], "name": r["name"]}
-        for r in iam.records.all("roles")
+        for r in records.all("roles")
         if policy_id in (r.get("policies") or ())
     ]
     rows += [
         {"type": "user", "id": u["id"], "name": u["username"]}
-        for u in iam.records.all("users")
+        for u in records.all("users")
         if policy_id in (u.get("boundaries") or ())
     ]
     return rows
 
 
-def list_policies(iam: IamService, call: IamCall):
-    return call.listing(iam.records.all("permission_policies"))
+class PermissionPolicies(RecordCollection):
+    name, kind = "permission_policies", "permission policy"
+    unsupported = frozenset({"patch"})
+    item_pattern = "{permission_policy_id}"
+    actions = crud_actions(
+        "PermissionPolicy", (), item_arg="permission_policy_id", patch=False, prefix="iam"
+    )
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        document = conf.get("policy_document")
+        if document is None:
+            raise ApiError(400, "invalid request body: policy_document is required")
+        try:
+            check_policy_document(document)
+        except PolicyDocumentError as exc:
+            raise ApiError(400, f"invalid request body: {exc}") from None
+        if conf.get("type", "custom") not in ("built_in", "custom"):
+            raise ApiError(400, "invalid request body: type must be built_in or custom")
+        return {**described(conf, 100), "policy_document": document, "type": "custom"}
+
+    def check_mutable(self, ctx: Context, value: Any) -> None:
+        if value.get("type") == "built_in":
+            raise ApiError(400, f"the built-in permission policy {value['name']} cannot be changed")
+
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        users = references(ctx.records, id)
+        if users:
+            names = ", ".join(f"{r['type']} {r['name']}" for r in users)
+            raise ApiError(400, f"permission policy {id} is still referenced by {names}")
 
 
-def create_policy(iam: IamService, call: IamCall):
-    stamp = now()
-    policy = {"id": new_id(), **_fields(call.obj()), "type": "custom"}
-    policy.update(created_at=stamp, updated_at=stamp)
-    iam.records.put("permission_policies", policy)
-    return {"value": policy}
-
-
-def get_policy(iam: IamService, call: IamCall):
-    return {"value": policy_or_404(iam, call.params["permission_policy_id"])}
-
-
-def update_policy(iam: IamService, call: IamCall):
-    policy = _custom(policy_or_404(iam, call.params["permission_policy_id"]))
-    updated = {**policy, **_fields(call.obj()), "updated_at": now()}
-    iam.records.put("permission_policies", updated)
-    return {"value": updated}
-
-
-def delete_policy(iam: IamService, call: IamCall):
-    policy = _custom(policy_or_404(iam, call.params["permission_policy_id"]))
-    users = references(iam, policy["id"])
-    if users:
-        names = ", ".join(f"{r['type']} {r['name']}" for r in users)
-        raise IamError(400, f"permission policy {policy['id']} is still referenced by {names}")
-    iam.records.delete("permission_policies", policy["id"])
-    return {"value": {}}
+POLICIES = PermissionPolicies()
 
 
 def policy_references(iam: IamService, call: IamCall):
-    rows = references(iam, policy_or_404(iam, call.params["permission_policy_id"])["id"])
+    rows = references(iam.records, policy_or_404(iam, call.params["permission_policy_id"])["id"])
     return {"list": rows, "total": len(rows)}
 
 
 ROUTES = [
-    ("GET", "/permission_policies", list_policies),
-    ("POST", "/permission_policies", create_policy),
-    ("GET", "/permission_policies/{permission_policy_id}", get_policy),
-    ("PUT", "/permission_policies/{permission_policy_id}", update_policy),
-    ("DELETE", "/permission_policies/{permission_policy_id}", delete_policy),
+    *routes(POLICIES, "permission_policy_id"),
     ("GET", "/permission_policies/{permission_policy_id}/references", policy_references),
 ]

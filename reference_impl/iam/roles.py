@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.actions import crud_actions
+from ..api.collection import RecordCollection
+from ..api.context import CollectionRequest, Context
+from ..api.errors import ApiError, not_found
 from . import builtins
-from .records import new_id, now
+from .collections import routes
+from .records import now
 from .service import IamService
 from .users import check_policies
-from .web import IamCall, IamError, ids, labels, not_found, text
+from .web import IamCall, described, ids
 
 
 def role_or_404(iam: IamService, role_id: str) -> dict[str, Any]:
@@ -21,53 +26,31 @@ def role_or_404(iam: IamService, role_id: str) -> dict[str, Any]:
 
 def _custom(role: dict[str, Any]) -> dict[str, Any]:
     if role["id"] in builtins.BUILT_IN_ROLES:
-        raise IamError(400, f"the built-in role {role['name']} cannot be changed")
+        raise ApiError(400, f"the built-in role {role['name']} cannot be changed")
     return role
 
 
-def _fields(iam: IamService, body: dict[str, Any]) -> dict[str, Any]:
-    policies = ids(body, "policies")
-    check_policies(iam, policies)
-    return {
-        "name": text(body, "name", required=True, max_len=256),
-        "desc": text(body, "desc", required=False, max_len=65536, min_len=0) or "",
-        "labels": labels(body),
-        "policies": policies,
-    }
+class Roles(RecordCollection):
+    name, kind = "roles", "role"
+    unsupported = frozenset({"patch"})
+    item_pattern = "{role_id}"
+    actions = crud_actions("Role", (), item_arg="role_id", patch=False, prefix="iam")
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        policies = ids(conf, "policies")
+        check_policies(ctx.records, policies)
+        return {**described(conf, 256), "policies": policies, "type": "custom"}
+
+    def check_mutable(self, ctx: Context, value: Any) -> None:
+        _custom(value)
+
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        holders = [u["username"] for u in ctx.records.all("users") if id in (u.get("roles") or ())]
+        if holders:
+            raise ApiError(400, f"role {id} is still assigned to users: {', '.join(holders)}")
 
 
-def list_roles(iam: IamService, call: IamCall):
-    return call.listing(iam.records.all("roles"))
-
-
-def create_role(iam: IamService, call: IamCall):
-    stamp = now()
-    role = {"id": new_id(), **_fields(iam, call.obj()), "type": "custom"}
-    role.update(created_at=stamp, updated_at=stamp)
-    iam.records.put("roles", role)
-    return {"value": role}
-
-
-def get_role(iam: IamService, call: IamCall):
-    return {"value": role_or_404(iam, call.params["role_id"])}
-
-
-def update_role(iam: IamService, call: IamCall):
-    role = _custom(role_or_404(iam, call.params["role_id"]))
-    updated = {**role, **_fields(iam, call.obj()), "updated_at": now()}
-    iam.records.put("roles", updated)
-    return {"value": updated}
-
-
-def delete_role(iam: IamService, call: IamCall):
-    role = _custom(role_or_404(iam, call.params["role_id"]))
-    holders = [
-        u["username"] for u in iam.records.all("users") if role["id"] in (u.get("roles") or ())
-    ]
-    if holders:
-        raise IamError(400, f"role {role['id']} is still assigned to users: {', '.join(holders)}")
-    iam.records.delete("roles", role["id"])
-    return {"value": {}}
+ROLES = Roles()
 
 
 def role_policies(iam: IamService, call: IamCall):
@@ -79,7 +62,7 @@ def role_policies(iam: IamService, call: IamCall):
 def attach(iam: IamService, call: IamCall):
     role = _custom(role_or_404(iam, call.params["role_id"]))
     wanted = call.id_list()
-    check_policies(iam, wanted)
+    check_policies(iam.records, wanted)
     policies = list(dict.fromkeys([*(role.get("policies") or ()), *wanted]))
     iam.records.put("roles", {**role, "policies": policies, "updated_at": now()})
     return {"value": {}}
@@ -94,11 +77,7 @@ def detach(iam: IamService, call: IamCall):
 
 
 ROUTES = [
-    ("GET", "/roles", list_roles),
-    ("POST", "/roles", create_role),
-    ("GET", "/roles/{role_id}", get_role),
-    ("PUT", "/roles/{role_id}", update_role),
-    ("DELETE", "/roles/{role_id}", delete_role),
+    *routes(ROLES, "role_id"),
     ("GET", "/roles/{role_id}/permission_policies", role_policies),
     ("POST", "/roles/{role_id}/attach_permission_policies", attach),
     ("POST", "/roles/{role_id}/detach_permission_policies", detach),

@@ -16,7 +16,7 @@ from ..store import Store
 from . import builtins, secrets
 from .engine import CompiledPolicy, compile_policy, is_allowed
 from .principal import AuthError, Principal
-from .records import IamRecords, now
+from .records import iam_records, now
 
 SESSION_COOKIE = "api7ee_session"
 DEFAULT_SESSION_TTL = 12 * 3600
@@ -47,7 +47,7 @@ class IamService:
     def __init__(self, config: GatewayConfig, store: Store) -> None:
         settings = iam_settings(config)
         self.config = config
-        self.records = IamRecords(store)
+        self.records = iam_records(store)
         self.bcrypt_rounds = int(settings.get("bcrypt_rounds", 10))
         self.session_ttl = int(settings.get("session_ttl", DEFAULT_SESSION_TTL))
         configured = configured_admin_password(settings)
@@ -72,13 +72,13 @@ class IamService:
         generated password is announced once, when the user is created with it."""
         stamp = now()
         for policy in builtins.BUILT_IN_POLICIES:
-            self.records.create_once(
+            self.records.create(
                 "permission_policies", {**policy, "created_at": stamp, "updated_at": stamp}
             )
         for role in builtins.BUILT_IN_ROLE_RECORDS:
             record = {"desc": "", "labels": {}, "type": "built_in", **role}
-            self.records.create_once("roles", {**record, "created_at": stamp, "updated_at": stamp})
-        created = self.records.create_once(
+            self.records.create("roles", {**record, "created_at": stamp, "updated_at": stamp})
+        created = self.records.create(
             "users",
             {
                 "id": builtins.ADMIN_USER_ID,

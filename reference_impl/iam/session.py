@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
+from ..api.errors import ApiError
 from . import secrets
 from .records import now
 from .service import SESSION_COOKIE, IamService
 from .users import user_or_404
-from .web import IamCall, IamError, public_user, text
+from .web import IamCall, public_user, text
 
 
 def login(iam: IamService, call: IamCall):
@@ -17,7 +18,7 @@ def login(iam: IamService, call: IamCall):
     password = text(body, "password", required=True, max_len=128)
     user = iam.find_user(username)
     if user is None or not iam.password_ok(user, password):
-        raise IamError(401, "wrong username or password")
+        raise ApiError(401, "wrong username or password")
     session_id = secrets.new_session_id()
     record = {"id": secrets.digest(session_id), "user_id": user["id"]}
     record["expires_at"] = now() + iam.session_ttl
@@ -39,7 +40,7 @@ def logout(iam: IamService, call: IamCall):
 
 def _me(iam: IamService, call: IamCall):
     if not call.principal.is_user:
-        raise IamError(400, "the caller is an admin key, not a dashboard user")
+        raise ApiError(400, "the caller is an admin key, not a dashboard user")
     return user_or_404(iam, call.principal.id)
 
 
@@ -68,7 +69,7 @@ def update_email(iam: IamService, call: IamCall):
     user = _me(iam, call)
     email = text(call.obj(), "email", required=True, max_len=128)
     if "@" not in email:
-        raise IamError(400, "invalid request body: email must be an email address")
+        raise ApiError(400, "invalid request body: email must be an email address")
     iam.records.put("users", {**user, "email": email, "updated_at": now()})
     return {"value": {}}
 
@@ -85,7 +86,7 @@ def change_password(iam: IamService, call: IamCall):
     old = text(body, "old_password", required=True, max_len=128)
     new = text(body, "new_password", required=True, max_len=128)
     if not iam.password_ok(user, old):
-        raise IamError(400, "the old password is wrong")
+        raise ApiError(400, "the old password is wrong")
     hashed = secrets.hash_password(new, iam.bcrypt_rounds)
     iam.records.put("users", {**user, "password_hash": hashed, "updated_at": now()})
     return {"value": {}}

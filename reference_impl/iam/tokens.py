@@ -5,24 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
 from . import secrets
-from .records import new_id, now
+from .records import now
 from .service import IamService
-from .web import IamCall, IamError, not_found, public_token, text
+from .web import IamCall, public_token, text
 
 
 def _owner(call: IamCall) -> str:
     if not call.principal.is_user:
-        raise IamError(400, "API tokens belong to dashboard users; log in as one")
+        raise ApiError(400, "API tokens belong to dashboard users; log in as one")
     return call.principal.id
 
 
 def _expires_at(body: dict[str, Any]) -> int:
     raw = body.get("expires_at")
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
-        raise IamError(400, "invalid request body: expires_at must be a timestamp, 0 for never")
+        raise ApiError(400, "invalid request body: expires_at must be a timestamp, 0 for never")
     if raw and raw <= now():
-        raise IamError(400, "invalid request body: expires_at is in the past")
+        raise ApiError(400, "invalid request body: expires_at is in the past")
     return raw
 
 
@@ -45,9 +46,14 @@ def create_token(iam: IamService, call: IamCall):
     name = text(body, "name", required=True, max_len=40)
     owner = _owner(call)
     if any(t["name"] == name and t["user_id"] == owner for t in iam.records.all("tokens")):
-        raise IamError(400, f"token name {name} is already used")
+        raise ApiError(400, f"token name {name} is already used")
     stamp = now()
-    token = {"id": new_id(), "name": name, "user_id": owner, "expires_at": _expires_at(body)}
+    token = {
+        "id": iam.records.new_id(),
+        "name": name,
+        "user_id": owner,
+        "expires_at": _expires_at(body),
+    }
     token.update(created_at=stamp, updated_at=stamp)
     return _with_secret(iam, token)
 

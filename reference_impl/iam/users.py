@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.errors import ApiError, not_found
+from ..api.records import Records
 from . import builtins, secrets
-from .records import new_id, now
+from .records import now
 from .service import IamService
-from .web import IamCall, IamError, ids, labels, not_found, public_user, text
+from .web import IamCall, ids, labels, public_user, text
 
 
 def user_or_404(iam: IamService, user_id: str) -> dict[str, Any]:
@@ -17,16 +19,16 @@ def user_or_404(iam: IamService, user_id: str) -> dict[str, Any]:
     return user
 
 
-def check_roles(iam: IamService, role_ids: list[str]) -> None:
+def check_roles(records: Records, role_ids: list[str]) -> None:
     for role_id in role_ids:
-        if iam.records.get("roles", role_id) is None:
-            raise IamError(400, f"role {role_id} not found")
+        if records.get("roles", role_id) is None:
+            raise ApiError(400, f"role {role_id} not found")
 
 
-def check_policies(iam: IamService, policy_ids: list[str]) -> None:
+def check_policies(records: Records, policy_ids: list[str]) -> None:
     for policy_id in policy_ids:
-        if iam.records.get("permission_policies", policy_id) is None:
-            raise IamError(400, f"permission policy {policy_id} not found")
+        if records.get("permission_policies", policy_id) is None:
+            raise ApiError(400, f"permission policy {policy_id} not found")
 
 
 def invite(iam: IamService, call: IamCall):
@@ -36,13 +38,13 @@ def invite(iam: IamService, call: IamCall):
     name = text(body, "name", required=False, max_len=128) or username
     boundaries = ids(body, "boundaries")
     roles = ids(body, "roles")
-    check_policies(iam, boundaries)
-    check_roles(iam, roles)
+    check_policies(iam.records, boundaries)
+    check_roles(iam.records, roles)
     if iam.find_user(username) is not None:
-        raise IamError(400, f"user {username} already exists")
+        raise ApiError(400, f"user {username} already exists")
     stamp = now()
     user = {
-        "id": new_id(),
+        "id": iam.records.new_id(),
         "username": username,
         "name": name,
         "email": "",
@@ -90,9 +92,9 @@ def update_user(iam: IamService, call: IamCall):
 def delete_user(iam: IamService, call: IamCall):
     user = user_or_404(iam, call.params["user_id"])
     if user["id"] == builtins.ADMIN_USER_ID:
-        raise IamError(400, "the built-in admin user cannot be deleted")
+        raise ApiError(400, "the built-in admin user cannot be deleted")
     if call.principal.is_user and call.principal.id == user["id"]:
-        raise IamError(400, "you cannot delete yourself")
+        raise ApiError(400, "you cannot delete yourself")
     iam.records.delete("users", user["id"])
     for token in iam.records.all("tokens"):
         if token["user_id"] == user["id"]:
@@ -106,16 +108,16 @@ def delete_user(iam: IamService, call: IamCall):
 def assign_roles(iam: IamService, call: IamCall):
     user = user_or_404(iam, call.params["user_id"])
     roles = ids(call.obj(), "roles", required=True)
-    check_roles(iam, roles)
+    check_roles(iam.records, roles)
     if user["id"] == builtins.ADMIN_USER_ID and builtins.SUPER_ADMIN not in roles:
-        raise IamError(400, "the built-in admin user keeps the Super Admin role")
+        raise ApiError(400, "the built-in admin user keeps the Super Admin role")
     return _save(iam, user, roles=roles)
 
 
 def set_boundaries(iam: IamService, call: IamCall):
     user = user_or_404(iam, call.params["user_id"])
     boundaries = call.id_list()
-    check_policies(iam, boundaries)
+    check_policies(iam.records, boundaries)
     return _save(iam, user, boundaries=boundaries)
 
 

@@ -5,22 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..api7ee.web import ApiError, list_answer
+from ..api.errors import ApiError
+from ..api.listing import list_answer
 from ..schema.engine import ecma_search
 from .principal import Principal
 
 ID_PATTERN = r"^[a-zA-Z0-9-_.]+$"
-
-
-class IamError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def not_found(what: str) -> IamError:
-    return IamError(404, f"{what} not found")
 
 
 @dataclass
@@ -34,31 +24,28 @@ class IamCall:
 
     def obj(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):
-            raise IamError(400, "invalid request body: expected a JSON object")
+            raise ApiError(400, "invalid request body: expected a JSON object")
         return self.body
 
     def id_list(self) -> list[str]:
         """A body that is a JSON array of ids (attach/detach policies, boundaries)."""
         body = self.body
         if not isinstance(body, list) or not all(isinstance(i, str) and i for i in body):
-            raise IamError(400, "invalid request body: expected a JSON array of ids")
+            raise ApiError(400, "invalid request body: expected a JSON array of ids")
         return list(dict.fromkeys(body))
 
     def listing(self, rows: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
-        try:
-            return list_answer(rows, self.args, **options)
-        except ApiError as exc:
-            raise IamError(exc.status, exc.message) from None
+        return list_answer(rows, self.args, **options)
 
 
 def text(body: dict[str, Any], name: str, *, required: bool, max_len: int, min_len: int = 1):
     raw = body.get(name)
     if raw is None:
         if required:
-            raise IamError(400, f"invalid request body: {name} is required")
+            raise ApiError(400, f"invalid request body: {name} is required")
         return None
     if not isinstance(raw, str) or not min_len <= len(raw) <= max_len:
-        raise IamError(
+        raise ApiError(
             400, f"invalid request body: {name} must be a string of {min_len}..{max_len} characters"
         )
     return raw
@@ -71,20 +58,29 @@ def labels(body: dict[str, Any]) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(
         isinstance(k, str) and k and isinstance(v, str) and v for k, v in raw.items()
     ):
-        raise IamError(400, "invalid request body: labels must map non-empty strings to strings")
+        raise ApiError(400, "invalid request body: labels must map non-empty strings to strings")
     return raw
+
+
+def described(body: dict[str, Any], name_max: int) -> dict[str, Any]:
+    """The name, description and labels a role or a policy carries."""
+    return {
+        "name": text(body, "name", required=True, max_len=name_max),
+        "desc": text(body, "desc", required=False, max_len=65536, min_len=0) or "",
+        "labels": labels(body),
+    }
 
 
 def ids(body: dict[str, Any], name: str, *, required: bool = False) -> list[str]:
     raw = body.get(name)
     if raw is None:
         if required:
-            raise IamError(400, f"invalid request body: {name} is required")
+            raise ApiError(400, f"invalid request body: {name} is required")
         return []
     if not isinstance(raw, list) or not all(
         isinstance(i, str) and 1 <= len(i) <= 256 and ecma_search(ID_PATTERN, i) for i in raw
     ):
-        raise IamError(400, f"invalid request body: {name} must be an array of ids")
+        raise ApiError(400, f"invalid request body: {name} must be an array of ids")
     return list(dict.fromkeys(raw))
 
 

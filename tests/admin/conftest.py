@@ -16,7 +16,7 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the 
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from reference_impl.admin import create_app
+from reference_impl.admin.app import create_app
 from reference_impl.config import build_config
 from reference_impl.store import MemoryStore, Store
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from reference_impl.admin.ssl_crypto import Keyring
+from reference_impl.api.errors import ApiError
 from reference_impl.api7ee.cert_store import certificate_users
+from reference_impl.api7ee.cpstore import ControlStore
 from reference_impl.api7ee.sni_render import upstream_tls
-from reference_impl.api7ee.web import ApiError
 from tests.admin.certs import cert_and_key
 
 from .conftest import CONFIG, group_key, make_client, new_group, ok
@@ -343,7 +344,7 @@ def test_an_sni_never_takes_over_a_hand_written_ssl(client, store, monkeypatch):
     hand_written = {"cert": cert, "key": key, "snis": [SHOP]}
     ok(client.put("/apisix/admin/ssls/taken", json=hand_written), 201)
     cert_record = _certificate(client)
-    monkeypatch.setattr("reference_impl.api7ee.cert_crud.new_id", lambda: "taken")
+    monkeypatch.setattr(ControlStore, "new_id", lambda self: "taken")
     refused = _sni(client, None, [cert_record["id"]])
     assert refused.status_code == 400 and "already has an SSL taken" in refused.json()["error_msg"]
     assert ok(client.get("/apisix/admin/snis"))["total"] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from reference_impl.iam.records import IamRecords
+from reference_impl.iam.records import iam_records
 from reference_impl.store import MemoryStore, StoreUnavailable
 
 from .conftest import ADMIN_KEY, admin_port, allow, client_for, login, make_policy, make_user, ok
@@ -24,7 +24,7 @@ def test_bootstrap_admin_has_super_admin_and_configured_password(app, client):
 
 def test_passwords_are_bcrypt_hashed(store, client):
     user_id = make_user(client, "carol", [])
-    stored = IamRecords(store).get("users", user_id)
+    stored = iam_records(store).get("users", user_id)
     assert stored["password_hash"].startswith("$2") and "pw-123" not in str(stored)
 
 
@@ -134,7 +134,7 @@ def test_tokens_shown_once_stored_hashed_and_revoked_at_once(app, store, client)
     assert secret.startswith("a7ee-")
     shown = ok(hal.get(f"/api/tokens/{created['id']}"))["value"]
     assert "token" not in shown and "token_digest" not in shown
-    assert secret not in str(IamRecords(store).get("tokens", created["id"]))
+    assert secret not in str(iam_records(store).get("tokens", created["id"]))
     assert [t["name"] for t in ok(hal.get("/api/tokens"))["list"]] == ["ci"]
     ok(hal.put(f"/api/tokens/{created['id']}", json={"name": "ci-2"}))
     by_token = client_for(app, secret)
@@ -157,7 +157,7 @@ def test_expired_tokens_stop_working(app, store, client):
     make_user(client, "ivy", [])
     ivy = login(app, "ivy")
     created = ok(ivy.post("/api/tokens", json={"name": "t", "expires_at": int(time.time()) + 3600}))
-    records = IamRecords(store)
+    records = iam_records(store)
     token = records.get("tokens", created["value"]["id"])
     records.put("tokens", {**token, "expires_at": int(time.time()) - 1})
     answer = client_for(app, created["value"]["token"]).get("/api/me")

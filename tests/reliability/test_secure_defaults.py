@@ -106,10 +106,10 @@ def test_the_former_admin_password_of_a_stored_admin_user_is_replaced(
 ) -> None:
     """A store an earlier version bootstrapped still holds `admin` with password `admin`."""
     from reference_impl.iam import secrets as iam_secrets
-    from reference_impl.iam.records import IamRecords
+    from reference_impl.iam.records import iam_records
 
     store = MemoryStore()
-    records = IamRecords(store)
+    records = iam_records(store)
     create_admin_port(build_config(in_process_config()), store, launch_data_planes=False)
     user = records.get("users", "admin")
     assert user is not None

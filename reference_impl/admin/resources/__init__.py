@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..resource import Resource
+from ...api.collection import Collection
+from ...api.mounts import mount
 from .consumers import Consumers
 from .credentials import Credentials
 from .plugin_metadata import PluginMetadata
@@ -15,8 +16,9 @@ from .ssls import Ssls
 from .stream_routes import StreamRoutes
 from .upstreams import Upstreams
 
-RESOURCES: dict[str, Resource] = {
-    r.name: r
+PREFIX = "/apisix/admin"
+RESOURCES: dict[str, Collection] = {
+    r.name: mount(PREFIX, r)
     for r in (
         Routes(),
         Services(),
@@ -32,7 +34,7 @@ RESOURCES: dict[str, Resource] = {
         Protos(),
     )
 }
-CREDENTIALS = Credentials()
+CREDENTIALS = mount(PREFIX, Credentials())
 
 # `POST /schema/validate/{resource}`: the resources with a schema of their own
 VALIDATABLE = {

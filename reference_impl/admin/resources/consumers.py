@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from ..context import AdminContext, AdminRequest
-from ..errors import bad_request
+from ...api.actions import Actions, row
+from ...api.collection import Collection
+from ...api.context import CollectionRequest, Context
+from ...api.errors import bad_request
 from ..references import check_secret_refs, require
-from ..resource import Resource
 from ..validation import check_schema
+from .actions import GROUP
 
 
-class Consumers(Resource):
+class Consumers(Collection):
     name, kind, schema_kind = "consumers", "consumer", "consumers"
     unsupported = frozenset({"post", "patch"})
     has_id = False
+    item_pattern = "{username}"
+    actions = Actions(
+        lambda base, item: [
+            row("GET", base, "gateway:GetConsumer", *GROUP, "*", lists="username"),
+            row("PUT", base, "gateway:CreateConsumer", *GROUP),
+            row("POST", base, "gateway:CreateConsumer", *GROUP),
+            row("GET", f"{base}/{item}", "gateway:GetConsumer", *GROUP, "username"),
+            row("PUT", f"{base}/{item}", "gateway:UpdateConsumer", *GROUP, "username"),
+            row("PATCH", f"{base}/{item}", "gateway:UpdateConsumer", *GROUP, "username"),
+            row("DELETE", f"{base}/{item}", "gateway:DeleteConsumer", *GROUP, "username"),
+        ]
+    )
 
-    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         conf = check_schema(self.schema_kind, conf)
         if id is not None and id != conf["username"]:
             raise bad_request("wrong username")
@@ -29,7 +43,7 @@ class Consumers(Resource):
     def check_lookup_id(self, id: str) -> str:
         return id
 
-    def after_delete(self, ctx: AdminContext, id: str, req: AdminRequest) -> None:
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
         kvs, _ = ctx.store.range(ctx.key(f"/consumers/{id}/credentials/"))
         for kv in kvs:
             ctx.store.delete(kv.key)

@@ -3,24 +3,27 @@ by a certificate, and private keys are stored encrypted and never shown by GET."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
-from ..context import AdminContext, AdminRequest
-from ..errors import bad_request
+from ...api.actions import crud_actions
+from ...api.collection import Collection
+from ...api.context import CollectionRequest, Context
+from ...api.errors import bad_request
 from ..references import SECRET_REF, check_secret_refs
-from ..resource import Resource
 from ..ssl_crypto import CertError, cert_names, sni_matches, validate_pair
 from ..validation import check_schema
+from .actions import GROUP
 
 
-def _is_pem(value: Any) -> bool:
+def _is_pem(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and not value.startswith(SECRET_REF)
 
 
-class Ssls(Resource):
+class Ssls(Collection):
     name, kind, schema_kind = "ssls", "ssl", "ssls"
+    actions = crud_actions("SSLCertificate", GROUP)
 
-    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         conf = dict(conf)
         if isinstance(conf.get("key"), str):
             conf["key"] = self._plain(ctx, conf["key"])
@@ -36,7 +39,7 @@ class Ssls(Resource):
         return conf
 
     @staticmethod
-    def _plain(ctx: AdminContext, key: str) -> str:
+    def _plain(ctx: Context, key: str) -> str:
         if key.startswith(SECRET_REF) or key.startswith("$env://"):
             return key
         plain = ctx.keyring.decrypt_pkey(key)
@@ -45,7 +48,7 @@ class Ssls(Resource):
         return plain
 
     @staticmethod
-    def _check_pairs_and_snis(ctx: AdminContext, conf: dict) -> None:
+    def _check_pairs_and_snis(ctx: Context, conf: dict) -> None:
         pairs = [(conf.get("cert"), conf.get("key"))]
         pairs += list(zip(conf.get("certs") or [], conf.get("keys") or [], strict=False))
         names: list[str] = []

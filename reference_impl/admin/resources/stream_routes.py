@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from ..context import AdminContext, AdminRequest
-from ..errors import bad_request
+from ...api.collection import Answer, Collection
+from ...api.context import CollectionRequest, Context
+from ...api.errors import bad_request
 from ..references import check_with_upstream
-from ..resource import Answer, Resource
+from .actions import PUBLISHED_SERVICE
 
 
-class StreamRoutes(Resource):
+class StreamRoutes(Collection):
     name, kind, schema_kind = "stream_routes", "stream route", "stream_routes"
+    actions = PUBLISHED_SERVICE
     unsupported = frozenset({"patch"})
 
-    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         return check_with_upstream(ctx, self.schema_kind, conf)
 
-    def handle(self, method: str, ctx: AdminContext, req: AdminRequest) -> Answer:
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
         if not ctx.config.stream_listen:
             raise bad_request("stream mode is disabled, can not add stream routes")
         return super().handle(method, ctx, req)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import AdminContext, AdminRequest
+from ...api.collection import Collection
+from ...api.context import CollectionRequest, Context
 from ..references import check_with_upstream, refuse_if_used, same_id
-from ..resource import Resource
+from .actions import PUBLISHED_SERVICE
 
 # (directory, label in the message, whether its own upstream_id counts or only plugins')
 _USERS = (
@@ -31,33 +32,25 @@ def _used_by_traffic_split(plugins: Any, id: str) -> bool:
     return False
 
 
-class Upstreams(Resource):
+class Upstreams(Collection):
     name, kind, schema_kind = "upstreams", "upstream", "upstreams"
+    actions = PUBLISHED_SERVICE
 
-    def check_conf(self, ctx: AdminContext, id: str | None, conf: dict, req: AdminRequest) -> dict:
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
         return check_with_upstream(ctx, self.schema_kind, conf, embedded=False)
 
-    def delete_checker(self, ctx: AdminContext, id: str) -> None:
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
         for directory, label, direct in _USERS:
             refuse_if_used(
                 ctx,
                 directory,
                 lambda v: _used_by_traffic_split(v.get("plugins"), id),
-                lambda v, label=label: (
-                    f"can not delete this upstream, plugin in {label} [{_name(v)}] "
-                    "is still using it now"
-                ),
+                f"can not delete this upstream, plugin in {label} [{{}}] is still using it now",
             )
             if direct:
                 refuse_if_used(
                     ctx,
                     directory,
                     lambda v: same_id(v.get("upstream_id"), id),
-                    lambda v, label=label: (
-                        f"can not delete this upstream, {label} [{_name(v)}] is still using it now"
-                    ),
+                    f"can not delete this upstream, {label} [{{}}] is still using it now",
                 )
-
-
-def _name(value: dict) -> Any:
-    return value.get("id", value.get("username"))

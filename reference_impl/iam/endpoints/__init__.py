@@ -1,6 +1,7 @@
 """THE table: every documented `/api` endpoint (and the gateway-group-scoped
 `/apisix/admin` endpoints) with the IAM action it needs and where the ids of its resource
-ARN come from.
+ARN come from. The rows of the CRUD collections come from their declarations where they
+are mounted (`declared.py`); the modules here keep the rows of the other endpoints.
 
 The action of each endpoint is the one its description in the API7 Enterprise Admin API
 3.9.9 reference states ("Required IAM Permission"); the resource ARN template is the
@@ -13,16 +14,30 @@ the same naming. `None` as action: any authenticated principal may call it.
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import import_module
+
+from ...api.actions import Endpoint
 from .apisix_admin import apisix_admin_endpoints
+from .declared import declared_endpoints
 from .gateway import gateway_endpoints
 from .iam_portal import iam_endpoints, portal_endpoints
-from .rows import Endpoint
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    *gateway_endpoints(),
-    *iam_endpoints(),
-    *portal_endpoints(),
-    *apisix_admin_endpoints(),
-)
+# the apps whose collection declarations mount themselves when imported
+APPS = ("reference_impl.admin.app", "reference_impl.api7ee.app", "reference_impl.iam.app")
 
-__all__ = ["ENDPOINTS", "Endpoint"]
+
+@cache
+def endpoints() -> tuple[Endpoint, ...]:
+    for app in APPS:
+        import_module(app)
+    return (
+        *gateway_endpoints(),
+        *iam_endpoints(),
+        *portal_endpoints(),
+        *apisix_admin_endpoints(),
+        *declared_endpoints(),
+    )
+
+
+__all__ = ["Endpoint", "endpoints"]

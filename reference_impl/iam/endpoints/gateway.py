@@ -3,7 +3,7 @@ groups and instances, consumers, certificates, settings, alerts."""
 
 from __future__ import annotations
 
-from .rows import Endpoint, crud, row
+from ...api.actions import Endpoint, crud, row
 
 GG = "/api/gateway_groups/{gateway_group_id}"
 G = ("gateway_group_id",)
@@ -30,19 +30,6 @@ def _published_children(kind: str, item: str) -> list[Endpoint]:
     ]
 
 
-def _template_children(base: str, item: str) -> list[Endpoint]:
-    """Routes and stream routes of service templates: checked on their service template."""
-    get, update = "gateway:GetServiceTemplate", "gateway:UpdateServiceTemplate"
-    return [
-        row("GET", base, get, "service_id"),
-        row("POST", base, update, "service_id"),
-        row("GET", f"{base}/{item}", get, "service_id"),
-        row("PUT", f"{base}/{item}", update, "service_id"),
-        row("PATCH", f"{base}/{item}", update, "service_id"),
-        row("DELETE", f"{base}/{item}", update, "service_id"),
-    ]
-
-
 def gateway_endpoints() -> list[Endpoint]:
     st_get, st_update = "gateway:GetServiceTemplate", "gateway:UpdateServiceTemplate"
     rows = [
@@ -60,9 +47,9 @@ def gateway_endpoints() -> list[Endpoint]:
         row("POST", "/api/import/services", "gateway:CreateServiceTemplate"),
         row("POST", "/api/import/services/template", "gateway:CreateServiceTemplate"),
         row("PUT", "/api/openapi/convert", None),
-        *_template_children("/api/routes/template", "{route_template_id}"),
-        *_template_children("/api/stream_routes/template", "{stream_route_template_id}"),
         row("GET", VERSION, st_get, "service_id"),
+        # versions are immutable (405), but every registered endpoint has an action
+        *(row(m, VERSION, st_update, "service_id") for m in ("PUT", "PATCH", "DELETE")),
         row("GET", f"{VERSION}/openapi", st_get, "service_id"),
         row("GET", f"{VERSION}/routes", st_get, "service_id"),
         row("GET", f"{VERSION}/routes/{{route_version_id}}", st_get, "service_id"),
@@ -133,23 +120,7 @@ def gateway_endpoints() -> list[Endpoint]:
         row("GET", "/api/instances/count/{field}", "gateway:GetGatewayInstance", *G),
         row("GET", "/api/instances/cores", "gateway:GetGatewayInstanceCore"),
         row("GET", "/api/instances/cores_usages/export", "gateway:GetGatewayInstanceCore"),
-        # consumers and credentials on a gateway group
-        *crud(
-            f"{GG}/consumers",
-            "{consumer_id}",
-            "Consumer",
-            G,
-            item_arg="consumer_id",
-            item_field="username",
-        ),
-        *crud(
-            f"{GG}/consumers/{{consumer_id}}/credentials",
-            "{credential_id}",
-            "ConsumerCredential",
-            ("gateway_group_id", "consumer_id"),
-        ),
-        # certificates, SNIs, SSL, global rules, plugin metadata, protos, secrets
-        *crud(f"{GG}/ssls", "{ssl_id}", "SSLCertificate", G, patch=False),
+        # certificates, SNIs, SSL (their CRUD: mounted collections), protos, secrets
         row("GET", f"{GG}/ssls/usage", "gateway:GetSSLCertificate", *G),
         row("GET", f"{GG}/certificates/{{certificate_id}}/usage", "gateway:GetCertificate", *G),
         row("POST", f"{GG}/certificates/exists", "gateway:GetCACertificate", *G),
@@ -161,11 +132,6 @@ def gateway_endpoints() -> list[Endpoint]:
         ),
         row("POST", f"{GG}/ca_certificates/exists", "gateway:GetCACertificate", *G),
         row("GET", f"{GG}/snis/{{sni_id}}/usage", "gateway:GetSNI", *G),
-        *crud(f"{GG}/global_rules", "{global_rule_id}", "GlobalPluginRule", G, patch=False),
-        row("GET", f"{GG}/plugin_metadata", "gateway:GetPluginMetadata", *G),
-        row("GET", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:GetPluginMetadata", *G),
-        row("PUT", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:UpdatePluginMetadata", *G),
-        row("DELETE", f"{GG}/plugin_metadata/{{plugin_name}}", "gateway:DeletePluginMetadata", *G),
         *crud(f"{GG}/protos", "{proto_id}", "Proto", G, patch=False),
         row(
             "GET",
@@ -174,27 +140,7 @@ def gateway_endpoints() -> list[Endpoint]:
             "gateway_group_id",
             "secret_provider_id",
         ),
-        # service registries
-        row("GET", f"{GG}/service_registries", "gateway:GetServiceRegistry", *G),
-        row("POST", f"{GG}/service_registries", "gateway:ConnectServiceRegistry", *G),
-        row(
-            "GET",
-            f"{GG}/service_registries/{{service_registry_id}}",
-            "gateway:GetServiceRegistry",
-            *G,
-        ),
-        row(
-            "PUT",
-            f"{GG}/service_registries/{{service_registry_id}}",
-            "gateway:UpdateServiceRegistry",
-            *G,
-        ),
-        row(
-            "DELETE",
-            f"{GG}/service_registries/{{service_registry_id}}",
-            "gateway:DisconnectServiceRegistry",
-            *G,
-        ),
+        # service registries (their CRUD: a mounted collection)
         row(
             "GET",
             f"{GG}/service_registries/{{service_registry_id}}/{{detail:path}}",

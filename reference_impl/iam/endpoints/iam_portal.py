@@ -3,7 +3,7 @@ settings; portals, API products, developers."""
 
 from __future__ import annotations
 
-from .rows import Endpoint, crud, row
+from ...api.actions import Endpoint, crud, row
 
 
 def iam_endpoints() -> list[Endpoint]:
@@ -27,19 +27,9 @@ def iam_endpoints() -> list[Endpoint]:
         row("PUT", f"{user}/assigned_roles", "iam:UpdateUserRole", "user_id"),
         row("PUT", f"{user}/boundaries", "iam:UpdateUserBoundary", "user_id"),
         row("PUT", f"{user}/password_reset", "iam:ResetPassword", "user_id"),
-        row("GET", "/api/roles", "iam:GetRole", "*", lists="id"),
-        row("POST", "/api/roles", "iam:CreateRole"),
-        row("GET", role, "iam:GetRole", "role_id"),
-        row("PUT", role, "iam:UpdateRole", "role_id"),
-        row("DELETE", role, "iam:DeleteRole", "role_id"),
         row("GET", f"{role}/permission_policies", "iam:GetPermissionPolicy", "*", lists="id"),
         row("POST", f"{role}/attach_permission_policies", "iam:UpdateRole", "role_id"),
         row("POST", f"{role}/detach_permission_policies", "iam:UpdateRole", "role_id"),
-        row("GET", "/api/permission_policies", "iam:GetPermissionPolicy", "*", lists="id"),
-        row("POST", "/api/permission_policies", "iam:CreatePermissionPolicy"),
-        row("GET", policy, "iam:GetPermissionPolicy", "permission_policy_id"),
-        row("PUT", policy, "iam:UpdatePermissionPolicy", "permission_policy_id"),
-        row("DELETE", policy, "iam:DeletePermissionPolicy", "permission_policy_id"),
         row("GET", f"{policy}/references", "iam:GetPermissionPolicy", "permission_policy_id"),
         row("GET", "/api/audit_logs", "iam:GetAudit"),
         row("GET", "/api/audit_logs/export", "iam:ExportAudits"),

@@ -1,12 +1,12 @@
-"""Resource ids: APISIX's id syntax and the ids POST generates."""
+"""Resource ids: APISIX's id syntax (the ids POST generates come from `records.IdRule`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..schema.engine import ecma_search
-from ..store import Store
 from .errors import bad_request
+from .records import IdRule
 
 _ID = r"^[a-zA-Z0-9\-_.]{1,64}$"
 ID_ERROR = (
@@ -30,8 +30,6 @@ def check_id(value: Any) -> str:
     return str(value)
 
 
-def generate_id(store: Store, prefix: str) -> str:
-    """A new id the way APISIX's `etcd.push` makes one: the store revision after a write
-    to `{prefix}/gen_id`, zero-padded to 20 digits, so ids sort in creation order."""
-    kv = store.put(f"{prefix}/gen_id", 1)
-    return f"{kv.mod_revision:020d}"
+# POST ids of the APISIX Admin API: the revision zero-padded to 20 digits (APISIX's
+# `etcd.push`), so ids sort in creation order
+APISIX_IDS = IdRule(counter="gen_id", render=lambda revision: f"{revision:020d}")

@@ -1,5 +1,5 @@
-"""What every resource handler works with: the store under the APISIX key prefix, the
-config, the keyring, the response builder, and one parsed request."""
+"""What a collection's handler works with: the records of its API, the config, the
+keyring, the API's dialect (answers and refusals), and one parsed request."""
 
 from __future__ import annotations
 
@@ -7,54 +7,57 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..admin.ssl_crypto import Keyring
 from ..config import GatewayConfig
 from ..store import KeyValue, Store
-from .bodies import Bodies
-from .ssl_crypto import Keyring
+from .records import Records
+
+if TYPE_CHECKING:
+    from .dialects import Dialect
 
 MISSING: Any = object()  # a request without a body (JSON null is a body)
 
 
 @dataclass
-class AdminContext:
+class Context:
     config: GatewayConfig
-    store: Store
-    prefix: str
+    records: Records
     keyring: Keyring
-    bodies: Bodies
+    dialect: Dialect
     clock: Callable[[], int] = field(default=lambda: int(time.time()))
 
+    @property
+    def store(self) -> Store:
+        return self.records.store
+
     def key(self, relative: str) -> str:
-        """The store key of a path relative to the prefix (`/routes/1` -> `/apisix/routes/1`)."""
-        return self.prefix + relative
+        """The store key of a path relative to the records' root (`/routes/1`)."""
+        return self.records.root + relative
 
     def get(self, relative: str) -> KeyValue | None:
         return self.store.get(self.key(relative))
 
     def children(self, relative_dir: str) -> list[KeyValue]:
         """The objects directly under a directory (`/routes`), not deeper keys."""
-        base = self.key(relative_dir) + "/"
-        kvs, _ = self.store.range(base)
-        return [kv for kv in kvs if "/" not in kv.key[len(base) :]]
+        return self.records.entries(relative_dir.lstrip("/"), direct=True)
 
     def descendants(self, relative_dir: str) -> list[KeyValue]:
         """Every object under a directory, at any depth (`/secrets` -> all managers)."""
-        kvs, _ = self.store.range(self.key(relative_dir) + "/")
-        return kvs
+        return self.records.entries(relative_dir.lstrip("/"))
 
     def values(self, relative_dir: str) -> list[dict[str, Any]]:
         return [kv.value for kv in self.children(relative_dir) if isinstance(kv.value, dict)]
 
 
 @dataclass
-class AdminRequest:
+class CollectionRequest:
     method: str  # lower case
-    segments: list[str]  # the path after the resource name, split on "/"
+    segments: list[str]  # the path after the collection's name, split on "/"
     body: Any
     args: Mapping[str, str]
-    parent: str | None = None  # the consumer of a credential
+    parent: str | None = None  # the scope: a credential's consumer, a gateway group
 
     @property
     def ttl(self) -> int | None:

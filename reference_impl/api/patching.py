@@ -1,11 +1,14 @@
-"""PATCH semantics: APISIX's merge of a partial object, and the replace at a sub-path."""
+"""PATCH semantics: APISIX's merge of a partial object and its replace at a sub-path, and
+API7's JSON Patch."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from .errors import bad_request
+import jsonpatch
+
+from .errors import ApiError, bad_request
 
 
 def merge_patch(origin: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -54,3 +57,13 @@ def patch_sub_path(origin: dict[str, Any], sub_path: str, value: Any) -> dict[st
     else:
         node[last] = copy.deepcopy(value)
     return out
+
+
+def apply_patch(document: dict[str, Any], patch: list) -> dict[str, Any]:
+    try:
+        patched = jsonpatch.apply_patch(copy.deepcopy(document), patch)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise ApiError(400, f"invalid JSON Patch: {exc}") from None
+    if not isinstance(patched, dict):
+        raise ApiError(400, "invalid JSON Patch: the result must stay an object")
+    return patched

@@ -35,11 +35,11 @@ class Bodies:
         self.v3 = version == "v3"
         self.page_sizes = page_sizes
 
-    def one(self, kv: KeyValue, view: ValueView) -> dict[str, Any]:
+    def one_body(self, kv: KeyValue, view: ValueView) -> dict[str, Any]:
         node = _node(kv, view)
         return node if self.v3 else {"action": "get", "count": 1, "node": node}
 
-    def listing(
+    def list_body(
         self,
         dir_key: str,
         kvs: list[KeyValue],
@@ -62,11 +62,11 @@ class Bodies:
             kept = kept[(number - 1) * size : number * size]
         return {"total": total, "list": [_node(kv, view) for kv in kept]}
 
-    def written(self, key: str, value: Any, action: str) -> dict[str, Any]:
+    def written_body(self, key: str, value: Any, action: str) -> dict[str, Any]:
         node = {"key": key, "value": value}
         return node if self.v3 else {"action": action, "node": node}
 
-    def deleted(self, key: str) -> dict[str, Any]:
+    def deleted_body(self, key: str) -> dict[str, Any]:
         body: dict[str, Any] = {"deleted": "1", "key": key}
         if not self.v3:
             body.update(action="delete", node={})

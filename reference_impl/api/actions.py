@@ -1,8 +1,12 @@
-"""One row of the enforcement table and the helpers that write rows."""
+"""The IAM action of every endpoint: one row of the enforcement table, the helpers that
+write rows, and `Actions`, the rows a `Collection` declares for its endpoints (the IAM
+table is built from the declarations, `reference_impl.iam.endpoints`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ def row(
     *args: str,
     resource: str | None = None,
     lists: str | None = None,
-):
+) -> Endpoint:
     if lists is not None and (not args or args[-1] != "*"):
         raise ValueError(f"{method} {path}: a filtered list needs `*` as its last argument")
     return Endpoint(method, path, action, args, resource, lists)
@@ -61,3 +65,45 @@ def crud(
             row("PATCH", f"{base}/{item}", f"{prefix}:Update{noun}", *ident, resource=resource)
         )
     return rows
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class Actions:
+    """The rows of a collection's endpoints, given its list path and the path segments
+    of an item below it (`{id}`)."""
+
+    rows: Callable[[str, str], list[Endpoint]]
+
+    def methods(self) -> set[str]:
+        """The methods (lower case) that have a row."""
+        return {e.method.lower() for e in self.rows("/b", "{id}")}
+
+
+def crud_actions(
+    noun: str, scope: tuple[str, ...], *, create: bool = True, **options: Any
+) -> Actions:
+    """`crud()`'s rows: list, create (unless not `create`), get, update (PUT and PATCH),
+    delete of one kind."""
+    return Actions(
+        lambda base, item: [
+            r for r in crud(base, item, noun, scope, **options) if create or r.method != "POST"
+        ]
+    )
+
+
+def same_actions(get: str, update: str, *args: str, methods: tuple[str, ...] = METHODS) -> Actions:
+    """Every read checked as `get`, every write as `update`, on the same ARN."""
+
+    def rows(base: str, item: str) -> list[Endpoint]:
+        out = [row("GET", base, get, *args)] if "GET" in methods else []
+        out += [row("POST", base, update, *args)] if "POST" in methods else []
+        return out + [
+            row(m, f"{base}/{item}", get if m == "GET" else update, *args)
+            for m in methods
+            if m != "POST"
+        ]
+
+    return Actions(rows)

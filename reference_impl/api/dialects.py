@@ -1,0 +1,237 @@
+"""What differs between the APIs a `Collection` serves: the answer bodies, how a body is
+refused, ids in bodies, what PATCH means, timestamps, and the 404.
+
+`ApisixDialect`: APISIX's Admin API (`resource.lua`): PUT creates or replaces, PATCH
+merges (or replaces a sub-path), `create_time`/`update_time`, v3 or v2 bodies.
+`Api7Dialect`: API7's `/apisix/admin` kinds of a gateway group: POST creates, PUT and
+PATCH (a JSON Patch of `add`/`replace`) change an existing object, `created_at`/
+`updated_at`, `{"value": ...}` and `{"list", "total"}` answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..store import KeyValue
+from .apisix_bodies import Bodies
+from .context import MISSING, CollectionRequest, Context
+from .errors import ApiError, bad_request, key_not_found
+from .listing import list_answer
+from .patching import apply_patch, merge_patch, patch_sub_path
+
+if TYPE_CHECKING:
+    from .collection import Answer, Collection
+
+Record = dict[str, Any]
+
+
+class Dialect(Protocol):
+    put_creates: bool  # False: PUT, PATCH and DELETE need the object first (404)
+    force_delete: bool  # whether `?force=true` skips the delete checker
+
+    def ttl(self, req: CollectionRequest) -> int | None: ...
+    def body_object(self, body: Any) -> Record: ...
+    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None: ...
+    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None: ...
+    def record(
+        self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any
+    ) -> Record: ...
+    def check_patch(self, coll: Collection, req: CollectionRequest) -> None: ...
+    def patched(
+        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
+    ) -> Record: ...
+    def listing(
+        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
+    ) -> Any: ...
+    def one(self, coll: Collection, kv: KeyValue) -> Any: ...
+    def written(
+        self, coll: Collection, key: str, value: Record, action: str, status: int
+    ) -> Answer: ...
+    def deleted(self, key: str) -> Any: ...
+    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> Exception: ...
+
+
+class ApisixDialect(Bodies):
+    put_creates = True
+    force_delete = True
+
+    def ttl(self, req: CollectionRequest) -> int | None:
+        return req.ttl
+
+    def body_object(self, body: Any) -> Record:
+        if body is MISSING or body is None:
+            raise bad_request("missing configurations")
+        if not isinstance(body, dict):
+            raise bad_request(
+                f"invalid configuration: wrong type: expected object, got {_json_type(body)}"
+            )
+        return body
+
+    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None:
+        if not coll.has_id:
+            return id
+        id = id if id is not None else conf.get("id")
+        if id is None:
+            raise bad_request(f"missing {coll.kind} id")
+        if conf.get("id") is not None and str(conf["id"]) != str(id):
+            raise bad_request(f"wrong {coll.kind} id")
+        id = coll.check_id(id)
+        conf["id"] = id
+        return id
+
+    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None:
+        if id is not None or conf.get("id") is not None:
+            raise bad_request(f"wrong {coll.kind} id, do not need it")
+
+    def record(self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
+        """create_time kept from the replaced object, else now; update_time now unless given."""
+        value = dict(conf)
+        if coll.timestamps:
+            if "create_time" not in value:
+                old = prev.get("create_time") if isinstance(prev, dict) else None
+                value["create_time"] = old if old is not None else ctx.clock()
+            if "update_time" not in value:
+                value["update_time"] = ctx.clock()
+        return value
+
+    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+        sub_path = coll.locate(req)[1]
+        if req.body is MISSING:
+            raise bad_request("missing new configuration")
+        if not sub_path and not isinstance(req.body, dict):
+            raise bad_request("invalid configuration")
+
+    def patched(
+        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
+    ) -> Record:
+        sub_path = coll.locate(req)[1]
+        value = patch_sub_path(old, sub_path, req.body) if sub_path else merge_patch(old, req.body)
+        given_update_time = not sub_path and "update_time" in req.body
+        if coll.timestamps and not given_update_time:
+            value["update_time"] = ctx.clock()
+        if coll.has_id and str(value.get("id", id)) != id:
+            raise bad_request(f"wrong {coll.kind} id")
+        return coll.check_conf(ctx, id, value, req)
+
+    def listing(
+        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
+    ) -> Any:
+        return self.list_body(ctx.key(coll.dir_path(req)), kvs, coll.view, req.args)
+
+    def one(self, coll: Collection, kv: KeyValue) -> Any:
+        return self.one_body(kv, coll.view)
+
+    def written(
+        self, coll: Collection, key: str, value: Record, action: str, status: int
+    ) -> Answer:
+        return status, self.written_body(key, value, action)
+
+    def deleted(self, key: str) -> Any:
+        return self.deleted_body(key)
+
+    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
+        return key_not_found()
+
+
+class Api7Dialect:
+    put_creates = False
+    force_delete = False
+
+    def ttl(self, req: CollectionRequest) -> int | None:
+        return None
+
+    def body_object(self, body: Any) -> Record:
+        if body is MISSING or body is None:
+            raise ApiError(400, "request body is required")
+        if not isinstance(body, dict):
+            raise ApiError(400, "invalid request body: expected a JSON object")
+        return body
+
+    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None:
+        return id  # ids in bodies are read-only fields, dropped by the schema check
+
+    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None:
+        return None
+
+    def record(self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
+        now = ctx.clock()
+        old = prev.get("created_at") if isinstance(prev, dict) else None
+        created = old if isinstance(old, int) else now
+        return {**conf, "id": id, "created_at": created, "updated_at": now}
+
+    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+        check_json_patch(req.body)
+
+    def patched(
+        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
+    ) -> Record:
+        document = apply_patch(coll.editable(ctx, old), req.body)
+        return self.record(coll, ctx, id, coll.check_conf(ctx, id, document, req), old)
+
+    def listing(
+        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
+    ) -> Any:
+        rows = [coll.view(kv.value) for kv in kvs if isinstance(kv.value, dict)]
+        return list_answer(
+            coll.narrow(ctx, req, rows),
+            req.args,
+            order_fields=coll.order_fields,
+            default_order=coll.default_order,
+            search_fields=coll.search_fields,
+        )
+
+    def one(self, coll: Collection, kv: KeyValue) -> Any:
+        return {"value": coll.view(kv.value)}
+
+    def written(
+        self, coll: Collection, key: str, value: Record, action: str, status: int
+    ) -> Answer:
+        return 200, {"value": coll.view(value)}
+
+    def deleted(self, key: str) -> Any:
+        return None
+
+    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
+        return ApiError(404, coll.missing(id, req))
+
+
+class IamDialect(Api7Dialect):
+    """IAM's users, roles, policies: as API7's kinds, but not scoped to a gateway group,
+    and a delete answers `{"value": {}}`."""
+
+    def body_object(self, body: Any) -> Record:
+        if not isinstance(body, dict):
+            raise ApiError(400, "invalid request body: expected a JSON object")
+        return body
+
+    def deleted(self, key: str) -> Any:
+        return {"value": {}}
+
+    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
+        return ApiError(404, f"{coll.kind} {id} not found")
+
+
+def check_json_patch(body: Any, ops: tuple[str, ...] = ("add", "replace")) -> list:
+    """A non-empty JSON Patch of the allowed operations, each with a `value`."""
+    if not isinstance(body, list) or not body:
+        raise ApiError(400, "invalid request body: expected a non-empty JSON Patch array")
+    for op in body:
+        if not isinstance(op, dict) or not isinstance(op.get("path"), str):
+            raise ApiError(400, "invalid JSON Patch operation: each needs `op` and `path`")
+        if op.get("op") not in ops:
+            raise ApiError(
+                400, f"invalid JSON Patch operation {op.get('op')!r}: use one of {list(ops)}"
+            )
+        if "value" not in op:
+            raise ApiError(400, f"invalid JSON Patch operation at {op['path']}: missing `value`")
+    return body
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "string" if isinstance(value, str) else "null"

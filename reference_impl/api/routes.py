@@ -1,0 +1,56 @@
+"""A collection's endpoints as (method, path, handler) route rows for an app whose
+handlers take (owner, call): list and create on `/{name}`, get, replace, patch and
+delete on `/{name}/{id_param}`, for the methods the collection serves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from .collection import Answer, Collection
+from .context import MISSING, CollectionRequest, Context
+from .mounts import mount
+
+
+class Call(Protocol):
+    method: str
+    params: dict[str, str]
+    args: Any
+    body: Any
+
+
+Handler = Callable[[Any, Call], Answer]
+
+
+def collection_routes(
+    coll: Collection,
+    id_param: str,
+    context: Callable[[Any], Context],
+    prefix: str,
+    scope_param: str | None = None,
+    under: str = "",
+) -> list[tuple[str, str, Handler]]:
+    """`context(owner)` gives the context of the owner an app passes its handlers; the
+    app serves the paths under `prefix` (the collection is mounted there for IAM), the
+    collection's own below `under`; `scope_param` names the request value that scopes
+    the collection (a gateway group)."""
+    mount(prefix + under, coll)
+    base = f"{under}/{coll.path or coll.name}"
+    item = f"{base}/{{{id_param}}}"
+
+    def handler(owner: Any, call: Call) -> Answer:
+        segments = [call.params[id_param]] if id_param in call.params else []
+        body = MISSING if call.body is None else call.body
+        scope = call.params[scope_param] if scope_param else None
+        req = CollectionRequest(call.method.lower(), segments, body, call.args, scope)
+        return coll.handle(req.method, context(owner), req)
+
+    served = [
+        ("GET", base, "get"),
+        ("POST", base, "post"),
+        ("GET", item, "get"),
+        ("PUT", item, "put"),
+        ("PATCH", item, "patch"),
+        ("DELETE", item, "delete"),
+    ]
+    return [(m, path, handler) for m, path, name in served if name not in coll.unsupported]

@@ -1,0 +1,177 @@
+"""The Cloud API's kinds on the generic `Collection`: the Cloud dialect (payloads in the
+envelope, `CloudError` refusals, ISO timestamps, `{"list", "count"}` pages, PATCH as a
+merge of the changes) and the endpoints of a kind owned by a cluster or an application
+(`/clusters/{cluster_id}/{name}[/{id}]`, `/apps/{app_id}/{name}[/{id}]`).
+
+Such a kind is stored flat (`/gwconform/cloud/{name}/{id}`) and names its owner in a field
+(`cluster_id`, `app_id`): an object of another owner is not found."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from ..api.actions import Actions, row
+from ..api.collection import Answer, Collection
+from ..api.context import MISSING, CollectionRequest, Context
+from ..store import KeyValue
+from .context import CloudContext, CloudRequest
+from .envelope import NO_PAYLOAD, CloudError, invalid, not_found
+from .listing import page
+from .records import stamp
+from .validation import check_body, check_path_id, require
+
+Record = dict[str, Any]
+Handler = Callable[[CloudContext, CloudRequest], Any]
+# the Cloud API answers whoever holds its bearer token (cloud/auth.py): no IAM action
+TOKEN_ONLY = Actions(
+    lambda base, item: [
+        *(row(m, base, None) for m in ("GET", "POST")),
+        *(row(m, f"{base}/{item}", None) for m in ("GET", "PUT", "PATCH", "DELETE")),
+    ]
+)
+
+
+@dataclass
+class CloudCollectionContext(Context):
+    cloud: CloudContext | None = None
+
+
+def cloud_of(ctx: Context) -> CloudContext:
+    assert isinstance(ctx, CloudCollectionContext) and ctx.cloud is not None
+    return ctx.cloud
+
+
+class OwnedCollection(Collection):
+    """A kind whose objects belong to an owner (a cluster by default); declarations give
+    `schema`, `patch_schema` and `fields` (the object's fields, the owner's id included)."""
+
+    owner_kind, owner_label, owner_field = "clusters", "cluster", "cluster_id"
+    actions = TOKEN_ONLY
+    order_fields: tuple[str, ...] = ("created_at", "updated_at", "name")
+    schema: dict[str, Any] = {}
+    patch_schema: dict[str, Any] = {}
+
+    @abstractmethod
+    def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
+        """The object's fields from a checked body (or a PATCH's merge), `cluster_id` too."""
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        if req.method != "patch":  # a PATCH checked its merge already
+            conf = check_body(self.schema, conf)
+        return self.fields(ctx, id, conf, req)
+
+    def check_id(self, id: str) -> str:
+        return check_path_id(id, self.kind)  # a CloudError (400): not made a 404
+
+    def owns(self, value: Any, req: CollectionRequest) -> bool:
+        return isinstance(value, dict) and value.get(self.owner_field) == req.parent
+
+    def listed(self, ctx: Context, req: CollectionRequest) -> list[KeyValue]:
+        return [kv for kv in super().listed(ctx, req) if self.owns(kv.value, req)]
+
+    patch_drops_nulls = False  # whether a PATCH's null removes a field
+
+    def merged(self, old: Record, changes: Record) -> Record:
+        """The object a PATCH asks for: `changes` over `old`."""
+        merged = {**old, **changes}
+        if self.patch_drops_nulls:
+            return {k: v for k, v in merged.items() if v is not None}
+        return merged
+
+    def keep(self, req: CollectionRequest) -> Callable[[Record], bool] | None:
+        """The list query filter of this kind beyond the shared ones."""
+        return None
+
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        owner_id = check_path_id(str(req.parent), self.owner_label)
+        require(ctx.records.get(self.owner_kind, owner_id), self.owner_label)
+        return super().handle(method, ctx, req)
+
+
+class CloudDialect:
+    put_creates = False
+    force_delete = False
+
+    def ttl(self, req: CollectionRequest) -> int | None:
+        return None
+
+    def body_object(self, body: Any) -> Record:
+        if body is MISSING:
+            raise invalid("missing request body")
+        return cast(Record, body)  # checked against the kind's schema by check_conf
+
+    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None:
+        return id
+
+    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None:
+        return None
+
+    def record(self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
+        return stamp({**conf, "id": id}, prev if isinstance(prev, dict) else None)
+
+    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+        if req.body is MISSING:
+            raise invalid("missing request body")
+
+    def patched(
+        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
+    ) -> Record:
+        assert isinstance(coll, OwnedCollection)
+        merged = coll.merged(old, dict(check_body(coll.patch_schema, req.body)))
+        properties = coll.schema["properties"]
+        check_body(coll.schema, {k: v for k, v in merged.items() if k in properties})
+        return self.record(coll, ctx, id, coll.check_conf(ctx, id, merged, req), old)
+
+    def listing(
+        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
+    ) -> Any:
+        assert isinstance(coll, OwnedCollection)
+        rows = [kv.value for kv in kvs]
+        return page(
+            rows, req.args, coll.order_fields, search_fields=coll.search_fields, keep=coll.keep(req)
+        )
+
+    def one(self, coll: Collection, kv: KeyValue) -> Any:
+        return kv.value
+
+    def written(
+        self, coll: Collection, key: str, value: Record, action: str, status: int
+    ) -> Answer:
+        return 200, value
+
+    def deleted(self, key: str) -> Any:
+        return NO_PAYLOAD
+
+    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> CloudError:
+        return not_found(coll.kind)
+
+
+CLOUD = CloudDialect()
+
+
+def owned_endpoints(
+    coll: OwnedCollection, id_param: str, on_list: dict[str, Handler] | None = None
+) -> list[tuple[str, dict[str, Handler]]]:
+    """The Cloud app's endpoint rows of an owned kind (`on_list`: more handlers of its list
+    path)."""
+    base = f"/{coll.owner_kind}/{{{coll.owner_field}}}/{coll.name}"
+
+    def handler(method: str) -> Handler:
+        def handle(cloud: CloudContext, req: CloudRequest) -> Any:
+            segments = [req.params[id_param]] if id_param in req.params else []
+            parent = req.params[coll.owner_field]
+            request = CollectionRequest(method, segments, req.body, req.query, parent)
+            ctx = CloudCollectionContext(
+                cloud.config, cloud.records, cloud.keyring, CLOUD, cloud=cloud
+            )
+            return coll.handle(method, ctx, request)[1]
+
+        return handle
+
+    served = {"get", "post", "put", "patch", "delete"} - coll.unsupported
+    on_base = {**{m.upper(): handler(m) for m in ("get", "post") if m in served}, **(on_list or {})}
+    on_item = {m.upper(): handler(m) for m in ("get", "put", "patch", "delete") if m in served}
+    return [(base, on_base), (f"{base}/{{{id_param}}}", on_item)]
