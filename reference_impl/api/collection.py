@@ -213,7 +213,7 @@ class Collection(ABC):
         if not (ctx.dialect.force_delete and req.args.get("force") == "true"):
             self.delete_checker(ctx, id, req)
         key = ctx.key(self.item_path(id, req))
-        if ctx.store.delete(key) is None:
+        if not ctx.records.remove(key):
             raise ctx.dialect.not_found(self, id, req)
         self.after_delete(ctx, id, req)
         return 200, ctx.dialect.deleted(key)

@@ -1,22 +1,27 @@
 """The one record store of every API on the admin port: JSON-object records of each kind
 under a root key of the config store (`{root}/{kind}/{parts...}`), and the ids POST gives.
 
-Every record write goes through `Records.write`. Name uniqueness is checked today by the
-resources that need it, under their API's write lock; a unique index belongs in `write`:
-for a record created (`expect_mod_revision=0`), a `{root}/{kind}_names/{name}` key written
-in the same store transaction, with create_revision == 0 as its condition on etcd.
+Every record write goes through `Records.write`, every delete through `Records.remove`. A
+kind may give its records unique names (a username; a consumer's name in its cluster): each
+is an index key `{root}/unique/{name}`, created only while absent in the same store
+transaction as the record (`Store.commit`) and deleted with it, so a name stays unique
+however many control planes share the store.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..store import KeyValue, RevisionConflict, Store
+from ..store import Delete, KeyValue, Put, RevisionConflict, Store
 
 Record = dict[str, Any]
+# the unique names of a record, each with the error that answers a request for it while
+# another record holds it
+UniqueNames = Callable[[Record], Mapping[str, Exception]]
+UNIQUE_ATTEMPTS = 16  # an unconditional write re-read this often when others keep winning
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,17 @@ UUID_IDS = IdRule()
 class Records:
     """Get, list, write and delete the records of one API, keyed by kind and id."""
 
-    def __init__(self, store: Store, root: str, ids: IdRule = UUID_IDS) -> None:
+    def __init__(
+        self,
+        store: Store,
+        root: str,
+        ids: IdRule = UUID_IDS,
+        unique: Mapping[str, UniqueNames] | None = None,
+    ) -> None:
         self.store = store
         self.root = root.rstrip("/")
         self.ids = ids
+        self.unique = dict(unique or {})  # by kind
 
     def key(self, kind: str, *parts: str) -> str:
         return "/".join((self.root, kind, *parts))
@@ -82,7 +94,60 @@ class Records:
     ) -> None:
         """The one write of a record (`key` under the root): unconditional, or only while
         the key is at `expect_mod_revision` (0: absent; else RevisionConflict)."""
-        self.store.put(key, obj, expect_mod_revision=expect_mod_revision, ttl=ttl)
+        names_of = self._unique_names(key)
+        if names_of is None:
+            self.store.put(key, obj, expect_mod_revision=expect_mod_revision, ttl=ttl)
+            return
+        if ttl is not None:
+            raise ValueError(f"{key}: a record with unique names can't expire")
+        self._indexed(key, obj, names_of, expect_mod_revision)
+
+    def remove(self, key: str) -> bool:
+        """Delete the record at `key` (and the unique names it held); False if absent."""
+        names_of = self._unique_names(key)
+        if names_of is None:
+            return self.store.delete(key) is not None
+        return self._indexed(key, None, names_of, None)
+
+    def _indexed(
+        self, key: str, obj: Record | None, names_of: UniqueNames, expected: int | None
+    ) -> bool:
+        """Write `obj` at `key` (None: delete it), taking the names it holds and giving up
+        those the replaced value held, in one commit; False if there was nothing to delete."""
+        for _ in range(UNIQUE_ATTEMPTS):
+            old = self.store.get(key)
+            actual = old.mod_revision if old else 0
+            if expected is not None and actual != expected:
+                raise RevisionConflict(key, expected, actual)
+            if obj is None and old is None:
+                return False
+            held = names_of(old.value) if old and isinstance(old.value, dict) else {}
+            wanted = names_of(obj) if obj is not None else {}
+            taken = {self._name_key(n): e for n, e in wanted.items() if n not in held}
+            op = Delete(key, actual) if obj is None else Put(key, obj, actual)
+            try:
+                self.store.commit(
+                    [
+                        op,
+                        *(Put(name_key, key, expect_mod_revision=0) for name_key in taken),
+                        *(Delete(self._name_key(n)) for n in held if n not in wanted),
+                    ]
+                )
+            except RevisionConflict as exc:
+                if exc.key in taken:
+                    raise taken[exc.key] from None
+                if expected is not None:
+                    raise
+                continue
+            return True
+        raise RevisionConflict(key, actual, actual)
+
+    def _unique_names(self, key: str) -> UniqueNames | None:
+        kind = key[len(self.root) + 1 :].split("/", 1)[0] if key.startswith(self.root) else ""
+        return self.unique.get(kind)
+
+    def _name_key(self, name: str) -> str:
+        return f"{self.root}/unique/{name}"
 
     def put(self, kind: str, obj: Record, *parts: str, ttl: int | None = None) -> Record:
         """Write `obj` under `parts` (default: its own id)."""
@@ -99,4 +164,4 @@ class Records:
         return True
 
     def delete(self, kind: str, *parts: str) -> bool:
-        return self.store.delete(self.key(kind, *parts)) is not None
+        return self.remove(self.key(kind, *parts))

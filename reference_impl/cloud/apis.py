@@ -59,7 +59,9 @@ class Apis(OwnedCollection):
     def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
         return _fields(ctx, str(req.parent), conf, id)
 
-    def commit(self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int) -> None:
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
         cloud = cloud_of(ctx)
         others = [a for a in apis_of(cloud, value["app_id"]) if a["id"] != value["id"]]
         publish(cloud, _app(cloud, value["app_id"]), [*others, value])

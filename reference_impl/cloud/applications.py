@@ -81,7 +81,9 @@ class Applications(OwnedCollection):
             raise invalid("invalid query parameter active: must be -1, 0 or 1")
         return None if active == "-1" else lambda app: app.get("active", 0) == int(active)
 
-    def commit(self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int) -> None:
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
         cloud = cloud_of(ctx)
         # translating refuses what the data plane could not run, before anything is stored
         objects = application_objects(value, apis_of(cloud, value["id"]))

@@ -53,7 +53,9 @@ class Consumers(OwnedCollection):
                 raise conflict(f"consumer name {spec['name']!r} is already used in this cluster")
         return {**spec, "cluster_id": req.parent}
 
-    def commit(self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int) -> None:
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
         cloud = cloud_of(ctx)
         apisix = apisix_consumer(value)
         prefix = cloud.dataplane_prefix(value["cluster_id"])

@@ -8,11 +8,13 @@ store's lifetime and survive restarts with every persistent backend.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ..api.records import IdRule, Records
+from ..api.records import IdRule, Records, UniqueNames
 from ..store import Store
+from .envelope import conflict
 
 ROOT = "/gwconform/cloud"
 ID_BASE = 370_000_000_000_000_000  # ids of the same magnitude as API7 Cloud's snowflake ids
@@ -20,8 +22,29 @@ ID_PATTERN = r"^[1-9][0-9]*$"
 CLOUD_IDS = IdRule(counter="gen_id", render=lambda revision: str(ID_BASE + revision))
 
 
+def _in(scope: str, label: str, where: str) -> UniqueNames:
+    """A record's `name`, unique among the records of its `scope` field."""
+
+    def names(record: dict[str, Any]) -> Mapping[str, Exception]:
+        name, owner = record.get("name"), record.get(scope)
+        if not isinstance(name, str) or owner is None:
+            return {}
+        return {
+            f"{label}/{owner}/{name}": conflict(f"{label} name {name!r} is already used in {where}")
+        }
+
+    return names
+
+
+UNIQUE: dict[str, UniqueNames] = {
+    "consumers": _in("cluster_id", "consumer", "this cluster"),
+    "apps": _in("cluster_id", "application", "this cluster"),
+    "apis": _in("app_id", "API", "this application"),
+}
+
+
 def cloud_records(store: Store) -> Records:
-    return Records(store, ROOT, CLOUD_IDS)
+    return Records(store, ROOT, CLOUD_IDS, UNIQUE)
 
 
 def iso_now() -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
-from ..api.records import Records
+from ..api.errors import ApiError
+from ..api.records import Records, UniqueNames
 from ..store import Store
 
 PREFIX = "/gwconform/iam"
@@ -15,5 +18,20 @@ def now() -> int:
     return int(time.time())
 
 
+def _username(user: dict[str, Any]) -> Mapping[str, Exception]:
+    name = user.get("username")
+    return {f"users/{name}": ApiError(400, f"user {name} already exists")} if name else {}
+
+
+def _token_name(token: dict[str, Any]) -> Mapping[str, Exception]:
+    name, owner = token.get("name"), token.get("user_id")
+    if not name or not owner:
+        return {}
+    return {f"tokens/{owner}/{name}": ApiError(400, f"token name {name} is already used")}
+
+
+UNIQUE: dict[str, UniqueNames] = {"users": _username, "tokens": _token_name}
+
+
 def iam_records(store: Store) -> Records:
-    return Records(store, PREFIX)
+    return Records(store, PREFIX, unique=UNIQUE)
