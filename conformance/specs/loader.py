@@ -18,8 +18,7 @@ import schemathesis
 import yaml
 from schemathesis.schemas import APIOperation, BaseSchema
 
-from .apisix_openapi_parts import FEATURE
-from .schema_helpers import FAITHFUL
+from .extensions import FAITHFUL, FEATURE
 from .witness import Links, collect_links
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

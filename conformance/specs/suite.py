@@ -30,6 +30,7 @@ from .runner import (
 from .witness import Witness
 
 FIXTURE_SPECS = shipped_path("conformance", "data", "specs")
+TLS_DIR = FIXTURE_SPECS / "tls"  # the certificate and key the spec examples carry
 APISIX_V3_SPEC = FIXTURE_SPECS / "apisix-admin-v3.yaml"
 APISIX_V2_SPEC = FIXTURE_SPECS / "apisix-admin-v2.yaml"
 
