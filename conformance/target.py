@@ -11,9 +11,9 @@ import yaml
 
 from .features import PROFILES, UnknownFeatureError, get_profile, parse_feature_list
 from .options import TARGET_FILE_KEYS
+from .timeouts import DEFAULT_TIMEOUT, TimeoutConfig
 
 SPEC_PROFILE = "openapi"  # the tests of a spec given with --spec; run only when one is given
-DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_EXAMPLES = 25
 # A run is reproducible unless the user asks otherwise: the same suite version, target and
 # options generate the same requests. `--seed random` draws a fresh one (and prints it).
@@ -43,8 +43,13 @@ class Target:
     version: str = "unknown"
     profiles: tuple[str, ...] = ()
     features: frozenset[str] = frozenset()
-    timeout: float = DEFAULT_TIMEOUT
+    timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
     admin_api_version: str = "v3"
+
+    @property
+    def timeout(self) -> float:
+        """The limit of one request to the target."""
+        return self.timeouts.apply
 
     def urls(self) -> dict[str, str]:
         named = {
@@ -74,7 +79,7 @@ class TargetSettings:
     prometheus_url: str | None = None
     name: str | None = None
     store: str = "memory"
-    timeout: float = DEFAULT_TIMEOUT
+    timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
 
     @property
     def provider(self) -> str:
@@ -199,7 +204,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
         name=pick("name"),
         store=store,
-        timeout=timeout,
+        timeouts=TimeoutConfig(apply=timeout),
     )
     parse_stream_addr(settings.stream_addr)
     if settings.provider == "url" and store != "memory":

@@ -290,7 +290,7 @@ class EmbeddedProvider:
             version=suite_version(),
             profiles=tuple(PROFILES),
             features=frozenset(f for p in PROFILES.values() for f in p.features),
-            timeout=self.settings.timeout,
+            timeouts=self.settings.timeouts,
             admin_api_version=gateway.admin_api_version,
         )
 

@@ -96,7 +96,7 @@ class UrlProvider:
             version=ver,
             profiles=self.profiles,
             features=frozenset(core | self.claimed),
-            timeout=settings.timeout,
+            timeouts=settings.timeouts,
             admin_api_version="v2" if profile == "apisix-v2" else "v3",
         )
 

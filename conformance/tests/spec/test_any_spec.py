@@ -62,7 +62,7 @@ def any_spec_target(request: pytest.FixtureRequest, gw_options) -> Iterator[Spec
     if not base:
         pytest.fail("no target for the spec: give --gw-target URL", pytrace=False)
     headers = credential_headers(spec.raw, admin_key, token)
-    target = SpecTarget(spec.base_url(base), headers, timeout=settings.timeout)
+    target = SpecTarget(spec.base_url(base), headers, timeout=settings.timeouts.apply)
     yield target
     target.close()
 
