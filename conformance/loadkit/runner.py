@@ -47,6 +47,7 @@ def static_upstream():
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert proc.stdout is not None  # stdout=PIPE
     try:
         line = proc.stdout.readline().strip()
         if not line.isdigit():
@@ -118,9 +119,9 @@ def _current(history_csv: Path) -> str:
         return "starting"
 
 
-def read_timeline(history_csv: Path) -> list[dict]:
+def read_timeline(history_csv: Path) -> list[dict[str, float]]:
     """Locust's per-second aggregated rows: users, throughput and latency percentiles."""
-    rows = []
+    rows: list[dict[str, float]] = []
     with history_csv.open(newline="") as fh:
         for row in csv.DictReader(fh):
             if row["Name"] != "Aggregated" or row["95%"] == "N/A":
@@ -136,8 +137,8 @@ def read_timeline(history_csv: Path) -> list[dict]:
                     "p99_ms": float(row["99%"]),
                 }
             )
-    for row in rows:
-        row["t"] = row["timestamp"] - rows[0]["timestamp"]
+    for entry in rows:
+        entry["t"] = entry["timestamp"] - rows[0]["timestamp"]
     return rows
 
 

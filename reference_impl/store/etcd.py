@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import etcd3gw
 import requests
 from etcd3gw import exceptions as etcd_errors
+from etcd3gw.types import TxnResponse
 
 from .. import strict_json
 from .base import (
@@ -141,7 +142,7 @@ class EtcdStore(Store):
         prev_kvs = result["responses"][0]["response_delete_range"].get("prev_kvs") or []
         return _kv(prev_kvs[0]) if prev_kvs else None
 
-    def _txn(self, key: str, expect_mod_revision: int | None, request: dict) -> dict[str, Any]:
+    def _txn(self, key: str, expect_mod_revision: int | None, request: dict) -> TxnResponse:
         compare = []
         if expect_mod_revision == 0:
             compare.append(

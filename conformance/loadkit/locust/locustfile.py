@@ -130,7 +130,7 @@ class ChurnUser(FastHttpUser):
         deadline = started + self.churn["timeout"]
         while time.perf_counter() < deadline:
             resp = self.client.get(self.churn["path"], name="churn probe")
-            if resp.headers.get("X-Gwload-Version") == marker:
+            if resp.headers is not None and resp.headers.get("X-Gwload-Version") == marker:
                 self._record(started, None)
                 return
             time.sleep(0.005)
