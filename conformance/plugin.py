@@ -10,6 +10,7 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -25,16 +26,24 @@ from .fixtures import (
 )
 from .options import add_pytest_options, values_from_pytest
 from .registry import MARKER, declaration_of
-from .report.model import RESULT_TITLES, all_conformant, build_report
+from .report.exchange import failure_in
+from .report.model import ConformanceReport, Result, build_report
 from .report.writers import write_reports
+from .results import FAILURE_ATTRIBUTE
 from .selection import decide
 from .session import RunState
-from .target import DEFAULT_MAX_EXAMPLES, RunOptions, TargetError, build_run_options
+from .target import (
+    DEFAULT_MAX_EXAMPLES,
+    SPEC_PROFILE,
+    RunOptions,
+    TargetError,
+    build_run_options,
+)
 
 __all__ = ["admin", "dataplane", "gw_options", "gw_profile", "gw_target", "viewer"]
 
 TESTS_DIR = Path(__file__).parent / "tests"
-REPORT_KEY = pytest.StashKey[dict]()
+REPORT_KEY = pytest.StashKey[ConformanceReport]()
 # A run that broke off (collection errors, Ctrl-C, internal or usage error) gets no report:
 # a report of half a suite would read as a verdict.
 INCOMPLETE_RUN = (
@@ -47,13 +56,57 @@ RECORDER_NAME = "gwconform-results"
 
 
 class _ResultRecorder:
-    """Feeds pytest's reports of conformance items to the run's collector."""
+    """Feeds pytest's reports of conformance items to the run's collector, and ends the run
+    when a failure turns out to be the target no longer answering."""
 
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: RunState, session: pytest.Session) -> None:
         self.state = state
+        self.session = session
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.state.results.record(report)
+        if not self.state.results.record(report) or not report.failed:
+            return
+        if self.state.aborted is None:
+            self.state.aborted = self.state.gone()
+            if self.state.aborted is not None:
+                self.session.shouldstop = f"gwconform: {self.state.aborted}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """JUnit `<property>` elements of a conformance test: its name, profile, features and
+    the run's seed, so CI tools can group and repeat it."""
+    test = declaration_of(item)
+    state = item.config.stash.get(STATE_KEY, None)
+    if test is None or state is None:
+        return
+    item.user_properties += [
+        ("conformance_test", test.name),
+        ("profile", test.profile),
+        ("features", ",".join(test.features)),
+        ("seed", state.options.seed),
+    ]
+
+
+def _name_the_junit_suite(config: pytest.Config) -> None:
+    """The JUnit suite is gwconform's, unless the user named it (`junit_suite_name`)."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is not None and xml.suite_name == "pytest":
+        xml.suite_name = "gwconform"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure that carries its HTTP exchange hands it to the report."""
+    report = yield
+    if call.excinfo is not None:
+        failure = failure_in(call.excinfo.value)
+        if failure is not None:
+            setattr(report, FAILURE_ATTRIBUTE, failure)
+    return report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,7 +119,7 @@ class PresetRun:
 
     def __init__(self, options: RunOptions) -> None:
         self.options = options
-        self.report: dict | None = None
+        self.report: ConformanceReport | None = None
 
 
 def _preset(config: pytest.Config) -> PresetRun | None:
@@ -179,6 +232,7 @@ def pytest_collection_modifyitems(
     if not any(test for _, test in declared):
         return
     state = _state(config)
+    _name_the_junit_suite(config)
     options = state.options
     claimed = state.claimed_features
     kept, deselected, needed = [], [], set()
@@ -197,7 +251,7 @@ def pytest_collection_modifyitems(
         state.results.register(item.nodeid, test)
         kept.append(item)
     if not config.pluginmanager.has_plugin(RECORDER_NAME):
-        config.pluginmanager.register(_ResultRecorder(state), RECORDER_NAME)
+        config.pluginmanager.register(_ResultRecorder(state, session), RECORDER_NAME)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -206,10 +260,12 @@ def pytest_collection_modifyitems(
     ):
         return
     for profile in sorted(needed):
+        if profile == SPEC_PROFILE and state.spec_target_only:
+            continue  # the spec's requests go to --target: no gateway to start
         try:
             state.target(profile)
         except TargetError as exc:
-            state.aborted = True
+            state.not_started = True
             raise pytest.UsageError(f"gwconform: {exc}") from None
 
 
@@ -218,10 +274,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = config.stash.get(STATE_KEY, None)
     if state is None or not state.results.tests or config.option.collectonly:
         return
-    if hasattr(config, "workerinput") or state.aborted or exitstatus in INCOMPLETE_RUN:
+    aborted = state.aborted
+    if hasattr(config, "workerinput") or state.not_started:
         state.close()
         return
-    report = build_report(state.profiles, state.results.tests.values(), state.run_info())
+    if exitstatus in INCOMPLETE_RUN and aborted is None:
+        state.close()
+        return
+    report = build_report(
+        state.profiles, state.results.tests.values(), state.run_info(aborted=aborted)
+    )
     config.stash[REPORT_KEY] = report
     write_reports(report, state.options.report_dir)
     preset = _preset(config)
@@ -230,22 +292,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.close()
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     report = config.stash.get(REPORT_KEY, None)
     if report is None or _preset(config) is not None:  # gwconform run prints its own table
         return
     tr = terminalreporter
     tr.section("gwconform conformance")
-    for profile in report["profiles"]:
-        s = profile["summary"]
+    for profile in report.profiles:
+        s = profile.summary
         line = (
-            f"{profile['name']:<12} {RESULT_TITLES[profile['result']]:<22} "
-            f"passed {s['passed']}, failed {s['failed']}, skipped {s['skipped']}"
+            f"{profile.name:<12} {profile.result.label:<22} "
+            f"passed {s.passed}, failed {s.failed}, skipped {s.skipped}"
         )
         tr.write_line(
-            line, green=profile["result"] == "conformant", red=profile["result"] == "failed"
+            line,
+            green=profile.result is Result.CONFORMANT,
+            red=profile.result in (Result.FAILED, Result.ABORTED),
         )
     directory = config.stash[STATE_KEY].options.report_dir
     tr.write_line(f"reports: {os.path.join(directory, 'conformance-report')}.{{json,yaml,md,html}}")
-    if not all_conformant(report):
-        tr.write_line("verdict: not every selected profile is conformant", red=True)
+    tr.write_line(report.summary, red=not report.all_conformant)

@@ -15,13 +15,19 @@ from rich.console import Console
 from rich.table import Table
 
 from .plugin import PresetRun
-from .providers.url import endpoints, probe
-from .report.model import RESULT_TITLES, all_conformant
+from .providers.url import Endpoint, endpoints
+from .report.model import ConformanceReport, Outcome, Result, TestReport
 from .report.writers import BASENAME
 from .target import RunOptions, TargetError, build_run_options
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-RESULT_STYLES = {"conformant": "green", "partial": "yellow", "failed": "red", "untested": "dim"}
+RESULT_STYLES = {
+    Result.CONFORMANT: "green",
+    Result.PARTIAL: "yellow",
+    Result.FAILED: "red",
+    Result.UNTESTED: "dim",
+    Result.ABORTED: "red",
+}
 
 
 def pytest_args(options: RunOptions, verbose: bool) -> list[str]:
@@ -50,45 +56,47 @@ def pytest_args(options: RunOptions, verbose: bool) -> list[str]:
 
 
 def check_reachable(options: RunOptions) -> None:
-    """Fail fast, with one line, when a URL target does not answer at all."""
-    for url, what, headers in endpoints(options.settings):
-        probe(url, what, headers)
+    """Before any test: every URL given answers, and the keys are accepted (one line if not)."""
+    for endpoint in endpoints(options.settings):
+        endpoint.probe()
     if options.spec and options.target:
-        probe(options.target, "spec target")
+        Endpoint(options.target, "spec target").probe()
 
 
-def verdict_table(report: dict[str, Any]) -> Table:
-    target = report["target"]
-    table = Table(title=f"Conformance of {target['name']} {target['version']}")
-    for column in ("Profile", "Result", "Passed", "Failed", "Skipped"):
-        table.add_column(column, justify="left" if column in ("Profile", "Result") else "right")
-    for profile in report["profiles"]:
-        s = profile["summary"]
+def verdict_table(report: ConformanceReport) -> Table:
+    target = report.target
+    table = Table(title=f"Conformance of {target.name} {target.version}")
+    columns = ("Profile", "Certifies", "Result", "Core", "Extended", "Skipped")
+    for column in columns:
+        table.add_column(column, justify="right" if column == "Skipped" else "left")
+    for profile in report.profiles:
+        core, extended = profile.core.statistics, profile.extended.statistics
         table.add_row(
-            profile["name"],
-            f"[{RESULT_STYLES[profile['result']]}]{RESULT_TITLES[profile['result']]}[/]",
-            str(s["passed"]),
-            str(s["failed"]),
-            str(s["skipped"]),
+            profile.name,
+            profile.api_version,
+            f"[{RESULT_STYLES[profile.result]}]{profile.result.label}[/]",
+            f"{core.passed} passed, {core.failed} failed",
+            f"{extended.passed} passed, {extended.failed} failed",
+            str(profile.summary.skipped),
         )
     return table
 
 
-def _failed_test(test: dict[str, Any]) -> str:
+def _failed_test(test: TestReport) -> str:
     """A failed test's name, with how many of its cases (operations, parameters) failed."""
-    count = len(test["failed_cases"])
-    return f"{test['name']} ({count} of {test['cases']} cases)" if count else test["name"]
+    count = len(test.failed_cases)
+    return f"{test.name} ({count} of {test.cases} cases)" if test.cases > 1 else test.name
 
 
-def failure_lines(report: dict[str, Any]) -> list[str]:
+def failure_lines(report: ConformanceReport) -> list[str]:
     lines = []
-    for profile in report["profiles"]:
-        failed = [_failed_test(t) for t in profile["tests"] if t["outcome"] == "failed"]
+    for profile in report.profiles:
+        failed = [_failed_test(t) for t in profile.tests if t.outcome is Outcome.FAILED]
         if failed:
-            lines.append(f"{profile['name']} failed: {', '.join(failed)}")
-        if profile["untested_core_features"]:
-            untested = ", ".join(profile["untested_core_features"])
-            lines.append(f"{profile['name']} Core features not exercised: {untested}")
+            lines.append(f"{profile.name} failed: {', '.join(failed)}")
+        if profile.untested_core_features:
+            untested = ", ".join(profile.untested_core_features)
+            lines.append(f"{profile.name} Core features not exercised: {untested}")
     return lines
 
 
@@ -129,10 +137,14 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
         return 2
     if code == pytest.ExitCode.USAGE_ERROR:
         return 2  # pytest printed the one-line reason (a target that failed to start)
+    report = preset.report
+    if report is not None and report.aborted:
+        print(f"gwconform run: aborted: {report.aborted}", file=sys.stderr)
+        print(f"reports of the tests run so far: {options.report_dir}/", file=sys.stderr)
+        return 2
     if code == pytest.ExitCode.INTERRUPTED:
         print("gwconform run: aborted: interrupted; no report was written", file=sys.stderr)
         return 2
-    report = preset.report
     if report is None:
         print(
             f"gwconform run: no conformance report was written (pytest exit code {int(code)})",
@@ -143,5 +155,6 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
     console.print(verdict_table(report))
     for line in failure_lines(report):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(report.summary, markup=False, highlight=False, soft_wrap=True)
     console.print(f"reports written to {options.report_dir}/", highlight=False)
-    return 0 if all_conformant(report) else 1
+    return 0 if report.all_conformant else 1

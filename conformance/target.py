@@ -11,6 +11,7 @@ import yaml
 
 from .features import PROFILES, UnknownFeatureError, get_profile, parse_feature_list
 from .options import TARGET_FILE_KEYS
+from .report.identity import Implementation
 from .timeouts import DEFAULT_TIMEOUT, TimeoutConfig
 
 SPEC_PROFILE = "openapi"  # the tests of a spec given with --spec; run only when one is given
@@ -80,6 +81,8 @@ class TargetSettings:
     name: str | None = None
     store: str = "memory"
     timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
+    implementation: Implementation = field(default_factory=Implementation)
+    mode: str = "default"
 
     @property
     def provider(self) -> str:
@@ -101,6 +104,7 @@ class RunOptions:
     target: str | None = None
     report_dir: Path = Path("reports")
     settings: TargetSettings = field(default_factory=TargetSettings)
+    omit_urls: bool = False
 
 
 def load_target_file(path: str) -> dict[str, Any]:
@@ -130,6 +134,15 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def _optional_text(value: Any) -> str | None:
+    """A scalar of the target file (a YAML version 3.10 is a number) as text."""
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        raise TargetError(f"expected text, got {value!r}")
+    return str(value)
 
 
 def parse_stream_addr(value: str | None) -> tuple[str, int] | None:
@@ -205,6 +218,14 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         name=pick("name"),
         store=store,
         timeouts=TimeoutConfig(apply=timeout),
+        implementation=Implementation(
+            organization=_optional_text(pick("organization")),
+            project=_optional_text(pick("project")),
+            url=_optional_text(pick("project_url")),
+            version=_optional_text(pick("implementation_version")),
+            contact=_as_list(pick("contact")),
+        ),
+        mode=str(pick("mode", "default")),
     )
     parse_stream_addr(settings.stream_addr)
     if settings.provider == "url" and store != "memory":
@@ -223,6 +244,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         report_dir=Path(cli.get("report_dir") or "reports"),
         seed=parse_seed(cli.get("seed")),
         settings=settings,
+        omit_urls=bool(pick("omit_urls", False)),
     )
     if options.spec and not Path(options.spec).is_file():
         raise TargetError(f"spec {options.spec} is not a file")

@@ -29,6 +29,7 @@ ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
 VIEWER_KEY = "4054f7cf07e344346cd3f287985e76a2"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+REFERENCE_NAME = "gwconform reference implementation"
 
 
 def server_command(*args: str) -> list[str]:
@@ -286,7 +287,7 @@ class EmbeddedProvider:
             cloud_url=f"{gateway.admin_url}/api/v1",
             token=ADMIN_KEY,
             prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
-            name="gwconform reference implementation",
+            name=REFERENCE_NAME,
             version=suite_version(),
             profiles=tuple(PROFILES),
             features=frozenset(f for p in PROFILES.values() for f in p.features),

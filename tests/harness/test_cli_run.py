@@ -144,3 +144,22 @@ def test_supplied_inputs_claim_and_require_their_features():
     bare = RunState(build_run_options({"admin_url": "http://127.0.0.1:9"}))
     assert "admin-viewer-role" not in bare.claimed_features
     assert not bare.required_features
+
+
+def test_unknown_feature_suggests_close_matches(tmp_path):
+    outcome = CliRunner().invoke(
+        main, ["run", "--report-dir", str(tmp_path), "--supported-features", "dp-corz"]
+    )
+    assert outcome.exit_code == 2
+    assert "unknown feature(s): dp-corz (did you mean: dp-corz -> dp-cors?)" in outcome.output
+
+
+def test_list_prints_profiles_features_and_tests():
+    outcome = CliRunner().invoke(main, ["list"])
+    assert outcome.exit_code == 0, outcome.output
+    lines = outcome.output.splitlines()
+    assert "apisix-v3: APISIX Admin API 3.x (certifies APISIX Admin API 3.5)" in lines
+    assert "  core     admin-crud" in lines and "  extended dp-cors" in lines
+    assert any(line.startswith("  test     admin-key-accepted [admin-auth]") for line in lines)
+    bare = CliRunner().invoke(main, ["list", "--no-tests"])
+    assert not [line for line in bare.output.splitlines() if line.startswith("  test ")]

@@ -81,6 +81,10 @@ def test_selection_skips_and_report(tmp_path):
             "--gw-max-examples", "4",
             "--gw-supported-features", "admin-viewer-role",
             "--gw-report-dir", "out",
+            # the identity comes from the options, never from the Server header
+            "--gw-project", "FakeGW",
+            "--gw-implementation-version", "2.5",
+            "--gw-organization", "Fake Org",
         )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 deselected" in done.stdout
@@ -88,6 +92,7 @@ def test_selection_skips_and_report(tmp_path):
     assert report["seed"] == 99
     assert report["target"]["name"] == "FakeGW" and report["target"]["version"] == "2.5"
     assert report["target"]["provider"] == "url"
+    assert report["implementation"]["organization"] == "Fake Org"
     v3, v2 = report["profiles"]
     assert (v3["name"], v3["result"], v2["name"], v2["result"]) == (
         "apisix-v3",
@@ -161,3 +166,38 @@ def test_unreachable_target_is_one_clear_line(tmp_path):
     )
     assert "Traceback" not in done.stdout + done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_junit_names_the_suite_and_carries_properties(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    requests: list[tuple[str, str]] = []
+    with serve(fake_gateway("FakeGW/2.5", requests)) as admin_url:
+        (tmp_path / "test_one.py").write_text(
+            textwrap.dedent(
+                """
+                from conformance.registry import conformance_test
+
+                @conformance_test(name="one", description="d", profile="apisix-v3", features=["admin-crud"])
+                def test_one(admin):
+                    pass
+                """
+            )
+        )
+        done = run_pytest(
+            tmp_path, "--gw-admin-url", admin_url, "--gw-admin-key", "k",
+            "--gw-profile", "apisix-v3", "--gw-seed", "42", "--gw-report-dir", "out",
+            "--junitxml", "out/junit.xml",
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    suite = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == "gwconform"
+    case = suite.find("testcase")
+    assert case is not None
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert properties == {
+        "conformance_test": "one",
+        "profile": "apisix-v3",
+        "features": "admin-crud",
+        "seed": "42",
+    }
