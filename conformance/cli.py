@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from . import exit_codes
 from .loadkit.command import load_command
 from .options import click_options
 
@@ -38,7 +39,7 @@ def serve(config: str | None, store: str | None, data_dir: str | None, workers: 
     embedded.exec_serve(args)
 
 
-@main.command()
+@main.command(epilog=exit_codes.HELP)
 @click_options
 @click.option("-v", "--verbose", is_flag=True, help="one line per test")
 def run(verbose: bool, **cli: object) -> None:

@@ -94,6 +94,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("only_features", "run only these features' tests", flag="--feature", repeatable=True),
     Option("run_tests", "run only this test (repeatable)", flag="--run-test", repeatable=True),
+    Option(
+        "skip_tests", "skip this test (repeatable; shown in the report)", flag="--skip-test",
+        repeatable=True, in_target_file=True,
+    ),
+    Option(
+        "exempt_features", "skip the tests of these features (comma list, repeatable; shown "
+        "in the report)", flag="--exempt-feature", repeatable=True, in_target_file=True,
+    ),
     Option("target_file", "YAML file with the same fields"),
     Option("store", "embedded target's store", choices=("memory", "etcd"), in_target_file=True),
     Option("spec", "OpenAPI spec for the spec-driven tests"),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from .features import close_matches
 from .fixtures import (
     STATE_KEY,
     admin,
@@ -240,7 +241,15 @@ def pytest_collection_modifyitems(
         if test is None:
             kept.append(item)
             continue
-        decision = decide(test, state.profiles, claimed, options.only_features, options.run_tests)
+        decision = decide(
+            test,
+            state.profiles,
+            claimed,
+            options.only_features,
+            options.run_tests,
+            options.skip_tests,
+            options.exempt_features,
+        )
         if not decision.run:
             deselected.append(item)
             continue
@@ -250,6 +259,11 @@ def pytest_collection_modifyitems(
             needed.add(test.profile)
         state.results.register(item.nodeid, test)
         kept.append(item)
+    collected = {test.name for _, test in declared if test}
+    for name in sorted(options.skip_tests - collected):
+        matches = close_matches(name, collected)
+        hint = f" (did you mean {' or '.join(matches)}?)" if matches else ""
+        raise pytest.UsageError(f"gwconform: --skip-test {name}: no such conformance test{hint}")
     if not config.pluginmanager.has_plugin(RECORDER_NAME):
         config.pluginmanager.register(_ResultRecorder(state, session), RECORDER_NAME)
     if deselected:

@@ -18,6 +18,8 @@ from .plugin import PresetRun
 from .providers.url import Endpoint, endpoints
 from .report.model import ConformanceReport, Outcome, Result, TestReport
 from .report.writers import BASENAME
+from .specs.loader import SpecLoadError
+from .specs.suite import try_load
 from .target import RunOptions, TargetError, build_run_options
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +128,11 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
     except TargetError as exc:
         print(f"gwconform run: error: {exc}", file=sys.stderr)
         return 2
+    if options.spec:
+        loaded = try_load(options.spec)
+        if isinstance(loaded, SpecLoadError):
+            print(f"gwconform run: error: {loaded}", file=sys.stderr)
+            return 2
     (options.report_dir / f"{BASENAME}.json").unlink(missing_ok=True)
     print(f"gwconform run: seed {options.seed} (--seed {options.seed} repeats this run)")
     preset = PresetRun(options)

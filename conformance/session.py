@@ -126,6 +126,8 @@ class RunState:
             options=self._options_summary(),
             implementation=implementation,
             mode=options.settings.mode,
+            skip_tests=tuple(sorted(options.skip_tests)),
+            exempt_features=tuple(sorted(options.exempt_features)),
             aborted=aborted,
         )
 

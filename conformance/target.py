@@ -98,6 +98,8 @@ class RunOptions:
     supported_features: frozenset[str] = frozenset()
     only_features: frozenset[str] = frozenset()
     run_tests: tuple[str, ...] = ()
+    skip_tests: frozenset[str] = frozenset()
+    exempt_features: frozenset[str] = frozenset()
     seed: int = DEFAULT_SEED
     max_examples: int | None = None  # None: each kind of test's own default
     spec: str | None = None
@@ -196,6 +198,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
             get_profile(name)
         supported = parse_feature_list(_as_list(pick("supported_features")))
         only = parse_feature_list(_as_list(cli.get("only_features")))
+        exempt = parse_feature_list(_as_list(pick("exempt_features")))
     except UnknownFeatureError as exc:
         raise TargetError(str(exc)) from None
     store = pick("store", "memory")
@@ -238,6 +241,8 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         supported_features=frozenset(supported),
         only_features=frozenset(only),
         run_tests=tuple(cli.get("run_tests") or ()),
+        skip_tests=frozenset(_as_list(pick("skip_tests"))),
+        exempt_features=frozenset(exempt),
         max_examples=None if max_examples is None else int(max_examples),
         spec=cli.get("spec"),
         target=_check_url("spec target URL", cli.get("target")),

@@ -168,6 +168,9 @@ class ConformanceReport(_Model):
     target: TargetInfo
     claimed_features: list[str]
     required_features: list[str]
+    # what the user left out of the run (--skip-test, --exempt-feature)
+    skip_tests: list[str] = []
+    exempt_features: list[str] = []
     options: dict[str, Any]
     summary: str  # one sentence
     aborted: str | None = None  # why the run broke off
@@ -202,6 +205,8 @@ class RunInfo:
     required_features: tuple[str, ...] = ()
     implementation: Implementation = field(default_factory=Implementation)
     mode: str = "default"
+    skip_tests: tuple[str, ...] = ()
+    exempt_features: tuple[str, ...] = ()
     aborted: str | None = None
     date: str = ""
 
@@ -361,6 +366,8 @@ def build_report(
         ),
         claimed_features=sorted(claimed),
         required_features=sorted(required),
+        skip_tests=list(info.skip_tests),
+        exempt_features=list(info.exempt_features),
         options=info.options,
         summary=summary_sentence(target_name, reports, info.aborted),
         aborted=info.aborted,

@@ -48,6 +48,8 @@ def identity_lines(report: ConformanceReport) -> list[tuple[str, str]]:
         ("Project URL", impl.url or ""),
         ("Contact", ", ".join(impl.contact)),
         ("Mode", report.mode),
+        ("Skipped tests (--skip-test)", ", ".join(report.skip_tests)),
+        ("Exempt features (--exempt-feature)", ", ".join(report.exempt_features)),
         ("Target", f"{report.target.name} {report.target.version} ({report.target.provider})"),
         *((f"{kind} URL", url) for kind, url in report.target.urls.items()),
         ("Suite", f"gwconform {report.suite.version}"),

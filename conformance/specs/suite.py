@@ -148,8 +148,10 @@ def shipped_spec(name: str, faithful: bool) -> LoadedSpec:
     return spec
 
 
+@functools.cache
 def try_load(path: str | Path, *, faithful: bool = False) -> LoadedSpec | SpecLoadError:
-    """The loaded spec, or the error to report (collection must not crash on a bad spec)."""
+    """The loaded spec, or the error to report (collection must not crash on a bad spec).
+    Loaded once per process: `gwconform run` checks it before the tests use it."""
     try:
         spec = load_spec(path, faithful=faithful)
     except SpecLoadError as exc:

@@ -163,3 +163,24 @@ def test_list_prints_profiles_features_and_tests():
     assert any(line.startswith("  test     admin-key-accepted [admin-auth]") for line in lines)
     bare = CliRunner().invoke(main, ["list", "--no-tests"])
     assert not [line for line in bare.output.splitlines() if line.startswith("  test ")]
+
+
+def test_an_invalid_spec_is_exit_2_with_the_loader_message(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("title: not an OpenAPI document\n")
+    outcome = CliRunner().invoke(
+        main, ["run", "--report-dir", str(tmp_path / "out"), "--spec", str(spec)]
+    )
+    assert outcome.exit_code == 2
+    assert outcome.output.strip() == (
+        f"gwconform run: error: spec {spec} is neither OpenAPI 3 nor Swagger 2.0"
+    )
+
+
+def test_run_and_load_share_exit_code_2_for_usage_errors_and_say_so(tmp_path):
+    for command in ("run", "load"):
+        shown = CliRunner().invoke(main, [command, "--help"])
+        assert "Exit codes: 0 passed" in " ".join(shown.output.split())
+    unknown = CliRunner().invoke(main, ["load", "no-such-profile", "--report-dir", str(tmp_path)])
+    assert unknown.exit_code == 2
+    assert "unknown load profile 'no-such-profile'" in unknown.output

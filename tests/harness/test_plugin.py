@@ -201,3 +201,46 @@ def test_junit_names_the_suite_and_carries_properties(tmp_path):
         "features": "admin-crud",
         "seed": "42",
     }
+
+
+SKIPPABLE_TESTS = """
+from conformance.registry import conformance_test
+
+
+@conformance_test(name="skip-me", description="d", profile="apisix-v3", features=["admin-crud"])
+def test_skip_me():
+    raise AssertionError("--skip-test must keep this from running")
+
+
+@conformance_test(name="exempt-me", description="d", profile="apisix-v3", features=["admin-patch"])
+def test_exempt_me():
+    raise AssertionError("--exempt-feature must keep this from running")
+
+
+@conformance_test(name="run-me", description="d", profile="apisix-v3", features=["admin-filters"])
+def test_run_me():
+    pass
+"""
+
+
+def test_skip_test_and_exempt_feature_show_in_the_report(tmp_path):
+    (tmp_path / "test_skippable.py").write_text(textwrap.dedent(SKIPPABLE_TESTS))
+    with serve(fake_gateway("FakeGW/2.5", [])) as admin_url:
+        common = ("--gw-admin-url", admin_url, "--gw-admin-key", "k", "--gw-report-dir", "out")
+        done = run_pytest(
+            tmp_path, *common, "--gw-skip-test", "skip-me", "--gw-exempt-feature", "admin-patch"
+        )
+        typo = run_pytest(tmp_path, *common, "--gw-skip-test", "skip-mi")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "out" / "conformance-report.json").read_text())
+    assert report["skip_tests"] == ["skip-me"] and report["exempt_features"] == ["admin-patch"]
+    tests = {t["name"]: t for t in report["profiles"][0]["tests"]}
+    assert tests["skip-me"]["outcome"] == "skipped"
+    assert tests["skip-me"]["message"] == "skipped with --skip-test"
+    assert tests["exempt-me"]["message"] == "exempted feature(s) admin-patch (--exempt-feature)"
+    assert tests["run-me"]["outcome"] == "passed"
+    assert report["profiles"][0]["result"] == "partial"  # skipped Core is not exercised
+    md = (tmp_path / "out" / "conformance-report.md").read_text()
+    assert "- Skipped tests (--skip-test): skip-me" in md
+    assert typo.returncode == 4
+    assert "--skip-test skip-mi: no such conformance test (did you mean skip-me?)" in typo.stderr
