@@ -26,12 +26,12 @@ from .fixtures import (
     viewer,
 )
 from .options import add_pytest_options, values_from_pytest
-from .registry import MARKER, declaration_of
-from .report.exchange import failure_in
+from .registry import MARKER, ConformanceTest, declaration_of
+from .report.exchange import ExchangeFailure, failure_in
 from .report.model import ConformanceReport, Result, build_report
 from .report.writers import write_reports
 from .results import FAILURE_ATTRIBUTE
-from .selection import decide
+from .selection import decide, support_of
 from .session import RunState
 from .target import (
     DEFAULT_MAX_EXAMPLES,
@@ -97,6 +97,31 @@ def _name_the_junit_suite(config: pytest.Config) -> None:
         xml.suite_name = "gwconform"
 
 
+def _attach_for_allure(item: pytest.Item, failure: ExchangeFailure) -> None:
+    """The failing exchange and its curl, on the Allure test result."""
+    if not item.config.pluginmanager.has_plugin("allure_pytest"):
+        return
+    import allure
+
+    exchange = failure.exchange
+    if exchange.curl:
+        allure.attach(exchange.curl, "curl", allure.attachment_type.TEXT)
+    allure.attach(exchange.model_dump_json(indent=2), "exchange", allure.attachment_type.JSON)
+
+
+def _label_for_allure(item: pytest.Item, test: ConformanceTest, required: frozenset[str]) -> None:
+    """Allure's behaviours view: epic the profile, feature the conformance features, story
+    the test; Core tests are critical, Extended ones normal; the declaration describes it."""
+    import allure
+
+    core = support_of(test, required) == "core"
+    item.add_marker(allure.epic(test.profile))
+    item.add_marker(allure.feature(*test.features))
+    item.add_marker(allure.story(test.name))
+    item.add_marker(allure.severity("critical" if core else "normal"))
+    item.add_marker(allure.description(test.description))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -107,6 +132,7 @@ def pytest_runtest_makereport(
         failure = failure_in(call.excinfo.value)
         if failure is not None:
             setattr(report, FAILURE_ATTRIBUTE, failure)
+            _attach_for_allure(item, failure)
     return report
 
 
@@ -237,6 +263,7 @@ def pytest_collection_modifyitems(
     options = state.options
     claimed = state.claimed_features
     kept, deselected, needed = [], [], set()
+    allure_active = config.pluginmanager.has_plugin("allure_pytest")
     for item, test in declared:
         if test is None:
             kept.append(item)
@@ -253,6 +280,8 @@ def pytest_collection_modifyitems(
         if not decision.run:
             deselected.append(item)
             continue
+        if allure_active:
+            _label_for_allure(item, test, state.required_features)
         if decision.skip_reason:
             item.add_marker(pytest.mark.skip(reason=decision.skip_reason))
         else:

@@ -244,3 +244,43 @@ def test_skip_test_and_exempt_feature_show_in_the_report(tmp_path):
     assert "- Skipped tests (--skip-test): skip-me" in md
     assert typo.returncode == 4
     assert "--skip-test skip-mi: no such conformance test (did you mean skip-me?)" in typo.stderr
+
+
+ALLURE_TESTS = """
+from conformance.registry import conformance_test
+from conformance.report.exchange import Exchange, ExchangeFailure
+
+
+@conformance_test(name="allure-one", description="what it checks", profile="apisix-v3",
+                  features=["admin-crud"])
+def test_one():
+    exchange = Exchange(request="GET http://gw/x", status=500, curl="curl -X GET http://gw/x")
+    raise ExchangeFailure("answered 500", exchange)
+"""
+
+
+def test_allure_results_carry_labels_description_and_the_curl(tmp_path):
+    (tmp_path / "test_allure.py").write_text(textwrap.dedent(ALLURE_TESTS))
+    with serve(fake_gateway("FakeGW/2.5", [])) as admin_url:
+        done = run_pytest(
+            tmp_path, "--gw-admin-url", admin_url, "--gw-admin-key", "k",
+            "--gw-report-dir", "out", "--alluredir", "allure",
+        )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    (result_file,) = (tmp_path / "allure").glob("*-result.json")
+    result = json.loads(result_file.read_text())
+    assert result["status"] == "failed"
+    labels = {(label["name"], label["value"]) for label in result["labels"]}
+    assert {
+        ("epic", "apisix-v3"),
+        ("feature", "admin-crud"),
+        ("story", "allure-one"),
+        ("severity", "critical"),
+    } <= labels
+    assert result["description"] == "what it checks"
+    attachments = {a["name"]: a["source"] for a in result["attachments"]}
+    curl = (tmp_path / "allure" / attachments["curl"]).read_text()
+    assert curl == "curl -X GET http://gw/x"
+    report = json.loads((tmp_path / "out" / "conformance-report.json").read_text())
+    (case,) = report["profiles"][0]["tests"][0]["failed_cases"]
+    assert case["message"] == "answered 500" and case["exchange"]["status"] == 500
