@@ -45,7 +45,9 @@ def missing_load_modules() -> list[str]:
 @click.option("--master-port", type=click.IntRange(1, 65535),
               help="port the master listens on (default: 5557 with remote workers, else free)")  # fmt: skip
 @click.option(
-    "--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    help="where the reports go  [default: reports/load/PROFILE]",
 )
 @click.option(
     "--baseline", type=click.Path(path_type=Path), help="an earlier summary.json to compare with"
