@@ -207,6 +207,16 @@ def _configure_hypothesis(config: pytest.Config, options: RunOptions) -> None:
         config.option.hypothesis_seed = options.seed
 
 
+def _refuse_distribution(config: pytest.Config) -> None:
+    """The run's targets, cleanup and report live in one process: pytest-xdist workers would
+    each start their own gateway and none would write the report."""
+    if getattr(config.option, "numprocesses", None) or getattr(config.option, "dist", "no") != "no":
+        raise pytest.UsageError(
+            "gwconform: the conformance suite runs in one process; leave out -n/--dist "
+            "(pytest-xdist)"
+        )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -214,6 +224,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not is_conformance_invocation(config) or hasattr(config, "workerinput"):
         return
+    _refuse_distribution(config)
     options = _state(config).options
     _configure_hypothesis(config, options)
     if config.option.tbstyle == "auto":

@@ -284,3 +284,14 @@ def test_allure_results_carry_labels_description_and_the_curl(tmp_path):
     report = json.loads((tmp_path / "out" / "conformance-report.json").read_text())
     (case,) = report["profiles"][0]["tests"][0]["failed_cases"]
     assert case["message"] == "answered 500" and case["exchange"]["status"] == 500
+
+
+def test_pytest_xdist_is_refused_with_one_line(tmp_path):
+    done = run_pytest(
+        tmp_path, "--pyargs", "conformance.tests", "-n", "2", "--gw-report-dir", "out"
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "gwconform: the conformance suite runs in one process; leave out -n/--dist" in (
+        done.stderr
+    )
+    assert not (tmp_path / "out").exists()
