@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from . import ci_reporting as ci
 from .features import close_matches
 from .fixtures import (
     STATE_KEY,
@@ -26,12 +27,12 @@ from .fixtures import (
     viewer,
 )
 from .options import add_pytest_options, values_from_pytest
-from .registry import MARKER, ConformanceTest, declaration_of
-from .report.exchange import ExchangeFailure, failure_in
+from .registry import MARKER, declaration_of
+from .report.exchange import failure_in
 from .report.model import ConformanceReport, Result, build_report
 from .report.writers import write_reports
 from .results import FAILURE_ATTRIBUTE
-from .selection import decide, support_of
+from .selection import decide
 from .session import RunState
 from .target import (
     DEFAULT_MAX_EXAMPLES,
@@ -74,52 +75,10 @@ class _ResultRecorder:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """JUnit `<property>` elements of a conformance test: its name, profile, features and
-    the run's seed, so CI tools can group and repeat it."""
     test = declaration_of(item)
     state = item.config.stash.get(STATE_KEY, None)
-    if test is None or state is None:
-        return
-    item.user_properties += [
-        ("conformance_test", test.name),
-        ("profile", test.profile),
-        ("features", ",".join(test.features)),
-        ("seed", state.options.seed),
-    ]
-
-
-def _name_the_junit_suite(config: pytest.Config) -> None:
-    """The JUnit suite is gwconform's, unless the user named it (`junit_suite_name`)."""
-    from _pytest.junitxml import xml_key
-
-    xml = config.stash.get(xml_key, None)
-    if xml is not None and xml.suite_name == "pytest":
-        xml.suite_name = "gwconform"
-
-
-def _attach_for_allure(item: pytest.Item, failure: ExchangeFailure) -> None:
-    """The failing exchange and its curl, on the Allure test result."""
-    if not item.config.pluginmanager.has_plugin("allure_pytest"):
-        return
-    import allure
-
-    exchange = failure.exchange
-    if exchange.curl:
-        allure.attach(exchange.curl, "curl", allure.attachment_type.TEXT)
-    allure.attach(exchange.model_dump_json(indent=2), "exchange", allure.attachment_type.JSON)
-
-
-def _label_for_allure(item: pytest.Item, test: ConformanceTest, required: frozenset[str]) -> None:
-    """Allure's behaviours view: epic the profile, feature the conformance features, story
-    the test; Core tests are critical, Extended ones normal; the declaration describes it."""
-    import allure
-
-    core = support_of(test, required) == "core"
-    item.add_marker(allure.epic(test.profile))
-    item.add_marker(allure.feature(*test.features))
-    item.add_marker(allure.story(test.name))
-    item.add_marker(allure.severity("critical" if core else "normal"))
-    item.add_marker(allure.description(test.description))
+    if test is not None and state is not None:
+        ci.add_junit_properties(item, test, state.options.seed)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -132,7 +91,7 @@ def pytest_runtest_makereport(
         failure = failure_in(call.excinfo.value)
         if failure is not None:
             setattr(report, FAILURE_ATTRIBUTE, failure)
-            _attach_for_allure(item, failure)
+            ci.attach_for_allure(item, failure)
     return report
 
 
@@ -270,7 +229,7 @@ def pytest_collection_modifyitems(
     if not any(test for _, test in declared):
         return
     state = _state(config)
-    _name_the_junit_suite(config)
+    ci.name_the_junit_suite(config)
     options = state.options
     claimed = state.claimed_features
     kept, deselected, needed = [], [], set()
@@ -292,7 +251,7 @@ def pytest_collection_modifyitems(
             deselected.append(item)
             continue
         if allure_active:
-            _label_for_allure(item, test, state.required_features)
+            ci.label_for_allure(item, test, state.required_features)
         if decision.skip_reason:
             item.add_marker(pytest.mark.skip(reason=decision.skip_reason))
         else:
