@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .plugin import PresetRun
 from .providers.url import Endpoint, endpoints
-from .report.model import ConformanceReport, Outcome, Result, TestReport
+from .report.model import ConformanceReport, Outcome, Result, Statistics, TestReport
 from .report.writers import BASENAME
 from .specs.loader import SpecLoadError
 from .specs.suite import try_load
@@ -65,6 +65,11 @@ def check_reachable(options: RunOptions) -> None:
         Endpoint(options.target, "spec target").probe()
 
 
+def _counts(statistics: Statistics) -> str:
+    failed = f", {statistics.failed} failed" if statistics.failed else ""
+    return f"{statistics.passed} passed{failed}"
+
+
 def verdict_table(report: ConformanceReport) -> Table:
     target = report.target
     table = Table(title=f"Conformance of {target.name} {target.version}")
@@ -77,8 +82,8 @@ def verdict_table(report: ConformanceReport) -> Table:
             profile.name,
             profile.api_version,
             f"[{RESULT_STYLES[profile.result]}]{profile.result.label}[/]",
-            f"{core.passed} passed, {core.failed} failed",
-            f"{extended.passed} passed, {extended.failed} failed",
+            _counts(core),
+            _counts(extended),
             str(profile.summary.skipped),
         )
     return table
