@@ -189,3 +189,33 @@ def test_a_target_that_dies_mid_run_ends_it_aborted(tmp_path):
     assert outcomes["dying-first"] == "passed" and outcomes["dying-kill"] == "failed"
     assert outcomes["dying-after"] == "skipped"  # never ran
     assert "aborted" in report["summary"]
+
+
+def test_gwconform_run_against_a_target_killed_mid_run_is_aborted_exit_2(tmp_path):
+    requests: list[tuple[str, str]] = []
+    enough = threading.Event()
+
+    class DiesAfterAWhile(fake_gateway("FakeGW/1", requests)):
+        def _answer(self) -> None:
+            super()._answer()
+            if len(requests) >= 40:
+                enough.set()
+
+        do_GET = do_PUT = do_DELETE = do_POST = do_PATCH = _answer
+
+    with serving(DiesAfterAWhile) as gateway:
+
+        def kill() -> None:
+            enough.wait(60)
+            gateway.stop()
+
+        threading.Thread(target=kill, daemon=True).start()
+        done = gwconform(
+            "run", "--admin-url", gateway.url, "--admin-key", "k", "--profile", "apisix-v3",
+            "--max-examples", "1", "--report-dir", str(tmp_path), timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "gwconform run: aborted: the target stopped answering: admin API" in done.stderr
+    report = json.loads((tmp_path / "conformance-report.json").read_text())
+    assert [p["result"] for p in report["profiles"]] == ["aborted"]
+    assert report["aborted"].startswith("the target stopped answering")
