@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Protocol
 
 from .features import FEATURES_OF_INPUTS, get_profile
@@ -11,6 +12,8 @@ from .report.identity import Implementation
 from .report.model import RunInfo
 from .results import ResultCollector
 from .target import SPEC_PROFILE, RunOptions, Target, TargetError, claimed_profiles
+
+GONE_RETRY_DELAY = 1.0
 
 
 class Provider(Protocol):
@@ -146,7 +149,8 @@ class RunState:
         return summary
 
     def gone(self) -> str | None:
-        """Why the target no longer answers (one line), or None while it does."""
+        """Why the target no longer answers (one line), or None while it does. A busy target
+        gets a second chance: only an endpoint that fails twice, a second apart, is gone."""
         for target in self._targets.values():
             for what, url in (
                 ("admin API", target.admin_url),
@@ -155,10 +159,15 @@ class RunState:
             ):
                 if not url:
                     continue
+                endpoint = Endpoint(url, what)
                 try:
-                    Endpoint(url, what).probe()
-                except TargetError as exc:
-                    return f"the target stopped answering: {exc}"
+                    endpoint.probe()
+                except TargetError:
+                    time.sleep(GONE_RETRY_DELAY)
+                    try:
+                        endpoint.probe()
+                    except TargetError as exc:
+                        return f"the target stopped answering: {exc}"
         return None
 
     def close(self) -> None:
