@@ -73,18 +73,18 @@ def _counts(statistics: Statistics) -> str:
 def verdict_table(report: ConformanceReport) -> Table:
     target = report.target
     table = Table(title=f"Conformance of {target.name} {target.version}")
-    columns = ("Profile", "Certifies", "Result", "Core", "Extended", "Skipped")
+    columns = ("Profile", "Result", "Core", "Extended", "Skipped", "Certifies")
     for column in columns:
         table.add_column(column, justify="right" if column == "Skipped" else "left")
     for profile in report.profiles:
         core, extended = profile.core.statistics, profile.extended.statistics
         table.add_row(
             profile.name,
-            profile.api_version,
             f"[{RESULT_STYLES[profile.result]}]{profile.result.label}[/]",
             _counts(core),
             _counts(extended),
             str(profile.summary.skipped),
+            profile.api_version,
         )
     return table
 
