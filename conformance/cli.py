@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from . import exit_codes
 from .loadkit.command import load_command
 from .options import click_options
 
@@ -38,7 +39,7 @@ def serve(config: str | None, store: str | None, data_dir: str | None, workers: 
     embedded.exec_serve(args)
 
 
-@main.command()
+@main.command(epilog=exit_codes.HELP)
 @click_options
 @click.option("-v", "--verbose", is_flag=True, help="one line per test")
 def run(verbose: bool, **cli: object) -> None:
@@ -49,17 +50,48 @@ def run(verbose: bool, **cli: object) -> None:
 
 
 @main.command()
-@click.option("--baseline", required=True, type=click.Path(), help="the saved report (JSON)")
-@click.argument("new_report", type=click.Path())
-def report(baseline: str, new_report: str) -> None:
-    """Compare NEW_REPORT with a baseline: regressions exit non-zero."""
-    from .report.baseline import ReportFileError, diff_reports, load_report
+@click.option("--baseline", type=click.Path(), help="compare with this saved report (JSON)")
+@click.option(
+    "--allow-new-failures",
+    is_flag=True,
+    help="with --baseline: a test or profile the baseline lacks may fail",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["gateway-api"]),
+    help="print REPORT in another shape: gateway-api is the Kubernetes Gateway API's "
+    "ConformanceReport (YAML)",
+)
+@click.argument("new_report", metavar="REPORT", type=click.Path())
+def report(
+    baseline: str | None, allow_new_failures: bool, output_format: str | None, new_report: str
+) -> None:
+    """Check a conformance report (JSON) against its schema; compare it with a baseline
+    (regressions exit 1) or print it in another format. Exit 2: a file that cannot be read
+    or is not a report."""
+    import yaml
 
+    from .report.baseline import ReportFileError, diff_reports, load_report
+    from .report.gateway_api import to_gateway_api
+
+    if not baseline and not output_format:
+        raise click.UsageError("give --baseline FILE or --format")
     try:
-        diff = diff_reports(load_report(baseline), load_report(new_report))
+        old = load_report(baseline) if baseline else None
+        new = load_report(new_report)
     except ReportFileError as exc:
         click.echo(f"gwconform report: error: {exc}", err=True)
         sys.exit(2)
+    if output_format:
+        click.echo(
+            yaml.safe_dump(to_gateway_api(new), sort_keys=False, allow_unicode=True), nl=False
+        )
+    if old is None:
+        return
+    diff = diff_reports(old, new, allow_new_failures=allow_new_failures)
+    for line in diff.warnings:
+        click.echo(f"Warning: {line}", err=True)
     for title, lines in (
         ("Regressed", diff.regressions),
         ("Fixed", diff.fixes),
@@ -71,6 +103,16 @@ def report(baseline: str, new_report: str) -> None:
         click.echo(f"{len(diff.regressions)} regression(s) against {baseline}")
         sys.exit(1)
     click.echo(f"no regression against {baseline}")
+
+
+@main.command(name="list")
+@click.option("--tests/--no-tests", default=True, help="list the tests of each profile too")
+def list_command(tests: bool) -> None:
+    """List the profiles, their Core and Extended features, and the tests."""
+    from .listing import listing
+
+    for line in listing(with_tests=tests):
+        click.echo(line)
 
 
 main.add_command(load_command)

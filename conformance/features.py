@@ -6,6 +6,8 @@ a target may claim. Modelled on the Gateway API conformance suite's features and
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -15,6 +17,7 @@ class Profile:
     description: str
     core: tuple[str, ...]
     extended: tuple[str, ...]
+    api_version: str  # what a Conformant verdict certifies
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -30,6 +33,7 @@ PROFILES: dict[str, Profile] = {
     for profile in (
         Profile(
             name="apisix-v3",
+            api_version="APISIX Admin API 3.5",
             description="APISIX Admin API 3.x",
             core=(
                 "admin-crud",
@@ -56,12 +60,14 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="apisix-v2",
+            api_version="APISIX Admin API 2.x",
             description="APISIX Admin API 2.x bodies (admin_api_version: v2)",
             core=("admin-v2-bodies", "admin-spec-v2"),
             extended=(),
         ),
         Profile(
             name="api7ee",
+            api_version="API7 Enterprise Admin API 3.9.9",
             description="API7 Enterprise control plane (/api): gateway groups, publishing, IAM",
             core=(
                 "ee-gateway-groups",
@@ -95,6 +101,7 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="api7cloud",
+            api_version="API7 Cloud API 0.11.0",
             description="API7 Cloud API (/api/v1) with its response envelope",
             core=(
                 "cloud-envelope",
@@ -118,12 +125,14 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             name="openapi",
+            api_version="the OpenAPI document given with --spec",
             description="Any OpenAPI spec given with --spec: each operation answers as documented",
             core=("spec-operations",),
             extended=(),
         ),
         Profile(
             name="dataplane",
+            api_version="APISIX 3.5 data plane",
             description="APISIX data plane: routing, upstreams and plugins on real traffic",
             core=(
                 "dp-routing",
@@ -196,11 +205,22 @@ def get_profile(name: str) -> Profile:
         raise UnknownFeatureError(f"unknown profile {name!r} (known: {known})") from None
 
 
+def close_matches(name: str, known: Iterable[str]) -> list[str]:
+    return difflib.get_close_matches(name, list(known), n=3, cutoff=0.75)
+
+
 def check_features(names: list[str] | tuple[str, ...] | set[str]) -> None:
-    """Raise UnknownFeatureError naming every feature that is not in the table."""
+    """Raise UnknownFeatureError naming every feature that is not in the table, with the
+    known names it may be a typo of."""
     unknown = sorted(name for name in names if name not in FEATURE_PROFILE)
     if unknown:
-        raise UnknownFeatureError(f"unknown feature(s): {', '.join(unknown)}")
+        hints = [
+            f"{name} -> {' or '.join(matches)}"
+            for name in unknown
+            if (matches := close_matches(name, FEATURE_PROFILE))
+        ]
+        hint = f" (did you mean: {'; '.join(hints)}?)" if hints else ""
+        raise UnknownFeatureError(f"unknown feature(s): {', '.join(unknown)}{hint}")
 
 
 def extended_features() -> set[str]:

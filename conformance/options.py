@@ -44,6 +44,12 @@ class Option:
     def dest(self) -> str:
         return "gw_" + self.name
 
+    @property
+    def envvar(self) -> str:
+        """`gwconform run` also reads the option from this variable (keys stay off the
+        command line and out of shell history)."""
+        return "GWCONFORM_" + self.name.upper()
+
 
 def _endpoint(name: str, help_text: str) -> Option:
     return Option(name, help_text, in_target_file=True)
@@ -61,6 +67,23 @@ OPTIONS: tuple[Option, ...] = (
     _endpoint("cloud_url", "API7 Cloud base URL"),
     _endpoint("prometheus_url", "the data plane's metrics URL (giving it claims dp-prometheus)"),
     Option("name", "the target's name in the report", in_target_file=True, on_command_line=False),
+    # who and what is certified, as in the Gateway API's ConformanceReport `implementation`
+    Option("organization", "the organization that makes the gateway (report)", in_target_file=True),
+    Option("project", "the gateway's project name (report)", in_target_file=True),
+    Option("project_url", "the gateway's project URL (report)", in_target_file=True),
+    Option(
+        "implementation_version", "the gateway's version, as released (report)",
+        in_target_file=True,
+    ),
+    Option(
+        "contact", "who to contact about the report (repeatable)", repeatable=True,
+        in_target_file=True,
+    ),
+    Option("mode", "the gateway's mode of operation being tested (default: default)",
+           in_target_file=True),
+    Option(
+        "omit_urls", "leave the target's URLs out of the report", kind=bool, in_target_file=True
+    ),
     Option(
         "profiles", "profile to run (repeatable)", flag="--profile", repeatable=True,
         in_target_file=True,
@@ -71,6 +94,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("only_features", "run only these features' tests", flag="--feature", repeatable=True),
     Option("run_tests", "run only this test (repeatable)", flag="--run-test", repeatable=True),
+    Option(
+        "skip_tests", "skip this test (repeatable; shown in the report)", flag="--skip-test",
+        repeatable=True, in_target_file=True,
+    ),
+    Option(
+        "exempt_features", "skip the tests of these features (comma list, repeatable; shown "
+        "in the report)", flag="--exempt-feature", repeatable=True, in_target_file=True,
+    ),
     Option("target_file", "YAML file with the same fields"),
     Option("store", "embedded target's store", choices=("memory", "etcd"), in_target_file=True),
     Option(
@@ -121,14 +152,31 @@ def click_options(command: F) -> F:
     for option in reversed(OPTIONS):
         if not option.on_command_line:
             continue
-        extra: dict[str, Any] = {"multiple": option.repeatable, "type": option.kind}
         if option.kind is bool:
-            extra = {"is_flag": True}
-        elif option.choices:
-            extra["type"] = click.Choice(option.choices)
+            command = click.option(
+                option.cli_flag,
+                option.name,
+                is_flag=True,
+                default=None,
+                help=option.help,
+                envvar=option.envvar,
+                show_envvar=True,
+            )(command)
+            continue
+        kind: Any = option.kind
+        if option.choices:
+            kind = click.Choice(option.choices)
         elif option.kind is int:
-            extra["type"] = click.IntRange(min=1)
-        command = click.option(option.cli_flag, option.name, help=option.help, **extra)(command)
+            kind = click.IntRange(min=1)
+        command = click.option(
+            option.cli_flag,
+            option.name,
+            type=kind,
+            multiple=option.repeatable,
+            help=option.help,
+            envvar=option.envvar,
+            show_envvar=True,
+        )(command)
     return command
 
 
@@ -137,16 +185,17 @@ def add_pytest_options(group: Any) -> None:
     for option in OPTIONS:
         if not option.on_command_line:
             continue
-        extra: dict[str, Any] = {"action": "append" if option.repeatable else "store"}
+        extra: dict[str, Any] = {"choices": list(option.choices)} if option.choices else {}
         if option.kind is bool:
-            extra["action"] = "store_true"
-        elif option.kind is not str:
-            extra["type"] = option.kind
-        if option.choices:
-            extra["choices"] = list(option.choices)
+            action = "store_true"
+        else:
+            action = "append" if option.repeatable else "store"
+            if option.kind is not str:
+                extra["type"] = option.kind
         group.addoption(
             option.pytest_flag,
             dest=option.dest,
+            action=action,
             default=[] if option.repeatable else None,
             help=option.help,
             **extra,

@@ -10,10 +10,13 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
+from . import ci_reporting as ci
+from .features import close_matches
 from .fixtures import (
     STATE_KEY,
     admin,
@@ -25,16 +28,24 @@ from .fixtures import (
 )
 from .options import add_pytest_options, values_from_pytest
 from .registry import MARKER, declaration_of
-from .report.model import RESULT_TITLES, all_conformant, build_report
+from .report.exchange import failure_in
+from .report.model import ConformanceReport, Result, build_report
 from .report.writers import write_reports
+from .results import FAILURE_ATTRIBUTE
 from .selection import decide
 from .session import RunState
-from .target import DEFAULT_MAX_EXAMPLES, RunOptions, TargetError, build_run_options
+from .target import (
+    DEFAULT_MAX_EXAMPLES,
+    SPEC_PROFILE,
+    RunOptions,
+    TargetError,
+    build_run_options,
+)
 
 __all__ = ["admin", "dataplane", "gw_options", "gw_profile", "gw_target", "viewer"]
 
 TESTS_DIR = Path(__file__).parent / "tests"
-REPORT_KEY = pytest.StashKey[dict]()
+REPORT_KEY = pytest.StashKey[ConformanceReport]()
 # A run that broke off (collection errors, Ctrl-C, internal or usage error) gets no report:
 # a report of half a suite would read as a verdict.
 INCOMPLETE_RUN = (
@@ -47,13 +58,41 @@ RECORDER_NAME = "gwconform-results"
 
 
 class _ResultRecorder:
-    """Feeds pytest's reports of conformance items to the run's collector."""
+    """Feeds pytest's reports of conformance items to the run's collector, and ends the run
+    when a failure turns out to be the target no longer answering."""
 
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: RunState, session: pytest.Session) -> None:
         self.state = state
+        self.session = session
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.state.results.record(report)
+        if not self.state.results.record(report) or not report.failed:
+            return
+        if self.state.aborted is None:
+            self.state.aborted = self.state.gone()
+            if self.state.aborted is not None:
+                self.session.shouldstop = f"gwconform: {self.state.aborted}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    test = declaration_of(item)
+    state = item.config.stash.get(STATE_KEY, None)
+    if test is not None and state is not None:
+        ci.add_junit_properties(item, test, state.options.seed)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure that carries its HTTP exchange hands it to the report."""
+    report = yield
+    if call.excinfo is not None:
+        failure = failure_in(call.excinfo.value)
+        if failure is not None:
+            setattr(report, FAILURE_ATTRIBUTE, failure)
+            ci.attach_for_allure(item, failure)
+    return report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,7 +105,7 @@ class PresetRun:
 
     def __init__(self, options: RunOptions) -> None:
         self.options = options
-        self.report: dict | None = None
+        self.report: ConformanceReport | None = None
 
 
 def _preset(config: pytest.Config) -> PresetRun | None:
@@ -127,6 +166,16 @@ def _configure_hypothesis(config: pytest.Config, options: RunOptions) -> None:
         config.option.hypothesis_seed = options.seed
 
 
+def _refuse_distribution(config: pytest.Config) -> None:
+    """The run's targets, cleanup and report live in one process: pytest-xdist workers would
+    each start their own gateway and none would write the report."""
+    if getattr(config.option, "numprocesses", None) or getattr(config.option, "dist", "no") != "no":
+        raise pytest.UsageError(
+            "gwconform: the conformance suite runs in one process; leave out -n/--dist "
+            "(pytest-xdist)"
+        )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -134,6 +183,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not is_conformance_invocation(config) or hasattr(config, "workerinput"):
         return
+    _refuse_distribution(config)
     options = _state(config).options
     _configure_hypothesis(config, options)
     if config.option.tbstyle == "auto":
@@ -179,25 +229,42 @@ def pytest_collection_modifyitems(
     if not any(test for _, test in declared):
         return
     state = _state(config)
+    ci.name_the_junit_suite(config)
     options = state.options
     claimed = state.claimed_features
     kept, deselected, needed = [], [], set()
+    allure_active = config.pluginmanager.has_plugin("allure_pytest")
     for item, test in declared:
         if test is None:
             kept.append(item)
             continue
-        decision = decide(test, state.profiles, claimed, options.only_features, options.run_tests)
+        decision = decide(
+            test,
+            state.profiles,
+            claimed,
+            options.only_features,
+            options.run_tests,
+            options.skip_tests,
+            options.exempt_features,
+        )
         if not decision.run:
             deselected.append(item)
             continue
+        if allure_active:
+            ci.label_for_allure(item, test, state.required_features)
         if decision.skip_reason:
             item.add_marker(pytest.mark.skip(reason=decision.skip_reason))
         else:
             needed.add(test.profile)
         state.results.register(item.nodeid, test)
         kept.append(item)
+    collected = {test.name for _, test in declared if test}
+    for name in sorted(options.skip_tests - collected):
+        matches = close_matches(name, collected)
+        hint = f" (did you mean {' or '.join(matches)}?)" if matches else ""
+        raise pytest.UsageError(f"gwconform: --skip-test {name}: no such conformance test{hint}")
     if not config.pluginmanager.has_plugin(RECORDER_NAME):
-        config.pluginmanager.register(_ResultRecorder(state), RECORDER_NAME)
+        config.pluginmanager.register(_ResultRecorder(state, session), RECORDER_NAME)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -206,10 +273,12 @@ def pytest_collection_modifyitems(
     ):
         return
     for profile in sorted(needed):
+        if profile == SPEC_PROFILE and state.spec_target_only:
+            continue  # the spec's requests go to --target: no gateway to start
         try:
             state.target(profile)
         except TargetError as exc:
-            state.aborted = True
+            state.not_started = True
             raise pytest.UsageError(f"gwconform: {exc}") from None
 
 
@@ -218,10 +287,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = config.stash.get(STATE_KEY, None)
     if state is None or not state.results.tests or config.option.collectonly:
         return
-    if hasattr(config, "workerinput") or state.aborted or exitstatus in INCOMPLETE_RUN:
+    aborted = state.aborted
+    if hasattr(config, "workerinput") or state.not_started:
         state.close()
         return
-    report = build_report(state.profiles, state.results.tests.values(), state.run_info())
+    if exitstatus in INCOMPLETE_RUN and aborted is None:
+        state.close()
+        return
+    report = build_report(
+        state.profiles, state.results.tests.values(), state.run_info(aborted=aborted)
+    )
     config.stash[REPORT_KEY] = report
     write_reports(report, state.options.report_dir)
     preset = _preset(config)
@@ -230,22 +305,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.close()
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     report = config.stash.get(REPORT_KEY, None)
     if report is None or _preset(config) is not None:  # gwconform run prints its own table
         return
     tr = terminalreporter
     tr.section("gwconform conformance")
-    for profile in report["profiles"]:
-        s = profile["summary"]
+    for profile in report.profiles:
+        s = profile.summary
         line = (
-            f"{profile['name']:<12} {RESULT_TITLES[profile['result']]:<22} "
-            f"passed {s['passed']}, failed {s['failed']}, skipped {s['skipped']}"
+            f"{profile.name:<12} {profile.result.label:<22} "
+            f"passed {s.passed}, failed {s.failed}, skipped {s.skipped}"
         )
         tr.write_line(
-            line, green=profile["result"] == "conformant", red=profile["result"] == "failed"
+            line,
+            green=profile.result is Result.CONFORMANT,
+            red=profile.result in (Result.FAILED, Result.ABORTED),
         )
     directory = config.stash[STATE_KEY].options.report_dir
     tr.write_line(f"reports: {os.path.join(directory, 'conformance-report')}.{{json,yaml,md,html}}")
-    if not all_conformant(report):
-        tr.write_line("verdict: not every selected profile is conformant", red=True)
+    tr.write_line(report.summary, red=not report.all_conformant)

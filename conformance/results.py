@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from .registry import ConformanceTest
+from .report.exchange import Exchange, ExchangeFailure
+
+# set on a pytest report by the plugin when the failure carries its HTTP exchange
+FAILURE_ATTRIBUTE = "gwconform_failure"
 
 MAX_MESSAGE = 2000
 NOT_RUN = "not run (the session ended before it)"
@@ -18,6 +22,7 @@ class ItemResult:
     outcome: str | None = None  # passed | failed | skipped; None until pytest reports on it
     message: str | None = None
     duration: float = 0.0
+    exchange: Exchange | None = None
 
 
 @dataclass
@@ -66,17 +71,23 @@ class ResultCollector:
         result.items.append(item)
         self._items[nodeid] = item
 
-    def record(self, report: pytest.TestReport) -> None:
+    def record(self, report: pytest.TestReport) -> bool:
+        """Note what pytest reported on a conformance item; False for other items."""
         item = self._items.get(report.nodeid)
         if item is None:
-            return
+            return False
         item.duration += report.duration
         if item.outcome == "failed":
-            return
+            return True
         if report.failed:
             item.outcome = "failed"
             prefix = "" if report.when == "call" else f"error in {report.when}: "
-            item.message = prefix + _message(report)
+            failure: ExchangeFailure | None = getattr(report, FAILURE_ATTRIBUTE, None)
+            if failure is not None:
+                item.message = prefix + failure.message[:MAX_MESSAGE]
+                item.exchange = failure.exchange
+            else:
+                item.message = prefix + _message(report)
         elif report.passed:
             if report.when == "call":
                 item.outcome = "passed"
@@ -88,3 +99,4 @@ class ResultCollector:
             else:
                 item.outcome = "skipped"
                 item.message = _message(report)
+        return True

@@ -18,13 +18,28 @@ from rich.console import Console
 from rich.table import Table
 
 from .plugin import PresetRun
-from .providers.url import endpoints, probe
-from .report.model import RESULT_TITLES, all_conformant
+from .providers.url import Endpoint, endpoints
+from .report.model import (
+    RESULT_TITLES,
+    ConformanceReport,
+    Outcome,
+    Result,
+    Statistics,
+    TestReport,
+)
 from .report.writers import BASENAME
+from .specs.loader import SpecLoadError
+from .specs.suite import try_load
 from .target import RunOptions, TargetError, build_run_options
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-RESULT_STYLES = {"conformant": "green", "partial": "yellow", "failed": "red", "untested": "dim"}
+RESULT_STYLES = {
+    Result.CONFORMANT: "green",
+    Result.PARTIAL: "yellow",
+    Result.FAILED: "red",
+    Result.UNTESTED: "dim",
+    Result.ABORTED: "red",
+}
 
 
 def pytest_args(options: RunOptions, verbose: bool) -> list[str]:
@@ -53,45 +68,52 @@ def pytest_args(options: RunOptions, verbose: bool) -> list[str]:
 
 
 def check_reachable(options: RunOptions) -> None:
-    """Fail fast, with one line, when a URL target does not answer at all."""
-    for url, what, headers in endpoints(options.settings):
-        probe(url, what, headers)
+    """Before any test: every URL given answers, and the keys are accepted (one line if not)."""
+    for endpoint in endpoints(options.settings):
+        endpoint.probe()
     if options.spec and options.target:
-        probe(options.target, "spec target")
+        Endpoint(options.target, "spec target").probe()
 
 
-def verdict_table(report: dict[str, Any]) -> Table:
-    target = report["target"]
-    table = Table(title=f"Conformance of {target['name']} {target['version']}")
-    for column in ("Profile", "Result", "Passed", "Failed", "Skipped"):
-        table.add_column(column, justify="left" if column in ("Profile", "Result") else "right")
-    for profile in report["profiles"]:
-        s = profile["summary"]
+def _counts(statistics: Statistics) -> str:
+    failed = f", {statistics.failed} failed" if statistics.failed else ""
+    return f"{statistics.passed} passed{failed}"
+
+
+def verdict_table(report: ConformanceReport) -> Table:
+    target = report.target
+    table = Table(title=f"Conformance of {target.name} {target.version}")
+    columns = ("Profile", "Result", "Core", "Extended", "Skipped", "Certifies")
+    for column in columns:
+        table.add_column(column, justify="right" if column == "Skipped" else "left")
+    for profile in report.profiles:
+        core, extended = profile.core.statistics, profile.extended.statistics
         table.add_row(
-            profile["name"],
-            f"[{RESULT_STYLES[profile['result']]}]{RESULT_TITLES[profile['result']]}[/]",
-            str(s["passed"]),
-            str(s["failed"]),
-            str(s["skipped"]),
+            profile.name,
+            f"[{RESULT_STYLES[profile.result]}]{profile.result.label}[/]",
+            _counts(core),
+            _counts(extended),
+            str(profile.summary.skipped),
+            profile.api_version,
         )
     return table
 
 
-def _failed_test(test: dict[str, Any]) -> str:
+def _failed_test(test: TestReport) -> str:
     """A failed test's name, with how many of its cases (operations, parameters) failed."""
-    count = len(test["failed_cases"])
-    return f"{test['name']} ({count} of {test['cases']} cases)" if count else test["name"]
+    count = len(test.failed_cases)
+    return f"{test.name} ({count} of {test.cases} cases)" if test.cases > 1 else test.name
 
 
-def failure_lines(report: dict[str, Any]) -> list[str]:
+def failure_lines(report: ConformanceReport) -> list[str]:
     lines = []
-    for profile in report["profiles"]:
-        failed = [_failed_test(t) for t in profile["tests"] if t["outcome"] == "failed"]
+    for profile in report.profiles:
+        failed = [_failed_test(t) for t in profile.tests if t.outcome is Outcome.FAILED]
         if failed:
-            lines.append(f"{profile['name']} failed: {', '.join(failed)}")
-        if profile["untested_core_features"]:
-            untested = ", ".join(profile["untested_core_features"])
-            lines.append(f"{profile['name']} Core features not exercised: {untested}")
+            lines.append(f"{profile.name} failed: {', '.join(failed)}")
+        if profile.untested_core_features:
+            untested = ", ".join(profile.untested_core_features)
+            lines.append(f"{profile.name} Core features not exercised: {untested}")
     return lines
 
 
@@ -113,11 +135,11 @@ def sigterm_interrupts() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RunResult:
     """One run of the suite: its exit code and report (None when it broke off)."""
 
     code: int
-    report: dict[str, Any] | None = None
+    report: ConformanceReport | None = None
     interrupted: bool = False
 
 
@@ -137,12 +159,17 @@ def run(cli: dict[str, Any], verbose: bool = False) -> int:
     except KeyboardInterrupt:  # pulling an image can take a while
         print("gwconform run: aborted: interrupted", file=sys.stderr)
         return 2
+    if options.spec:
+        loaded = try_load(options.spec)
+        if isinstance(loaded, SpecLoadError):
+            print(f"gwconform run: error: {loaded}", file=sys.stderr)
+            return 2
     if len(options.settings.images) > 1:
         return run_matrix(options, verbose)
     return run_once(options, verbose).code
 
 
-def run_once(options: RunOptions, verbose: bool) -> Outcome:
+def run_once(options: RunOptions, verbose: bool) -> RunResult:
     (options.report_dir / f"{BASENAME}.json").unlink(missing_ok=True)
     print(f"gwconform run: seed {options.seed} (--seed {options.seed} repeats this run)")
     preset = PresetRun(options)
@@ -151,25 +178,30 @@ def run_once(options: RunOptions, verbose: bool) -> Outcome:
             code = pytest.main(pytest_args(options, verbose), plugins=[preset])
     except Exception as exc:  # pytest lets a teardown error after an interrupt escape
         print(f"gwconform run: aborted: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return Outcome(2)
+        return RunResult(2)
     if code == pytest.ExitCode.USAGE_ERROR:
-        return Outcome(2)  # pytest printed the one-line reason (a target that failed to start)
+        return RunResult(2)  # pytest printed the one-line reason (a target that failed to start)
+    report = preset.report
+    if report is not None and report.aborted:
+        print(f"gwconform run: aborted: {report.aborted}", file=sys.stderr)
+        print(f"reports of the tests run so far: {options.report_dir}/", file=sys.stderr)
+        return RunResult(2)
     if code == pytest.ExitCode.INTERRUPTED:
         print("gwconform run: aborted: interrupted; no report was written", file=sys.stderr)
-        return Outcome(2, interrupted=True)
-    report = preset.report
+        return RunResult(2, interrupted=True)
     if report is None:
         print(
             f"gwconform run: no conformance report was written (pytest exit code {int(code)})",
             file=sys.stderr,
         )
-        return Outcome(int(code) or 1)
+        return RunResult(int(code) or 1)
     console = Console()
     console.print(verdict_table(report))
     for line in failure_lines(report):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(report.summary, markup=False, highlight=False, soft_wrap=True)
     console.print(f"reports written to {options.report_dir}/", highlight=False)
-    return Outcome(0 if all_conformant(report) else 1, report)
+    return RunResult(0 if report.all_conformant else 1, report)
 
 
 def image_report_dir(report_dir: Path, image: str) -> Path:
@@ -190,7 +222,8 @@ def run_matrix(options: RunOptions, verbose: bool) -> int:
         )
         print(f"gwconform run: image {image}", flush=True)
         outcome = run_once(one, verbose)
-        results = {p["name"]: p["result"] for p in (outcome.report or {}).get("profiles", [])}
+        reported = outcome.report.profiles if outcome.report else []
+        results = {profile.name: profile.result for profile in reported}
         rows.append(
             {
                 "image": image,
@@ -205,7 +238,7 @@ def run_matrix(options: RunOptions, verbose: bool) -> int:
     code = 0 if codes == {0} else 2 if 2 in codes else 1
     write_matrix_summary(options.report_dir, rows)
     table = Table(title="Conformance by image")
-    profiles = list(dict.fromkeys(name for row in rows for name in row["profiles"]))
+    profiles: list[str] = list(dict.fromkeys(name for row in rows for name in row["profiles"]))
     for column in ("Image", *profiles, "Exit code"):
         table.add_column(column)
     for row in rows:

@@ -29,14 +29,25 @@ def decide(
     claimed_features: frozenset[str],
     only_features: frozenset[str] = frozenset(),
     run_tests: tuple[str, ...] = (),
+    skip_tests: frozenset[str] = frozenset(),
+    exempt_features: frozenset[str] = frozenset(),
 ) -> Decision:
-    """Select by profile (and the optional feature/test filters); skip unclaimed Extended."""
+    """Select by profile (and the optional feature/test filters); skip what the user skipped
+    or exempted, and unclaimed Extended features. A skipped Core test leaves its feature
+    unexercised: the profile can then be Partially conformant at best."""
     if test.profile not in profiles:
         return Decision(run=False)
     if run_tests and test.name not in run_tests:
         return Decision(run=False)
     if only_features and not only_features.intersection(test.features):
         return Decision(run=False)
+    if test.name in skip_tests:
+        return Decision(run=True, skip_reason="skipped with --skip-test")
+    exempt = sorted(exempt_features.intersection(test.features))
+    if exempt:
+        return Decision(
+            run=True, skip_reason=f"exempted feature(s) {', '.join(exempt)} (--exempt-feature)"
+        )
     profile = get_profile(test.profile)
     unclaimed = sorted(
         f for f in test.features if f in profile.extended and f not in claimed_features

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Protocol
 
 from .features import FEATURES_OF_INPUTS, get_profile
-from .providers.embedded import EmbeddedProvider, suite_version
-from .providers.url import UrlProvider
+from .providers.embedded import REFERENCE_NAME, EmbeddedProvider, suite_version
+from .providers.url import Endpoint, UrlProvider
+from .report.identity import Implementation
 from .report.model import RunInfo
 from .results import ResultCollector
-from .target import RunOptions, Target, TargetError, claimed_profiles
+from .target import SPEC_PROFILE, RunOptions, Target, TargetError, claimed_profiles
+
+GONE_RETRY_DELAY = 1.0
 
 
 class Provider(Protocol):
@@ -27,7 +31,8 @@ class RunState:
         if not self.profiles:
             raise TargetError("no profile to run: give --profile or the target's URLs")
         self.results = ResultCollector()
-        self.aborted = False  # the target could not be set up: no report
+        self.not_started = False  # the target could not be set up: no report
+        self.aborted: str | None = None  # why the run broke off mid-way (the target died)
         self._provider: Provider | None = None
         self._targets: dict[str, Target] = {}
 
@@ -80,24 +85,57 @@ class RunState:
             self._targets[profile] = self.provider.target(profile)
         return self._targets[profile]
 
-    def run_info(self) -> RunInfo:
-        first = next(iter(self._targets.values()), None)
+    @property
+    def spec_target_only(self) -> bool:
+        """`--spec F --target URL`: the spec's requests go to URL; no gateway is started."""
+        return bool(self.options.spec and self.options.target and self.profiles == (SPEC_PROFILE,))
+
+    @property
+    def embedded(self) -> bool:
+        return self.options.settings.provider == "embedded" and not self.spec_target_only
+
+    def _urls(self) -> dict[str, str]:
+        """The target's URLs for the report: none for the embedded reference (loopback ports
+        that name nothing once the run is over) or with --omit-urls."""
+        if self.embedded or self.options.omit_urls:
+            return {}
         urls: dict[str, str] = {}
+        if self.options.spec and self.options.target:
+            urls["spec_target"] = self.options.target
         for profile, target in self._targets.items():
             for kind, url in target.urls().items():
                 key = f"{kind} ({profile})" if kind == "admin" and profile == "apisix-v2" else kind
                 urls.setdefault(key, url)
+        return urls
+
+    def _implementation(self) -> Implementation:
+        """Who and what is certified: as the user says; the embedded reference names itself."""
+        given = self.options.settings.implementation
+        if not self.embedded or given != Implementation():
+            return given
+        return Implementation(
+            organization="gwconform", project=REFERENCE_NAME, version=suite_version()
+        )
+
+    def run_info(self, aborted: str | None = None) -> RunInfo:
         options = self.options
+        implementation = self._implementation()
+        name = options.settings.name or implementation.project or "unknown"
         return RunInfo(
             suite_version=suite_version(),
             seed=options.seed,
-            target_name=first.name if first else options.settings.name or "unknown",
-            target_version=first.version if first else "unknown",
-            provider=options.settings.provider,
-            urls=urls,
+            target_name=name,
+            target_version=implementation.version or "unknown",
+            provider="embedded" if self.embedded else "url",
+            urls=self._urls(),
             claimed_features=tuple(sorted(self.claimed_features)),
             required_features=tuple(sorted(self.required_features)),
             options=self._options_summary(),
+            implementation=implementation,
+            mode=options.settings.mode,
+            skip_tests=tuple(sorted(options.skip_tests)),
+            exempt_features=tuple(sorted(options.exempt_features)),
+            aborted=aborted,
         )
 
     def _options_summary(self) -> dict[str, Any]:
@@ -116,6 +154,28 @@ class RunState:
             summary["spec"] = options.spec
             summary["spec_target"] = options.target
         return summary
+
+    def gone(self) -> str | None:
+        """Why the target no longer answers (one line), or None while it does. A busy target
+        gets a second chance: only an endpoint that fails twice, a second apart, is gone."""
+        for target in self._targets.values():
+            for what, url in (
+                ("admin API", target.admin_url),
+                ("dashboard", target.dashboard_url),
+                ("data plane", target.data_plane_url),
+            ):
+                if not url:
+                    continue
+                endpoint = Endpoint(url, what)
+                try:
+                    endpoint.probe()
+                except TargetError:
+                    time.sleep(GONE_RETRY_DELAY)
+                    try:
+                        endpoint.probe()
+                    except TargetError as exc:
+                        return f"the target stopped answering: {exc}"
+        return None
 
     def close(self) -> None:
         if self._provider is not None:

@@ -11,9 +11,10 @@ import yaml
 
 from .features import PROFILES, UnknownFeatureError, get_profile, parse_feature_list
 from .options import TARGET_FILE_KEYS
+from .report.identity import Implementation
+from .timeouts import DEFAULT_TIMEOUT, TimeoutConfig
 
 SPEC_PROFILE = "openapi"  # the tests of a spec given with --spec; run only when one is given
-DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_EXAMPLES = 25
 # A run is reproducible unless the user asks otherwise: the same suite version, target and
 # options generate the same requests. `--seed random` draws a fresh one (and prints it).
@@ -47,8 +48,13 @@ class Target:
     version: str = "unknown"
     profiles: tuple[str, ...] = ()
     features: frozenset[str] = frozenset()
-    timeout: float = DEFAULT_TIMEOUT
+    timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
     admin_api_version: str = "v3"
+
+    @property
+    def timeout(self) -> float:
+        """The limit of one request to the target."""
+        return self.timeouts.apply
 
     def urls(self) -> dict[str, str]:
         named = {
@@ -78,7 +84,9 @@ class TargetSettings:
     prometheus_url: str | None = None
     name: str | None = None
     store: str = "memory"
-    timeout: float = DEFAULT_TIMEOUT
+    timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
+    implementation: Implementation = field(default_factory=Implementation)
+    mode: str = "default"
     chosen_provider: str | None = None  # --provider; None: url when URLs are given
     # the docker provider's gateway images (one per run; gwconform run splits a matrix),
     # its etcd image, the user's config.yaml to merge under the generated one, fixed ports
@@ -108,12 +116,15 @@ class RunOptions:
     supported_features: frozenset[str] = frozenset()
     only_features: frozenset[str] = frozenset()
     run_tests: tuple[str, ...] = ()
+    skip_tests: frozenset[str] = frozenset()
+    exempt_features: frozenset[str] = frozenset()
     seed: int = DEFAULT_SEED
     max_examples: int | None = None  # None: each kind of test's own default
     spec: str | None = None
     target: str | None = None
     report_dir: Path = Path("reports")
     settings: TargetSettings = field(default_factory=TargetSettings)
+    omit_urls: bool = False
 
 
 def read_yaml_mapping(path: str, what: str, expected: str = "a YAML mapping") -> dict[str, Any]:
@@ -150,6 +161,15 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def _optional_text(value: Any) -> str | None:
+    """A scalar of the target file (a YAML version 3.10 is a number) as text."""
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        raise TargetError(f"expected text, got {value!r}")
+    return str(value)
 
 
 def parse_stream_addr(value: str | None) -> tuple[str, int] | None:
@@ -239,6 +259,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
             get_profile(name)
         supported = parse_feature_list(_as_list(pick("supported_features")))
         only = parse_feature_list(_as_list(cli.get("only_features")))
+        exempt = parse_feature_list(_as_list(pick("exempt_features")))
     except UnknownFeatureError as exc:
         raise TargetError(str(exc)) from None
     store = pick("store", "memory")
@@ -260,7 +281,15 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
         name=pick("name"),
         store=store,
-        timeout=timeout,
+        timeouts=TimeoutConfig(apply=timeout),
+        implementation=Implementation(
+            organization=_optional_text(pick("organization")),
+            project=_optional_text(pick("project")),
+            url=_optional_text(pick("project_url")),
+            version=_optional_text(pick("implementation_version")),
+            contact=_as_list(pick("contact")),
+        ),
+        mode=str(pick("mode", "default")),
         chosen_provider=pick("provider"),
         images=tuple(dict.fromkeys(_as_list(pick("images")))),
         etcd_image=pick("etcd_image"),
@@ -279,12 +308,15 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         supported_features=frozenset(supported),
         only_features=frozenset(only),
         run_tests=tuple(cli.get("run_tests") or ()),
+        skip_tests=frozenset(_as_list(pick("skip_tests"))),
+        exempt_features=frozenset(exempt),
         max_examples=None if max_examples is None else int(max_examples),
         spec=cli.get("spec"),
         target=_check_url("spec target URL", cli.get("target")),
         report_dir=Path(cli.get("report_dir") or "reports"),
         seed=parse_seed(cli.get("seed")),
         settings=settings,
+        omit_urls=bool(pick("omit_urls", False)),
     )
     if options.spec and not Path(options.spec).is_file():
         raise TargetError(f"spec {options.spec} is not a file")

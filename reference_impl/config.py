@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,13 +61,13 @@ class ConfigError(Exception):
     """A configuration the gateway cannot start with; the message is one line for the user."""
 
 
-def substitute_env(text: str, env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
+def substitute_env(text: str, env: Mapping[str, str] | None = None) -> str:
+    values: Mapping[str, str] = os.environ if env is None else env
 
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        if name in env:
-            return env[name]
+        if name in values:
+            return values[name]
         if default is not None:
             return default
         raise ConfigError(f"can't find environment variable {name} referenced by the configuration")
@@ -154,8 +155,9 @@ def _ssl_config(apisix: dict[str, Any], node_listen: list[Listen]) -> SslConfig:
 def _listen(entry: Any, default_ip: str, what: str) -> Listen:
     if isinstance(entry, int):
         return Listen(default_ip, entry)
-    if isinstance(entry, dict) and isinstance(entry.get("port", entry.get("addr")), int):
-        return Listen(str(entry.get("ip", default_ip)), int(entry.get("port", entry.get("addr"))))
+    port = entry.get("port", entry.get("addr")) if isinstance(entry, dict) else None
+    if isinstance(port, int):
+        return Listen(str(entry.get("ip", default_ip)), port)
     if isinstance(entry, dict) and isinstance(entry.get("addr"), str):
         host, _, port = entry["addr"].rpartition(":")
         if port.isdigit():

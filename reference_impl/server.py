@@ -16,6 +16,7 @@ from .proxy.plugins import parse_export_addr
 from .proxy.supervisor import Supervisor
 from .proxy.tls import tls_settings
 from .proxy.worker import WorkerSettings
+from .quiet_uvicorn import QuietServer
 from .store import open_store
 
 
@@ -54,7 +55,7 @@ def bind_admin_port(ip: str, port: int) -> socket.socket:
 
 async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> int:
     app, group_data_planes = create_admin_port(config, store)
-    admin = uvicorn.Server(
+    admin = QuietServer(
         uvicorn.Config(
             app,
             host=config.admin_listen.ip,
@@ -64,7 +65,6 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
             lifespan="off",
         )
     )
-    admin.install_signal_handlers = lambda: None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .. import exit_codes
 from ..target import TargetError
 from .profiles import PROFILES_FILE, ProfileError
 
@@ -21,7 +22,7 @@ def missing_load_modules() -> list[str]:
     return [name for name in LOAD_EXTRA_MODULES if importlib.util.find_spec(name) is None]
 
 
-@click.command("load")
+@click.command("load", epilog=exit_codes.HELP)
 @click.argument("profile")
 @click.option(
     "--admin-url", help="Admin API of the gateway to load (default: the embedded reference)"
@@ -44,7 +45,9 @@ def missing_load_modules() -> list[str]:
 @click.option("--master-port", type=click.IntRange(1, 65535),
               help="port the master listens on (default: 5557 with remote workers, else free)")  # fmt: skip
 @click.option(
-    "--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    help="where the reports go  [default: reports/load/PROFILE]",
 )
 @click.option(
     "--baseline", type=click.Path(path_type=Path), help="an earlier summary.json to compare with"
@@ -69,7 +72,7 @@ def load_command(profile: str, admin_url, admin_key, data_plane_url, upstream, u
             "not installed): pip install 'gwconform[load]'",
             err=True,
         )
-        sys.exit(2)
+        sys.exit(exit_codes.USAGE_ERROR)
     from .runner import Distribution, LoadError, run_load
     from .target_setup import SetupError
     from .targets import embedded_target, url_target
@@ -87,5 +90,5 @@ def load_command(profile: str, admin_url, admin_key, data_plane_url, upstream, u
             tolerance=tolerance, profiles_file=profiles_file,
         )  # fmt: skip
     except (ProfileError, LoadError, SetupError, TargetError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise exit_codes.UsageError(str(exc)) from None
     raise SystemExit(code)

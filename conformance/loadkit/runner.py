@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -19,10 +19,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import baseline as baseline_diff
 from . import plots
+from .events import analyse, write_csvs
+from .locust.event_log import read_events
 from .profiles import LOAD_DIR, PROFILES_FILE, resolve
+from .slo import judge
 from .target_setup import cleanup, prepare
 
-SLO_BREACHED = 3  # the locustfile's exit code when an SLO is breached
+WORKER_QUIT_TIMEOUT = 15.0
 SATURATED = 0.9  # share of one core above which a Locust process is the bottleneck
 
 
@@ -47,6 +50,7 @@ def static_upstream():
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert proc.stdout is not None  # stdout=PIPE
     try:
         line = proc.stdout.readline().strip()
         if not line.isdigit():
@@ -97,48 +101,10 @@ def _locust_command(locustfile: Path, host: str, profile: dict, spec: dict, out:
         "--host", host,
         "-u", str(profile["users"]), "-r", str(profile["spawn_rate"]),
         "-t", f"{int(profile['duration'])}s", "--stop-timeout", "5",
-        "--csv", str(out / "locust"), "--html", str(out / "report.html"),
+        "--html", str(out / "report.html"),
         "--gw-spec", json.dumps(spec),
         *users,
     ]  # fmt: skip
-
-
-def _current(history_csv: Path) -> str:
-    """The latest users / req/s / p95 line of Locust's history CSV, for the progress bar."""
-    try:
-        with history_csv.open("rb") as fh:
-            fh.seek(max(0, history_csv.stat().st_size - 4096))
-            lines = fh.read().decode(errors="replace").strip().splitlines()
-        header = history_csv.open().readline().strip().split(",")
-        row = dict(zip(header, lines[-1].split(","), strict=False))
-        return (
-            f"users {row['User Count']}  {float(row['Requests/s']):.0f} req/s  p95 {row['95%']} ms"
-        )
-    except (OSError, KeyError, ValueError, IndexError):
-        return "starting"
-
-
-def read_timeline(history_csv: Path) -> list[dict]:
-    """Locust's per-second aggregated rows: users, throughput and latency percentiles."""
-    rows = []
-    with history_csv.open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["Name"] != "Aggregated" or row["95%"] == "N/A":
-                continue
-            rows.append(
-                {
-                    "timestamp": int(row["Timestamp"]),
-                    "users": int(row["User Count"]),
-                    "rps": float(row["Requests/s"]),
-                    "fail_per_s": float(row["Failures/s"]),
-                    "p50_ms": float(row["50%"]),
-                    "p95_ms": float(row["95%"]),
-                    "p99_ms": float(row["99%"]),
-                }
-            )
-    for row in rows:
-        row["t"] = row["timestamp"] - rows[0]["timestamp"]
-    return rows
 
 
 @dataclass(frozen=True)
@@ -194,15 +160,10 @@ def _drive(
         meter.add(proc.pid)
     # remote workers are started by hand: give them time to connect
     deadline = time.monotonic() + duration + 60 + (600 if dist.remote else 0)
-    columns = [
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[now]}"),
-    ]
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn()]
     try:
         with Progress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task("load", total=duration, now="starting")
+            task = bar.add_task("load", total=duration)
             started = time.monotonic()
             while procs[0].poll() is None:
                 if time.monotonic() > deadline:
@@ -210,9 +171,11 @@ def _drive(
                         f"Locust did not finish within {duration + 60:.0f} s; see {out / 'locust.log'}"
                     )
                 meter.sample()
-                bar.update(task, completed=min(duration, time.monotonic() - started),
-                           now=_current(out / "locust_stats_history.csv"))  # fmt: skip
+                bar.update(task, completed=min(duration, time.monotonic() - started))
                 time.sleep(0.5)
+        for local_worker in procs[1:]:  # told to quit by the master: let them write events
+            with suppress(subprocess.TimeoutExpired):
+                local_worker.wait(timeout=WORKER_QUIT_TIMEOUT)
         return procs[0].returncode
     finally:
         for proc in procs:
@@ -226,6 +189,45 @@ def _drive(
         log.close()
 
 
+def _warmup(profile: dict) -> float:
+    """Seconds left out of the figures: the profile's `warmup`, else the time to start every
+    user (capped at a fifth of the run) for a constant load; a shaped load is all measured."""
+    if "warmup" in profile:
+        return float(profile["warmup"])
+    if profile.get("shape", "constant") != "constant":
+        return 0.0
+    return min(profile["users"] / profile["spawn_rate"], profile["duration"] / 5)
+
+
+def _cpu_model() -> str:
+    with suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def environment(distribution: Distribution) -> dict:
+    """Where the figures were measured."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "unknown"
+
+    return {
+        "cpu_model": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "locust": installed("locust"),
+        "gwconform": installed("gwconform"),
+        "workers": {"local": distribution.local, "remote": distribution.remote},
+    }
+
+
 def run_load(
     profile_name: str,
     target_factory,
@@ -235,19 +237,23 @@ def run_load(
     duration: float | None = None,
     distribution: Distribution = Distribution(),
     upstream: str | None = None,
-    report_dir: Path = Path("reports"),
+    report_dir: Path | None = None,
     baseline: Path | None = None,
     tolerance: float = 0.1,
     profiles_file: Path = PROFILES_FILE,
     console: Console | None = None,
 ) -> int:
-    """Run `profile_name` against the target `target_factory()` yields; the exit code."""
+    """Run `profile_name` against the target `target_factory()` yields; the exit code. The
+    reports go to `report_dir` (default: reports/load/PROFILE)."""
     console = console or Console(stderr=True)
     profile = resolve(profile_name, users, spawn_rate, duration, profiles_file)
-    out = Path(report_dir) / "load" / profile_name
+    out = Path(report_dir) if report_dir is not None else Path("reports") / "load" / profile_name
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.json"
     summary_path.unlink(missing_ok=True)
+    events_dir = out / "events"
+    for stale in events_dir.glob("events-*.csv"):
+        stale.unlink()
     generator, gateway = _CpuMeter(), _CpuMeter()
     with ExitStack() as stack:
         node = upstream or stack.enter_context(static_upstream())
@@ -266,7 +272,7 @@ def run_load(
             "profile": profile,
             "profile_name": profile_name,
             "target": {"name": target.name, "data_plane_url": target.data_plane_url},
-            "summary_path": str(summary_path),
+            "events_dir": str(events_dir),
         }
         command = _locust_command(
             LOAD_DIR / "locustfile.py", target.data_plane_url, profile, spec, out
@@ -278,11 +284,23 @@ def run_load(
         wall = time.monotonic() - wall_start
         gateway.sample()
         rss_after = gateway.rss()
-    if code not in (0, SLO_BREACHED) or not summary_path.exists():
+    event_files = sorted(events_dir.glob("events-*.csv"))
+    if code != 0 or not event_files:
         raise LoadError(f"Locust failed (exit {code}); see {out / 'locust.log'}")
-    summary = json.loads(summary_path.read_text())
-    summary["timeline"] = read_timeline(out / "locust_stats_history.csv")
-    summary["max_users"] = max((row["users"] for row in summary["timeline"]), default=0)
+    summary = {
+        "profile": profile_name,
+        "target": spec["target"],
+        **analyse(read_events(event_files), _warmup(profile)),
+        "max_users": profile["users"],
+        "environment": environment(distribution),
+    }
+    if distribution.remote:
+        summary["remote_workers_note"] = (
+            "requests sent by remote workers are recorded on their machines, not counted here"
+        )
+    slo = profile.get("slo", {})
+    breaches = judge(summary, slo, summary["propagation"], summary["drift"])
+    summary["slo"] = {"thresholds": slo, "breaches": breaches, "passed": not breaches}
     cores = os.cpu_count() or 1
     busiest = max(generator.seconds.values(), default=0.0) / wall
     summary["generator"] = {
@@ -290,7 +308,7 @@ def run_load(
         "cpu_seconds": sum(generator.seconds.values()),
         "cpu_share_of_machine": sum(generator.seconds.values()) / (wall * cores),
         "busiest_process_core_share": busiest,
-        "saturated": busiest > SATURATED or bool(summary.get("generator_cpu_warning_percent")),
+        "saturated": busiest > SATURATED,
     }
     if target.gateway_pids:
         summary["gateway"] = {
@@ -311,17 +329,19 @@ def run_load(
             "regressions": regressed,
         }
     summary_path.write_text(json.dumps(summary, indent=2, default=str))
+    write_csvs(summary, out)
     plots.latency_over_time(summary, out / "latency-over-time.png")
     plots.latency_histogram(summary, out / "latency-histogram.png")
     _print_result(console, summary, out)
-    return 1 if summary["slo"]["breaches"] or regressed else 0
+    return 1 if breaches or regressed else 0
 
 
 def _print_result(console: Console, s: dict, out: Path) -> None:
-    p = lambda v: "-" if v is None else f"{v:.0f}"  # noqa: E731
+    p = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
     console.print(
         f"{s['profile']}: {s['requests']} requests, {s['rps']:.0f} req/s, errors {s['error_rate']:.3%}, "
-        f"p50 {p(s['p50_ms'])} ms, p95 {p(s['p95_ms'])} ms, p99 {p(s['p99_ms'])} ms"
+        f"p50 {p(s['p50_ms'])} ms, p95 {p(s['p95_ms'])} ms, p99 {p(s['p99_ms'])} ms "
+        f"(the first {s['warmup_s']:.1f} s of warm-up left out)"
     )
     if s.get("propagation"):
         console.print(

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from typing import cast
 
 
 def _response(size: int) -> bytes:
@@ -22,10 +23,10 @@ class StaticProtocol(asyncio.Protocol):
     def __init__(self, response: bytes) -> None:
         self.response = response
         self.buffer = b""
-        self.transport: asyncio.Transport | None = None
+        self.transport: asyncio.Transport
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data

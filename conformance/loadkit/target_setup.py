@@ -7,6 +7,7 @@ import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -27,8 +28,8 @@ class Prepared:
     churn_path: str | None = None
     created: list[str] = field(default_factory=list)  # admin paths, deleted in reverse order
 
-    def spec(self) -> dict:
-        out = {
+    def spec(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "paths": {"template": f"/{PREFIX}/{{i}}", "count": self.route_count},
             "api_keys": self.api_keys,
             "admin_key": self.admin_key,
@@ -44,8 +45,12 @@ class Prepared:
         return out
 
 
-def _route(i: int, plugins: dict) -> dict:
-    route = {"uri": f"/{PREFIX}/{i}", "upstream_id": f"{PREFIX}-upstream", "name": f"{PREFIX}-{i}"}
+def _route(i: int, plugins: dict) -> dict[str, Any]:
+    route: dict[str, Any] = {
+        "uri": f"/{PREFIX}/{i}",
+        "upstream_id": f"{PREFIX}-upstream",
+        "name": f"{PREFIX}-{i}",
+    }
     if plugins:
         route["plugins"] = plugins
     return route

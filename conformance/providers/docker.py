@@ -22,7 +22,6 @@ import tarfile
 import time
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import yaml
 
 from ..features import get_profile
@@ -41,7 +40,6 @@ from .embedded import (
     wait_until_serving,
 )
 from .etcd_process import etcd_arguments, etcd_healthy
-from .url import name_and_version
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -234,7 +232,6 @@ class DockerProvider:
         self.admin_password = secrets.token_urlsafe(18)
         self._etcd_url: str | None = None
         self._gateways: dict[str, GatewayContainer] = {}
-        self._identity: tuple[str, str] | None = None
 
     def _name(self, role: str) -> str:
         return f"gwconform-{self.run_id}-{role}"
@@ -340,25 +337,19 @@ class DockerProvider:
                 f"{self.start_timeout:.0f}s (waiting for its {waiting_for})"
             )
 
-    def _identify(self, gateway: GatewayContainer) -> tuple[str, str]:
-        """The gateway's name and version from its Server header (`APISIX/3.11.0`), else
-        the image's name and tag."""
-        if self._identity is None:
-            server = None
-            with contextlib.suppress(httpx.HTTPError):
-                reply = httpx.get(f"http://127.0.0.1:{gateway.node_port}/", timeout=5.0)
-                server = reply.headers.get("server")
-            name, version = name_and_version(server)
-            if name == "unknown":
-                repository, _, tag = self.image.rpartition(":")
-                tagged = bool(repository) and "/" not in tag  # not a registry's port
-                name, version = (repository, tag) if tagged else (self.image, "latest")
-            self._identity = (name, version)
-        return self._identity
+    def _identify(self) -> tuple[str, str]:
+        """The name and version the user gave (--name, --project, --implementation-version),
+        else the image's repository and tag: never guessed from a Server header."""
+        identity = self.settings.implementation
+        repository, _, tag = self.image.rpartition(":")
+        tagged = bool(repository) and "/" not in tag  # not a registry's port
+        image_name, image_version = (repository, tag) if tagged else (self.image, "latest")
+        name = self.settings.name or identity.project or image_name
+        return name, identity.version or image_version
 
     def target(self, profile: str) -> Target:
         gateway = self.gateway("v2" if profile == "apisix-v2" else "v3")
-        name, version = self._identify(gateway)
+        name, version = self._identify()
         core = {f for p in self.profiles for f in get_profile(p).core}
         return loopback_target(
             gateway,
@@ -368,7 +359,7 @@ class DockerProvider:
             version=version,
             profiles=self.profiles,
             features=frozenset(core | self.claimed),
-            timeout=self.settings.timeout,
+            timeouts=self.settings.timeouts,
         )
 
     def containers(self) -> list[Container]:

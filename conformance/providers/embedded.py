@@ -30,6 +30,7 @@ ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
 VIEWER_KEY = "4054f7cf07e344346cd3f287985e76a2"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+REFERENCE_NAME = "gwconform reference implementation"
 
 
 def server_command(*args: str) -> list[str]:
@@ -363,11 +364,11 @@ class EmbeddedProvider:
             self.gateway("v2" if profile == "apisix-v2" else "v3"),
             ADMIN_KEY,
             VIEWER_KEY,
-            name="gwconform reference implementation",
+            name=REFERENCE_NAME,
             version=suite_version(),
             profiles=tuple(PROFILES),
             features=frozenset(f for p in PROFILES.values() for f in p.features),
-            timeout=self.settings.timeout,
+            timeouts=self.settings.timeouts,
         )
 
     def close(self) -> None:

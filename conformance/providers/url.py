@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import httpx
 
 from ..features import get_profile
@@ -10,35 +12,60 @@ from ..target import Target, TargetError, TargetSettings, parse_stream_addr
 PROBE_TIMEOUT = 5.0
 
 
-def probe(url: str, what: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    """One request to `url`; any HTTP answer means reachable."""
-    try:
-        return httpx.get(url, headers=headers or {}, timeout=PROBE_TIMEOUT)
-    except httpx.HTTPError as exc:
-        reason = str(exc) or type(exc).__name__
-        raise TargetError(f"{what} {url} is unreachable: {reason}") from None
+# An authenticated call answering these refused the credential: the run cannot go on.
+REFUSED = (401, 403)
 
 
-def name_and_version(server_header: str | None) -> tuple[str, str]:
-    """`APISIX/3.9.1` -> ("APISIX", "3.9.1"); no header -> unknown."""
-    if not server_header:
-        return "unknown", "unknown"
-    product = server_header.split()[0]
-    name, _, ver = product.partition("/")
-    return name, ver or "unknown"
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint the user gave, and the cheap request that shows it answers."""
+
+    url: str
+    what: str
+    headers: dict[str, str] = field(default_factory=dict)
+    credential: str | None = None  # the option whose key the request carries, if checked
+
+    def probe(self) -> httpx.Response:
+        """Any HTTP answer means reachable; a refused credential is a user error too."""
+        try:
+            answer = httpx.get(self.url, headers=self.headers, timeout=PROBE_TIMEOUT)
+        except httpx.HTTPError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise TargetError(f"{self.what} {self.url} is unreachable: {reason}") from None
+        if self.credential and answer.status_code in REFUSED:
+            given = "the key given with" if self.headers else "no key: give it with"
+            raise TargetError(
+                f"{self.what} {self.url} answered {answer.status_code} to {given} "
+                f"{self.credential}; check the key"
+            )
+        return answer
 
 
-def endpoints(settings: TargetSettings) -> list[tuple[str, str, dict[str, str]]]:
-    """(url, what, headers) of each endpoint the user gave, to probe and to identify."""
+def admin_endpoint(base: str, what: str, key: str | None, option: str = "--admin-key") -> Endpoint:
+    """GET the routes: the Admin API's cheapest call that needs the key."""
+    headers = {"X-API-KEY": key} if key else {}
+    return Endpoint(f"{base}/apisix/admin/routes", what, headers, option)
+
+
+def endpoints(settings: TargetSettings) -> list[Endpoint]:
+    """Each endpoint the user gave, with the credential checked on it."""
     admin_headers = {"X-API-KEY": settings.admin_key} if settings.admin_key else {}
     token_headers = {"Authorization": f"Bearer {settings.token}"} if settings.token else {}
-    given = [
-        (settings.admin_url, "/apisix/admin/routes", "admin API", admin_headers),
-        (settings.data_plane_url, "", "data plane", {}),
-        (settings.dashboard_url, "/api", "dashboard", admin_headers),
-        (settings.cloud_url, "", "cloud API", token_headers),
-    ]
-    return [(base + path, what, headers) for base, path, what, headers in given if base]
+    given: list[Endpoint] = []
+    if settings.admin_url:
+        given.append(admin_endpoint(settings.admin_url, "admin API", settings.admin_key))
+        if settings.viewer_key:
+            viewer = admin_endpoint(
+                settings.admin_url, "admin API", settings.viewer_key, "--viewer-key"
+            )
+            given.append(viewer)
+    if settings.data_plane_url:
+        given.append(Endpoint(settings.data_plane_url, "data plane"))
+    if settings.dashboard_url:
+        given.append(Endpoint(settings.dashboard_url + "/api", "dashboard", admin_headers))
+    if settings.cloud_url:
+        given.append(Endpoint(settings.cloud_url, "cloud API", token_headers))
+    return given
 
 
 class UrlProvider:
@@ -52,22 +79,18 @@ class UrlProvider:
         self.settings = settings
         self.profiles = profiles
         self.claimed = claimed
-        self._identity: tuple[str, str] | None = None
+        self._probed = False
         self._checked: set[str] = set()
 
-    def _check(self, url: str, what: str, headers: dict[str, str] | None = None) -> httpx.Response:
-        reply = probe(url, what, headers)
-        self._checked.add(url)
-        return reply
+    def _check(self, endpoint: Endpoint) -> None:
+        endpoint.probe()
+        self._checked.add(endpoint.url)
 
-    def _identify(self) -> tuple[str, str]:
-        if self._identity is None:
-            server = None
-            for url, what, headers in endpoints(self.settings):
-                server = server or self._check(url, what, headers).headers.get("server")
-            name, ver = name_and_version(server)
-            self._identity = (self.settings.name or name, ver)
-        return self._identity
+    def _probe_all(self) -> None:
+        if not self._probed:
+            for endpoint in endpoints(self.settings):
+                self._check(endpoint)
+            self._probed = True
 
     def target(self, profile: str) -> Target:
         settings = self.settings
@@ -75,12 +98,13 @@ class UrlProvider:
         if profile == "apisix-v2":
             admin_url = settings.admin_v2_url or settings.admin_url
             if admin_url and admin_url != settings.admin_url and admin_url not in self._checked:
-                self._check(f"{admin_url}/apisix/admin/routes", "admin API (v2)")
+                self._check(admin_endpoint(admin_url, "admin API (v2)", settings.admin_key))
         if profile in ("apisix-v3", "apisix-v2") and not admin_url:
             raise TargetError(f"profile {profile} needs --admin-url")
         if profile == "dataplane" and not settings.data_plane_url:
             raise TargetError("profile dataplane needs --data-plane-url")
-        name, ver = self._identify()
+        self._probe_all()
+        identity = settings.implementation
         core = {f for p in self.profiles for f in get_profile(p).core}
         return Target(
             admin_url=admin_url,
@@ -92,11 +116,11 @@ class UrlProvider:
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,
             token=settings.token,
-            name=name,
-            version=ver,
+            name=settings.name or identity.project or "unknown",
+            version=identity.version or "unknown",
             profiles=self.profiles,
             features=frozenset(core | self.claimed),
-            timeout=settings.timeout,
+            timeouts=settings.timeouts,
             admin_api_version="v2" if profile == "apisix-v2" else "v3",
         )
 

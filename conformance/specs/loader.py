@@ -16,10 +16,10 @@ from typing import Any
 
 import schemathesis
 import yaml
+from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation, BaseSchema
 
-from .apisix_openapi_parts import FEATURE
-from .schema_helpers import FAITHFUL
+from .extensions import FAITHFUL, FEATURE
 from .witness import Links, collect_links
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -50,28 +50,20 @@ class LoadedSpec:
         """Every operation schemathesis could build; the others are in `repairs`."""
         built = []
         for result in self.schema.get_all_operations():
-            try:
+            if isinstance(result, Ok):
                 built.append(result.ok())
-            except Exception as exc:  # schemathesis wraps its own errors per operation
-                self.repairs.append(f"operation skipped: {_one_line(exc)}")
+            else:  # schemathesis wraps its own errors per operation
+                self.repairs.append(f"operation skipped: {_one_line(result.err())}")
         return built
 
     @functools.cached_property
     def links(self) -> Links:
         """The spec's links."""
-        built = [result.ok() for result in self.schema.get_all_operations() if _builds(result)]
+        built = [r.ok() for r in self.schema.get_all_operations() if isinstance(r, Ok)]
         return collect_links(built)
 
     def feature_of(self, operation: APIOperation) -> str | None:
         return operation.definition.raw.get(FEATURE)
-
-
-def _builds(result: Any) -> bool:
-    try:
-        result.ok()
-    except Exception:  # `operations()` reports these
-        return False
-    return True
 
 
 def read_document(path: Path) -> dict[str, Any]:

@@ -18,11 +18,13 @@ import hypothesis
 import requests
 from hypothesis import HealthCheck, Phase
 from schemathesis import CheckFunction, GenerationMode, Response
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.generation.case import Case
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 from schemathesis.schemas import APIOperation, BaseSchema
 
 from ..admin_client import ADMIN_PREFIX, admin_path_of_key, created_key
+from ..report.exchange import Exchange, ExchangeFailure, truncated
 
 CREATING_METHODS = {"PUT", "POST"}
 
@@ -129,6 +131,41 @@ def send(case: Case, target: SpecTarget, **kwargs: Any) -> Response:
         raise TargetUnreachable(f"{case.method} {url}: {type(exc).__name__}") from None
 
 
+def _text(data: bytes | str | None) -> str | None:
+    if data is None or isinstance(data, str):
+        return truncated(data)
+    return truncated(data.decode("utf-8", errors="replace"))
+
+
+def _readable(error: BaseException) -> str:
+    """Each failure schemathesis found, as `title: message` lines."""
+    failures = error.exceptions if isinstance(error, FailureGroup) else (error,)
+    lines = []
+    for failure in failures:
+        if isinstance(failure, Failure):
+            lines.append(f"{failure.title}: {failure.message}".strip())
+        else:
+            lines.append(str(failure))
+    return "\n".join(lines)
+
+
+def validate(case: Case, response: Response, **kwargs: Any) -> None:
+    """`case.validate_response`, failing with the exchange: the request, the answer and the
+    curl that repeats it (credentials masked)."""
+    try:
+        case.validate_response(response, **kwargs)
+    except (AssertionError, FailureGroup) as error:
+        request = response.request
+        exchange = Exchange(
+            request=f"{case.method.upper()} {request.url}",
+            request_body=_text(request.body),
+            status=response.status_code,
+            response_body=_text(response.content),
+            curl=case.as_curl_command(headers=kwargs.get("headers"), base_url=None),
+        )
+        raise ExchangeFailure(_readable(error), exchange) from None
+
+
 def run_operation(
     operation: APIOperation,
     mode: GenerationMode,
@@ -148,7 +185,7 @@ def run_operation(
         sent.cases += 1
         if created is not None:
             created.record(case, response)
-        case.validate_response(response, checks=list(checks), headers=target.headers)
+        validate(case, response, checks=list(checks), headers=target.headers)
         if 200 <= response.status_code < 300:
             sent.successes += 1
 
@@ -194,8 +231,8 @@ def state_machine(
             self, response: Response, case: Case, additional_checks: Any = None, **kwargs: Any
         ) -> None:
             # the recorder lets sequence checks find the parent call of a linked one
-            case.validate_response(
-                response, checks=list(checks), headers=target.headers, recorder=self.recorder
+            validate(
+                case, response, checks=list(checks), headers=target.headers, recorder=self.recorder
             )
 
     return TargetStateMachine

@@ -30,6 +30,7 @@ from .runner import (
 from .witness import Witness
 
 FIXTURE_SPECS = shipped_path("conformance", "data", "specs")
+TLS_DIR = FIXTURE_SPECS / "tls"  # the certificate and key the spec examples carry
 APISIX_V3_SPEC = FIXTURE_SPECS / "apisix-admin-v3.yaml"
 APISIX_V2_SPEC = FIXTURE_SPECS / "apisix-admin-v2.yaml"
 
@@ -147,8 +148,10 @@ def shipped_spec(name: str, faithful: bool) -> LoadedSpec:
     return spec
 
 
+@functools.cache
 def try_load(path: str | Path, *, faithful: bool = False) -> LoadedSpec | SpecLoadError:
-    """The loaded spec, or the error to report (collection must not crash on a bad spec)."""
+    """The loaded spec, or the error to report (collection must not crash on a bad spec).
+    Loaded once per process: `gwconform run` checks it before the tests use it."""
     try:
         spec = load_spec(path, faithful=faithful)
     except SpecLoadError as exc:

@@ -31,6 +31,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.examples import get_strategies_from_examples
 from schemathesis.specs.openapi.expressions import evaluate
 
+from .runner import validate
+
 SUCCESS = frozenset(range(200, 300))
 # An operation no black-box client can bring to its 2xx (deleting a gateway instance, which
 # must first be Offline) lists here the documented refusal it gives a resource that exists;
@@ -132,7 +134,7 @@ class Witness:
                     # a documented refusal proves existence; it is no valid request refused
                     if response.status_code in SUCCESS or check is not positive_data_acceptance
                 ]
-                case.validate_response(response, checks=checks, headers=self.headers)
+                validate(case, response, checks=checks, headers=self.headers)
         finally:
             self._delete(created, operation)
         if isinstance(found, str):

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
+from ..timeouts import TimeoutConfig
 from .admin_api import expect
-from .echo_upstream import EchoUpstream
-from .eventually import REQUIRED_SUCCESSES, eventually
+from .eventually import converge
 from .traffic import served_by
 
 
-def nodes(*servers: EchoUpstream, weights: tuple[int, ...] | None = None) -> dict[str, int]:
+class Node(Protocol):
+    """A server an upstream can name: an HTTP echo, a TCP echo."""
+
+    @property
+    def node(self) -> str: ...
+
+
+def nodes(*servers: Node, weights: tuple[int, ...] | None = None) -> dict[str, int]:
     weights = weights or (1,) * len(servers)
     return {server.node: weight for server, weight in zip(servers, weights, strict=True)}
 
 
-def echo_upstream(*servers: EchoUpstream, **fields: Any) -> dict[str, Any]:
+def echo_upstream(*servers: Node, **fields: Any) -> dict[str, Any]:
     """An upstream body over echo servers (round robin unless `type` says otherwise)."""
     return {"type": "roundrobin", "nodes": nodes(*servers), **fields}
 
@@ -28,7 +35,7 @@ def put(admin: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def plugin_route(
-    admin: httpx.Client, echo: EchoUpstream, tag: str, name: str, plugins: dict[str, Any]
+    admin: httpx.Client, echo: Node, tag: str, name: str, plugins: dict[str, Any]
 ) -> str:
     """PUT the route `{tag}-{name}` serving `/{tag}/{name}*` through `plugins` to `echo`;
     return its path."""
@@ -45,14 +52,13 @@ def wait_served(
     client: httpx.Client,
     path: str,
     backend: str | None,
-    timeout: float,
+    timeouts: TimeoutConfig,
     status: int = 200,
-    successes: int = REQUIRED_SUCCESSES,
+    once: bool = False,
     **request: Any,
 ) -> httpx.Response:
-    """Wait until GET `path` answers `status` (from `backend`, when given), `successes`
-    times in a row. A route whose every answer uses up a limit waits for one answer only:
-    a worker without its configuration would fail the assertions that follow anyway."""
+    """Wait until GET `path` answers `status` (from `backend`, when given) as the run's
+    timeouts say (`once`: see `converge`)."""
 
     def probe() -> httpx.Response:
         try:
@@ -66,4 +72,4 @@ def wait_served(
             assert served_by(response) == backend, f"GET {path}: served by {served_by(response)}"
         return response
 
-    return eventually(probe, timeout=timeout, successes=successes)
+    return converge(probe, timeouts, once=once)

@@ -6,12 +6,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-T = TypeVar("T")
+from ..timeouts import REQUIRED_SUCCESSES, TimeoutConfig
 
-# As in the Gateway API suite: a condition counts as reached only after this many checks in
-# a row held, so one worker that already has the new configuration cannot pass a test for
-# the others that do not.
-REQUIRED_SUCCESSES = 3
+T = TypeVar("T")
 
 
 def eventually(
@@ -26,9 +23,7 @@ def eventually(
 
     A failure resets the count. At `timeout` seconds the last error is raised again, so a
     failing test shows the assertion that never came true; once a streak has begun, the
-    streak may finish past the timeout. `fn` is always called at least once. A check whose
-    every call changes what the next one sees (a rate limit counting down) passes
-    `successes=1`.
+    streak may finish past the timeout. `fn` is always called at least once.
     """
     if timeout < 0 or interval <= 0 or successes < 1:
         raise ValueError("timeout must be >= 0, interval > 0 and successes >= 1")
@@ -46,3 +41,25 @@ def eventually(
             if streak >= successes:
                 return value
         time.sleep(interval)
+
+
+def converge(
+    fn: Callable[[], T],
+    timeouts: TimeoutConfig,
+    *,
+    within: float | None = None,
+    interval: float = 0.05,
+    retry_on: tuple[type[BaseException], ...] = (AssertionError,),
+    once: bool = False,
+) -> T:
+    """`eventually` with the run's timeouts: `within` one of them (default: `apply`), and the
+    run's count of successes in a row. A check whose every call changes what the next one
+    sees (a rate limit counting down) says `once`: a worker without the configuration would
+    fail the assertions that follow anyway."""
+    return eventually(
+        fn,
+        timeout=timeouts.apply if within is None else within,
+        interval=interval,
+        retry_on=retry_on,
+        successes=1 if once else timeouts.required_successes,
+    )

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
 
-from .eventually import eventually
-
-# After one case has used up the whole timeout, the gateway has had its chance to converge;
-# the remaining cases of the table get this much, so a broken target fails fast.
-SETTLED_TIMEOUT = 0.5
+from ..timeouts import TimeoutConfig
+from .eventually import converge
 
 
 @dataclass(frozen=True)
@@ -65,16 +63,22 @@ def check(client: httpx.Client, case: Case) -> httpx.Response:
     return response
 
 
-def expect_cases(client: httpx.Client, cases: Iterable[Case], timeout: float) -> None:
-    """Every case must eventually hold; report all that did not, together."""
+def expect_cases(
+    client: httpx.Client,
+    cases: Iterable[Case],
+    timeouts: TimeoutConfig,
+    within: float | None = None,
+) -> None:
+    """Every case must eventually hold (the first `within` one of the run's timeouts, default
+    `apply`); report all that did not, together."""
     failures: list[str] = []
-    budget = timeout
+    budget = timeouts.apply if within is None else within
     for case in cases:
         try:
-            eventually(lambda case=case: check(client, case), timeout=budget)
+            converge(functools.partial(check, client, case), timeouts, within=budget)
         except AssertionError as exc:
             failures.append(str(exc))
-            budget = SETTLED_TIMEOUT
+            budget = timeouts.settled
     assert not failures, "data plane cases failed:\n  " + "\n  ".join(failures)
 
 

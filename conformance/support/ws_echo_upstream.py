@@ -308,6 +308,11 @@ class Handshake:
     body: bytes
     client: WsClient | None  # set when the answer is 101
 
+    def tunnel(self) -> WsClient:
+        """The WebSocket connection the 101 answer opened."""
+        assert self.client is not None, f"no tunnel: the answer was {self.status}"
+        return self.client
+
 
 def ws_connect(
     host: str,

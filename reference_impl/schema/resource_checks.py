@@ -89,7 +89,7 @@ def _plugin_holder(conf: dict) -> None:
 
 def _ssl(conf: dict) -> None:
     cert, key = conf.get("cert"), conf.get("key")
-    if not is_secret_ref(cert) and not is_secret_ref(key):
+    if isinstance(cert, str) and not is_secret_ref(cert) and not is_secret_ref(key):
         err = cert_error(cert, key)
         if err:
             raise SchemaError(err)

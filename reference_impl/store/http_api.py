@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import strict_json
+from ..quiet_uvicorn import QuietServer
 from .base import Compacted, Event, Store, StoreError, StoreUnavailable, Watch
 
 HEARTBEAT = 5.0  # seconds between heartbeats on an idle watch stream
@@ -87,7 +88,7 @@ async def start_store_api(
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(32)
     watches = _Watches()
-    server = uvicorn.Server(
+    server = QuietServer(
         uvicorn.Config(
             _create_app(store, token, heartbeat, watches),
             log_level="warning",
@@ -96,7 +97,6 @@ async def start_store_api(
             timeout_graceful_shutdown=int(_STOP_TIMEOUT),
         )
     )
-    server.install_signal_handlers = lambda: None  # the owning process handles signals
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():

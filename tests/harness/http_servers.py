@@ -14,19 +14,38 @@ from urllib.parse import unquote
 import httpx
 
 
+class Served:
+    """`handler` on a free loopback port, until `stop` (which may come early: a dying target)."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self._stopped = threading.Lock()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._stopped.acquire(blocking=False):
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(5)
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[Served]:
+    served = Served(handler)
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
 @contextlib.contextmanager
 def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Run `handler` on a free loopback port; yields the base URL, stops on exit."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(handler) as served:
+        yield served.url
 
 
 class _Quiet(BaseHTTPRequestHandler):

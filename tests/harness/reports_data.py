@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from conformance.registry import ConformanceTest
-from conformance.report.model import RunInfo, build_report
+from conformance.report.identity import Implementation
+from conformance.report.model import ConformanceReport, RunInfo, build_report
 from conformance.results import ItemResult, TestResult
 
 
@@ -23,6 +24,13 @@ INFO = RunInfo(
     urls={"admin": "http://127.0.0.1:9180", "data_plane": "http://127.0.0.1:9080"},
     claimed_features=("dp-cors",),
     options={"max_examples": 5},
+    implementation=Implementation(
+        organization="Example Org",
+        project="ExampleGW",
+        url="https://example.org/gw",
+        version="1.2.3",
+        contact=["@example"],
+    ),
     date="2026-01-02T03:04:05+00:00",
 )
 
@@ -40,5 +48,5 @@ def all_core_passing() -> list[TestResult]:
     return [result(f"core-{feature}", "passed", (feature,)) for feature in CORE_FEATURES]
 
 
-def dataplane_report(results: list[TestResult]) -> dict:
+def dataplane_report(results: list[TestResult]) -> ConformanceReport:
     return build_report(["dataplane"], results, INFO)

@@ -9,15 +9,16 @@ from click.testing import CliRunner
 
 from conformance.cli import main
 from conformance.report.baseline import diff_reports
+from conformance.report.model import ConformanceReport
 
 from .reports_data import all_core_passing, dataplane_report, result
 
 
-def baseline() -> dict:
+def baseline() -> ConformanceReport:
     return dataplane_report([*all_core_passing(), result("cors", "failed", ("dp-cors",))])
 
 
-def with_outcome(report: dict, name: str, outcome: str) -> dict:
+def with_outcome(report: ConformanceReport, name: str, outcome: str) -> ConformanceReport:
     results = [*all_core_passing(), result("cors", "failed", ("dp-cors",))]
     results = [
         result(r.test.name, outcome, r.test.features, message="boom") if r.test.name == name else r
@@ -48,9 +49,9 @@ def test_failed_to_passed_is_a_fix():
 
 def test_cli_exit_codes(tmp_path):
     old, new, same = tmp_path / "old.json", tmp_path / "new.json", tmp_path / "same.json"
-    old.write_text(json.dumps(baseline()))
-    same.write_text(json.dumps(baseline()))
-    new.write_text(json.dumps(with_outcome(baseline(), "core-dp-routing", "failed")))
+    old.write_text(json.dumps(baseline().as_json()))
+    same.write_text(json.dumps(baseline().as_json()))
+    new.write_text(json.dumps(with_outcome(baseline(), "core-dp-routing", "failed").as_json()))
     runner = CliRunner()
     regressed = runner.invoke(main, ["report", "--baseline", str(old), str(new)])
     assert regressed.exit_code == 1

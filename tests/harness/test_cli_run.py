@@ -144,3 +144,43 @@ def test_supplied_inputs_claim_and_require_their_features():
     bare = RunState(build_run_options({"admin_url": "http://127.0.0.1:9"}))
     assert "admin-viewer-role" not in bare.claimed_features
     assert not bare.required_features
+
+
+def test_unknown_feature_suggests_close_matches(tmp_path):
+    outcome = CliRunner().invoke(
+        main, ["run", "--report-dir", str(tmp_path), "--supported-features", "dp-corz"]
+    )
+    assert outcome.exit_code == 2
+    assert "unknown feature(s): dp-corz (did you mean: dp-corz -> dp-cors?)" in outcome.output
+
+
+def test_list_prints_profiles_features_and_tests():
+    outcome = CliRunner().invoke(main, ["list"])
+    assert outcome.exit_code == 0, outcome.output
+    lines = outcome.output.splitlines()
+    assert "apisix-v3: APISIX Admin API 3.x (certifies APISIX Admin API 3.5)" in lines
+    assert "  core     admin-crud" in lines and "  extended dp-cors" in lines
+    assert any(line.startswith("  test     admin-key-accepted [admin-auth]") for line in lines)
+    bare = CliRunner().invoke(main, ["list", "--no-tests"])
+    assert not [line for line in bare.output.splitlines() if line.startswith("  test ")]
+
+
+def test_an_invalid_spec_is_exit_2_with_the_loader_message(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("title: not an OpenAPI document\n")
+    outcome = CliRunner().invoke(
+        main, ["run", "--report-dir", str(tmp_path / "out"), "--spec", str(spec)]
+    )
+    assert outcome.exit_code == 2
+    assert outcome.output.strip() == (
+        f"gwconform run: error: spec {spec} is neither OpenAPI 3 nor Swagger 2.0"
+    )
+
+
+def test_run_and_load_share_exit_code_2_for_usage_errors_and_say_so(tmp_path):
+    for command in ("run", "load"):
+        shown = CliRunner().invoke(main, [command, "--help"])
+        assert "Exit codes: 0 passed" in " ".join(shown.output.split())
+    unknown = CliRunner().invoke(main, ["load", "no-such-profile", "--report-dir", str(tmp_path)])
+    assert unknown.exit_code == 2
+    assert "unknown load profile 'no-such-profile'" in unknown.output

@@ -7,12 +7,13 @@ import re
 
 import yaml
 
+from conformance.report.model import ConformanceReport
 from conformance.report.writers import write_reports
 
 from .reports_data import all_core_passing, dataplane_report, result
 
 
-def sample_report() -> dict:
+def sample_report() -> ConformanceReport:
     results = all_core_passing()
     results[0] = result(
         "core-dp-routing", "failed", ("dp-routing",), message="expected 200, got 404 <b>|x|</b>"
@@ -63,7 +64,10 @@ def test_json_and_yaml_carry_the_same_report(tmp_path):
 def test_markdown_has_verdict_and_escaped_failures(tmp_path):
     write_reports(sample_report(), tmp_path)
     text = (tmp_path / "conformance-report.md").read_text()
-    assert "| dataplane | Not conformant | 5 | 1 | 1 |" in text
+    assert (
+        "| dataplane | APISIX 3.5 data plane | Not conformant | 5 passed, 1 failed "
+        "| 0 passed, 0 failed | 1 |"
+    ) in text
     assert "## dataplane: Not conformant" in text
     assert "Failed: core-dp-routing" in text
     assert "expected 200, got 404 <b>\\|x\\|</b>" in text

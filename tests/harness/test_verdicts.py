@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance.report.model import all_conformant, build_report
+from conformance.report.model import ConformanceReport, build_report
 
 from .reports_data import INFO, all_core_passing, dataplane_report, result
 
 
-def profile(report: dict) -> dict:
-    (only,) = report["profiles"]
+def profile(report: ConformanceReport) -> dict:
+    (only,) = report.as_json()["profiles"]
     return only
+
+
+def all_conformant(report: ConformanceReport) -> bool:
+    return report.all_conformant
 
 
 def test_all_core_and_claimed_extended_pass_is_conformant():

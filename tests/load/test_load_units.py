@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.loadkit import baseline
+from conformance.loadkit import baseline, slo
 from conformance.loadkit.profiles import LOAD_DIR, ProfileError, load_profiles, resolve
 
 sys.path.insert(0, str(LOAD_DIR))
 import shapes
-import slo
 
 REQUIRED = {"smoke", "steady", "ramp", "spike", "soak", "auth-heavy", "many-routes", "config-churn"}
 
@@ -79,3 +78,24 @@ def test_baseline_flags_only_regressions_beyond_tolerance():
 
 def test_profiles_file_is_where_the_kit_says():
     assert (Path(LOAD_DIR) / "locustfile.py").is_file()
+
+
+def test_figures_come_from_the_events_with_the_warmup_left_out(tmp_path):
+    from conformance.loadkit.events import analyse, write_csvs
+    from conformance.loadkit.locust.event_log import Event, read_events, write_events
+
+    # 3 s at 10 requests/s; latencies 1.25 ms, except the first second's 50 ms (warm-up)
+    events = [
+        Event(1000 + i / 10, 50.0 if i < 10 else 1.25, True, "traffic", "/r", None)
+        for i in range(30)
+    ]
+    write_events(tmp_path / "events-1.csv", events[::2])
+    write_events(tmp_path / "events-2.csv", events[1::2])
+    summary = analyse(read_events(sorted(tmp_path.glob("events-*.csv"))), warmup_s=1.0)
+    assert summary["requests"] == 20 and summary["p99_ms"] == 1.25  # sub-millisecond kept
+    assert [row["requests"] for row in summary["timeline"]] == [10, 10, 10]
+    assert summary["timeline"][0]["p50_ms"] == 50.0  # the warm-up is drawn, not measured
+    assert 9.5 <= summary["rps"] <= 11  # 20 requests from the end of the warm-up to the last
+    write_csvs(summary, tmp_path)
+    aggregated = (tmp_path / "stats.csv").read_text().splitlines()[-1].split(",")
+    assert aggregated[1:3] == ["Aggregated", "20"]

@@ -10,9 +10,8 @@ from pathlib import Path
 import conformance
 from conformance.loadkit.profiles import LOAD_DIR, PROFILES_FILE
 from conformance.resources import shipped_path
-from conformance.specs.apisix_openapi import SPEC_DIR
-from conformance.specs.apisix_request_schemas import TLS_DIR
-from conformance.specs.suite import APISIX_V2_SPEC, APISIX_V3_SPEC, FIXTURE_SPECS
+from conformance.specs.suite import APISIX_V2_SPEC, APISIX_V3_SPEC, FIXTURE_SPECS, TLS_DIR
+from tools.apisix_specs import SPEC_DIR
 
 PACKAGE = Path(conformance.__file__).parent
 
@@ -59,3 +58,16 @@ print((folder / "nested" / "b.txt").read_text())
     assert missing == "gwzipped ships no nothing"
     assert nested == "second"
     assert not Path(folder).exists()  # removed when the process exited
+
+
+def test_the_spec_generator_is_a_developer_tool_not_shipped():
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = find_packages(str(PACKAGE.parent), include=include)
+    assert "conformance.specs" in shipped
+    assert not [name for name in shipped if name.startswith("tools")]
+    assert not list((PACKAGE / "specs").glob("*openapi*")), "the generator moved to tools/"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from schemathesis import GenerationMode
 
+from conformance.specs.extensions import FAITHFUL
 from conformance.specs.loader import SpecLoadError, faithful_variant, load_spec
-from conformance.specs.schema_helpers import FAITHFUL
 from conformance.specs.suite import credential_headers, spec_cases
 
 # shared/ sits beside the checkout, on developer machines and in CI

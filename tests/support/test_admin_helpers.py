@@ -4,6 +4,7 @@ import pytest
 from conformance.support.admin_api import error_msg, expect, expect_error, list_values, route
 from conformance.support.dataplane_setup import echo_upstream, nodes, put, wait_served
 from conformance.support.echo_upstream import EchoUpstream
+from conformance.timeouts import TimeoutConfig
 
 
 def _client(status: int, body: bytes, content_type: str = "application/json") -> httpx.Client:
@@ -52,11 +53,11 @@ def test_nodes_and_wait_served():
         assert nodes(a, b, weights=(3, 1)) == {a.node: 3, b.node: 1}
         assert echo_upstream(a, type="chash")["type"] == "chash"
         with httpx.Client(base_url=a.url) as client:
-            assert wait_served(client, "/x", "one", timeout=1).json()["path"] == "/x"
+            assert wait_served(client, "/x", "one", TimeoutConfig(apply=1)).json()["path"] == "/x"
             with pytest.raises(AssertionError, match="served by"):
-                wait_served(client, "/x", "two", timeout=0.2)
+                wait_served(client, "/x", "two", TimeoutConfig(apply=0.2))
     with (
         httpx.Client(base_url=f"http://127.0.0.1:{a.port}") as client,
         pytest.raises(AssertionError, match="ConnectError"),
     ):
-        wait_served(client, "/x", None, timeout=0.2)
+        wait_served(client, "/x", None, TimeoutConfig(apply=0.2))

@@ -7,6 +7,7 @@ from conformance.support.certs import make_certificate
 from conformance.support.echo_upstream import EchoUpstream
 from conformance.support.ids import unique_id, unique_username
 from conformance.support.traffic import Case, count_backends, expect_cases, served_by
+from conformance.timeouts import TimeoutConfig
 
 
 def test_certificate_matches_key_and_hosts():
@@ -35,7 +36,7 @@ def test_cases_against_echo_directly():
         expect_cases(
             client,
             [Case("/x", backend="direct"), Case("/status/404", status=404)],
-            timeout=1,
+            TimeoutConfig(apply=1),
         )
         assert count_backends(client, "/", 5) == {"direct": 5}
         assert served_by(client.get("/")) == "direct"
@@ -50,7 +51,7 @@ def test_failed_cases_are_reported_together():
         expect_cases(
             client,
             [Case("/a", backend="other"), Case("/status/500", status=200)],
-            timeout=0.2,
+            TimeoutConfig(apply=0.2),
         )
     message = str(info.value)
     assert "GET /a -> backend other" in message

@@ -2,7 +2,9 @@ import time
 
 import pytest
 
-from conformance.support.eventually import REQUIRED_SUCCESSES, eventually
+from conformance.support.eventually import REQUIRED_SUCCESSES, converge, eventually
+from conformance.target import build_run_options
+from conformance.timeouts import TimeoutConfig
 
 
 def test_returns_value_once_assertion_holds():
@@ -86,3 +88,34 @@ def test_rejects_bad_interval():
         eventually(lambda: None, interval=0)
     with pytest.raises(ValueError):
         eventually(lambda: None, successes=0)
+
+
+def test_converge_takes_the_wait_and_the_streak_from_the_run():
+    timeouts = TimeoutConfig(apply=0.3, required_successes=4)
+    calls = []
+
+    def probe():
+        calls.append(1)
+        return len(calls)
+
+    assert converge(probe, timeouts, interval=0.01) == 4
+    calls.clear()
+    assert converge(probe, timeouts, interval=0.01, once=True) == 1
+
+    def never():
+        raise AssertionError("not yet")
+
+    start = time.monotonic()
+    with pytest.raises(AssertionError, match="not yet"):
+        converge(never, timeouts, interval=0.01)
+    assert 0.25 < time.monotonic() - start < 1.0
+    start = time.monotonic()
+    with pytest.raises(AssertionError):
+        converge(never, timeouts, within=0.05, interval=0.01)
+    assert time.monotonic() - start < 0.25
+
+
+def test_the_run_timeout_option_sets_the_suite_timeouts():
+    options = build_run_options({"timeout": 12.5})
+    assert options.settings.timeouts == TimeoutConfig(apply=12.5)
+    assert options.settings.timeouts.required_successes == 3

@@ -10,17 +10,20 @@ gwconform (its path there) is enough.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
+from pathlib import Path
 
 import requests
 from locust import FastHttpUser, LoadTestShape, between, constant_throughput, events, task
-from locust.runners import WorkerRunner
 
+from event_log import CONFIG, TRAFFIC, Event, write_events
 from shapes import plan_for
-from slo import write_summary
 
 SPEC: dict = {}
+# Every request this process sent, as the runner's figures need them (not Locust's stats).
+EVENTS: list[Event] = []
 
 
 @events.init_command_line_parser.add_listener
@@ -44,17 +47,32 @@ def _read_spec(environment, **_kwargs) -> None:
         environment.shape_class.runner = environment.runner
 
 
-@events.cpu_warning.add_listener
-def _cpu_warning(environment, cpu_usage, **_kwargs) -> None:
-    environment.gw_cpu_warning = max(getattr(environment, "gw_cpu_warning", 0), cpu_usage)
+@events.request.add_listener
+def _record(request_type, name, response_time, exception, context, start_time=None, **_kw) -> None:
+    if start_time is None:  # Locust sets it; a custom event must too
+        start_time = time.time() - response_time / 1000
+    intended = context.get("intended") if context else None
+    EVENTS.append(
+        Event(
+            start=start_time,
+            latency_ms=float(response_time),
+            ok=exception is None,
+            kind=CONFIG if request_type == "CONFIG" else TRAFFIC,
+            name=name,
+            intended_ms=None if intended is None else (time.time() - intended) * 1000,
+        )
+    )
 
 
 @events.quitting.add_listener
-def _judge(environment, **_kwargs) -> None:
-    if isinstance(environment.runner, WorkerRunner) or not SPEC:
-        return
-    summary = write_summary(environment, SPEC)
-    environment.process_exit_code = 3 if summary["slo"]["breaches"] else 0
+def _write_events(environment, **_kwargs) -> None:
+    """Each process (standalone, or each worker) leaves its events for the runner, which
+    judges the run; Locust's own exit code (1 on any failure) says nothing here."""
+    environment.process_exit_code = 0
+    if EVENTS and SPEC.get("events_dir"):
+        folder = Path(SPEC["events_dir"])
+        folder.mkdir(parents=True, exist_ok=True)
+        write_events(folder / f"events-{os.getpid()}.csv", EVENTS)
 
 
 class PlannedShape(LoadTestShape):
@@ -84,13 +102,27 @@ class GatewayUser(FastHttpUser):
         self.paths = SPEC["paths"]
         keys = SPEC.get("api_keys") or []
         self.headers = {"apikey": random.choice(keys)} if keys else {}
+        self.rate = SPEC.get("profile", {}).get("rate_per_user")
+        self.intended: float | None = None
+
+    def _intended_send_time(self) -> float | None:
+        """With a fixed arrival rate, when this request should have been sent: the schedule
+        does not move when the gateway is slow (coordinated omission)."""
+        if not self.rate:
+            return None
+        now = time.time()
+        self.intended = now if self.intended is None else self.intended + 1 / self.rate
+        return self.intended
 
     @task
     def request_route(self) -> None:
         route = random.randrange(self.paths["count"])
         path = self.paths["template"].format(i=route)
         name = self.paths["template"] if self.paths["count"] > 1 else path
-        with self.client.get(path, headers=self.headers, name=name, catch_response=True) as resp:
+        context = {"intended": self._intended_send_time()}
+        with self.client.get(
+            path, headers=self.headers, name=name, catch_response=True, context=context
+        ) as resp:
             if resp.status_code == SPEC.get("expected_rejection_code"):
                 # limit-count doing its job is part of the profile, not a failure
                 resp.request_meta["name"] = "rejected (expected)"
@@ -130,7 +162,7 @@ class ChurnUser(FastHttpUser):
         deadline = started + self.churn["timeout"]
         while time.perf_counter() < deadline:
             resp = self.client.get(self.churn["path"], name="churn probe")
-            if resp.headers.get("X-Gwload-Version") == marker:
+            if resp.headers is not None and resp.headers.get("X-Gwload-Version") == marker:
                 self._record(started, None)
                 return
             time.sleep(0.005)
@@ -144,4 +176,5 @@ class ChurnUser(FastHttpUser):
             response_length=0,
             exception=error,
             context={},
+            start_time=time.time() - (time.perf_counter() - started),
         )

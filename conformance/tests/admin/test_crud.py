@@ -16,7 +16,7 @@ from conformance.registry import conformance_test
 from conformance.support.admin_api import expect, expect_error, route, upstream
 from conformance.support.ids import unique_id, unique_username
 
-PLUGIN_SET = {"plugins": {"request-id": {}}}
+PLUGIN_SET: dict[str, Any] = {"plugins": {"request-id": {}}}
 
 # resource path -> a minimal valid body
 RESOURCES: dict[str, dict[str, Any]] = {

@@ -8,6 +8,8 @@ missing references ("failed to fetch upstream info by upstream id [X]", ...).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance.registry import conformance_test
@@ -30,7 +32,7 @@ MISSING_REFERENCES = [
 @pytest.mark.parametrize(("field", "message"), MISSING_REFERENCES)
 def test_route_missing_reference(admin, field, message):
     rid, missing = unique_id("route"), unique_id("missing")
-    body = {"uri": "/ref", field: missing}
+    body: dict[str, Any] = {"uri": "/ref", field: missing}
     if field == "plugin_config_id":
         body["upstream"] = upstream()
     expect_error(admin.put(f"/routes/{rid}", json=body), 400, message, f"[{missing}]")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from conformance.registry import conformance_test
 from conformance.support.admin_api import expect, expect_error, route
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.ids import unique_id
 
 
@@ -22,9 +22,10 @@ def test_ttl_expires(admin, gw_target):
     expect(admin.put(f"/routes/{short}", params={"ttl": 1}, json=route("/ttl")), 201)
     expect(admin.put(f"/routes/{lasting}", json=route("/ttl-lasting")), 201)
     expect(admin.get(f"/routes/{short}"), 200)
-    eventually(
+    converge(
         lambda: expect(admin.get(f"/routes/{short}"), 404),
-        timeout=3 + gw_target.timeout,
+        gw_target.timeouts,
+        within=3 + gw_target.timeouts.apply,  # the ttl of 1 s, and its expiry sweep
         interval=0.2,
     )
     expect(admin.get(f"/routes/{lasting}"), 200)

@@ -27,7 +27,7 @@ def dashboard(gw_target) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def ee(dashboard, gw_target) -> Iterator[Api7]:
-    api = Api7(dashboard, gw_target.dashboard_url)
+    api = Api7(dashboard, gw_target.dashboard_url, gw_target.timeouts)
     yield api
     api.cleanup()
 

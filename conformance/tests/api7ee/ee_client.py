@@ -11,11 +11,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.support.echo_upstream import EchoUpstream
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.ids import unique_id
-
-# A gateway group's data plane may be a process started for it: give it this long to listen.
-DATA_PLANE_START = 30.0
+from conformance.timeouts import TimeoutConfig
 
 
 def body_of(response: httpx.Response, status: int = 200) -> Any:
@@ -39,8 +37,9 @@ def upstream_of(*echoes: EchoUpstream) -> dict[str, Any]:
 
 
 class Api7:
-    def __init__(self, client: httpx.Client, dashboard_url: str) -> None:
+    def __init__(self, client: httpx.Client, dashboard_url: str, timeouts: TimeoutConfig) -> None:
         self.client = client
+        self.timeouts = timeouts
         self.dashboard_url = dashboard_url.rstrip("/")
         self.groups: list[str] = []
         self.templates: list[str] = []
@@ -97,8 +96,12 @@ class Api7:
             with socket.create_connection((parts.hostname, parts.port), timeout=1):
                 return url
 
-        return eventually(
-            find, timeout=DATA_PLANE_START, interval=0.2, retry_on=(AssertionError, OSError)
+        return converge(
+            find,
+            self.timeouts,
+            within=self.timeouts.data_plane_start,
+            interval=0.2,
+            retry_on=(AssertionError, OSError),
         )
 
     # --- clean-up -----------------------------------------------------------------------------

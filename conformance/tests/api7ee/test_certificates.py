@@ -17,7 +17,7 @@ import pytest
 
 from conformance.registry import conformance_test
 from conformance.support.certs import make_certificate
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.ids import unique_id
 
 from .ee_client import Api7, body_of, items
@@ -88,7 +88,7 @@ def test_sni_reaches_group_ssls(ee, gw_target):
         def ssl_present() -> None:
             assert [domain] in _ssl_snis(ee), f"no SSL for {domain} in the group's ssls"
 
-        eventually(ssl_present, timeout=gw_target.timeout)
+        converge(ssl_present, gw_target.timeouts)
         got = body_of(ee.apisix("GET", f"/certificates/{cert['id']}", GROUP))["value"]
         assert "key" not in got and got["cert"].strip() == tls.cert_pem.strip()
         body_of(ee.apisix("DELETE", f"/snis/{sni['id']}", GROUP))
@@ -96,7 +96,7 @@ def test_sni_reaches_group_ssls(ee, gw_target):
         def ssl_gone() -> None:
             assert [domain] not in _ssl_snis(ee), f"the SSL for {domain} is still there"
 
-        eventually(ssl_gone, timeout=gw_target.timeout)
+        converge(ssl_gone, gw_target.timeouts)
 
 
 @conformance_test(
@@ -197,7 +197,7 @@ def test_sni_serves_its_certificate(ee, gw_target):
         def served() -> int:
             return _https_status(url, domain, tls.cert_pem, gw_target.timeout)
 
-        status = eventually(
-            served, timeout=gw_target.timeout, interval=0.2, retry_on=(ssl.SSLError, OSError)
+        status = converge(
+            served, gw_target.timeouts, interval=0.2, retry_on=(ssl.SSLError, OSError)
         )
         assert 100 <= status < 600

@@ -48,11 +48,11 @@ def test_consumers(ee, echoes, gw_target):
         httpx.Client(base_url=ee.data_plane_url(g2["id"]), timeout=5) as dp2,
     ):
         expect_cases(
-            dp1, [Case("/private", headers={"apikey": key}, backend="echo")], gw_target.timeout
+            dp1, [Case("/private", headers={"apikey": key}, backend="echo")], gw_target.timeouts
         )
-        expect_cases(dp1, [Case("/private", status=401)], gw_target.timeout)
+        expect_cases(dp1, [Case("/private", status=401)], gw_target.timeouts)
         expect_cases(
-            dp2, [Case("/private", headers={"apikey": key}, status=401)], gw_target.timeout
+            dp2, [Case("/private", headers={"apikey": key}, status=401)], gw_target.timeouts
         )
     ee.apisix("DELETE", f"/consumers/{user}", g1["id"])
 
@@ -78,8 +78,8 @@ def test_global_rules(ee, echoes, gw_target):
         httpx.Client(base_url=ee.data_plane_url(g1["id"]), timeout=5) as dp1,
         httpx.Client(base_url=ee.data_plane_url(g2["id"]), timeout=5) as dp2,
     ):
-        expect_cases(dp1, [Case("/global", backend="echo")], gw_target.timeout)
-        expect_cases(dp2, [Case("/global", backend="echo")], gw_target.timeout)
+        expect_cases(dp1, [Case("/global", backend="echo")], gw_target.timeouts)
+        expect_cases(dp2, [Case("/global", backend="echo")], gw_target.timeouts)
         assert dp1.get("/global").headers.get("X-Gwconform-Group") == "one"
         assert "X-Gwconform-Group" not in dp2.get("/global").headers
     ee.apisix("DELETE", f"/global_rules/{rule_id}", g1["id"])

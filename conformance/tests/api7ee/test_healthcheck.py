@@ -16,11 +16,10 @@ from __future__ import annotations
 import httpx
 
 from conformance.registry import conformance_test
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 
 from .ee_client import body_of, items, upstream_of
 
-HEALTH_WAIT = 10.0  # probes every second, results gathered from the data plane
 CHECKS = {
     "active": {
         "type": "http",
@@ -55,7 +54,7 @@ def test_healthcheck_of_published_service(ee, dashboard, echoes, gw_target):
         ee.route(template["id"], [f"/{template['id']}"])
         body_of(ee.publish(group["id"], template["id"]))
     services = f"/gateway_groups/{group['id']}/services"
-    timeout = gw_target.timeout + HEALTH_WAIT
+    timeouts = gw_target.timeouts
 
     with httpx.Client(base_url=ee.data_plane_url(group["id"]), timeout=5) as dp:
 
@@ -66,8 +65,12 @@ def test_healthcheck_of_published_service(ee, dashboard, echoes, gw_target):
             assert statuses.get(_port(dead)) in UNHEALTHY, answer
             assert statuses.get(_port(live)) == "healthy", answer
 
-        eventually(
-            reported, timeout=timeout, interval=0.5, retry_on=(AssertionError, httpx.HTTPError)
+        converge(
+            reported,
+            timeouts,
+            within=timeouts.apply + timeouts.health_check,
+            interval=0.5,
+            retry_on=(AssertionError, httpx.HTTPError),
         )
 
     def listed(wanted: str) -> set[str]:

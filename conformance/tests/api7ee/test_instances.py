@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter
 
 from conformance.registry import conformance_test
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 
-from .ee_client import DATA_PLANE_START, body_of, items
+from .ee_client import body_of, items
 
 STATUSES = ("Healthy", "OutOfSync", "LostConnection", "Offline")
 FIELDS = ("id", "gateway_group_id", "hostname", "ip", "version", "ports", "status")
@@ -21,7 +21,7 @@ def _instances(ee, group_id: str) -> list[dict]:
         assert rows, f"gateway group {group_id} has no gateway instance yet"
         return rows
 
-    return eventually(listed, timeout=DATA_PLANE_START, interval=0.2)
+    return converge(listed, ee.timeouts, within=ee.timeouts.data_plane_start, interval=0.2)
 
 
 @conformance_test(
@@ -72,7 +72,7 @@ def test_count_agrees_with_list(ee):
         for status in STATUSES:
             assert counted.get(status, 0) == listed.get(status, 0), (status, counted, listed)
 
-    eventually(agree, timeout=DATA_PLANE_START, interval=0.2)
+    converge(agree, ee.timeouts, within=ee.timeouts.data_plane_start, interval=0.2)
 
 
 @conformance_test(
@@ -91,7 +91,7 @@ def test_delete_running_refused(ee):
         assert rows, f"gateway group {group_id} has no running instance yet"
         return rows[0]
 
-    instance = eventually(running, timeout=DATA_PLANE_START, interval=0.2)
+    instance = converge(running, ee.timeouts, within=ee.timeouts.data_plane_start, interval=0.2)
     refused = ee.client.delete(f"{base}/{instance['id']}")
     assert refused.status_code == 400 and refused.json().get("error_msg"), refused.text
     assert instance["id"] in {r["id"] for r in _instances(ee, group_id)}

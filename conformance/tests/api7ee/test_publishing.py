@@ -43,18 +43,18 @@ def test_publishing_flow(ee, dashboard, echoes, gw_target):
         httpx.Client(base_url=ee.data_plane_url(g1["id"]), timeout=5) as dp1,
         httpx.Client(base_url=ee.data_plane_url(g2["id"]), timeout=5) as dp2,
     ):
-        expect_cases(dp1, [Case("/hello", backend="blue")], gw_target.timeout)
-        expect_cases(dp2, [Case("/hello", backend="green")], gw_target.timeout)
+        expect_cases(dp1, [Case("/hello", backend="blue")], gw_target.timeouts)
+        expect_cases(dp2, [Case("/hello", backend="green")], gw_target.timeouts)
 
         patch = [{"op": "replace", "path": "/paths", "value": ["/hello", "/v2"]}]
         body_of(dashboard.patch(f"/routes/template/{route['id']}", json=patch))
         expect_cases(
-            dp1, [Case("/v2", status=404)], gw_target.timeout
+            dp1, [Case("/v2", status=404)], gw_target.timeouts
         )  # not live before publishing
         body_of(ee.publish(g1["id"], template["id"], "2.0.0"))
-        expect_cases(dp1, [Case("/v2", backend="blue")], gw_target.timeout)
+        expect_cases(dp1, [Case("/v2", backend="blue")], gw_target.timeouts)
         expect_cases(
-            dp2, [Case("/v2", status=404), Case("/hello", backend="green")], gw_target.timeout
+            dp2, [Case("/v2", status=404), Case("/hello", backend="green")], gw_target.timeouts
         )
         current = body_of(ee.published(g1["id"], template["id"]))["value"]
         assert current["version"] == "2.0.0"
@@ -65,13 +65,13 @@ def test_publishing_flow(ee, dashboard, echoes, gw_target):
         old = next(h for h in history if h["version"] == "1.0.0")
         body_of(ee.rollback(g1["id"], template["id"], old["service_version_id"]))
         expect_cases(
-            dp1, [Case("/v2", status=404), Case("/hello", backend="blue")], gw_target.timeout
+            dp1, [Case("/v2", status=404), Case("/hello", backend="blue")], gw_target.timeouts
         )
         assert body_of(ee.published(g1["id"], template["id"]))["value"]["version"] == "1.0.0"
 
         body_of(dashboard.delete(f"/gateway_groups/{g1['id']}/services/{template['id']}"))
-        expect_cases(dp1, [Case("/hello", status=404)], gw_target.timeout)
-        expect_cases(dp2, [Case("/hello", backend="green")], gw_target.timeout)
+        expect_cases(dp1, [Case("/hello", status=404)], gw_target.timeouts)
+        expect_cases(dp2, [Case("/hello", backend="green")], gw_target.timeouts)
         assert ee.published(g1["id"], template["id"]).status_code == 404
 
 

@@ -35,7 +35,7 @@ def test_route_runtime_plugin(ee, dashboard, echoes, gw_target):
     assert body_of(dashboard.get(url))["value"]["plugins"]["response-rewrite"]["status_code"] == 418
     assert not body_of(dashboard.get(f"/routes/template/{route['id']}"))["value"].get("plugins")
     with httpx.Client(base_url=ee.data_plane_url(group["id"]), timeout=5) as dp:
-        expect_cases(dp, [Case("/rt", status=418)], gw_target.timeout)
+        expect_cases(dp, [Case("/rt", status=418)], gw_target.timeouts)
     bad = dashboard.patch(url, json=[{"op": "add", "path": "/plugins/no-such-plugin", "value": {}}])
     assert bad.status_code == 400 and bad.json().get("error_msg")
 
@@ -54,8 +54,8 @@ def test_service_status(ee, dashboard, echoes, gw_target):
     body_of(ee.publish(group["id"], template["id"]))
     url = f"/gateway_groups/{group['id']}/services/{template['id']}/runtime_configuration"
     with httpx.Client(base_url=ee.data_plane_url(group["id"]), timeout=5) as dp:
-        expect_cases(dp, [Case("/on-off", backend="echo")], gw_target.timeout)
+        expect_cases(dp, [Case("/on-off", backend="echo")], gw_target.timeouts)
         body_of(dashboard.patch(url, json=[{"op": "replace", "path": "/status", "value": 0}]))
-        expect_cases(dp, [Case("/on-off", status=404)], gw_target.timeout)
+        expect_cases(dp, [Case("/on-off", status=404)], gw_target.timeouts)
         body_of(dashboard.patch(url, json=[{"op": "replace", "path": "/status", "value": 1}]))
-        expect_cases(dp, [Case("/on-off", backend="echo")], gw_target.timeout)
+        expect_cases(dp, [Case("/on-off", backend="echo")], gw_target.timeouts)

@@ -15,15 +15,13 @@ import httpx
 import pytest
 
 from conformance.registry import conformance_test
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.nacos_standin import NacosStandIn
 from conformance.support.traffic import Case, count_backends, expect_cases
 
 from .ee_client import body_of, items
 
 SERVICE = "gwconform-echo"
-# the registry is asked every second; give the gateway a few rounds beyond the target timeout
-ROUNDS = 5.0
 
 
 @pytest.fixture
@@ -68,7 +66,9 @@ def test_nacos_discovery(ee, dashboard, echoes, nacos, gw_target):
         shown = body_of(dashboard.get(item))["value"]
         assert shown["status"] == "healthy", shown
 
-    eventually(healthy, timeout=gw_target.timeout + ROUNDS, interval=0.2)
+    timeouts = gw_target.timeouts
+    polled = timeouts.apply + timeouts.registry_poll
+    converge(healthy, timeouts, within=polled, interval=0.2)
 
     upstream = {
         "type": "roundrobin",
@@ -79,23 +79,22 @@ def test_nacos_discovery(ee, dashboard, echoes, nacos, gw_target):
     ee.route(template["id"], ["/discovered"])
     body_of(ee.publish(group["id"], template["id"]))
 
-    timeout = gw_target.timeout + ROUNDS
     with httpx.Client(base_url=ee.data_plane_url(group["id"]), timeout=5) as dp:
-        expect_cases(dp, [Case("/discovered", backend="alpha")], timeout)
+        expect_cases(dp, [Case("/discovered", backend="alpha")], timeouts, within=polled)
 
         register(nacos, beta)
 
         def both() -> None:
             assert set(count_backends(dp, "/discovered", 8)) == {"alpha", "beta"}
 
-        eventually(both, timeout=timeout, interval=0.2)
+        converge(both, timeouts, within=polled, interval=0.2)
 
         deregister(nacos, alpha)
 
         def only_beta() -> None:
             assert set(count_backends(dp, "/discovered", 6)) == {"beta"}
 
-        eventually(only_beta, timeout=timeout, interval=0.2)
+        converge(only_beta, timeouts, within=polled, interval=0.2)
 
     connected = items(body_of(dashboard.get(f"{item}/connected_services")))
     assert [s["id"] for s in connected] == [template["id"]]
@@ -126,7 +125,7 @@ def test_registry_status_and_history(ee, dashboard, nacos, gw_target):
     }
     registry = body_of(dashboard.post(registries, json=body))["value"]
     item = f"{registries}/{registry['id']}"
-    timeout = gw_target.timeout + ROUNDS
+    timeouts = gw_target.timeouts
 
     def status_is(wanted: str):
         def check() -> dict:
@@ -134,7 +133,9 @@ def test_registry_status_and_history(ee, dashboard, nacos, gw_target):
             assert shown["status"] == wanted, shown
             return shown
 
-        return eventually(check, timeout=timeout, interval=0.2)
+        return converge(
+            check, timeouts, within=timeouts.apply + timeouts.registry_poll, interval=0.2
+        )
 
     assert isinstance(status_is("healthy")["last_connect_time"], int)
     nacos.stop()

@@ -108,15 +108,15 @@ def test_extra_upstream_carries_matching_traffic(ee, dashboard, echoes, gw_targe
         Case("/hello", backend="stable"),
     ]
     with httpx.Client(base_url=ee.data_plane_url(group_id), timeout=5) as dp:
-        expect_cases(dp, cases, gw_target.timeout)
+        expect_cases(dp, cases, gw_target.timeouts)
         body_of(ee.publish(group_id, service_id, "2.0.0"))
-        expect_cases(dp, cases, gw_target.timeout)
+        expect_cases(dp, cases, gw_target.timeouts)
 
         body_of(dashboard.patch(runtime, json=[{"op": "replace", "path": "/plugins", "value": {}}]))
         body_of(ee.apisix("DELETE", f"{base}/{extra['id']}", group_id))
         assert extra["id"] not in _group_upstream_ids(ee, group_id)
         expect_cases(
-            dp, [Case("/hello", headers={"X-Canary": "1"}, backend="stable")], gw_target.timeout
+            dp, [Case("/hello", headers={"X-Canary": "1"}, backend="stable")], gw_target.timeouts
         )
 
 

@@ -7,7 +7,7 @@ import uuid
 
 from conformance.registry import conformance_test
 from conformance.support.echo_upstream import EchoUpstream
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.traffic import served_by
 
 from .envelope import payload, unique_name
@@ -72,7 +72,7 @@ def test_application_api_consumer_traffic(
             assert served_by(response) == echo.name
             return response
 
-        response = eventually(proxied, timeout=gw_target.timeout)
+        response = converge(proxied, gw_target.timeouts)
         assert response.json()["path"] == "/items/42", "the application prefix is stripped"
         assert _get(dataplane, f"{prefix}/items/42", host).status_code == 401
         assert _get(dataplane, f"{prefix}/items/42", host, apikey="wrong").status_code == 401
@@ -84,4 +84,4 @@ def test_application_api_consumer_traffic(
             status = _get(dataplane, f"{prefix}/items/42", host, apikey=key).status_code
             assert status == 404, f"a deleted API still answers {status}"
 
-        eventually(gone, timeout=gw_target.timeout)
+        converge(gone, gw_target.timeouts)

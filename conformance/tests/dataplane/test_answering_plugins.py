@@ -59,7 +59,7 @@ def test_redirect(admin, dataplane, gw_target, echo, tag):
             Case(f"{query}?b=2", status=302),
             Case(f"{encoded}/a%20b", status=302),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
 
     def location(path: str) -> str:
@@ -81,7 +81,7 @@ def test_redirect(admin, dataplane, gw_target, echo, tag):
 )
 def test_redirect_http_to_https(admin, dataplane, gw_target, echo, tag):
     path = plugin_route(admin, echo, tag, "tls", {"redirect": {"http_to_https": True}})
-    wait_served(dataplane, f"{path}/x?y=1", None, gw_target.timeout, status=301)
+    wait_served(dataplane, f"{path}/x?y=1", None, gw_target.timeouts, status=301)
     host = dataplane.base_url.host
     wanted = re.compile(rf"^https://{re.escape(host)}(:\d+)?{re.escape(path)}/x\?y=1$")
     for method, status in (("GET", 301), ("HEAD", 301), ("POST", 308), ("PUT", 308)):
@@ -109,10 +109,10 @@ def test_echo(admin, dataplane, gw_target, echo, tag):
     wrapped = plugin_route(
         admin, echo, tag, "wrap", {"echo": {"before_body": "[", "after_body": "]"}}
     )
-    response = wait_served(dataplane, replaced, None, gw_target.timeout)
+    response = wait_served(dataplane, replaced, None, gw_target.timeouts)
     assert response.text == "<hello>"
     assert response.headers["x-e"] == "1"
-    response = wait_served(dataplane, wrapped, None, gw_target.timeout)
+    response = wait_served(dataplane, wrapped, None, gw_target.timeouts)
     assert response.text.startswith("[") and response.text.endswith("]"), response.text
     assert json.loads(response.text[1:-1])["server"] == "echo"
 
@@ -135,9 +135,9 @@ def test_gzip(admin, dataplane, gw_target, echo, tag):
     compressed = plugin_route(admin, echo, tag, "json", json_type)
     html_only = plugin_route(admin, echo, tag, "html", {"gzip": {}})
     everything = plugin_route(admin, echo, tag, "any", {"gzip": {"types": "*", "comp_level": 9}})
-    wait_served(dataplane, compressed, "echo", gw_target.timeout)
-    wait_served(dataplane, html_only, "echo", gw_target.timeout)
-    wait_served(dataplane, everything, "echo", gw_target.timeout)
+    wait_served(dataplane, compressed, "echo", gw_target.timeouts)
+    wait_served(dataplane, html_only, "echo", gw_target.timeouts)
+    wait_served(dataplane, everything, "echo", gw_target.timeouts)
 
     headers, body = _raw_get(dataplane, compressed, **{"Accept-Encoding": "gzip"})
     assert headers.get("content-encoding") == "gzip", dict(headers)
@@ -165,8 +165,8 @@ def test_brotli(admin, dataplane, gw_target, echo, tag):
         admin, echo, tag, "br", {"brotli": {"types": ["application/json"], "vary": True}}
     )
     html_only = plugin_route(admin, echo, tag, "html", {"brotli": {}})
-    wait_served(dataplane, compressed, "echo", gw_target.timeout)
-    wait_served(dataplane, html_only, "echo", gw_target.timeout)
+    wait_served(dataplane, compressed, "echo", gw_target.timeouts)
+    wait_served(dataplane, html_only, "echo", gw_target.timeouts)
 
     headers, body = _raw_get(dataplane, compressed, **{"Accept-Encoding": "gzip, br"})
     assert headers.get("content-encoding") == "br", dict(headers)
@@ -229,7 +229,7 @@ def test_real_ip(admin, dataplane, gw_target, echo, tag):
             Case(f"{guarded}?realip=198.51.100.8", status=403),
             Case(guarded, status=403),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     response = dataplane.get(f"{from_arg}?realip=1.2.3.4:9080")
     assert (response.headers["x-addr"], response.headers["x-port"]) == ("1.2.3.4", "9080")
@@ -274,12 +274,12 @@ def test_mocking(admin, dataplane, gw_target, echo, tag):
         "schema",
         {"mocking": {"response_schema": schema, "with_mock_header": False}},
     )
-    response = wait_served(dataplane, example, None, gw_target.timeout, status=201)
+    response = wait_served(dataplane, example, None, gw_target.timeouts, status=201)
     assert response.json() == {"a": 1}
     assert response.headers["content-type"] == "application/json;charset=utf8"
     assert response.headers["x-mock-by"].startswith("APISIX/")
     assert response.headers["x-mocked"] == "yes"
-    response = wait_served(dataplane, generated, None, gw_target.timeout)
+    response = wait_served(dataplane, generated, None, gw_target.timeouts)
     body = response.json()
     assert body["name"] == "Jack"
     assert isinstance(body["age"], int)

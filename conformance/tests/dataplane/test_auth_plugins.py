@@ -58,7 +58,7 @@ def test_key_auth(admin, dataplane, gw_target, echo, tag):
             Case(path, status=401),
             Case(path, headers={"apikey": key + "-wrong"}, status=401),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     missing = dataplane.get(path)
     assert "API key" in _message(missing)
@@ -80,7 +80,7 @@ def test_key_auth_options(admin, dataplane, gw_target, echo, tag):
     path = f"/{tag}/kh"
     plugins = {"key-auth": {"header": "X-Gw-Key", "hide_credentials": True}}
     put(admin, f"/routes/{tag}", {"uri": path, "plugins": plugins, "upstream": echo_upstream(echo)})
-    response = wait_served(dataplane, path, "echo", gw_target.timeout, headers={"X-Gw-Key": key})
+    response = wait_served(dataplane, path, "echo", gw_target.timeouts, headers={"X-Gw-Key": key})
     assert "x-gw-key" not in response.json()["headers"]
     check(dataplane, Case(path, headers={"apikey": key}, status=401))
 
@@ -112,7 +112,7 @@ def test_basic_auth(admin, dataplane, gw_target, echo, tag):
             Case(path, headers=basic(user, "wrong"), status=401),
             Case(path, headers=basic("nobody-" + tag, password), status=401),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     missing = dataplane.get(path)
     assert _message(missing) == "Missing authorization in request"
@@ -153,7 +153,7 @@ def test_jwt_auth(admin, dataplane, gw_target, echo, tag):
             Case(path, headers={"Authorization": f"Bearer {stranger}"}, status=401),
             Case(path, headers={"Authorization": "Bearer not.a.token"}, status=401),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     assert _message(dataplane.get(path)) == "Missing JWT token in request"
 
@@ -177,7 +177,7 @@ def test_consumer_restriction(admin, dataplane, gw_target, echo, tag):
             Case(path, headers={"apikey": f"out-{tag}"}, status=403),
             Case(path, status=401),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     refused = dataplane.get(path, headers={"apikey": f"out-{tag}"})
     assert refused.json() == {"message": "The consumer_name is forbidden."}

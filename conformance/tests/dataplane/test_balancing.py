@@ -24,7 +24,7 @@ def test_weighted_round_robin(admin, dataplane, gw_target, echoes, tag):
     heavy, light = echoes("heavy", "light")
     upstream = {"type": "roundrobin", "nodes": nodes(heavy, light, weights=(3, 1))}
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/rr", "upstream": upstream})
-    wait_served(dataplane, f"/{tag}/rr", None, gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/rr", None, gw_target.timeouts)
     counts = count_backends(dataplane, f"/{tag}/rr", REQUESTS)
     assert set(counts) == {"heavy", "light"}, counts
     assert abs(counts["heavy"] / REQUESTS - 0.75) <= 0.10, counts
@@ -41,7 +41,7 @@ def test_array_nodes(admin, dataplane, gw_target, echoes, tag):
     array = [{"host": s.host, "port": s.port, "weight": 1} for s in servers]
     put(admin, f"/upstreams/{tag}", {"type": "roundrobin", "nodes": array})
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/even", "upstream_id": tag})
-    wait_served(dataplane, f"/{tag}/even", None, gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/even", None, gw_target.timeouts)
     counts = count_backends(dataplane, f"/{tag}/even", 90)
     assert set(counts) == {"n1", "n2", "n3"}, counts
     assert all(20 <= n <= 40 for n in counts.values()), counts
@@ -57,7 +57,7 @@ def test_zero_weight(admin, dataplane, gw_target, echoes, tag):
     used, unused = echoes("used", "unused")
     upstream = {"type": "roundrobin", "nodes": nodes(used, unused, weights=(1, 0))}
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/z", "upstream": upstream})
-    wait_served(dataplane, f"/{tag}/z", None, gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/z", None, gw_target.timeouts)
     assert count_backends(dataplane, f"/{tag}/z", 30) == {"used": 30}
 
 
@@ -71,7 +71,7 @@ def test_chash_header(admin, dataplane, gw_target, echoes, tag):
     servers = echoes("c1", "c2", "c3")
     upstream = echo_upstream(*servers, type="chash", hash_on="header", key="X-User")
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/h", "upstream": upstream})
-    wait_served(dataplane, f"/{tag}/h", None, gw_target.timeout, headers={"X-User": "warmup"})
+    wait_served(dataplane, f"/{tag}/h", None, gw_target.timeouts, headers={"X-User": "warmup"})
     chosen = {}
     for user in (f"user-{i}" for i in range(30)):
         seen = {served_by(dataplane.get(f"/{tag}/h", headers={"X-User": user})) for _ in range(4)}
@@ -90,7 +90,7 @@ def test_chash_vars(admin, dataplane, gw_target, echoes, tag):
     servers = echoes("v1", "v2")
     upstream = echo_upstream(*servers, type="chash", hash_on="vars", key="arg_id")
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/v", "upstream": upstream})
-    wait_served(dataplane, f"/{tag}/v?id=0", None, gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/v?id=0", None, gw_target.timeouts)
     chosen = set()
     for value in range(20):
         seen = {served_by(dataplane.get(f"/{tag}/v", params={"id": value})) for _ in range(3)}
@@ -109,7 +109,7 @@ def test_least_conn(admin, dataplane, gw_target, echoes, tag):
     big, small = echoes("big", "small")
     upstream = {"type": "least_conn", "nodes": nodes(big, small, weights=(3, 1))}
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/lc", "upstream": upstream})
-    wait_served(dataplane, f"/{tag}/lc", None, gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/lc", None, gw_target.timeouts)
     # Sequential requests leave both nodes idle: (0+1)/3 < (0+1)/1, and even with the previous
     # request still counted (1+1)/3 < 1, so "big" wins every time. Weighted round robin would
     # send a quarter of them to "small".

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from conformance.registry import conformance_test
 from conformance.support.dataplane_setup import echo_upstream, put, wait_served
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.traffic import Case, expect_cases
 
 
@@ -50,7 +50,7 @@ def test_service_merge(admin, dataplane, gw_target, echoes, tag):
             Case(f"/{tag}/inherit", backend="service-upstream"),
             Case(f"/{tag}/override", backend="route-upstream"),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     assert dataplane.get(f"/{tag}/inherit").json()["headers"]["x-layer"] == "service"
     assert dataplane.get(f"/{tag}/override").json()["headers"]["x-layer"] == "route"
@@ -68,7 +68,7 @@ def test_service_merge(admin, dataplane, gw_target, echoes, tag):
             seen
         )
 
-    eventually(moved, timeout=gw_target.timeout)
+    converge(moved, gw_target.timeouts)
 
 
 @conformance_test(
@@ -92,7 +92,7 @@ def test_service_auth(admin, dataplane, gw_target, echo, tag):
             Case(f"/{tag}/svc", status=401),
             Case(f"/{tag}/svc", headers={"apikey": f"k-{tag}"}, backend="echo"),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
 
 
@@ -105,7 +105,7 @@ def test_service_auth(admin, dataplane, gw_target, echo, tag):
 def test_global_rules(admin, dataplane, gw_target, echo, tag):
     put(admin, f"/routes/{tag}-1", {"uri": f"/{tag}/one", "upstream": echo_upstream(echo)})
     put(admin, f"/routes/{tag}-2", {"uri": f"/{tag}/two", "upstream": echo_upstream(echo)})
-    wait_served(dataplane, f"/{tag}/one", "echo", gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/one", "echo", gw_target.timeouts)
     put(
         admin,
         f"/global_rules/{tag}",
@@ -115,14 +115,14 @@ def test_global_rules(admin, dataplane, gw_target, echo, tag):
     def marked(path: str) -> None:
         assert dataplane.get(path).headers.get("x-global") == tag
 
-    eventually(lambda: marked(f"/{tag}/one"), timeout=gw_target.timeout)
+    converge(lambda: marked(f"/{tag}/one"), gw_target.timeouts)
     marked(f"/{tag}/two")
     admin.delete(f"/global_rules/{tag}")
 
     def unmarked() -> None:
         assert "x-global" not in dataplane.get(f"/{tag}/one").headers
 
-    eventually(unmarked, timeout=gw_target.timeout)
+    converge(unmarked, gw_target.timeouts)
 
 
 @conformance_test(
@@ -152,9 +152,9 @@ def test_plugin_configs(admin, dataplane, gw_target, echo, tag):
             "upstream": echo_upstream(echo),
         },
     )
-    seen = wait_served(dataplane, f"/{tag}/pc", "echo", gw_target.timeout).json()
+    seen = wait_served(dataplane, f"/{tag}/pc", "echo", gw_target.timeouts).json()
     assert seen["headers"]["x-layer"] == "plugin-config"
     assert "x-request-id" in seen["headers"]
-    seen = wait_served(dataplane, f"/{tag}/own", "echo", gw_target.timeout).json()
+    seen = wait_served(dataplane, f"/{tag}/own", "echo", gw_target.timeouts).json()
     assert seen["headers"]["x-layer"] == "route"
     assert "x-request-id" in seen["headers"]

@@ -65,7 +65,7 @@ def test_fault_injection(admin, dataplane, gw_target, echo, tag):
             Case(f"{selected}?name=tom", backend="echo"),
             Case(never, backend="echo"),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     before = echo.request_count
     assert dataplane.get(aborted).text == "Fault Injection!\n"
@@ -115,8 +115,8 @@ def test_limit_conn(admin, dataplane, gw_target, echo, tag):
             }
         },
     )
-    wait_served(dataplane, strict, "echo", gw_target.timeout)
-    wait_served(dataplane, burst, "echo", gw_target.timeout)
+    wait_served(dataplane, strict, "echo", gw_target.timeouts)
+    wait_served(dataplane, burst, "echo", gw_target.timeouts)
 
     statuses = sorted(r.status_code for r in _concurrent(dataplane.base_url, strict, 3))
     assert statuses[0] == 200 and statuses[-1] == 503 and set(statuses) == {200, 503}, statuses

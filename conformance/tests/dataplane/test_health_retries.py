@@ -13,10 +13,8 @@ import httpx
 
 from conformance.registry import conformance_test
 from conformance.support.dataplane_setup import echo_upstream, put, wait_served
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.traffic import served_by
-
-HEALTH_WAIT = 6.0  # health-check intervals of 1 s, plus the target's propagation timeout
 
 CHECKS = {
     "active": {
@@ -42,10 +40,17 @@ def _checked_route(admin, dataplane, gw_target, tag, first, second):
     upstream = echo_upstream(first, second, retries=0, checks=CHECKS)
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/hc", "upstream": upstream})
     # traffic creates the checker (APISIX starts checking an upstream when it is first used)
-    wait_served(dataplane, f"/{tag}/hc", None, gw_target.timeout)
-    eventually(
-        lambda: _assert_both_serve(dataplane, f"/{tag}/hc"), timeout=gw_target.timeout + HEALTH_WAIT
+    wait_served(dataplane, f"/{tag}/hc", None, gw_target.timeouts)
+    converge(
+        lambda: _assert_both_serve(dataplane, f"/{tag}/hc"),
+        gw_target.timeouts,
+        within=_health_checked(gw_target),
     )
+
+
+def _health_checked(gw_target) -> float:
+    """Configuration applied, then active checks noticing the change."""
+    return gw_target.timeouts.apply + gw_target.timeouts.health_check
 
 
 def _assert_both_serve(dataplane, path):
@@ -68,7 +73,7 @@ def test_stopped_node(admin, dataplane, gw_target, echoes, tag):
     def only_second():
         assert _backends(dataplane, path, 10) == ["second"] * 10
 
-    eventually(only_second, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+    converge(only_second, gw_target.timeouts, within=_health_checked(gw_target), interval=0.2)
     assert any(r.path == "/healthz" for r in second.requests()), "no active probes seen"
 
     first.start()
@@ -76,7 +81,7 @@ def test_stopped_node(admin, dataplane, gw_target, echoes, tag):
     def first_back():
         assert "first" in _backends(dataplane, path, 10)
 
-    eventually(first_back, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+    converge(first_back, gw_target.timeouts, within=_health_checked(gw_target), interval=0.2)
 
 
 @conformance_test(
@@ -95,14 +100,14 @@ def test_failing_node(admin, dataplane, gw_target, echoes, tag):
     def only_second():
         assert _backends(dataplane, path, 10) == ["second"] * 10
 
-    eventually(only_second, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+    converge(only_second, gw_target.timeouts, within=_health_checked(gw_target), interval=0.2)
 
     first.force_status(None)
 
     def first_back():
         assert "first" in _backends(dataplane, path, 10)
 
-    eventually(first_back, timeout=gw_target.timeout + HEALTH_WAIT, interval=0.2)
+    converge(first_back, gw_target.timeouts, within=_health_checked(gw_target), interval=0.2)
 
 
 @conformance_test(
@@ -119,7 +124,7 @@ def test_retries(admin, dataplane, gw_target, echoes, tag):
         f"/routes/{tag}",
         {"uri": f"/{tag}/r", "upstream": echo_upstream(down, up, retries=1)},
     )
-    wait_served(dataplane, f"/{tag}/r", "up", gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/r", "up", gw_target.timeouts)
     assert _backends(dataplane, f"/{tag}/r", 20) == ["up"] * 20
 
 
@@ -143,7 +148,7 @@ def test_retries_disabled(admin, dataplane, gw_target, echoes, tag):
         f"/routes/{tag}",
         {"uri": f"/{tag}/r0", "upstream": echo_upstream(down, up, retries=0)},
     )
-    eventually(lambda: _answered_by_route(dataplane, f"/{tag}/r0"), timeout=gw_target.timeout)
+    converge(lambda: _answered_by_route(dataplane, f"/{tag}/r0"), gw_target.timeouts)
     statuses = [dataplane.get(f"/{tag}/r0").status_code for _ in range(20)]
     assert 502 in statuses, statuses
     assert set(statuses) <= {200, 502}, statuses

@@ -19,7 +19,7 @@ import pytest
 from conformance.registry import conformance_test
 from conformance.support.admin_api import expect
 from conformance.support.dataplane_setup import echo_upstream, put, wait_served
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.tcp_echo import TcpEcho, tcp_exchange
 
 DEFAULT_METRICS_PORT = 9091
@@ -59,7 +59,7 @@ def test_prometheus(admin, dataplane, gw_target, echo, tag):
         f"/routes/{tag}",
         {"uri": path, "plugins": {"prometheus": {}}, "upstream": echo_upstream(echo)},
     )
-    wait_served(dataplane, path, "echo", gw_target.timeout)
+    wait_served(dataplane, path, "echo", gw_target.timeouts)
     for _ in range(5):
         assert dataplane.get(path).status_code == 200
     url = metrics_url(gw_target)
@@ -73,7 +73,7 @@ def test_prometheus(admin, dataplane, gw_target, echo, tag):
         assert status_count(response.text, tag, 200) >= 6, f"route {tag} not counted in {url}"
         return response.text
 
-    text = eventually(counted, timeout=gw_target.timeout)
+    text = converge(counted, gw_target.timeouts)
     assert re.search(r"^# TYPE apisix_http_status counter$", text, re.MULTILINE)
 
 
@@ -104,9 +104,9 @@ def test_stream_route(admin, gw_target, stream_addr, tag):
                 raise AssertionError(f"stream proxy {host}:{port}: {exc}") from None
             assert got == prefix + payload, got
 
-        eventually(lambda: answers(first.prefix), timeout=gw_target.timeout, interval=0.1)
+        converge(lambda: answers(first.prefix), gw_target.timeouts, interval=0.1)
         put(admin, f"/stream_routes/{tag}", {**route, "upstream": echo_upstream(second)})
-        eventually(lambda: answers(second.prefix), timeout=gw_target.timeout, interval=0.1)
+        converge(lambda: answers(second.prefix), gw_target.timeouts, interval=0.1)
         expect(admin.delete(f"/stream_routes/{tag}"), 200)
 
         def closed() -> None:
@@ -116,4 +116,4 @@ def test_stream_route(admin, gw_target, stream_addr, tag):
                 return
             assert got == b"", f"deleted stream route still proxies: {got!r}"
 
-        eventually(closed, timeout=gw_target.timeout, interval=0.1)
+        converge(closed, gw_target.timeouts, interval=0.1)

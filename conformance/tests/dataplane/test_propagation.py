@@ -21,13 +21,13 @@ from conformance.support.traffic import Case, expect_cases
 def test_route_lifecycle(admin, dataplane, gw_target, echoes, tag):
     old, new = echoes("old", "new")
     path = f"/{tag}/life"
-    expect_cases(dataplane, [Case(path, status=404)], gw_target.timeout)
+    expect_cases(dataplane, [Case(path, status=404)], gw_target.timeouts)
     put(admin, f"/routes/{tag}", {"uri": path, "upstream": echo_upstream(old)})
-    expect_cases(dataplane, [Case(path, backend="old")], gw_target.timeout)
+    expect_cases(dataplane, [Case(path, backend="old")], gw_target.timeouts)
     put(admin, f"/routes/{tag}", {"uri": path, "upstream": echo_upstream(new)})
-    expect_cases(dataplane, [Case(path, backend="new")], gw_target.timeout)
+    expect_cases(dataplane, [Case(path, backend="new")], gw_target.timeouts)
     expect(admin.delete(f"/routes/{tag}"), 200)
-    expect_cases(dataplane, [Case(path, status=404)], gw_target.timeout)
+    expect_cases(dataplane, [Case(path, status=404)], gw_target.timeouts)
 
 
 @conformance_test(
@@ -38,12 +38,12 @@ def test_route_lifecycle(admin, dataplane, gw_target, echoes, tag):
 )
 def test_uri_change(admin, dataplane, gw_target, echo, tag):
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/before", "upstream": echo_upstream(echo)})
-    expect_cases(dataplane, [Case(f"/{tag}/before", backend="echo")], gw_target.timeout)
+    expect_cases(dataplane, [Case(f"/{tag}/before", backend="echo")], gw_target.timeouts)
     expect(admin.patch(f"/routes/{tag}", json={"uri": f"/{tag}/after"}), 200)
     expect_cases(
         dataplane,
         [Case(f"/{tag}/after", backend="echo"), Case(f"/{tag}/before", status=404)],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
 
 
@@ -61,13 +61,13 @@ def test_shared_upstream(admin, dataplane, gw_target, echoes, tag):
     expect_cases(
         dataplane,
         [Case(f"/{tag}/one", backend="first"), Case(f"/{tag}/two", backend="first")],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     expect(admin.patch(f"/upstreams/{tag}/nodes", json={second.node: 1}), 200)
     expect_cases(
         dataplane,
         [Case(f"/{tag}/one", backend="second"), Case(f"/{tag}/two", backend="second")],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
 
 
@@ -82,10 +82,10 @@ def test_many_routes(admin, dataplane, gw_target, echo, tag):
     for i in range(count):
         put(admin, f"/routes/{tag}-{i}", {"uri": f"/{tag}/r{i}", "upstream": echo_upstream(echo)})
     expect_cases(
-        dataplane, [Case(f"/{tag}/r{i}", backend="echo") for i in range(count)], gw_target.timeout
+        dataplane, [Case(f"/{tag}/r{i}", backend="echo") for i in range(count)], gw_target.timeouts
     )
     for i in range(count):
         expect(admin.delete(f"/routes/{tag}-{i}"), 200)
     expect_cases(
-        dataplane, [Case(f"/{tag}/r{i}", status=404) for i in range(count)], gw_target.timeout
+        dataplane, [Case(f"/{tag}/r{i}", status=404) for i in range(count)], gw_target.timeouts
     )

@@ -46,7 +46,7 @@ def test_uri_matching(admin, dataplane, gw_target, echoes, tag):
             Case(f"/{tag}/a", status=404),
             Case(f"/{tag}", status=404),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
 
 
@@ -58,7 +58,7 @@ def test_uri_matching(admin, dataplane, gw_target, echoes, tag):
 )
 def test_query_string(admin, dataplane, gw_target, echo, tag):
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/q", "upstream": echo_upstream(echo)})
-    expect_cases(dataplane, [Case(f"/{tag}/q?x=1&y=2", backend="echo")], gw_target.timeout)
+    expect_cases(dataplane, [Case(f"/{tag}/q?x=1&y=2", backend="echo")], gw_target.timeouts)
     body = dataplane.get(f"/{tag}/q?x=1&y=2").json()
     assert body["path"] == f"/{tag}/q"
     assert body["query"] == "x=1&y=2"
@@ -82,14 +82,14 @@ def test_priority(admin, dataplane, gw_target, echoes, tag):
         f"/routes/{tag}-high",
         {"uri": f"/{tag}/*", "priority": 10, "upstream": echo_upstream(high)},
     )
-    expect_cases(dataplane, [Case(f"/{tag}/x", backend="high")], gw_target.timeout)
+    expect_cases(dataplane, [Case(f"/{tag}/x", backend="high")], gw_target.timeouts)
     # swap the priorities: the other route must now win
     put(
         admin,
         f"/routes/{tag}-low",
         {"uri": f"/{tag}/*", "priority": 20, "upstream": echo_upstream(low)},
     )
-    expect_cases(dataplane, [Case(f"/{tag}/x", backend="low")], gw_target.timeout)
+    expect_cases(dataplane, [Case(f"/{tag}/x", backend="low")], gw_target.timeouts)
 
 
 @conformance_test(
@@ -130,7 +130,7 @@ def test_hosts(admin, dataplane, gw_target, echoes, tag):
             Case(path, host=f"c.{domain}", status=404),
             Case(path, host=f"other.{domain}", status=404),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
 
 
@@ -164,7 +164,7 @@ def test_methods(admin, dataplane, gw_target, echoes, tag):
         Case(f"/{tag}/any", method=m, backend="any")
         for m in ("GET", "POST", "DELETE", "PATCH", "OPTIONS")
     ]
-    expect_cases(dataplane, cases, gw_target.timeout)
+    expect_cases(dataplane, cases, gw_target.timeouts)
     head = dataplane.head(f"/{tag}/m")
     assert head.status_code == 200
     assert head.content == b""
@@ -179,11 +179,11 @@ def test_methods(admin, dataplane, gw_target, echoes, tag):
 def test_disabled(admin, dataplane, gw_target, echo, tag):
     body = {"uri": f"/{tag}/d", "status": 0, "upstream": echo_upstream(echo)}
     put(admin, f"/routes/{tag}", body)
-    expect_cases(dataplane, [Case(f"/{tag}/d", status=404)], gw_target.timeout)
+    expect_cases(dataplane, [Case(f"/{tag}/d", status=404)], gw_target.timeouts)
     put(admin, f"/routes/{tag}", {**body, "status": 1})
-    expect_cases(dataplane, [Case(f"/{tag}/d", backend="echo")], gw_target.timeout)
+    expect_cases(dataplane, [Case(f"/{tag}/d", backend="echo")], gw_target.timeouts)
     admin.patch(f"/routes/{tag}", json={"status": 0})
-    expect_cases(dataplane, [Case(f"/{tag}/d", status=404)], gw_target.timeout)
+    expect_cases(dataplane, [Case(f"/{tag}/d", status=404)], gw_target.timeouts)
 
 
 @conformance_test(
@@ -251,7 +251,7 @@ def test_vars(admin, dataplane, gw_target, echoes, tag):
             Case(path, headers={"X-Version": "v2"}, status=404),
             Case(path, status=404),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
 
 
@@ -289,7 +289,7 @@ def test_remote_addrs(admin, dataplane, gw_target, echoes, tag):
             Case(f"/{tag}/cidr", backend="cidr"),
             Case(f"/{tag}/far", status=404),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     # a spoofed X-Forwarded-For must not make a far client of a local one (real_ip is off by default)
     check(dataplane, Case(f"/{tag}/far", headers={"X-Forwarded-For": "10.1.2.3"}, status=404))

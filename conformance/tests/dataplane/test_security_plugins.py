@@ -67,7 +67,7 @@ def test_ua_restriction(admin, dataplane, gw_target, echo, tag):
             Case(f"/{tag}/deny", headers={"User-Agent": "curl/8.0"}, backend="echo"),
             Case(f"/{tag}/deny", headers={"User-Agent": "Twitterspider/2.0"}, status=403),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     refused = dataplane.get(f"/{tag}/allow", headers={"User-Agent": "curl/8.0"})
     assert refused.json() == {"message": "Not allowed"}
@@ -112,7 +112,7 @@ def test_referer_restriction(admin, dataplane, gw_target, echo, tag):
             Case(f"/{tag}/bypass", backend="echo"),
             Case(f"/{tag}/bypass", headers=referer("http://zz.com/"), status=403),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     refused = dataplane.get(f"/{tag}/white", headers=referer("http://zz.com/"))
     assert refused.json() == {"message": "Your referer host is not allowed"}
@@ -153,7 +153,7 @@ def test_uri_blocker(admin, dataplane, gw_target, echo, tag):
             Case(f"/{tag}/nocase/ROOT.EXE", status=403),
             Case(f"/{tag}/custom/secret", status=410),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     assert dataplane.get(f"/{tag}/custom/secret").json() == {"error_msg": "access is not allowed"}
 
@@ -175,7 +175,7 @@ def _token(response: httpx.Response, name: str = "apisix-csrf-token") -> str:
 def test_csrf(admin, dataplane, gw_target, echo, tag):
     _routes(admin, echo, tag, "csrf", {"r": {"key": "user-key"}})
     path = f"/{tag}/r"
-    first = wait_served(dataplane, path, "echo", gw_target.timeout)
+    first = wait_served(dataplane, path, "echo", gw_target.timeouts)
     token = _token(first)
     cookie = "apisix-csrf-token=" + token
     fields = json.loads(base64.b64decode(token))
@@ -234,7 +234,7 @@ def test_request_validation_headers(admin, dataplane, gw_target, echo, tag):
             Case(f"/{tag}/plain", status=400),
             Case(f"/{tag}/custom", headers={"X-Token": "ab"}, status=403),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     assert dataplane.get(f"/{tag}/plain").text == 'property "x-token" is required'
     assert dataplane.get(f"/{tag}/custom").text == "bad"

@@ -23,7 +23,7 @@ from cryptography import x509
 from conformance.registry import conformance_test
 from conformance.support.certs import GeneratedCertificate, make_certificate
 from conformance.support.dataplane_setup import echo_upstream, put
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 
 
 def _tls_address(gw_target) -> tuple[str, int]:
@@ -69,7 +69,7 @@ def _ssl_body(cert: GeneratedCertificate, snis: list[str], **extra) -> dict:
     return {"cert": cert.cert_pem, "key": cert.key_pem, "snis": snis, **extra}
 
 
-def _wait_https(address, sni, ctx, path, backend, timeout) -> tuple[int, dict, bytes]:
+def _wait_https(address, sni, ctx, path, backend, timeouts) -> tuple[int, dict, bytes]:
     def probe():
         try:
             result = _https_get(address, sni, ctx, path)
@@ -78,7 +78,7 @@ def _wait_https(address, sni, ctx, path, backend, timeout) -> tuple[int, dict, b
         assert result[0] == 200 and result[1].get("server") == backend, result[:2]
         return result
 
-    return eventually(probe, timeout=timeout)
+    return converge(probe, timeouts)
 
 
 @conformance_test(
@@ -99,7 +99,7 @@ def test_sni_exact(admin, gw_target, echo, tag):
         {"uri": f"/{tag}/tls", "host": host, "upstream": echo_upstream(echo)},
     )
     _, body, der = _wait_https(
-        address, host, _client_context(cert), f"/{tag}/tls", "echo", gw_target.timeout
+        address, host, _client_context(cert), f"/{tag}/tls", "echo", gw_target.timeouts
     )
     assert _served_cert(der) == f"CN={host}"
     assert body["headers"].get("x-forwarded-proto") == "https", body["headers"]
@@ -118,7 +118,7 @@ def test_sni_wildcard(admin, gw_target, echo, tag):
     put(admin, f"/ssls/{tag}", _ssl_body(cert, [f"*.{domain}"]))
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/w", "upstream": echo_upstream(echo)})
     ctx = _client_context(cert)
-    _wait_https(address, f"api.{domain}", ctx, f"/{tag}/w", "echo", gw_target.timeout)
+    _wait_https(address, f"api.{domain}", ctx, f"/{tag}/w", "echo", gw_target.timeouts)
     ctx.check_hostname = False  # the certificate itself would not cover two labels either
     with pytest.raises((ssl.SSLError, ConnectionError)):
         _https_get(address, f"a.b.{domain}", ctx, f"/{tag}/w")
@@ -158,7 +158,7 @@ def test_mtls(admin, gw_target, echo, tag):
         admin, f"/routes/{tag}", {"uri": f"/{tag}/m", "host": host, "upstream": echo_upstream(echo)}
     )
     with_cert = _client_context(server_cert, client_cert)
-    _wait_https(address, host, with_cert, f"/{tag}/m", "echo", gw_target.timeout)
+    _wait_https(address, host, with_cert, f"/{tag}/m", "echo", gw_target.timeouts)
     try:
         status, _, _ = _https_get(address, host, _client_context(server_cert), f"/{tag}/m")
     except (ssl.SSLError, ConnectionError, http.client.HTTPException):

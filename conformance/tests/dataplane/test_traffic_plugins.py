@@ -29,7 +29,7 @@ def test_limit_count(admin, dataplane, gw_target, echo, tag):
     }
     route = {"uri": path, "plugins": plugins, "upstream": echo_upstream(echo)}
     put(admin, f"/routes/{tag}", route)
-    first = wait_served(dataplane, path, "echo", gw_target.timeout, successes=1)
+    first = wait_served(dataplane, path, "echo", gw_target.timeouts, once=True)
     assert first.headers["x-ratelimit-limit"] == "3"
     remaining = [int(first.headers["x-ratelimit-remaining"])]
     statuses = []
@@ -66,9 +66,9 @@ def test_limit_count_per_route(admin, dataplane, gw_target, echo, tag):
         f"/routes/{tag}-2",
         {"uri": f"/{tag}/two", "plugins": plugins, "upstream": echo_upstream(echo)},
     )
-    wait_served(dataplane, f"/{tag}/one", "echo", gw_target.timeout, successes=1)
+    wait_served(dataplane, f"/{tag}/one", "echo", gw_target.timeouts, once=True)
     assert dataplane.get(f"/{tag}/one").status_code == 503  # default rejected_code
-    wait_served(dataplane, f"/{tag}/two", "echo", gw_target.timeout, successes=1)
+    wait_served(dataplane, f"/{tag}/two", "echo", gw_target.timeouts, once=True)
 
 
 @conformance_test(
@@ -81,7 +81,7 @@ def test_limit_req(admin, dataplane, gw_target, echo, tag):
     path = f"/{tag}/lr"
     plugins = {"limit-req": {"rate": 1, "burst": 0, "key": "remote_addr", "rejected_code": 503}}
     put(admin, f"/routes/{tag}", {"uri": path, "plugins": plugins, "upstream": echo_upstream(echo)})
-    wait_served(dataplane, path, "echo", gw_target.timeout, successes=1)
+    wait_served(dataplane, path, "echo", gw_target.timeouts, once=True)
     statuses = [dataplane.get(path).status_code for _ in range(6)]
     assert 503 in statuses, statuses
     assert set(statuses) <= {200, 503}, statuses
@@ -120,7 +120,7 @@ def test_ip_restriction(admin, dataplane, gw_target, echo, tag):
             Case(f"/{tag}/blacklisted", status=403),
             Case(f"/{tag}/custom", status=403),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     assert dataplane.get(f"/{tag}/out-list").json() == {"message": "Your IP address is not allowed"}
     assert dataplane.get(f"/{tag}/custom").json() == {"message": "go away"}

@@ -44,7 +44,7 @@ def test_header_match(admin, dataplane, gw_target, echoes, tag):
         Case(path, headers={"X-Release": "other"}, backend="stable"),
         Case(path, backend="stable"),
     ]
-    expect_cases(dataplane, cases, gw_target.timeout)
+    expect_cases(dataplane, cases, gw_target.timeouts)
 
 
 @conformance_test(
@@ -65,7 +65,7 @@ def test_weights(admin, dataplane, gw_target, echoes, tag):
     ]
     _split_route(admin, tag, "w", rules, echo_upstream(route_echo))
     # either upstream may answer: the route is in place once it answers 200 every time
-    wait_served(dataplane, f"/{tag}/w", None, gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/w", None, gw_target.timeouts)
     counts = count_backends(dataplane, f"/{tag}/w", REQUESTS)
     assert set(counts) == {"plugin", "route"}, counts
     assert abs(counts["plugin"] / REQUESTS - 2 / 3) <= 0.1, counts
@@ -98,7 +98,7 @@ def test_upstream_id(admin, dataplane, gw_target, echoes, tag):
         Case(f"{path}?release=green", backend="green"),
         Case(f"{path}?release=red", backend="route"),
     ]
-    expect_cases(dataplane, cases, gw_target.timeout)
+    expect_cases(dataplane, cases, gw_target.timeouts)
 
 
 @conformance_test(
@@ -126,7 +126,7 @@ def test_route_upstream_fallback(admin, dataplane, gw_target, echoes, tag):
         Case(f"{path}?v=only-weight", backend="route"),
         Case(f"{path}?v=none", backend="route"),
     ]
-    expect_cases(dataplane, cases, gw_target.timeout)
+    expect_cases(dataplane, cases, gw_target.timeouts)
 
 
 @conformance_test(

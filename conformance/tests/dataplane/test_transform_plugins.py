@@ -40,7 +40,7 @@ def test_proxy_rewrite(admin, dataplane, gw_target, echo, tag):
         dataplane,
         f"/{tag}/pr",
         "echo",
-        gw_target.timeout,
+        gw_target.timeouts,
         headers={"X-Drop-Me": "1", "X-Keep": "2"},
     ).json()
     assert seen["path"] == "/test/home.html"
@@ -64,7 +64,7 @@ def test_proxy_rewrite_regex(admin, dataplane, gw_target, echo, tag):
         f"/routes/{tag}",
         {"uri": f"/{tag}/old/*", "plugins": plugins, "upstream": echo_upstream(echo)},
     )
-    seen = wait_served(dataplane, f"/{tag}/old/a/b?x=1", "echo", gw_target.timeout).json()
+    seen = wait_served(dataplane, f"/{tag}/old/a/b?x=1", "echo", gw_target.timeouts).json()
     assert seen["path"] == "/new/a/b"
     assert seen["query"] == "x=1"
 
@@ -77,7 +77,7 @@ def test_proxy_rewrite_regex(admin, dataplane, gw_target, echo, tag):
 )
 def test_pass_through(admin, dataplane, gw_target, echo, tag):
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/*", "upstream": echo_upstream(echo)})
-    wait_served(dataplane, f"/{tag}/x", "echo", gw_target.timeout)
+    wait_served(dataplane, f"/{tag}/x", "echo", gw_target.timeouts)
     response = dataplane.put(
         f"/{tag}/p/q?a=1&b=two", content=b'{"hello": "world"}', headers={"X-Custom": "yes"}
     )
@@ -110,7 +110,7 @@ def test_response_rewrite(admin, dataplane, gw_target, echo, tag):
         f"/routes/{tag}",
         {"uri": f"/{tag}/rr", "plugins": plugins, "upstream": echo_upstream(echo)},
     )
-    response = wait_served(dataplane, f"/{tag}/rr", None, gw_target.timeout, status=202)
+    response = wait_served(dataplane, f"/{tag}/rr", None, gw_target.timeouts, status=202)
     assert response.text == '{"code":"ok"}'
     assert response.headers["x-server-id"] == "3"
     assert echo.request_count >= 1  # the upstream was still called
@@ -136,10 +136,10 @@ def test_cors(admin, dataplane, gw_target, echo, tag):
     )
     origin = {"Origin": "http://a.example"}
 
-    simple = wait_served(dataplane, f"/{tag}/any", "echo", gw_target.timeout, headers=origin)
+    simple = wait_served(dataplane, f"/{tag}/any", "echo", gw_target.timeouts, headers=origin)
     assert simple.headers["access-control-allow-origin"] == "*"
 
-    allowed = wait_served(dataplane, f"/{tag}/one", "echo", gw_target.timeout, headers=origin)
+    allowed = wait_served(dataplane, f"/{tag}/one", "echo", gw_target.timeouts, headers=origin)
     assert allowed.headers["access-control-allow-origin"] == "http://a.example"
     other = dataplane.get(f"/{tag}/one", headers={"Origin": "http://b.example"})
     assert "access-control-allow-origin" not in other.headers
@@ -167,7 +167,7 @@ def test_request_id(admin, dataplane, gw_target, echo, tag):
         f"/routes/{tag}",
         {"uri": f"/{tag}/rid", "plugins": {"request-id": {}}, "upstream": echo_upstream(echo)},
     )
-    first = wait_served(dataplane, f"/{tag}/rid", "echo", gw_target.timeout)
+    first = wait_served(dataplane, f"/{tag}/rid", "echo", gw_target.timeouts)
     second = dataplane.get(f"/{tag}/rid")
     ids = [r.headers["x-request-id"] for r in (first, second)]
     assert ids[0] != ids[1]

@@ -19,7 +19,7 @@ import pytest
 
 from conformance.registry import conformance_test
 from conformance.support.dataplane_setup import put
-from conformance.support.eventually import eventually
+from conformance.support.eventually import converge
 from conformance.support.ids import unique_username
 from conformance.support.ws_echo_upstream import (
     OP_BINARY,
@@ -57,7 +57,7 @@ def _handshake(gw_target, path: str, status: int, headers: dict | None = None) -
         assert shake.status == status, (shake.status, shake.body[:200])
         return shake
 
-    return eventually(probe, timeout=gw_target.timeout)
+    return converge(probe, gw_target.timeouts)
 
 
 @conformance_test(
@@ -82,7 +82,7 @@ def test_websocket_tunnel(admin, gw_target, ws_echo, tag):
     assert ws_echo.requests[-1].headers["upgrade"] == "websocket"
     assert "upgrade" in ws_echo.requests[-1].headers["connection"].lower()
     payload = os.urandom(256 * 1024)
-    with shake.client as ws:
+    with shake.tunnel() as ws:
         ws.send_text("hello")
         assert ws.recv() == (OP_TEXT, b"hello")
         ws.send_binary(payload)
@@ -90,9 +90,9 @@ def test_websocket_tunnel(admin, gw_target, ws_echo, tag):
         ws.send_close()
         assert ws.recv()[0] == OP_CLOSE
         assert ws.at_eof()
-    eventually(lambda: _assert_at_least(ws_echo.client_closes, 1), timeout=gw_target.timeout)
+    converge(lambda: _assert_at_least(ws_echo.client_closes, 1), gw_target.timeouts)
     shake = _handshake(gw_target, path, 101)
-    with shake.client as ws:
+    with shake.tunnel() as ws:
         ws.send_text("close-please")  # the upstream closes first
         assert ws.recv() == (OP_CLOSE, b"\x03\xe8")
         assert ws.at_eof()
@@ -138,7 +138,7 @@ def test_websocket_service_level(admin, gw_target, ws_echo, tag):
         {"uri": f"/{tag}/off", "service_id": tag, "enable_websocket": False},
     )
     shake = _handshake(gw_target, f"/{tag}/on", 101)
-    with shake.client as ws:
+    with shake.tunnel() as ws:
         ws.send_text("via service")
         assert ws.recv() == (OP_TEXT, b"via service")
     assert _handshake(gw_target, f"/{tag}/off", 200).body == b"plain"
@@ -188,6 +188,6 @@ def test_websocket_key_auth(admin, gw_target, ws_echo, tag):
     _handshake(gw_target, path, 401)
     assert ws_echo.requests == []
     shake = _handshake(gw_target, path, 101, {"apikey": key})
-    with shake.client as ws:
+    with shake.tunnel() as ws:
         ws.send_text("authed")
         assert ws.recv() == (OP_TEXT, b"authed")

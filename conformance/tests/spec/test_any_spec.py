@@ -28,16 +28,12 @@ from conformance.specs.suite import (
     spec_cases as cases_of,
 )
 
-_LOADED: dict[str, LoadedSpec | SpecLoadError] = {}
-
 
 def given_spec(config: pytest.Config) -> LoadedSpec | SpecLoadError | None:
     path = run_state(config).options.spec
     if not path:
         return None
-    if path not in _LOADED:
-        _LOADED[path] = try_load(path)
-    return _LOADED[path]
+    return try_load(path)
 
 
 def spec_cases(config: pytest.Config) -> list[SpecCase]:
@@ -62,7 +58,7 @@ def any_spec_target(request: pytest.FixtureRequest, gw_options) -> Iterator[Spec
     if not base:
         pytest.fail("no target for the spec: give --gw-target URL", pytrace=False)
     headers = credential_headers(spec.raw, admin_key, token)
-    target = SpecTarget(spec.base_url(base), headers, timeout=settings.timeout)
+    target = SpecTarget(spec.base_url(base), headers, timeout=settings.timeouts.apply)
     yield target
     target.close()
 

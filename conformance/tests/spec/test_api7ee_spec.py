@@ -18,11 +18,11 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from conformance.registry import conformance_test
-from conformance.specs.apisix_request_schemas import TLS_DIR
 from conformance.specs.checks import CONFORMANCE, apisix_error_body
 from conformance.specs.loader import LoadedSpec
 from conformance.specs.runner import SpecTarget
 from conformance.specs.suite import (
+    TLS_DIR,
     SpecCase,
     credential_headers,
     run_link_sequences,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.specs.extensions import FEATURE
+
 from .schema_helpers import Schema, ref
 
 PREFIX = "/apisix/admin"
 JSON = "application/json"
-FEATURE = "x-gwconform-feature"
 
 
 def param(name: str, schema: Schema, location: str = "path", description: str = "") -> Schema:

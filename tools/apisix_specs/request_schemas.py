@@ -20,8 +20,8 @@ documentation, not merely outside the narrowing.
 
 from __future__ import annotations
 
-from ..resources import shipped_path
-from .apisix_plugin_schemas import plugin_schemas
+from . import TLS_DIR
+from .plugin_schemas import plugin_schemas
 from .schema_helpers import (
     Schema,
     bounded_int,
@@ -31,8 +31,6 @@ from .schema_helpers import (
     ref,
     text,
 )
-
-TLS_DIR = shipped_path("conformance", "data", "specs", "tls")
 
 ID_PATTERN = r"^[a-zA-Z0-9-_.]+$"
 # APISIX 3.5 `host_def` (later versions also accept a lone "*")

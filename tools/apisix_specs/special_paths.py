@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .apisix_openapi_parts import (
+from .openapi_parts import (
     ID_PARAM,
     PREFIX,
     json_body,
@@ -15,7 +15,7 @@ from .apisix_openapi_parts import (
     operation,
     param,
 )
-from .apisix_request_schemas import USERNAME_PATTERN
+from .request_schemas import USERNAME_PATTERN
 from .schema_helpers import Schema, narrowed, ref
 
 if TYPE_CHECKING:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.specs.extensions import FAITHFUL
+
 Schema = dict[str, Any]
 
 
 def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
-
-
-FAITHFUL = "x-gwconform-faithful"
 
 
 def narrowed(generated: Schema, documented: Schema) -> Schema:

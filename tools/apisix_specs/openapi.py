@@ -1,8 +1,8 @@
 """Builds the OpenAPI 3.0 documents of the APISIX Admin API (3.x `v3` bodies and 2.x bodies).
 
 The documents are shipped as `conformance/data/specs/apisix-admin-v3.yaml` and
-`apisix-admin-v2.yaml`; `python -m conformance.specs.apisix_openapi` rewrites them, and a unit
-test checks that the shipped files are what this module builds. Every operation of the Admin
+`apisix-admin-v2.yaml`; `python -m tools.apisix_specs` rewrites them, and a unit test checks
+that the shipped files are what this module builds. Every operation of the Admin
 API 3.5 seed is here, plus consumer credentials; operations of an Extended feature carry
 `x-gwconform-feature`.
 Responses carry OpenAPI links (create -> get -> patch -> list -> delete) for stateful tests.
@@ -10,16 +10,15 @@ Responses carry OpenAPI links (create -> get -> patch -> list -> delete) for sta
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..resources import shipped_path
-from . import apisix_special_paths as special
-from .apisix_openapi_parts import (
+from . import SPEC_DIR
+from . import special_paths as special
+from .openapi_parts import (
     ID_PARAM,
     PREFIX,
     json_body,
@@ -29,11 +28,10 @@ from .apisix_openapi_parts import (
     operation,
     param,
 )
-from .apisix_request_schemas import request_schemas
-from .apisix_response_schemas import response_schemas
+from .request_schemas import request_schemas
+from .response_schemas import response_schemas
 from .schema_helpers import Schema, ref
 
-SPEC_DIR = shipped_path("conformance", "data", "specs")
 VERSIONS = ("v3", "v2")
 
 
@@ -261,14 +259,3 @@ def spec_path(version: str) -> Path:
 
 def render(version: str) -> str:
     return yaml.safe_dump(build(version), sort_keys=False, allow_unicode=True, width=100)
-
-
-def main() -> int:
-    for version in VERSIONS:
-        spec_path(version).write_text(render(version), encoding="utf-8")
-        print(f"wrote {spec_path(version)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Developer tools of the gwconform checkout (not installed with the package)."""
