@@ -91,13 +91,17 @@ class RunState:
         return bool(self.options.spec and self.options.target and self.profiles == (SPEC_PROFILE,))
 
     @property
+    def provider_name(self) -> str:
+        return "url" if self.spec_target_only else self.options.settings.provider
+
+    @property
     def embedded(self) -> bool:
-        return self.options.settings.provider == "embedded" and not self.spec_target_only
+        return self.provider_name == "embedded"
 
     def _urls(self) -> dict[str, str]:
-        """The target's URLs for the report: none for the embedded reference (loopback ports
-        that name nothing once the run is over) or with --omit-urls."""
-        if self.embedded or self.options.omit_urls:
+        """The target's URLs for the report: none for a gateway the run started (embedded or
+        docker: loopback ports that name nothing once the run is over) or with --omit-urls."""
+        if self.provider_name in ("embedded", "docker") or self.options.omit_urls:
             return {}
         urls: dict[str, str] = {}
         if self.options.spec and self.options.target:
@@ -120,13 +124,16 @@ class RunState:
     def run_info(self, aborted: str | None = None) -> RunInfo:
         options = self.options
         implementation = self._implementation()
-        name = options.settings.name or implementation.project or "unknown"
+        # a started target knows its name when the user gave none (docker: its image)
+        started = next(iter(self._targets.values()), None)
+        name = options.settings.name or implementation.project or (started and started.name)
+        version = implementation.version or (started and started.version)
         return RunInfo(
             suite_version=suite_version(),
             seed=options.seed,
-            target_name=name,
-            target_version=implementation.version or "unknown",
-            provider="embedded" if self.embedded else "url",
+            target_name=name or "unknown",
+            target_version=version or "unknown",
+            provider=self.provider_name,
             urls=self._urls(),
             claimed_features=tuple(sorted(self.claimed_features)),
             required_features=tuple(sorted(self.required_features)),

@@ -153,7 +153,7 @@ class Suite(_Model):
 class TargetInfo(_Model):
     name: str
     version: str
-    provider: str  # embedded | url
+    provider: str  # embedded | docker | url
     urls: dict[str, str] = {}  # left out with --omit-urls and for the embedded reference
 
 
