@@ -25,6 +25,15 @@ class UnknownFeatureError(ValueError):
     """A feature or profile name that is not in the table (a typo, mostly)."""
 
 
+# The observability plugins, each claimable on its own (Extended, dataplane profile).
+OBSERVABILITY_PLUGIN_FEATURES = (
+    "dp-plugin-http-logger",
+    "dp-plugin-tcp-logger",
+    "dp-plugin-udp-logger",
+    "dp-plugin-syslog",
+    "dp-plugin-file-logger",
+)
+
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
@@ -152,6 +161,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-ip-restriction",
                 "dp-request-id",
                 "dp-prometheus",
+                *OBSERVABILITY_PLUGIN_FEATURES,
                 "dp-stream",
                 "dp-service-merge",
                 "dp-global-rules",

@@ -200,6 +200,65 @@ ROUTE_CASES = {
 }
 
 
+_BATCH_DEFAULTS = {
+    "max_retry_count": 0,
+    "retry_delay": 1,
+    "buffer_duration": 60,
+    "inactive_timeout": 5,
+    "batch_max_size": 1000,
+}
+OBSERVABILITY_CASES = {
+    "http-logger": (
+        {"uri": "http://127.0.0.1:1/logs"},
+        {
+            "name": "http logger",
+            "timeout": 3,
+            "include_req_body": False,
+            "include_resp_body": False,
+            "concat_method": "json",
+            "ssl_verify": False,
+            **_BATCH_DEFAULTS,
+        },
+        {"uri": "http://127.0.0.1:1", "concat_method": "csv"},
+        'property "concat_method" validation failed: matches none of the enum values',
+    ),
+    "tcp-logger": (
+        {"host": "127.0.0.1", "port": 5044},
+        {"name": "tcp logger", "tls": False, "timeout": 1000, **_BATCH_DEFAULTS},
+        {"host": "127.0.0.1", "port": -1},
+        'property "port" validation failed: expected -1 to be at least 0',
+    ),
+    "udp-logger": (
+        {"host": "127.0.0.1", "port": 5044},
+        {"name": "udp logger", "timeout": 3, **_BATCH_DEFAULTS},
+        {"host": "127.0.0.1", "port": 5044, "inactive_timeout": 0},
+        'property "inactive_timeout" validation failed: expected 0 to be at least 1',
+    ),
+    "syslog": (
+        {"host": "127.0.0.1", "port": 514},
+        {
+            "name": "sys logger",
+            "flush_limit": 4096,
+            "drop_limit": 1048576,
+            "timeout": 3000,
+            "sock_type": "tcp",
+            "pool_size": 5,
+            "tls": False,
+            **_BATCH_DEFAULTS,
+        },
+        {"host": "127.0.0.1", "port": 514, "pool_size": 4},
+        'property "pool_size" validation failed: expected 4 to be at least 5',
+    ),
+    "file-logger": (
+        {"path": "logs/file.log"},
+        {"include_resp_body": False},
+        {"path": "logs/file.log", "include_req_body": True},
+        "include_req_body is not supported: this gateway's plugins cannot read the request body",
+    ),
+}
+ROUTE_CASES.update(OBSERVABILITY_CASES)
+
+
 def test_every_plugin_has_cases() -> None:
     assert set(ROUTE_CASES) == set(PLUGINS)
 

@@ -1,4 +1,5 @@
-"""Worker-lifetime state that survives config rebuilds: rate-limit records and metrics.
+"""Worker-lifetime state that survives config rebuilds: rate-limit records, metrics and
+the log plugins' batch processors.
 
 Like nginx shared dicts, the rate-limit table can be shared by every worker of a node: give
 all workers the same `directory` and they share one memory-mapped file, with each
@@ -18,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from .batch_processor import BatchProcessors
 from .metrics_store import MetricsRecorder
 
 R = TypeVar("R")
@@ -120,6 +122,7 @@ class SharedState:
         self.clock = clock
         self.sleep = sleep
         self.directory = directory
+        self.log_batches = BatchProcessors()
         self.records: MemoryRecordTable | MappedRecordTable
         if directory is None:
             self.records = MemoryRecordTable(clock)
