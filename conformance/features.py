@@ -32,6 +32,8 @@ OBSERVABILITY_PLUGIN_FEATURES = (
     "dp-plugin-udp-logger",
     "dp-plugin-syslog",
     "dp-plugin-file-logger",
+    "dp-plugin-zipkin",
+    "dp-plugin-datadog",
 )
 
 PROFILES: dict[str, Profile] = {

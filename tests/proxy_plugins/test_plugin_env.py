@@ -4,11 +4,13 @@ from reference_impl.proxy.plugin_api import Plugin
 from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
 
 OBSERVABILITY = {
+    "datadog": 495,
     "file-logger": 399,
     "http-logger": 410,
     "syslog": 401,
     "tcp-logger": 405,
     "udp-logger": 400,
+    "zipkin": 12011,
 }
 
 

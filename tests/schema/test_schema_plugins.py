@@ -255,6 +255,18 @@ OBSERVABILITY_CASES = {
         {"path": "logs/file.log", "include_req_body": True},
         "include_req_body is not supported: this gateway's plugins cannot read the request body",
     ),
+    "zipkin": (
+        {"endpoint": "http://127.0.0.1:9411/api/v2/spans", "sample_ratio": 1},
+        {"service_name": "APISIX", "span_version": 2},
+        {"endpoint": "http://127.0.0.1:9411", "sample_ratio": 0},
+        'property "sample_ratio" validation failed: expected 0 to be at least 1e-05',
+    ),
+    "datadog": (
+        {},
+        {"prefer_name": True, "name": "datadog", **_BATCH_DEFAULTS},
+        {"max_retry_count": -1},
+        'property "max_retry_count" validation failed: expected -1 to be at least 0',
+    ),
 }
 ROUTE_CASES.update(OBSERVABILITY_CASES)
 
@@ -617,5 +629,6 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    assert names[:3] == ["real-ip", "request-id", "fault-injection"]  # 23000, 12015, 11000
+    # 23000, 12015, 12011, 11000
+    assert names[:4] == ["real-ip", "request-id", "zipkin", "fault-injection"]
     assert plugin_names("stream") == ["ip-restriction"]

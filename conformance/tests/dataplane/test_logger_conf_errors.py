@@ -52,6 +52,30 @@ CASES: dict[str, list[Case]] = {
             "failed to validate the 'match' expression: invalid operator '='",
         ),
     ],
+    "zipkin": [
+        (
+            "no-ratio",
+            {"endpoint": "http://127.0.0.1:9411/api/v2/spans"},
+            'property "sample_ratio" is required',
+        ),
+        (
+            "ratio-string",
+            {"endpoint": "http://127.0.0.1:9411/api/v2/spans", "sample_ratio": "1"},
+            wrong_type("sample_ratio", "number", "string"),
+        ),
+    ],
+    "datadog": [
+        (
+            "prefer-name-string",
+            {"prefer_name": "yes"},
+            wrong_type("prefer_name", "boolean", "string"),
+        ),
+        (
+            "batch-size-string",
+            {"batch_max_size": "1"},
+            wrong_type("batch_max_size", "integer", "string"),
+        ),
+    ],
 }
 
 
@@ -60,3 +84,5 @@ test_tcp_logger_conf_errors = conf_errors_test("tcp-logger", CASES["tcp-logger"]
 test_udp_logger_conf_errors = conf_errors_test("udp-logger", CASES["udp-logger"])
 test_syslog_conf_errors = conf_errors_test("syslog", CASES["syslog"])
 test_file_logger_conf_errors = conf_errors_test("file-logger", CASES["file-logger"])
+test_zipkin_conf_errors = conf_errors_test("zipkin", CASES["zipkin"])
+test_datadog_conf_errors = conf_errors_test("datadog", CASES["datadog"])

@@ -26,7 +26,13 @@ STALE_AFTER = 1800.0  # seconds an idle processor is kept, as the manager's stal
 
 
 class DeliveryError(Exception):
-    """A batch that did not reach its server; the message is what APISIX logs."""
+    """A batch that did not reach its server; the message is what APISIX logs.
+    `first_fail`: the 1-based index of the first entry not delivered, when the entries
+    before it were (only the rest is retried)."""
+
+    def __init__(self, message: str, first_fail: int | None = None) -> None:
+        super().__init__(message)
+        self.first_fail = first_fail
 
 
 class _Batch:
@@ -111,8 +117,11 @@ class BatchProcessor:
         except Exception as exc:  # whatever the sender hit, the request never sees it
             err = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
             log.error("Batch Processor[%s] failed to process entries: %s", self.name, err)
+            first_fail = exc.first_fail if isinstance(exc, DeliveryError) else None
+            if first_fail is not None:
+                batch.entries = batch.entries[first_fail - 1 :]
             batch.retry_count += 1
-            if batch.retry_count <= self.max_retry_count:
+            if batch.retry_count <= self.max_retry_count and batch.entries:
                 self.in_flight -= 1
                 self._schedule(self.retry_delay, batch)
                 return

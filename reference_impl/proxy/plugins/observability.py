@@ -4,16 +4,20 @@ senders as they come."""
 from __future__ import annotations
 
 from ..plugin_api import Plugin
+from .datadog import Datadog
 from .file_logger import FileLogger
 from .http_logger import HttpLogger
 from .syslog import Syslog
 from .tcp_logger import TcpLogger
 from .udp_logger import UdpLogger
+from .zipkin import Zipkin
 
 OBSERVABILITY_PLUGINS: tuple[type[Plugin], ...] = (
+    Datadog,
     FileLogger,
     HttpLogger,
     Syslog,
     TcpLogger,
     UdpLogger,
+    Zipkin,
 )

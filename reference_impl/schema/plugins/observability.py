@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from reference_impl.schema.definitions import IP_DEF
-from reference_impl.schema.plugins import loggers
+from reference_impl.schema.plugins import loggers, telemetry
 from reference_impl.schema.plugins.spec import ExtraCheck, PluginSpec
 
 
@@ -94,4 +94,4 @@ PROMETHEUS = PluginSpec(
     },
 )
 
-SPECS = (IP_RESTRICTION, REQUEST_ID, PROMETHEUS, *loggers.SPECS)
+SPECS = (IP_RESTRICTION, REQUEST_ID, PROMETHEUS, *loggers.SPECS, *telemetry.SPECS)
