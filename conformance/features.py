@@ -33,6 +33,7 @@ OBSERVABILITY_PLUGIN_FEATURES = (
     "dp-plugin-syslog",
     "dp-plugin-file-logger",
     "dp-plugin-zipkin",
+    "dp-plugin-opentelemetry",
     "dp-plugin-datadog",
 )
 
@@ -193,6 +194,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "viewer_key": ("admin-viewer-role",),
     "stream_addr": ("dp-stream",),
     "prometheus_url": ("dp-prometheus",),
+    "otel_collector": ("dp-plugin-opentelemetry",),
 }
 
 FEATURE_PROFILE: dict[str, str] = {

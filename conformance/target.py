@@ -42,6 +42,7 @@ class Target:
     cloud_url: str | None = None
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
+    otel_collector: str | None = None  # HOST:PORT the gateway sends OTLP traces to
     data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
     name: str = "unknown"
     version: str = "unknown"
@@ -76,6 +77,7 @@ class TargetSettings:
     dashboard_url: str | None = None
     cloud_url: str | None = None
     prometheus_url: str | None = None
+    otel_collector: str | None = None
     name: str | None = None
     store: str = "memory"
     timeout: float = DEFAULT_TIMEOUT
@@ -152,12 +154,12 @@ def _as_list(value: Any) -> list[str]:
     raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
 
 
-def parse_stream_addr(value: str | None) -> tuple[str, int] | None:
+def parse_stream_addr(value: str | None, what: str = "stream address") -> tuple[str, int] | None:
     if not value:
         return None
     host, _, port = value.rpartition(":")
     if not host or not port.isdigit():
-        raise TargetError(f"stream address {value!r} must be HOST:PORT")
+        raise TargetError(f"{what} {value!r} must be HOST:PORT")
     return host.strip("[]"), int(port)
 
 
@@ -258,6 +260,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         dashboard_url=_check_url("dashboard URL", pick("dashboard_url")),
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
+        otel_collector=pick("otel_collector"),
         name=pick("name"),
         store=store,
         timeout=timeout,
@@ -270,6 +273,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         keep_containers=bool(pick("keep_containers", False)),
     )
     parse_stream_addr(settings.stream_addr)
+    parse_stream_addr(settings.otel_collector, "OTLP collector address")
     settings = _check_provider(settings, given={key for key in DOCKER_ONLY if pick(key)})
     max_examples = cli.get("max_examples")
     if max_examples is not None and int(max_examples) < 1:

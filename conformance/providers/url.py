@@ -91,6 +91,7 @@ class UrlProvider:
             dashboard_url=settings.dashboard_url,
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,
+            otel_collector=settings.otel_collector,
             token=settings.token,
             name=name,
             version=ver,

@@ -7,6 +7,7 @@ OBSERVABILITY = {
     "datadog": 495,
     "file-logger": 399,
     "http-logger": 410,
+    "opentelemetry": 12009,
     "syslog": 401,
     "tcp-logger": 405,
     "udp-logger": 400,

@@ -261,6 +261,17 @@ OBSERVABILITY_CASES = {
         {"endpoint": "http://127.0.0.1:9411", "sample_ratio": 0},
         'property "sample_ratio" validation failed: expected 0 to be at least 1e-05',
     ),
+    "opentelemetry": (
+        {},
+        {
+            "sampler": {
+                "name": "always_off",
+                "options": {"fraction": 0, "root": {"name": "always_off"}},
+            }
+        },
+        {"sampler": {"name": "sometimes"}},
+        'property "sampler" validation failed: property "name" validation failed: matches none of the enum values',
+    ),
     "datadog": (
         {},
         {"prefer_name": True, "name": "datadog", **_BATCH_DEFAULTS},
@@ -629,6 +640,6 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    # 23000, 12015, 12011, 11000
-    assert names[:4] == ["real-ip", "request-id", "zipkin", "fault-injection"]
+    # 23000, 12015, 12011, 12009, 11000
+    assert names[:5] == ["real-ip", "request-id", "zipkin", "opentelemetry", "fault-injection"]
     assert plugin_names("stream") == ["ip-restriction"]

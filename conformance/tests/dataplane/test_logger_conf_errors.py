@@ -4,7 +4,8 @@ required field and for a value of the wrong type.
 
 Sources: the plugins' schemas in apisix/plugins/*.lua (3.5) and the lua-jsonschema wording
 APISIX's tests assert (t/plugin/*-logger*.t): `property "x" is required` and `property "x"
-validation failed: wrong type: expected integer, got string`; file-logger's `match` is
+validation failed: wrong type: expected integer, got string` (nested properties prefixed
+with their parent's `property "p" validation failed: `); file-logger's `match` is
 checked as a lua-resty-expr rule (`failed to validate the 'match' expression: ...`).
 """
 
@@ -64,6 +65,18 @@ CASES: dict[str, list[Case]] = {
             wrong_type("sample_ratio", "number", "string"),
         ),
     ],
+    "opentelemetry": [
+        (
+            "sampler-name-number",
+            {"sampler": {"name": 1}},
+            'property "sampler" validation failed: ' + wrong_type("name", "string", "number"),
+        ),
+        (
+            "attributes-string",
+            {"additional_attributes": "remote_addr"},
+            wrong_type("additional_attributes", "array", "string"),
+        ),
+    ],
     "datadog": [
         (
             "prefer-name-string",
@@ -85,4 +98,5 @@ test_udp_logger_conf_errors = conf_errors_test("udp-logger", CASES["udp-logger"]
 test_syslog_conf_errors = conf_errors_test("syslog", CASES["syslog"])
 test_file_logger_conf_errors = conf_errors_test("file-logger", CASES["file-logger"])
 test_zipkin_conf_errors = conf_errors_test("zipkin", CASES["zipkin"])
+test_opentelemetry_conf_errors = conf_errors_test("opentelemetry", CASES["opentelemetry"])
 test_datadog_conf_errors = conf_errors_test("datadog", CASES["datadog"])

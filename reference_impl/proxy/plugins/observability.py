@@ -7,6 +7,7 @@ from ..plugin_api import Plugin
 from .datadog import Datadog
 from .file_logger import FileLogger
 from .http_logger import HttpLogger
+from .opentelemetry import OpenTelemetry
 from .syslog import Syslog
 from .tcp_logger import TcpLogger
 from .udp_logger import UdpLogger
@@ -16,6 +17,7 @@ OBSERVABILITY_PLUGINS: tuple[type[Plugin], ...] = (
     Datadog,
     FileLogger,
     HttpLogger,
+    OpenTelemetry,
     Syslog,
     TcpLogger,
     UdpLogger,

@@ -17,7 +17,7 @@ import os
 import struct
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .batch_processor import BatchProcessors
 from .metrics_store import MetricsRecorder
@@ -118,11 +118,13 @@ class SharedState:
         worker_id: int = 0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        plugin_attr: dict[str, Any] | None = None,
     ) -> None:
         self.clock = clock
         self.sleep = sleep
         self.directory = directory
         self.log_batches = BatchProcessors()
+        self.plugin_attr = plugin_attr or {}  # config.yaml's plugin_attr, by plugin name
         self.records: MemoryRecordTable | MappedRecordTable
         if directory is None:
             self.records = MemoryRecordTable(clock)

@@ -1,4 +1,4 @@
-"""The tracing and metrics plugins' schemas (APISIX 3.5): zipkin and datadog."""
+"""The tracing and metrics plugins' schemas (APISIX 3.5): zipkin, opentelemetry and datadog."""
 
 from __future__ import annotations
 
@@ -30,6 +30,74 @@ ZIPKIN = PluginSpec(
     },
 )
 
+_SAMPLER_NAMES = ["always_on", "always_off", "trace_id_ratio", "parent_base"]
+
+OPENTELEMETRY = PluginSpec(
+    name="opentelemetry",
+    priority=12009,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "sampler": {
+                "type": "object",
+                "properties": {
+                    "name": {
+                        "type": "string",
+                        "enum": _SAMPLER_NAMES,
+                        "title": "sampling strategy",
+                        "default": "always_off",
+                    },
+                    "options": {
+                        "type": "object",
+                        "properties": {
+                            "fraction": {
+                                "type": "number",
+                                "title": "trace_id_ratio fraction",
+                                "default": 0,
+                            },
+                            "root": {
+                                "type": "object",
+                                "title": "parent_base root sampler",
+                                "properties": {
+                                    "name": {
+                                        "type": "string",
+                                        "enum": _SAMPLER_NAMES[:3],
+                                        "title": "sampling strategy",
+                                        "default": "always_off",
+                                    },
+                                    "options": {
+                                        "type": "object",
+                                        "properties": {
+                                            "fraction": {
+                                                "type": "number",
+                                                "title": "trace_id_ratio fraction parameter",
+                                                "default": 0,
+                                            }
+                                        },
+                                        "default": {"fraction": 0},
+                                    },
+                                },
+                                "default": {"name": "always_off", "options": {"fraction": 0}},
+                            },
+                        },
+                        "default": {"fraction": 0, "root": {"name": "always_off"}},
+                    },
+                },
+                "default": {
+                    "name": "always_off",
+                    "options": {"fraction": 0, "root": {"name": "always_off"}},
+                },
+            },
+            "additional_attributes": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "additional_header_prefix_attributes": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+            },
+        },
+    },
+)
+
 DATADOG = PluginSpec(
     name="datadog",
     priority=495,
@@ -53,4 +121,4 @@ DATADOG = PluginSpec(
     },
 )
 
-SPECS = (ZIPKIN, DATADOG)
+SPECS = (ZIPKIN, OPENTELEMETRY, DATADOG)
