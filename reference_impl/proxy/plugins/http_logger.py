@@ -31,10 +31,14 @@ class HttpLogger(BatchLogPlugin):
     async def send(self, entries: list[Any], batch_max_size: int) -> None:
         conf = self.conf
         new_line = conf.get("concat_method") == "new_line"
-        headers = {"Content-Type": "text/plain" if new_line else "application/json"}
+        uri = conf["uri"]
+        url = urlsplit(uri)
+        headers = {
+            "Host": url.hostname or "",  # as APISIX's http-logger: the host, without port
+            "Content-Type": "text/plain" if new_line else "application/json",
+        }
         if conf.get("auth_header"):
             headers["Authorization"] = conf["auth_header"]
-        uri = conf["uri"]
         status, body = await post(
             uri,
             self.encode(entries, batch_max_size),
@@ -43,7 +47,6 @@ class HttpLogger(BatchLogPlugin):
             bool(conf.get("ssl_verify")),
         )
         if status >= 400 or status == 0:
-            url = urlsplit(uri)
             where = (
                 f"host[{url.hostname}] port[{url.port or (443 if url.scheme == 'https' else 80)}]"
             )

@@ -17,7 +17,8 @@ async def post(
     ssl_verify: bool = False,
 ) -> tuple[int, bytes]:
     """(status, response body) of POSTing `body` to `uri`; DeliveryError when no answer
-    came, worded as APISIX's loggers word it."""
+    came, worded as APISIX's loggers word it. Host is the URI's host and port unless
+    `headers` name one."""
     url = urlsplit(uri)
     host = url.hostname or ""
     https = url.scheme == "https"
@@ -35,8 +36,8 @@ async def post(
     except (OSError, TimeoutError) as exc:
         raise DeliveryError(f"failed to connect to host[{host}] port[{port}] {exc}") from exc
     target = (url.path or "/") + (f"?{url.query}" if url.query else "")
-    lines = [f"POST {target} HTTP/1.1", f"Host: {url.netloc}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines = [f"POST {target} HTTP/1.1", f"Host: {headers.get('Host', url.netloc)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items() if name != "Host"]
     lines += [f"Content-Length: {len(body)}", "Connection: close"]
     try:
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
