@@ -10,6 +10,7 @@ from reference_impl.proxy.plugins.batch_processor import (
     BatchProcessor,
     BatchProcessors,
     DeliveryError,
+    batch_key,
 )
 
 
@@ -90,8 +91,9 @@ def test_processors_are_shared_by_equal_confs() -> None:
     processors = BatchProcessors()
     sink = Sink()
     conf = {"uri": "http://127.0.0.1:1", "batch_max_size": 3}
-    first = processors.get("http-logger", conf, lambda: _processor(sink))
-    again = processors.get("http-logger", dict(conf), lambda: _processor(sink))
-    other = processors.get("http-logger", {**conf, "batch_max_size": 4}, lambda: _processor(sink))
+    first = processors.get(batch_key("http-logger", conf), lambda: _processor(sink))
+    again = processors.get(batch_key("http-logger", dict(conf)), lambda: _processor(sink))
+    changed = {**conf, "batch_max_size": 4}
+    other = processors.get(batch_key("http-logger", changed), lambda: _processor(sink))
     assert first is again
     assert other is not first

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # Sends one batch (entries, batch_max_size); raises DeliveryError when it did not arrive.
 Send = Callable[[list[Any], int], Awaitable[None]]
 
+BatchKey = tuple[str, str]
+
 STALE_AFTER = 1800.0  # seconds an idle processor is kept, as the manager's stale check
 
 
@@ -59,13 +61,14 @@ class BatchProcessor:
         self.last_entry_t = 0.0
         self.timer_running = False
         self.in_flight = 0
+        self.last_push = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def push(self, entry: Any) -> None:
+        now = self.last_push = time.monotonic()
         if self.batch_max_size == 1:
             self._schedule(0, _Batch([entry]))
             return
-        now = time.monotonic()
         self.entries.append(entry)
         if len(self.entries) == 1:
             self.first_entry_t = now
@@ -139,23 +142,24 @@ class BatchProcessors:
     are forgotten after STALE_AFTER seconds."""
 
     def __init__(self) -> None:
-        self._processors: dict[tuple[str, str], tuple[BatchProcessor, float]] = {}
+        self._processors: dict[BatchKey, BatchProcessor] = {}
 
-    def get(
-        self, plugin: str, conf: dict[str, Any], make: Callable[[], BatchProcessor]
-    ) -> BatchProcessor:
-        key = (plugin, json.dumps(conf, sort_keys=True, default=str))
+    def get(self, key: BatchKey, make: Callable[[], BatchProcessor]) -> BatchProcessor:
+        processor = self._processors.get(key)
+        if processor is None:
+            self._forget_stale()
+            processor = self._processors[key] = make()
+        return processor
+
+    def _forget_stale(self) -> None:
         now = time.monotonic()
-        found = self._processors.get(key)
-        if found is None:
-            self._forget_stale(now)
-            found = (make(), now)
-        self._processors[key] = (found[0], now)
-        return found[0]
-
-    def _forget_stale(self, now: float) -> None:
         self._processors = {
-            key: (processor, used)
-            for key, (processor, used) in self._processors.items()
-            if now - used < STALE_AFTER or not processor.idle()
+            key: processor
+            for key, processor in self._processors.items()
+            if now - processor.last_push < STALE_AFTER or not processor.idle()
         }
+
+
+def batch_key(plugin: str, conf: dict[str, Any]) -> BatchKey:
+    """The processor of a plugin conf (made once per plugin instance, not per request)."""
+    return plugin, json.dumps(conf, sort_keys=True, default=str)

@@ -19,7 +19,7 @@ from urllib.parse import unquote_plus
 from ..plugin_api import Ctx, Plugin, ResponseHead
 from ..router.expr import Expr
 from ..wire import SERVER_TOKEN
-from .batch_processor import BatchProcessor
+from .batch_processor import BatchProcessor, batch_key
 
 APISIX_VERSION = SERVER_TOKEN.decode().partition("/")[2]
 _HOSTNAME = socket.gethostname()
@@ -183,10 +183,14 @@ class BatchLogPlugin(LogPlugin):
 
     buffer_name: ClassVar[str]
 
+    def __init__(self, conf: dict[str, Any], env: Any) -> None:
+        super().__init__(conf, env)
+        self.batch_key = batch_key(self.name, conf)
+
     def log(self, ctx: Ctx, status: int) -> None:
         entry = self.entry(ctx, status)
         processors = self.env.shared.log_batches
-        processor = processors.get(self.name, self.conf, self._new_processor)
+        processor = processors.get(self.batch_key, self._new_processor)
         processor.push(self.prepare(ctx, entry))
 
     def _new_processor(self) -> BatchProcessor:

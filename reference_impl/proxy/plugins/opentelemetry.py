@@ -29,7 +29,7 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from ..plugin_api import Ctx, Plugin, Response
-from .batch_processor import BatchProcessor, DeliveryError
+from .batch_processor import BatchProcessor, DeliveryError, batch_key
 from .http_post import post
 from .request_edit import set_request_header
 
@@ -94,9 +94,11 @@ class OpenTelemetry(Plugin):
     name = "opentelemetry"
     priority = 12009
 
-    @property
-    def _settings(self) -> dict[str, Any]:
-        return self.env.shared.plugin_attr.get("opentelemetry") or {}
+    def __init__(self, conf: dict[str, Any], env: Any) -> None:
+        super().__init__(conf, env)
+        # plugin_attr is the node's: one exporter for every route
+        self._settings: dict[str, Any] = env.shared.plugin_attr.get("opentelemetry") or {}
+        self.batch_key = batch_key(self.name, self._settings)
 
     async def rewrite(self, ctx: Ctx) -> Response | None:
         headers = ctx.request.headers
@@ -162,7 +164,7 @@ class OpenTelemetry(Plugin):
                     message=f"upstream response status: {status}",
                 )
             )
-        processor = self.env.shared.log_batches.get(self.name, self._settings, self._new_processor)
+        processor = self.env.shared.log_batches.get(self.batch_key, self._new_processor)
         processor.push(encoded)
 
     def _new_processor(self) -> BatchProcessor:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..plugin_api import Ctx, Plugin, Response, ResponseHead
-from .batch_processor import BatchProcessor, DeliveryError
+from .batch_processor import BatchProcessor, DeliveryError, batch_key
 from .http_post import post
 from .request_edit import set_request_header
 
@@ -83,6 +83,10 @@ class _Trace:
 class Zipkin(Plugin):
     name = "zipkin"
     priority = 12011
+
+    def __init__(self, conf: dict[str, Any], env: Any) -> None:
+        super().__init__(conf, env)
+        self.batch_key = batch_key(self.name, conf)
 
     async def rewrite(self, ctx: Ctx) -> Response | None:
         headers = ctx.request.headers
@@ -182,7 +186,7 @@ class Zipkin(Plugin):
             "ipv4": self.conf.get("server_addr") or ctx.request.server_addr,
             "port": ctx.request.server_port,
         }
-        processor = self.env.shared.log_batches.get(self.name, self.conf, self._new_processor)
+        processor = self.env.shared.log_batches.get(self.batch_key, self._new_processor)
         # in the order APISIX's spans finish
         for span in sorted(trace.spans, key=lambda s: s.end or now):
             processor.push(span.encode(local))
