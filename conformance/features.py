@@ -28,6 +28,18 @@ class UnknownFeatureError(ValueError):
     """A feature or profile name that is not in the table (a typo, mostly)."""
 
 
+# The observability plugins, each claimable on its own (Extended, dataplane profile).
+OBSERVABILITY_PLUGIN_FEATURES = (
+    "dp-plugin-http-logger",
+    "dp-plugin-tcp-logger",
+    "dp-plugin-udp-logger",
+    "dp-plugin-syslog",
+    "dp-plugin-file-logger",
+    "dp-plugin-zipkin",
+    "dp-plugin-opentelemetry",
+    "dp-plugin-datadog",
+)
+
 PROFILES: dict[str, Profile] = {
     profile.name: profile
     for profile in (
@@ -161,6 +173,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-ip-restriction",
                 "dp-request-id",
                 "dp-prometheus",
+                *OBSERVABILITY_PLUGIN_FEATURES,
                 "dp-stream",
                 "dp-service-merge",
                 "dp-global-rules",
@@ -190,6 +203,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "viewer_key": ("admin-viewer-role",),
     "stream_addr": ("dp-stream",),
     "prometheus_url": ("dp-prometheus",),
+    "otel_collector": ("dp-plugin-opentelemetry",),
 }
 
 FEATURE_PROFILE: dict[str, str] = {

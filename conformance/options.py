@@ -66,6 +66,11 @@ OPTIONS: tuple[Option, ...] = (
     _endpoint("dashboard_url", "API7 dashboard base URL"),
     _endpoint("cloud_url", "API7 Cloud base URL"),
     _endpoint("prometheus_url", "the data plane's metrics URL (giving it claims dp-prometheus)"),
+    _endpoint(
+        "otel_collector",
+        "HOST:PORT of the gateway's plugin_attr.opentelemetry.collector.address, where a test "
+        "listens (giving it claims dp-plugin-opentelemetry)",
+    ),
     Option("name", "the target's name in the report", in_target_file=True, on_command_line=False),
     # who and what is certified, as in the Gateway API's ConformanceReport `implementation`
     Option("organization", "the organization that makes the gateway (report)", in_target_file=True),

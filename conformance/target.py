@@ -43,6 +43,7 @@ class Target:
     cloud_url: str | None = None
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
+    otel_collector: str | None = None  # HOST:PORT the gateway sends OTLP traces to
     data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
     name: str = "unknown"
     version: str = "unknown"
@@ -82,6 +83,7 @@ class TargetSettings:
     dashboard_url: str | None = None
     cloud_url: str | None = None
     prometheus_url: str | None = None
+    otel_collector: str | None = None
     name: str | None = None
     store: str = "memory"
     timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
@@ -172,12 +174,12 @@ def _optional_text(value: Any) -> str | None:
     return str(value)
 
 
-def parse_stream_addr(value: str | None) -> tuple[str, int] | None:
+def parse_stream_addr(value: str | None, what: str = "stream address") -> tuple[str, int] | None:
     if not value:
         return None
     host, _, port = value.rpartition(":")
     if not host or not port.isdigit():
-        raise TargetError(f"stream address {value!r} must be HOST:PORT")
+        raise TargetError(f"{what} {value!r} must be HOST:PORT")
     return host.strip("[]"), int(port)
 
 
@@ -279,6 +281,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         dashboard_url=_check_url("dashboard URL", pick("dashboard_url")),
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
+        otel_collector=pick("otel_collector"),
         name=pick("name"),
         store=store,
         timeouts=TimeoutConfig(apply=timeout),
@@ -299,6 +302,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         keep_containers=bool(pick("keep_containers", False)),
     )
     parse_stream_addr(settings.stream_addr)
+    parse_stream_addr(settings.otel_collector, "OTLP collector address")
     settings = _check_provider(settings, given={key for key in DOCKER_ONLY if pick(key)})
     max_examples = cli.get("max_examples")
     if max_examples is not None and int(max_examples) < 1:

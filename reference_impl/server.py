@@ -109,6 +109,7 @@ async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervis
         node_listen=[(x.ip, x.port) for x in config.node_listen],
         stream_listen=[(x.ip, x.port) for x in config.stream_listen],
         prefix=config.etcd_prefix,
+        plugin_attr=plugin_attr_of(config.raw),
         **tls_settings(config, [(x.ip, x.port) for x in config.ssl.listen]),
     )
     store_api = None
@@ -132,12 +133,16 @@ async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervis
     return store_api, supervisor
 
 
+def plugin_attr_of(raw: dict[str, Any]) -> dict[str, Any]:
+    """config.yaml's `plugin_attr` (plugins' node-wide settings), {} when absent."""
+    plugin_attr = raw.get("plugin_attr")
+    return plugin_attr if isinstance(plugin_attr, dict) else {}
+
+
 def metrics_export_addr(raw: dict[str, Any]) -> tuple[str, int] | None:
     """Where the Prometheus metrics are served: `plugin_attr.prometheus.export_addr`
     (127.0.0.1:9091 by default); None when `enable_export_server` is false."""
-    plugin_attr = raw.get("plugin_attr")
-    if not isinstance(plugin_attr, dict):
-        plugin_attr = {}
+    plugin_attr = plugin_attr_of(raw)
     prometheus = plugin_attr.get("prometheus")
     if isinstance(prometheus, dict) and prometheus.get("enable_export_server") is False:
         return None

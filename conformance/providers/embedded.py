@@ -69,6 +69,7 @@ def gateway_config(
     admin_password: str | None = None,
     admin_key: str = ADMIN_KEY,
     viewer_key: str = VIEWER_KEY,
+    otel_port: int | None = None,
 ) -> dict[str, Any]:
     """The config.yaml of a gateway (the reference, or APISIX in a container on the host's
     network) listening on the given loopback ports. Every credential is named here: the
@@ -102,6 +103,12 @@ def gateway_config(
         # one credential for every API: the admin key is also the Cloud API's bearer token
         "gwconform": {"cloud": {"tokens": [admin_key]}},
     }
+    if otel_port is not None:
+        # the OTLP collector a test listens on; spans leave within a second
+        config["plugin_attr"]["opentelemetry"] = {
+            "collector": {"address": f"127.0.0.1:{otel_port}"},
+            "batch_span_processor": {"inactive_timeout": 0.5, "batch_timeout": 1},
+        }
     if admin_password is not None:
         config["gwconform"]["iam"] = {"admin_password": admin_password}
     if etcd_url:
@@ -154,6 +161,7 @@ class LoopbackGateway(Protocol):
     metrics_port: int
     tls_port: int
     control_port: int
+    otel_port: int  # where a test's OTLP collector listens
 
 
 def etcd_prefix_of(admin_api_version: str) -> str:
@@ -183,6 +191,7 @@ def loopback_gateway_config(
         admin_password=admin_password,
         admin_key=admin_key,
         viewer_key=viewer_key,
+        otel_port=gateway.otel_port,
     )
 
 
@@ -208,6 +217,7 @@ def loopback_target(
         cloud_url=f"{admin_url}/api/v1",
         token=admin_key,
         prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
+        otel_collector=f"127.0.0.1:{gateway.otel_port}",
         admin_api_version=gateway.admin_api_version,
         **identity,
     )
@@ -230,7 +240,7 @@ class EmbeddedGateway:
         # the dashboard's `admin` user (IAM): explicit, never a built-in password
         self.admin_password = admin_password or secrets.token_urlsafe(18)
         self.admin_port, self.node_port, self.stream_port = free_port(), free_port(), free_port()
-        self.metrics_port = free_port()
+        self.metrics_port, self.otel_port = free_port(), free_port()
         self.tls_port, self.control_port = free_port(), free_port()
         self.config_path = workdir / f"config-{admin_api_version}.yaml"
         self.stderr_path = workdir / f"gateway-{admin_api_version}.stderr"

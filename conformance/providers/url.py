@@ -115,6 +115,7 @@ class UrlProvider:
             dashboard_url=settings.dashboard_url,
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,
+            otel_collector=settings.otel_collector,
             token=settings.token,
             name=settings.name or identity.project or "unknown",
             version=identity.version or "unknown",

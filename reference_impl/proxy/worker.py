@@ -57,6 +57,7 @@ class WorkerSettings:
     worker_id: int = 0
     grace_period: float = GRACE_PERIOD
     parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
+    plugin_attr: dict[str, Any] = field(default_factory=dict)  # config.yaml's plugin_attr
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -101,7 +102,9 @@ class Worker:
         self.store = store
         self.plane = DataPlane()
         self.variables = Variables()
-        self.shared = SharedState(settings.shared_dir, settings.worker_id)
+        self.shared = SharedState(
+            settings.shared_dir, settings.worker_id, plugin_attr=settings.plugin_attr
+        )
         self.plane.metrics = self.shared.metrics
         self.health: HealthPublisher | None = None
         if settings.shared_dir is not None:

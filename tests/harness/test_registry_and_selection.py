@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.features import PROFILES, UnknownFeatureError, parse_feature_list
+from conformance.features import (
+    OBSERVABILITY_PLUGIN_FEATURES,
+    PROFILES,
+    UnknownFeatureError,
+    parse_feature_list,
+)
 from conformance.registry import REGISTRY, ConformanceTest, DeclarationError, conformance_test
 from conformance.selection import decide, support_of
 
@@ -116,4 +121,6 @@ def test_profiles_table_matches_the_brief():
     assert {"apisix-v3", "apisix-v2", "dataplane"} <= set(PROFILES)
     assert len(PROFILES["apisix-v3"].core) == 10 and len(PROFILES["apisix-v3"].extended) == 8
     assert PROFILES["apisix-v2"].core == ("admin-v2-bodies", "admin-spec-v2")
-    assert len(PROFILES["dataplane"].core) == 6 and len(PROFILES["dataplane"].extended) == 36
+    dataplane = PROFILES["dataplane"]
+    assert len(dataplane.core) == 6
+    assert len(dataplane.extended) == 36 + len(OBSERVABILITY_PLUGIN_FEATURES)

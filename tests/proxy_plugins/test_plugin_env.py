@@ -3,6 +3,17 @@ from __future__ import annotations
 from reference_impl.proxy.plugin_api import Plugin
 from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
 
+OBSERVABILITY = {
+    "datadog": 495,
+    "file-logger": 399,
+    "http-logger": 410,
+    "opentelemetry": 12009,
+    "syslog": 401,
+    "tcp-logger": 405,
+    "udp-logger": 400,
+    "zipkin": 12011,
+}
+
 
 def test_plugin_classes_follow_the_contract():
     expected = {
@@ -33,7 +44,7 @@ def test_plugin_classes_follow_the_contract():
         "ua-restriction": 2999,
         "uri-blocker": 2900,
     }
-    assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
+    assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected | OBSERVABILITY
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())
     auth = {name for name, cls in PLUGIN_CLASSES.items() if cls.kind == "auth"}
     assert auth == {"basic-auth", "jwt-auth", "key-auth"}

@@ -200,6 +200,88 @@ ROUTE_CASES = {
 }
 
 
+_BATCH_DEFAULTS = {
+    "max_retry_count": 0,
+    "retry_delay": 1,
+    "buffer_duration": 60,
+    "inactive_timeout": 5,
+    "batch_max_size": 1000,
+}
+OBSERVABILITY_CASES = {
+    "http-logger": (
+        {"uri": "http://127.0.0.1:1/logs"},
+        {
+            "name": "http logger",
+            "timeout": 3,
+            "include_req_body": False,
+            "include_resp_body": False,
+            "concat_method": "json",
+            "ssl_verify": False,
+            **_BATCH_DEFAULTS,
+        },
+        {"uri": "http://127.0.0.1:1", "concat_method": "csv"},
+        'property "concat_method" validation failed: matches none of the enum values',
+    ),
+    "tcp-logger": (
+        {"host": "127.0.0.1", "port": 5044},
+        {"name": "tcp logger", "tls": False, "timeout": 1000, **_BATCH_DEFAULTS},
+        {"host": "127.0.0.1", "port": -1},
+        'property "port" validation failed: expected -1 to be at least 0',
+    ),
+    "udp-logger": (
+        {"host": "127.0.0.1", "port": 5044},
+        {"name": "udp logger", "timeout": 3, **_BATCH_DEFAULTS},
+        {"host": "127.0.0.1", "port": 5044, "inactive_timeout": 0},
+        'property "inactive_timeout" validation failed: expected 0 to be at least 1',
+    ),
+    "syslog": (
+        {"host": "127.0.0.1", "port": 514},
+        {
+            "name": "sys logger",
+            "flush_limit": 4096,
+            "drop_limit": 1048576,
+            "timeout": 3000,
+            "sock_type": "tcp",
+            "pool_size": 5,
+            "tls": False,
+            **_BATCH_DEFAULTS,
+        },
+        {"host": "127.0.0.1", "port": 514, "pool_size": 4},
+        'property "pool_size" validation failed: expected 4 to be at least 5',
+    ),
+    "file-logger": (
+        {"path": "logs/file.log"},
+        {"include_resp_body": False},
+        {"path": "logs/file.log", "include_req_body": True},
+        "include_req_body is not supported: this gateway's plugins cannot read the request body",
+    ),
+    "zipkin": (
+        {"endpoint": "http://127.0.0.1:9411/api/v2/spans", "sample_ratio": 1},
+        {"service_name": "APISIX", "span_version": 2},
+        {"endpoint": "http://127.0.0.1:9411", "sample_ratio": 0},
+        'property "sample_ratio" validation failed: expected 0 to be at least 1e-05',
+    ),
+    "opentelemetry": (
+        {},
+        {
+            "sampler": {
+                "name": "always_off",
+                "options": {"fraction": 0, "root": {"name": "always_off"}},
+            }
+        },
+        {"sampler": {"name": "sometimes"}},
+        'property "sampler" validation failed: property "name" validation failed: matches none of the enum values',
+    ),
+    "datadog": (
+        {},
+        {"prefer_name": True, "name": "datadog", **_BATCH_DEFAULTS},
+        {"max_retry_count": -1},
+        'property "max_retry_count" validation failed: expected -1 to be at least 0',
+    ),
+}
+ROUTE_CASES.update(OBSERVABILITY_CASES)
+
+
 def test_every_plugin_has_cases() -> None:
     assert set(ROUTE_CASES) == set(PLUGINS)
 
@@ -558,5 +640,6 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    assert names[:3] == ["real-ip", "request-id", "fault-injection"]  # 23000, 12015, 11000
+    # 23000, 12015, 12011, 12009, 11000
+    assert names[:5] == ["real-ip", "request-id", "zipkin", "opentelemetry", "fault-injection"]
     assert plugin_names("stream") == ["ip-restriction"]

@@ -12,22 +12,15 @@ matches none of the required: ["a"] or ["b"]` (an `anyOf` of them).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import pytest
-
-from conformance.registry import conformance_test
-from conformance.support.admin_api import error_msg, expect, route
+from conformance.support.plugin_conf_errors import Case, conf_errors_test
+from conformance.support.plugin_conf_errors import wrong_type as _wrong_type
 
 ONE_OF_NONE = "value should match only one schema, but matches none"
 
 
-def _wrong_type(field: str, expected: str, got: str) -> str:
-    return f'property "{field}" validation failed: wrong type: expected {expected}, got {got}'
-
-
 # plugin -> [(case id, conf, message after the prefix)]
-CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
+CASES: dict[str, list[Case]] = {
     "ua-restriction": [
         ("no-list", {"message": "x"}, ONE_OF_NONE),
         ("allowlist-string", {"allowlist": "curl"}, _wrong_type("allowlist", "array", "string")),
@@ -120,22 +113,7 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
 
 
 def _conf_errors_test(plugin: str) -> Callable[..., None]:
-    cases = CASES[plugin]
-
-    @conformance_test(
-        name=f"{plugin}-conf-errors",
-        description=f"{plugin}: a missing or mistyped field is a 400 with APISIX's message",
-        profile="dataplane",
-        features=[f"dp-plugin-{plugin}"],
-    )
-    @pytest.mark.parametrize(("conf", "message"), [c[1:] for c in cases], ids=[c[0] for c in cases])
-    def test(admin, tag, conf, message):
-        response = admin.put(f"/routes/{tag}", json=route(f"/{tag}", plugins={plugin: conf}))
-        expect(response, 400)
-        prefix = f"failed to check the configuration of plugin {plugin} err: "
-        assert error_msg(response) == prefix + message
-
-    return test
+    return conf_errors_test(plugin, CASES[plugin])
 
 
 test_ua_restriction_conf_errors = _conf_errors_test("ua-restriction")

@@ -25,6 +25,7 @@ from .limit_count import LimitCount
 from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
 from .mocking import Mocking
+from .observability import OBSERVABILITY_PLUGINS
 from .prometheus import Prometheus, record_connection, record_request
 from .proxy_rewrite import ProxyRewrite
 from .real_ip import RealIp
@@ -69,6 +70,7 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         UriBlocker,
     )
 }
+PLUGIN_CLASSES.update({cls.name: cls for cls in OBSERVABILITY_PLUGINS})
 
 __all__ = [
     "PLUGIN_CLASSES",

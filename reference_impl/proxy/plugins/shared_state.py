@@ -1,4 +1,5 @@
-"""Worker-lifetime state that survives config rebuilds: rate-limit records and metrics.
+"""Worker-lifetime state that survives config rebuilds: rate-limit records, metrics and
+the log plugins' batch processors.
 
 Like nginx shared dicts, the rate-limit table can be shared by every worker of a node: give
 all workers the same `directory` and they share one memory-mapped file, with each
@@ -16,8 +17,9 @@ import os
 import struct
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from .batch_processor import BatchProcessors
 from .metrics_store import MetricsRecorder
 
 R = TypeVar("R")
@@ -116,10 +118,13 @@ class SharedState:
         worker_id: int = 0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        plugin_attr: dict[str, Any] | None = None,
     ) -> None:
         self.clock = clock
         self.sleep = sleep
         self.directory = directory
+        self.log_batches = BatchProcessors()
+        self.plugin_attr = plugin_attr or {}  # config.yaml's plugin_attr, by plugin name
         self.records: MemoryRecordTable | MappedRecordTable
         if directory is None:
             self.records = MemoryRecordTable(clock)

@@ -1,4 +1,4 @@
-"""ip-restriction, request-id and prometheus (3.x schemas)."""
+"""ip-restriction, request-id, prometheus and the observability plugins (3.x schemas)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 from reference_impl.schema.definitions import IP_DEF
+from reference_impl.schema.plugins import loggers, telemetry
 from reference_impl.schema.plugins.spec import ExtraCheck, PluginSpec
 
 
@@ -93,4 +94,4 @@ PROMETHEUS = PluginSpec(
     },
 )
 
-SPECS = (IP_RESTRICTION, REQUEST_ID, PROMETHEUS)
+SPECS = (IP_RESTRICTION, REQUEST_ID, PROMETHEUS, *loggers.SPECS, *telemetry.SPECS)
