@@ -170,6 +170,8 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-mocking",
                 "dp-plugin-fault-injection",
                 "dp-plugin-limit-conn",
+                # Authentication and authorization plugins (issue 17)
+                "dp-plugin-forward-auth",
             ),
         ),
     )

@@ -32,6 +32,8 @@ def test_plugin_classes_follow_the_contract():
         "traffic-split": 966,
         "ua-restriction": 2999,
         "uri-blocker": 2900,
+        # Authentication and authorization plugins (issue 17)
+        "forward-auth": 2002,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

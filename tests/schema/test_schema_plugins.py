@@ -197,6 +197,24 @@ ROUTE_CASES = {
         {"response_example": "x", "content_type": "image/png"},
         "unsupported content type!",
     ),
+    # Authentication and authorization plugins (issue 17)
+    "forward-auth": (
+        {"uri": "http://127.0.0.1:9999/auth"},
+        {
+            "allow_degradation": False,
+            "ssl_verify": True,
+            "request_method": "GET",
+            "request_headers": [],
+            "upstream_headers": [],
+            "client_headers": [],
+            "timeout": 3000,
+            "keepalive": True,
+            "keepalive_timeout": 60000,
+            "keepalive_pool": 5,
+        },
+        {"uri": "http://127.0.0.1:9999/auth", "request_method": "POST"},
+        'request_method "POST" is not supported: forward-auth would send the request body',
+    ),
 }
 
 

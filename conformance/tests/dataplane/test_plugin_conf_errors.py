@@ -116,6 +116,11 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             _wrong_type("conn", "integer", "string"),
         ),
     ],
+    # Authentication and authorization plugins (issue 17)
+    "forward-auth": [
+        ("no-uri", {"timeout": 100}, 'property "uri" is required'),
+        ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
+    ],
 }
 
 
@@ -151,3 +156,5 @@ test_real_ip_conf_errors = _conf_errors_test("real-ip")
 test_mocking_conf_errors = _conf_errors_test("mocking")
 test_fault_injection_conf_errors = _conf_errors_test("fault-injection")
 test_limit_conn_conf_errors = _conf_errors_test("limit-conn")
+# Authentication and authorization plugins (issue 17)
+test_forward_auth_conf_errors = _conf_errors_test("forward-auth")

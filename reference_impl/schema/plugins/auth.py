@@ -149,4 +149,42 @@ CONSUMER_RESTRICTION = PluginSpec(
     },
 )
 
-SPECS = (KEY_AUTH, BASIC_AUTH, JWT_AUTH, CONSUMER_RESTRICTION)
+
+# forward-auth POSTs the client's request body, which this gateway's plugins cannot read.
+FORWARD_AUTH_POST_REFUSAL = (
+    'request_method "POST" is not supported: forward-auth would send the request body, '
+    "which this gateway's plugins cannot read"
+)
+
+
+def _forward_auth_check(conf: dict[str, Any], scope: str) -> str | None:
+    return FORWARD_AUTH_POST_REFUSAL if conf.get("request_method") == "POST" else None
+
+
+_HEADER_NAMES: dict[str, Any] = {"type": "array", "default": [], "items": {"type": "string"}}
+
+FORWARD_AUTH = PluginSpec(
+    name="forward-auth",
+    priority=2002,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "uri": {"type": "string"},
+            "allow_degradation": {"type": "boolean", "default": False},
+            "ssl_verify": {"type": "boolean", "default": True},
+            "request_method": {"type": "string", "default": "GET", "enum": ["GET", "POST"]},
+            "request_headers": _HEADER_NAMES,
+            "upstream_headers": _HEADER_NAMES,
+            "client_headers": _HEADER_NAMES,
+            "timeout": {"type": "integer", "minimum": 1, "maximum": 60000, "default": 3000},
+            "keepalive": {"type": "boolean", "default": True},
+            "keepalive_timeout": {"type": "integer", "minimum": 1000, "default": 60000},
+            "keepalive_pool": {"type": "integer", "minimum": 1, "default": 5},
+        },
+        "required": ["uri"],
+    },
+    extra_check=_forward_auth_check,
+)
+
+SPECS = (KEY_AUTH, BASIC_AUTH, JWT_AUTH, CONSUMER_RESTRICTION, FORWARD_AUTH)
