@@ -172,6 +172,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-limit-conn",
                 # Authentication and authorization plugins (issue 17)
                 "dp-plugin-forward-auth",
+                "dp-plugin-hmac-auth",
             ),
         ),
     )

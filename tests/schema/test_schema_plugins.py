@@ -215,6 +215,12 @@ ROUTE_CASES = {
         {"uri": "http://127.0.0.1:9999/auth", "request_method": "POST"},
         'request_method "POST" is not supported: forward-auth would send the request body',
     ),
+    "hmac-auth": (
+        {},
+        {},
+        {"_meta": {"disable": 1}},
+        'property "_meta" validation failed: property "disable" validation failed: wrong type: expected boolean, got number',
+    ),
 }
 
 
@@ -535,7 +541,7 @@ def test_response_filter_defaults_per_item() -> None:
 
 def test_plugin_specs() -> None:
     auth = {name for name, spec in PLUGINS.items() if spec.kind == "auth"}
-    assert auth == {"key-auth", "basic-auth", "jwt-auth"}
+    assert auth == {"key-auth", "basic-auth", "jwt-auth", "hmac-auth"}
     assert PLUGINS["key-auth"].priority == 2500
     assert PLUGINS["limit-count"].version == 0.5
     assert PLUGINS["cors"].metadata_schema is not None
@@ -578,3 +584,23 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert priorities == sorted(priorities, reverse=True)
     assert names[:3] == ["real-ip", "request-id", "fault-injection"]  # 23000, 12015, 11000
     assert plugin_names("stream") == ["ip-restriction"]
+
+
+# --- Authentication and authorization plugins (issue 17) -------------------------------------
+
+
+def test_hmac_auth_consumer_defaults_and_body_refusal() -> None:
+    checked = check_plugins({"hmac-auth": {"access_key": "a", "secret_key": "b"}}, "consumer")
+    assert checked["hmac-auth"] == {
+        "access_key": "a",
+        "secret_key": "b",
+        "algorithm": "hmac-sha256",
+        "clock_skew": 0,
+        "keep_headers": False,
+        "encode_uri_params": True,
+        "validate_request_body": False,
+        "max_req_body": 524288,
+    }
+    conf = {"access_key": "a", "secret_key": "b", "validate_request_body": True}
+    with pytest.raises(SchemaError, match="validate_request_body is not supported"):
+        check_plugins({"hmac-auth": conf}, "consumer")

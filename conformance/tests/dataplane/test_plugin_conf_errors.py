@@ -116,28 +116,31 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             _wrong_type("conn", "integer", "string"),
         ),
     ],
-    # Authentication and authorization plugins (issue 17)
-    "forward-auth": [
-        ("no-uri", {"timeout": 100}, 'property "uri" is required'),
-        ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
-    ],
 }
 
 
-def _conf_errors_test(plugin: str) -> Callable[..., None]:
-    cases = CASES[plugin]
+def _conf_errors_test(plugin: str, on_consumer: bool = False) -> Callable[..., None]:
+    """The test of a plugin's CASES on a route, or its CONSUMER_CASES on a consumer (the
+    Admin API prefixes those "invalid plugins configuration: ", apisix/admin/consumers.lua)."""
+    cases = CONSUMER_CASES[plugin] if on_consumer else CASES[plugin]
+    where = "consumer-" if on_consumer else ""
 
     @conformance_test(
-        name=f"{plugin}-conf-errors",
+        name=f"{plugin}-{where}conf-errors",
         description=f"{plugin}: a missing or mistyped field is a 400 with APISIX's message",
         profile="dataplane",
         features=[f"dp-plugin-{plugin}"],
     )
     @pytest.mark.parametrize(("conf", "message"), [c[1:] for c in cases], ids=[c[0] for c in cases])
     def test(admin, tag, conf, message):
-        response = admin.put(f"/routes/{tag}", json=route(f"/{tag}", plugins={plugin: conf}))
-        expect(response, 400)
         prefix = f"failed to check the configuration of plugin {plugin} err: "
+        if on_consumer:
+            consumer = {"username": tag.replace("-", "_"), "plugins": {plugin: conf}}
+            response = admin.put("/consumers", json=consumer)
+            prefix = "invalid plugins configuration: " + prefix
+        else:
+            response = admin.put(f"/routes/{tag}", json=route(f"/{tag}", plugins={plugin: conf}))
+        expect(response, 400)
         assert error_msg(response) == prefix + message
 
     return test
@@ -156,5 +159,24 @@ test_real_ip_conf_errors = _conf_errors_test("real-ip")
 test_mocking_conf_errors = _conf_errors_test("mocking")
 test_fault_injection_conf_errors = _conf_errors_test("fault-injection")
 test_limit_conn_conf_errors = _conf_errors_test("limit-conn")
-# Authentication and authorization plugins (issue 17)
+
+# --- Authentication and authorization plugins (issue 17) -------------------------------------
+# A consumer plugin's fields live on the consumer: its errors come from PUT /consumers.
+CONSUMER_CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
+    "hmac-auth": [
+        ("no-secret", {"access_key": "ak"}, 'property "secret_key" is required'),
+        (
+            "access-key-number",
+            {"access_key": 1, "secret_key": "sk"},
+            _wrong_type("access_key", "string", "number"),
+        ),
+    ],
+}
+CASES["forward-auth"] = [
+    ("no-uri", {"timeout": 100}, 'property "uri" is required'),
+    ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
+]
+
+
 test_forward_auth_conf_errors = _conf_errors_test("forward-auth")
+test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)

@@ -1,9 +1,10 @@
 """The authentication and authorization plugins that talk to other services or libraries
-(issue 17): forward-auth."""
+(issue 17): forward-auth, hmac-auth."""
 
 from __future__ import annotations
 
 from ..plugin_api import Plugin
 from .forward_auth import ForwardAuth
+from .hmac_auth import HmacAuth
 
-AUTH_FAMILY: tuple[type[Plugin], ...] = (ForwardAuth,)
+AUTH_FAMILY: tuple[type[Plugin], ...] = (ForwardAuth, HmacAuth)
