@@ -173,6 +173,7 @@ PROFILES: dict[str, Profile] = {
                 # Authentication and authorization plugins (issue 17)
                 "dp-plugin-forward-auth",
                 "dp-plugin-hmac-auth",
+                "dp-plugin-authz-casbin",
             ),
         ),
     )

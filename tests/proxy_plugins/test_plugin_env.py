@@ -35,6 +35,7 @@ def test_plugin_classes_follow_the_contract():
         # Authentication and authorization plugins (issue 17)
         "forward-auth": 2002,
         "hmac-auth": 2530,
+        "authz-casbin": 2560,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

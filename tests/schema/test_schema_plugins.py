@@ -221,6 +221,12 @@ ROUTE_CASES = {
         {"_meta": {"disable": 1}},
         'property "_meta" validation failed: property "disable" validation failed: wrong type: expected boolean, got number',
     ),
+    "authz-casbin": (
+        {"model_path": "/m.conf", "policy_path": "/p.csv", "username": "user"},
+        {},
+        {"model": "m", "policy": "p", "model_path": "/m", "policy_path": "/p", "username": "u"},
+        "value should match only one schema, but matches both schemas 1 and 2",
+    ),
 }
 
 

@@ -13,6 +13,8 @@ header, the query's arguments sorted by name and URI-escaped; parameters in the 
 headers or `Authorization: hmac-auth-v1#key#signature#algorithm#date#headers`; a failure is
 401 {"message": "client request can't be validated"}; X-HMAC-SIGNATURE, -ALGORITHM and
 -SIGNED-HEADERS are removed unless `keep_headers`; `clock_skew` > 0 checks the Date.
+authz-casbin: the Casbin model and policy decide (the request header named by `username`,
+"anonymous" without it; the URI; the method); a denial is 403 {"message": "Access Denied"}.
 """
 
 from __future__ import annotations
@@ -152,3 +154,53 @@ def test_hmac_auth(admin, dataplane, gw_target, echo, tag):
         assert response.json() == {"message": "client request can't be validated"}
     fresh = _hmac_headers(strict_key, secret, "GET", target, {}, now)
     assert dataplane.get(target, headers=fresh).json()["server"] == "echo"
+
+
+CASBIN_MODEL = """[request_definition]
+r = sub, obj, act
+
+[policy_definition]
+p = sub, obj, act
+
+[role_definition]
+g = _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = (g(r.sub, p.sub) || keyMatch(r.sub, p.sub)) && keyMatch(r.obj, p.obj) && keyMatch(r.act, p.act)"""
+
+
+@conformance_test(
+    name="authz-casbin",
+    description="authz-casbin lets through what the Casbin model and policy allow and 403s the rest",
+    profile="dataplane",
+    features=["dp-plugin-authz-casbin"],
+)
+def test_authz_casbin(admin, dataplane, gw_target, echo, tag):
+    base = f"/{tag}/casbin"
+    policy = "\n".join(
+        [
+            f"p, *, {base}/open, GET",
+            f"p, bob, {base}/bob/*, GET",
+            "p, admin, *, *",
+            "g, alice, admin",
+        ]
+    )
+    conf = {"model": CASBIN_MODEL, "policy": policy, "username": "user"}
+    plugin_route(admin, echo, tag, "casbin", {"authz-casbin": conf})
+    expect_cases(
+        dataplane,
+        [
+            Case(f"{base}/open", backend="echo"),
+            Case(f"{base}/open", method="POST", status=403),
+            Case(f"{base}/other", status=403),
+            Case(f"{base}/other", method="DELETE", headers={"user": "alice"}, backend="echo"),
+            Case(f"{base}/bob/1", headers={"user": "bob"}, backend="echo"),
+            Case(f"{base}/other", headers={"user": "bob"}, status=403),
+        ],
+        gw_target.timeout,
+    )
+    denied = dataplane.get(f"{base}/other", headers={"user": "bob"})
+    assert denied.json() == {"message": "Access Denied"}

@@ -176,7 +176,16 @@ CASES["forward-auth"] = [
     ("no-uri", {"timeout": 100}, 'property "uri" is required'),
     ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
 ]
+CASES["authz-casbin"] = [
+    ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
+    (
+        "username-number",
+        {"model": "m", "policy": "p", "username": 1},
+        _wrong_type("username", "string", "number"),
+    ),
+]
 
 
 test_forward_auth_conf_errors = _conf_errors_test("forward-auth")
+test_authz_casbin_conf_errors = _conf_errors_test("authz-casbin")
 test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)

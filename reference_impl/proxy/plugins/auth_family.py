@@ -1,10 +1,11 @@
 """The authentication and authorization plugins that talk to other services or libraries
-(issue 17): forward-auth, hmac-auth."""
+(issue 17): forward-auth, hmac-auth, authz-casbin."""
 
 from __future__ import annotations
 
 from ..plugin_api import Plugin
+from .authz_casbin import AuthzCasbin
 from .forward_auth import ForwardAuth
 from .hmac_auth import HmacAuth
 
-AUTH_FAMILY: tuple[type[Plugin], ...] = (ForwardAuth, HmacAuth)
+AUTH_FAMILY: tuple[type[Plugin], ...] = (ForwardAuth, HmacAuth, AuthzCasbin)

@@ -248,4 +248,37 @@ HMAC_AUTH = PluginSpec(
     extra_check=_hmac_consumer_check,
 )
 
-SPECS = (KEY_AUTH, BASIC_AUTH, JWT_AUTH, CONSUMER_RESTRICTION, FORWARD_AUTH, HMAC_AUTH)
+AUTHZ_CASBIN = PluginSpec(
+    name="authz-casbin",
+    priority=2560,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "model_path": {"type": "string"},
+            "policy_path": {"type": "string"},
+            "model": {"type": "string"},
+            "policy": {"type": "string"},
+            "username": {"type": "string"},
+        },
+        "oneOf": [
+            {"required": ["model_path", "policy_path", "username"]},
+            {"required": ["model", "policy", "username"]},
+        ],
+    },
+    metadata_schema={
+        "type": "object",
+        "properties": {"model": {"type": "string"}, "policy": {"type": "string"}},
+        "required": ["model", "policy"],
+    },
+)
+
+SPECS = (
+    KEY_AUTH,
+    BASIC_AUTH,
+    JWT_AUTH,
+    CONSUMER_RESTRICTION,
+    FORWARD_AUTH,
+    HMAC_AUTH,
+    AUTHZ_CASBIN,
+)
