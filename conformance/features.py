@@ -174,6 +174,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-forward-auth",
                 "dp-plugin-hmac-auth",
                 "dp-plugin-authz-casbin",
+                "dp-plugin-ldap-auth",
             ),
         ),
     )

@@ -36,11 +36,12 @@ def test_plugin_classes_follow_the_contract():
         "forward-auth": 2002,
         "hmac-auth": 2530,
         "authz-casbin": 2560,
+        "ldap-auth": 2540,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())
     auth = {name for name, cls in PLUGIN_CLASSES.items() if cls.kind == "auth"}
-    assert auth == {"basic-auth", "jwt-auth", "key-auth", "hmac-auth"}
+    assert auth == {"basic-auth", "jwt-auth", "key-auth", "hmac-auth", "ldap-auth"}
 
 
 def test_consumer_lookup_and_group_plugins():

@@ -227,6 +227,12 @@ ROUTE_CASES = {
         {"model": "m", "policy": "p", "model_path": "/m", "policy_path": "/p", "username": "u"},
         "value should match only one schema, but matches both schemas 1 and 2",
     ),
+    "ldap-auth": (
+        {"base_dn": "ou=users,dc=example,dc=org", "ldap_uri": "127.0.0.1:1389"},
+        {"use_tls": False, "tls_verify": False, "uid": "cn"},
+        {"base_dn": "ou=users,dc=example,dc=org", "ldap_uri": "127.0.0.1:1389", "uid": 1},
+        'property "uid" validation failed: wrong type: expected string, got number',
+    ),
 }
 
 
@@ -547,7 +553,7 @@ def test_response_filter_defaults_per_item() -> None:
 
 def test_plugin_specs() -> None:
     auth = {name for name, spec in PLUGINS.items() if spec.kind == "auth"}
-    assert auth == {"key-auth", "basic-auth", "jwt-auth", "hmac-auth"}
+    assert auth == {"key-auth", "basic-auth", "jwt-auth", "hmac-auth", "ldap-auth"}
     assert PLUGINS["key-auth"].priority == 2500
     assert PLUGINS["limit-count"].version == 0.5
     assert PLUGINS["cors"].metadata_schema is not None

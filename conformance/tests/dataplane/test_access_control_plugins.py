@@ -15,6 +15,11 @@ headers or `Authorization: hmac-auth-v1#key#signature#algorithm#date#headers`; a
 -SIGNED-HEADERS are removed unless `keep_headers`; `clock_skew` > 0 checks the Date.
 authz-casbin: the Casbin model and policy decide (the request header named by `username`,
 "anonymous" without it; the URI; the method); a denial is 403 {"message": "Access Denied"}.
+ldap-auth (a consumer plugin; a real LDAP server the test starts): Basic credentials bound
+as `uid=username,base_dn` (uid "cn" by default); the consumer whose `user_dn` is that DN is
+attached; 401 {"message": "Missing authorization in request"} with `WWW-Authenticate: Basic`
+without credentials, "Invalid authorization in request" for a malformed header, "Invalid
+user authorization" when the bind fails or no consumer has the DN.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from conformance.registry import conformance_test
 from conformance.support.auth_service import AuthService
 from conformance.support.dataplane_setup import plugin_route, put, wait_served
 from conformance.support.ids import unique_username
+from conformance.support.ldap_directory import LdapDirectory
 from conformance.support.traffic import Case, expect_cases
 
 
@@ -204,3 +210,44 @@ def test_authz_casbin(admin, dataplane, gw_target, echo, tag):
     )
     denied = dataplane.get(f"{base}/other", headers={"user": "bob"})
     assert denied.json() == {"message": "Access Denied"}
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@conformance_test(
+    name="ldap-auth",
+    description="ldap-auth admits users who bind to the LDAP server as a consumer's user_dn",
+    profile="dataplane",
+    features=["dp-plugin-ldap-auth"],
+)
+def test_ldap_auth(admin, dataplane, gw_target, echo, tag):
+    base_dn = f"ou={tag},dc=example,dc=org"
+    users = {"member": "member-pw", "stranger": "stranger-pw"}
+    with LdapDirectory(base_dn, users) as directory:
+        username = unique_username("ldap")
+        put(
+            admin,
+            "/consumers",
+            {"username": username, "plugins": {"ldap-auth": {"user_dn": f"cn=member,{base_dn}"}}},
+        )
+        conf = {"base_dn": base_dn, "ldap_uri": directory.uri}
+        path = plugin_route(admin, echo, tag, "ldap", {"ldap-auth": conf})
+        wait_served(
+            dataplane, path, "echo", gw_target.timeout, headers=_basic("member", "member-pw")
+        )
+
+        rejected = [
+            ({}, "Missing authorization in request"),
+            ({"Authorization": "Bearer x"}, "Invalid authorization in request"),
+            (_basic("member", "wrong"), "Invalid user authorization"),
+            (_basic("nobody", "member-pw"), "Invalid user authorization"),
+            (_basic("stranger", "stranger-pw"), "Invalid user authorization"),
+        ]
+        for headers, message in rejected:
+            response = dataplane.get(path, headers=headers)
+            assert response.status_code == 401, (headers, response.text)
+            assert response.json() == {"message": message}, headers
+        missing = dataplane.get(path)
+        assert missing.headers.get("www-authenticate", "").startswith("Basic"), missing.headers

@@ -171,10 +171,22 @@ CONSUMER_CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             _wrong_type("access_key", "string", "number"),
         ),
     ],
+    "ldap-auth": [
+        ("no-user-dn", {}, 'property "user_dn" is required'),
+        ("user-dn-number", {"user_dn": 1}, _wrong_type("user_dn", "string", "number")),
+    ],
 }
 CASES["forward-auth"] = [
     ("no-uri", {"timeout": 100}, 'property "uri" is required'),
     ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
+]
+CASES["ldap-auth"] = [
+    ("no-base-dn", {"ldap_uri": "127.0.0.1:389"}, 'property "base_dn" is required'),
+    (
+        "base-dn-number",
+        {"base_dn": 1, "ldap_uri": "127.0.0.1:389"},
+        _wrong_type("base_dn", "string", "number"),
+    ),
 ]
 CASES["authz-casbin"] = [
     ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
@@ -189,3 +201,5 @@ CASES["authz-casbin"] = [
 test_forward_auth_conf_errors = _conf_errors_test("forward-auth")
 test_authz_casbin_conf_errors = _conf_errors_test("authz-casbin")
 test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)
+test_ldap_auth_conf_errors = _conf_errors_test("ldap-auth")
+test_ldap_auth_consumer_conf_errors = _conf_errors_test("ldap-auth", on_consumer=True)

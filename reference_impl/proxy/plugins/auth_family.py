@@ -1,5 +1,5 @@
 """The authentication and authorization plugins that talk to other services or libraries
-(issue 17): forward-auth, hmac-auth, authz-casbin."""
+(issue 17): forward-auth, hmac-auth, authz-casbin, ldap-auth."""
 
 from __future__ import annotations
 
@@ -7,5 +7,6 @@ from ..plugin_api import Plugin
 from .authz_casbin import AuthzCasbin
 from .forward_auth import ForwardAuth
 from .hmac_auth import HmacAuth
+from .ldap_auth import LdapAuth
 
-AUTH_FAMILY: tuple[type[Plugin], ...] = (ForwardAuth, HmacAuth, AuthzCasbin)
+AUTH_FAMILY: tuple[type[Plugin], ...] = (ForwardAuth, HmacAuth, AuthzCasbin, LdapAuth)

@@ -273,6 +273,31 @@ AUTHZ_CASBIN = PluginSpec(
     },
 )
 
+LDAP_AUTH = PluginSpec(
+    name="ldap-auth",
+    priority=2540,
+    version=0.1,
+    kind="auth",
+    schema={
+        "type": "object",
+        "title": "work with route or service object",
+        "properties": {
+            "base_dn": {"type": "string"},
+            "ldap_uri": {"type": "string"},
+            "use_tls": {"type": "boolean", "default": False},
+            "tls_verify": {"type": "boolean", "default": False},
+            "uid": {"type": "string", "default": "cn"},
+        },
+        "required": ["base_dn", "ldap_uri"],
+    },
+    consumer_schema={
+        "type": "object",
+        "title": "work with consumer object",
+        "properties": {"user_dn": {"type": "string"}},
+        "required": ["user_dn"],
+    },
+)
+
 SPECS = (
     KEY_AUTH,
     BASIC_AUTH,
@@ -281,4 +306,5 @@ SPECS = (
     FORWARD_AUTH,
     HMAC_AUTH,
     AUTHZ_CASBIN,
+    LDAP_AUTH,
 )
