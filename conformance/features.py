@@ -175,6 +175,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-hmac-auth",
                 "dp-plugin-authz-casbin",
                 "dp-plugin-ldap-auth",
+                "dp-plugin-openid-connect",
             ),
         ),
     )

@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
 
 class LoopbackHttpServer:
-    """Serves `handler_class()` on 127.0.0.1 (port 0: a free one, kept across stop/start)."""
+    """Serves `handler_class()` (or whatever `make_server` builds) on 127.0.0.1 (port 0: a
+    free one, kept across stop/start)."""
 
     def __init__(self) -> None:
         self.port = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         raise NotImplementedError
+
+    def make_server(self, port: int) -> HTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", port), self.handler_class())
+        server.daemon_threads = True
+        return server
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Self:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), self.handler_class())
-        server.daemon_threads = True
+        server = self.make_server(self.port)
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -37,6 +37,7 @@ def test_plugin_classes_follow_the_contract():
         "hmac-auth": 2530,
         "authz-casbin": 2560,
         "ldap-auth": 2540,
+        "openid-connect": 2599,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

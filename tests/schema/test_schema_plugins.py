@@ -233,6 +233,26 @@ ROUTE_CASES = {
         {"base_dn": "ou=users,dc=example,dc=org", "ldap_uri": "127.0.0.1:1389", "uid": 1},
         'property "uid" validation failed: wrong type: expected string, got number',
     ),
+    "openid-connect": (
+        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d", "bearer_only": True},
+        {
+            "scope": "openid",
+            "ssl_verify": False,
+            "timeout": 3,
+            "introspection_endpoint_auth_method": "client_secret_basic",
+            "realm": "apisix",
+            "logout_path": "/logout",
+            "unauth_action": "auth",
+            "use_pkce": False,
+            "set_access_token_header": True,
+            "access_token_in_authorization_header": False,
+            "set_id_token_header": True,
+            "set_userinfo_header": True,
+            "set_refresh_token_header": False,
+        },
+        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d"},
+        "bearer_only false is not supported",
+    ),
 }
 
 
@@ -616,3 +636,19 @@ def test_hmac_auth_consumer_defaults_and_body_refusal() -> None:
     conf = {"access_key": "a", "secret_key": "b", "validate_request_body": True}
     with pytest.raises(SchemaError, match="validate_request_body is not supported"):
         check_plugins({"hmac-auth": conf}, "consumer")
+
+
+@pytest.mark.parametrize(
+    ("extra", "refusal"),
+    [
+        ({"proxy_opts": {}}, "proxy_opts is not supported"),
+        (
+            {"introspection_endpoint_auth_method": "private_key_jwt"},
+            "introspection_endpoint_auth_method private_key_jwt is not supported",
+        ),
+    ],
+)
+def test_openid_connect_refusals(extra: dict, refusal: str) -> None:
+    conf = {"client_id": "c", "client_secret": "s", "discovery": "d", "bearer_only": True}
+    with pytest.raises(SchemaError, match=refusal):
+        check_plugins({"openid-connect": {**conf, **extra}})

@@ -19,7 +19,12 @@ ldap-auth (a consumer plugin; a real LDAP server the test starts): Basic credent
 as `uid=username,base_dn` (uid "cn" by default); the consumer whose `user_dn` is that DN is
 attached; 401 {"message": "Missing authorization in request"} with `WWW-Authenticate: Basic`
 without credentials, "Invalid authorization in request" for a malformed header, "Invalid
-user authorization" when the bind fails or no consumer has the DN.
+user authorization" when the bind fails or no consumer has the DN. openid-connect with
+`bearer_only` (a real OpenID provider the test starts): the token of `Authorization: Bearer`
+or `X-Access-Token` is verified against `public_key`, the provider's JWKS (`use_jwks`, found
+through `discovery`) or its introspection endpoint; valid, the upstream gets it in
+X-Access-Token and the claims base64-encoded in X-Userinfo; missing, 401 with
+`WWW-Authenticate: Bearer realm="apisix"`; invalid, 401 with `error="invalid_token"` in it.
 """
 
 from __future__ import annotations
@@ -27,16 +32,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import socket
 import time
 from email.utils import formatdate
 from urllib.parse import parse_qsl, quote
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance.registry import conformance_test
 from conformance.support.auth_service import AuthService
 from conformance.support.dataplane_setup import plugin_route, put, wait_served
 from conformance.support.ids import unique_username
 from conformance.support.ldap_directory import LdapDirectory
+from conformance.support.oidc_provider import OidcProvider
 from conformance.support.traffic import Case, expect_cases
 
 
@@ -251,3 +262,94 @@ def test_ldap_auth(admin, dataplane, gw_target, echo, tag):
             assert response.json() == {"message": message}, headers
         missing = dataplane.get(path)
         assert missing.headers.get("www-authenticate", "").startswith("Basic"), missing.headers
+
+
+def _userinfo(seen_headers: dict[str, str]) -> dict:
+    return json.loads(base64.b64decode(seen_headers["x-userinfo"]))
+
+
+def _rsa_pair() -> tuple[rsa.RSAPrivateKey, str]:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public.decode()
+
+
+def _assert_invalid_token(response) -> None:
+    assert response.status_code == 401, response.text
+    challenge = response.headers.get("www-authenticate", "")
+    assert challenge.startswith('Bearer realm="apisix"'), challenge
+    assert 'error="invalid_token"' in challenge, challenge
+
+
+@conformance_test(
+    name="openid-connect",
+    description="openid-connect verifies bearer tokens by JWKS, public key and introspection",
+    profile="dataplane",
+    features=["dp-plugin-openid-connect"],
+)
+def test_openid_connect(admin, dataplane, gw_target, echo, tag):
+    client_id, client_secret = f"client-{tag}", f"secret-{tag}"
+    with OidcProvider(client_id, client_secret) as provider:
+        tokens = provider.login(f"alice-{tag}")
+        base = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "discovery": provider.discovery,
+            "bearer_only": True,
+        }
+        private, public_pem = _rsa_pair()
+        other, _ = _rsa_pair()
+        routes = {
+            "jwks": {**base, "use_jwks": True},
+            "pubkey": {**base, "public_key": public_pem},
+            "introspect": {**base, "introspection_endpoint": provider.introspection_endpoint},
+        }
+        paths = {
+            name: plugin_route(admin, echo, tag, name, {"openid-connect": conf})
+            for name, conf in routes.items()
+        }
+        id_token, access_token = tokens["id_token"], tokens["access_token"]
+
+        def bearer(token: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {token}"}
+
+        # JWKS from discovery: the provider's ID token is a JWT it signed
+        seen = wait_served(
+            dataplane, paths["jwks"], "echo", gw_target.timeout, headers=bearer(id_token)
+        ).json()["headers"]
+        assert seen.get("x-access-token") == id_token, seen
+        assert _userinfo(seen)["sub"] == f"alice-{tag}"
+        by_header = dataplane.get(paths["jwks"], headers={"X-Access-Token": id_token})
+        assert by_header.json()["server"] == "echo"
+        missing = dataplane.get(paths["jwks"])
+        assert missing.status_code == 401
+        assert missing.headers.get("www-authenticate") == 'Bearer realm="apisix"'
+        forged = jwt.encode(
+            jwt.decode(id_token, options={"verify_signature": False}), other, "RS256"
+        )
+        _assert_invalid_token(dataplane.get(paths["jwks"], headers=bearer(forged)))
+        assert dataplane.get(paths["jwks"], headers={"Authorization": "Bearer"}).status_code == 400
+
+        # public_key
+        now = int(time.time())
+        claims = {"sub": f"bob-{tag}", "iat": now, "exp": now + 300}
+        signed = jwt.encode(claims, private, "RS256")
+        seen = wait_served(
+            dataplane, paths["pubkey"], "echo", gw_target.timeout, headers=bearer(signed)
+        ).json()["headers"]
+        assert _userinfo(seen)["sub"] == f"bob-{tag}"
+        expired = jwt.encode({**claims, "exp": now - 300}, private, "RS256")
+        for token in (expired, jwt.encode(claims, other, "RS256")):
+            _assert_invalid_token(dataplane.get(paths["pubkey"], headers=bearer(token)))
+
+        # introspection: the provider says whether its opaque access token is active
+        seen = wait_served(
+            dataplane, paths["introspect"], "echo", gw_target.timeout, headers=bearer(access_token)
+        ).json()["headers"]
+        info = _userinfo(seen)
+        assert info["active"] is True and info["sub"] == f"alice-{tag}", info
+        asked = provider.introspections
+        _assert_invalid_token(dataplane.get(paths["introspect"], headers=bearer("not-a-token")))
+        assert provider.introspections > asked

@@ -188,6 +188,18 @@ CASES["ldap-auth"] = [
         _wrong_type("base_dn", "string", "number"),
     ),
 ]
+CASES["openid-connect"] = [
+    (
+        "no-discovery",
+        {"client_id": "c", "client_secret": "s", "bearer_only": True},
+        'property "discovery" is required',
+    ),
+    (
+        "client-id-number",
+        {"client_id": 1, "client_secret": "s", "discovery": "http://127.0.0.1/d"},
+        _wrong_type("client_id", "string", "number"),
+    ),
+]
 CASES["authz-casbin"] = [
     ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
     (
@@ -200,6 +212,7 @@ CASES["authz-casbin"] = [
 
 test_forward_auth_conf_errors = _conf_errors_test("forward-auth")
 test_authz_casbin_conf_errors = _conf_errors_test("authz-casbin")
+test_openid_connect_conf_errors = _conf_errors_test("openid-connect")
 test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)
 test_ldap_auth_conf_errors = _conf_errors_test("ldap-auth")
 test_ldap_auth_consumer_conf_errors = _conf_errors_test("ldap-auth", on_consumer=True)

@@ -298,6 +298,152 @@ LDAP_AUTH = PluginSpec(
     },
 )
 
+_INTROSPECTION_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+def openid_connect_refusal(conf: dict[str, Any]) -> str | None:
+    """What of an openid-connect conf this gateway cannot honour, if anything."""
+    if not conf.get("bearer_only"):
+        return (
+            "bearer_only false is not supported: this gateway verifies bearer tokens only "
+            "(no authorization code flow, sessions or logout)"
+        )
+    if "proxy_opts" in conf:
+        return "proxy_opts is not supported: this gateway reaches the provider directly"
+    method = conf.get("introspection_endpoint_auth_method", "client_secret_basic")
+    if method not in _INTROSPECTION_AUTH_METHODS:
+        return (
+            f"introspection_endpoint_auth_method {method} is not supported "
+            f"(supported: {', '.join(_INTROSPECTION_AUTH_METHODS)})"
+        )
+    return None
+
+
+OPENID_CONNECT = PluginSpec(
+    name="openid-connect",
+    priority=2599,
+    version=0.2,
+    schema={
+        "type": "object",
+        "properties": {
+            "client_id": {"type": "string"},
+            "client_secret": {"type": "string"},
+            "discovery": {"type": "string"},
+            "scope": {"type": "string", "default": "openid"},
+            "ssl_verify": {"type": "boolean", "default": False},
+            "timeout": {
+                "type": "integer",
+                "minimum": 1,
+                "default": 3,
+                "description": "timeout in seconds",
+            },
+            "introspection_endpoint": {"type": "string"},
+            "introspection_endpoint_auth_method": {
+                "type": "string",
+                "default": "client_secret_basic",
+            },
+            "bearer_only": {"type": "boolean", "default": False},
+            "session": {
+                "type": "object",
+                "properties": {
+                    "secret": {
+                        "type": "string",
+                        "description": "the key used for the encrypt and HMAC calculation",
+                        "minLength": 16,
+                    }
+                },
+                "required": ["secret"],
+                "additionalProperties": False,
+            },
+            "realm": {"type": "string", "default": "apisix"},
+            "logout_path": {"type": "string", "default": "/logout"},
+            "redirect_uri": {
+                "type": "string",
+                "description": "use ngx.var.request_uri if not configured",
+            },
+            "post_logout_redirect_uri": {
+                "type": "string",
+                "description": "the URI will be redirect when request logout_path",
+            },
+            "unauth_action": {
+                "type": "string",
+                "default": "auth",
+                "enum": ["auth", "deny", "pass"],
+                "description": "The action performed when client is not authorized. Use auth "
+                "to redirect user to identity provider, deny to respond with 401 Unauthorized, "
+                "and pass to allow the request regardless.",
+            },
+            "public_key": {"type": "string"},
+            "token_signing_alg_values_expected": {"type": "string"},
+            "use_pkce": {
+                "description": "when set to true the PKEC(Proof Key for Code Exchange) will "
+                "be used.",
+                "type": "boolean",
+                "default": False,
+            },
+            "set_access_token_header": {
+                "description": "Whether the access token should be added as a header to the "
+                "request for downstream",
+                "type": "boolean",
+                "default": True,
+            },
+            "access_token_in_authorization_header": {
+                "description": "Whether the access token should be added in the "
+                "Authorization header as opposed to the X-Access-Token header.",
+                "type": "boolean",
+                "default": False,
+            },
+            "set_id_token_header": {
+                "description": "Whether the ID token should be added in the X-ID-Token "
+                "header to the request for downstream.",
+                "type": "boolean",
+                "default": True,
+            },
+            "set_userinfo_header": {
+                "description": "Whether the user info token should be added in the "
+                "X-Userinfo header to the request for downstream.",
+                "type": "boolean",
+                "default": True,
+            },
+            "set_refresh_token_header": {
+                "description": "Whether the refresh token should be added in the "
+                "X-Refresh-Token header to the request for downstream.",
+                "type": "boolean",
+                "default": False,
+            },
+            "proxy_opts": {
+                "description": "HTTP proxy server be used to access identity server.",
+                "type": "object",
+                "properties": {
+                    "http_proxy": {
+                        "type": "string",
+                        "description": "HTTP proxy like: http://proxy-server:80.",
+                    },
+                    "https_proxy": {
+                        "type": "string",
+                        "description": "HTTPS proxy like: http://proxy-server:80.",
+                    },
+                    "http_proxy_authorization": {
+                        "type": "string",
+                        "description": "Basic [base64 username:password].",
+                    },
+                    "https_proxy_authorization": {
+                        "type": "string",
+                        "description": "Basic [base64 username:password].",
+                    },
+                    "no_proxy": {
+                        "type": "string",
+                        "description": "Comma separated list of hosts that should not be proxied.",
+                    },
+                },
+            },
+        },
+        "encrypt_fields": ["client_secret"],
+        "required": ["client_id", "client_secret", "discovery"],
+    },
+    extra_check=lambda conf, scope: openid_connect_refusal(conf),
+)
+
 SPECS = (
     KEY_AUTH,
     BASIC_AUTH,
@@ -307,4 +453,5 @@ SPECS = (
     HMAC_AUTH,
     AUTHZ_CASBIN,
     LDAP_AUTH,
+    OPENID_CONNECT,
 )
