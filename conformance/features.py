@@ -192,6 +192,12 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-mocking",
                 "dp-plugin-fault-injection",
                 "dp-plugin-limit-conn",
+                # Authentication and authorization plugins (issue 17)
+                "dp-plugin-forward-auth",
+                "dp-plugin-hmac-auth",
+                "dp-plugin-authz-casbin",
+                "dp-plugin-ldap-auth",
+                "dp-plugin-openid-connect",
             ),
         ),
     )

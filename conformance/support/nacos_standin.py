@@ -25,12 +25,13 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from .loopback_http import LoopbackHttpServer
 
 PREFIX = "/nacos/v1"
 DEFAULT_GROUP = "DEFAULT_GROUP"
@@ -67,48 +68,18 @@ class Instance:
         }
 
 
-class NacosStandIn:
+class NacosStandIn(LoopbackHttpServer):
     def __init__(self, auth: tuple[str, str] | None = None) -> None:
+        super().__init__()
         self.auth = auth
         self.tokens: set[str] = set()
         self.lock = threading.Lock()
         # (namespace, group, service) -> {(ip, port): Instance}
         self.services: dict[tuple[str, str, str], dict[tuple[str, int], Instance]] = {}
         self.requests = 0
-        self.port = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- life cycle ------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> NacosStandIn:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
-        server.daemon_threads = True
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> NacosStandIn:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # --- what a service instance does ----------------------------------------------------------
     def register(

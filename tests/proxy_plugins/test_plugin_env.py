@@ -43,11 +43,17 @@ def test_plugin_classes_follow_the_contract():
         "traffic-split": 966,
         "ua-restriction": 2999,
         "uri-blocker": 2900,
+        # Authentication and authorization plugins (issue 17)
+        "forward-auth": 2002,
+        "hmac-auth": 2530,
+        "authz-casbin": 2560,
+        "ldap-auth": 2540,
+        "openid-connect": 2599,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected | OBSERVABILITY
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())
     auth = {name for name, cls in PLUGIN_CLASSES.items() if cls.kind == "auth"}
-    assert auth == {"basic-auth", "jwt-auth", "key-auth"}
+    assert auth == {"basic-auth", "jwt-auth", "key-auth", "hmac-auth", "ldap-auth"}
 
 
 def test_consumer_lookup_and_group_plugins():

@@ -197,6 +197,62 @@ ROUTE_CASES = {
         {"response_example": "x", "content_type": "image/png"},
         "unsupported content type!",
     ),
+    # Authentication and authorization plugins (issue 17)
+    "forward-auth": (
+        {"uri": "http://127.0.0.1:9999/auth"},
+        {
+            "allow_degradation": False,
+            "ssl_verify": True,
+            "request_method": "GET",
+            "request_headers": [],
+            "upstream_headers": [],
+            "client_headers": [],
+            "timeout": 3000,
+            "keepalive": True,
+            "keepalive_timeout": 60000,
+            "keepalive_pool": 5,
+        },
+        {"uri": "http://127.0.0.1:9999/auth", "request_method": "POST"},
+        'request_method "POST" is not supported: forward-auth would send the request body',
+    ),
+    "hmac-auth": (
+        {},
+        {},
+        {"_meta": {"disable": 1}},
+        'property "_meta" validation failed: property "disable" validation failed: wrong type: expected boolean, got number',
+    ),
+    "authz-casbin": (
+        {"model_path": "/m.conf", "policy_path": "/p.csv", "username": "user"},
+        {},
+        {"model": "m", "policy": "p", "model_path": "/m", "policy_path": "/p", "username": "u"},
+        "value should match only one schema, but matches both schemas 1 and 2",
+    ),
+    "ldap-auth": (
+        {"base_dn": "ou=users,dc=example,dc=org", "ldap_uri": "127.0.0.1:1389"},
+        {"use_tls": False, "tls_verify": False, "uid": "cn"},
+        {"base_dn": "ou=users,dc=example,dc=org", "ldap_uri": "127.0.0.1:1389", "uid": 1},
+        'property "uid" validation failed: wrong type: expected string, got number',
+    ),
+    "openid-connect": (
+        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d", "bearer_only": True},
+        {
+            "scope": "openid",
+            "ssl_verify": False,
+            "timeout": 3,
+            "introspection_endpoint_auth_method": "client_secret_basic",
+            "realm": "apisix",
+            "logout_path": "/logout",
+            "unauth_action": "auth",
+            "use_pkce": False,
+            "set_access_token_header": True,
+            "access_token_in_authorization_header": False,
+            "set_id_token_header": True,
+            "set_userinfo_header": True,
+            "set_refresh_token_header": False,
+        },
+        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d"},
+        "bearer_only false is not supported",
+    ),
 }
 
 
@@ -599,7 +655,7 @@ def test_response_filter_defaults_per_item() -> None:
 
 def test_plugin_specs() -> None:
     auth = {name for name, spec in PLUGINS.items() if spec.kind == "auth"}
-    assert auth == {"key-auth", "basic-auth", "jwt-auth"}
+    assert auth == {"key-auth", "basic-auth", "jwt-auth", "hmac-auth", "ldap-auth"}
     assert PLUGINS["key-auth"].priority == 2500
     assert PLUGINS["limit-count"].version == 0.5
     assert PLUGINS["cors"].metadata_schema is not None
@@ -643,3 +699,39 @@ def test_plugin_names_sorted_by_priority() -> None:
     # 23000, 12015, 12011, 12009, 11000
     assert names[:5] == ["real-ip", "request-id", "zipkin", "opentelemetry", "fault-injection"]
     assert plugin_names("stream") == ["ip-restriction"]
+
+
+# --- Authentication and authorization plugins (issue 17) -------------------------------------
+
+
+def test_hmac_auth_consumer_defaults_and_body_refusal() -> None:
+    checked = check_plugins({"hmac-auth": {"access_key": "a", "secret_key": "b"}}, "consumer")
+    assert checked["hmac-auth"] == {
+        "access_key": "a",
+        "secret_key": "b",
+        "algorithm": "hmac-sha256",
+        "clock_skew": 0,
+        "keep_headers": False,
+        "encode_uri_params": True,
+        "validate_request_body": False,
+        "max_req_body": 524288,
+    }
+    conf = {"access_key": "a", "secret_key": "b", "validate_request_body": True}
+    with pytest.raises(SchemaError, match="validate_request_body is not supported"):
+        check_plugins({"hmac-auth": conf}, "consumer")
+
+
+@pytest.mark.parametrize(
+    ("extra", "refusal"),
+    [
+        ({"proxy_opts": {}}, "proxy_opts is not supported"),
+        (
+            {"introspection_endpoint_auth_method": "private_key_jwt"},
+            "introspection_endpoint_auth_method private_key_jwt is not supported",
+        ),
+    ],
+)
+def test_openid_connect_refusals(extra: dict, refusal: str) -> None:
+    conf = {"client_id": "c", "client_secret": "s", "discovery": "d", "bearer_only": True}
+    with pytest.raises(SchemaError, match=refusal):
+        check_plugins({"openid-connect": {**conf, **extra}})

@@ -112,8 +112,10 @@ CASES: dict[str, list[Case]] = {
 }
 
 
-def _conf_errors_test(plugin: str) -> Callable[..., None]:
-    return conf_errors_test(plugin, CASES[plugin])
+def _conf_errors_test(plugin: str, on_consumer: bool = False) -> Callable[..., None]:
+    """The test of a plugin's CASES on a route, or its CONSUMER_CASES on a consumer."""
+    cases = CONSUMER_CASES[plugin] if on_consumer else CASES[plugin]
+    return conf_errors_test(plugin, cases, on_consumer=on_consumer)
 
 
 test_ua_restriction_conf_errors = _conf_errors_test("ua-restriction")
@@ -129,3 +131,60 @@ test_real_ip_conf_errors = _conf_errors_test("real-ip")
 test_mocking_conf_errors = _conf_errors_test("mocking")
 test_fault_injection_conf_errors = _conf_errors_test("fault-injection")
 test_limit_conn_conf_errors = _conf_errors_test("limit-conn")
+
+# --- Authentication and authorization plugins (issue 17) -------------------------------------
+# A consumer plugin's fields live on the consumer: its errors come from PUT /consumers.
+CONSUMER_CASES: dict[str, list[Case]] = {
+    "hmac-auth": [
+        ("no-secret", {"access_key": "ak"}, 'property "secret_key" is required'),
+        (
+            "access-key-number",
+            {"access_key": 1, "secret_key": "sk"},
+            _wrong_type("access_key", "string", "number"),
+        ),
+    ],
+    "ldap-auth": [
+        ("no-user-dn", {}, 'property "user_dn" is required'),
+        ("user-dn-number", {"user_dn": 1}, _wrong_type("user_dn", "string", "number")),
+    ],
+}
+CASES["forward-auth"] = [
+    ("no-uri", {"timeout": 100}, 'property "uri" is required'),
+    ("uri-number", {"uri": 1}, _wrong_type("uri", "string", "number")),
+]
+CASES["ldap-auth"] = [
+    ("no-base-dn", {"ldap_uri": "127.0.0.1:389"}, 'property "base_dn" is required'),
+    (
+        "base-dn-number",
+        {"base_dn": 1, "ldap_uri": "127.0.0.1:389"},
+        _wrong_type("base_dn", "string", "number"),
+    ),
+]
+CASES["openid-connect"] = [
+    (
+        "no-discovery",
+        {"client_id": "c", "client_secret": "s", "bearer_only": True},
+        'property "discovery" is required',
+    ),
+    (
+        "client-id-number",
+        {"client_id": 1, "client_secret": "s", "discovery": "http://127.0.0.1/d"},
+        _wrong_type("client_id", "string", "number"),
+    ),
+]
+CASES["authz-casbin"] = [
+    ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
+    (
+        "username-number",
+        {"model": "m", "policy": "p", "username": 1},
+        _wrong_type("username", "string", "number"),
+    ),
+]
+
+
+test_forward_auth_conf_errors = _conf_errors_test("forward-auth")
+test_authz_casbin_conf_errors = _conf_errors_test("authz-casbin")
+test_openid_connect_conf_errors = _conf_errors_test("openid-connect")
+test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)
+test_ldap_auth_conf_errors = _conf_errors_test("ldap-auth")
+test_ldap_auth_consumer_conf_errors = _conf_errors_test("ldap-auth", on_consumer=True)

@@ -8,6 +8,7 @@ and a new `PluginEnv` on every config change.
 from __future__ import annotations
 
 from ..plugin_api import Plugin
+from .auth_family import AUTH_FAMILY
 from .basic_auth import BasicAuth
 from .brotli import Brotli
 from .consumer_restriction import ConsumerRestriction
@@ -42,6 +43,7 @@ from .uri_blocker import UriBlocker
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {
     cls.name: cls
     for cls in (
+        *AUTH_FAMILY,
         BasicAuth,
         Brotli,
         ConsumerRestriction,
