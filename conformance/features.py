@@ -170,6 +170,11 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-mocking",
                 "dp-plugin-fault-injection",
                 "dp-plugin-limit-conn",
+                # traffic plugins: the redis policies need --redis-url / --redis-cluster-nodes
+                "dp-plugin-limit-count-redis",
+                "dp-plugin-limit-count-redis-cluster",
+                "dp-plugin-limit-req-redis",
+                "dp-plugin-limit-req-redis-cluster",
             ),
         ),
     )

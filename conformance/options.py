@@ -60,6 +60,14 @@ OPTIONS: tuple[Option, ...] = (
     _endpoint("dashboard_url", "API7 dashboard base URL"),
     _endpoint("cloud_url", "API7 Cloud base URL"),
     _endpoint("prometheus_url", "the data plane's metrics URL (giving it claims dp-prometheus)"),
+    _endpoint(
+        "redis_url", "redis://HOST:PORT of a Redis both the gateway and the suite reach, for "
+        "the dp-plugin-*-redis features (the embedded target starts one)",
+    ),
+    _endpoint(
+        "redis_cluster_nodes", "HOST:PORT,... of a Redis Cluster both the gateway and the "
+        "suite reach, for the dp-plugin-*-redis-cluster features",
+    ),
     Option("name", "the target's name in the report", in_target_file=True, on_command_line=False),
     Option(
         "profiles", "profile to run (repeatable)", flag="--profile", repeatable=True,

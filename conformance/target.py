@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -42,6 +43,8 @@ class Target:
     cloud_url: str | None = None
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
+    redis_url: str | None = None  # a Redis for the redis policies (redis://HOST:PORT)
+    redis_cluster_nodes: tuple[str, ...] = ()  # a Redis Cluster's HOST:PORT nodes
     data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
     name: str = "unknown"
     version: str = "unknown"
@@ -57,6 +60,8 @@ class Target:
             "dashboard": self.dashboard_url,
             "cloud": self.cloud_url,
             "prometheus": self.prometheus_url,
+            "redis": self.redis_url,
+            "redis cluster": ",".join(self.redis_cluster_nodes) or None,
             "stream": f"{self.stream_addr[0]}:{self.stream_addr[1]}" if self.stream_addr else None,
         }
         return {key: value for key, value in named.items() if value}
@@ -76,6 +81,8 @@ class TargetSettings:
     dashboard_url: str | None = None
     cloud_url: str | None = None
     prometheus_url: str | None = None
+    redis_url: str | None = None
+    redis_cluster_nodes: tuple[str, ...] = ()
     name: str | None = None
     store: str = "memory"
     timeout: float = DEFAULT_TIMEOUT
@@ -150,6 +157,28 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def _check_redis_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme == "redis" and bool(parts.hostname) and parts.port is not None
+    except ValueError:
+        valid = False
+    if not valid:
+        raise TargetError(f"redis URL {value!r} must be redis://HOST:PORT")
+    return value
+
+
+def _check_redis_nodes(values: list[str]) -> tuple[str, ...]:
+    nodes = tuple(node for value in values for node in value.replace(",", " ").split())
+    for node in nodes:
+        host, _, port = node.rpartition(":")
+        if not host or not port.isdigit():
+            raise TargetError(f"redis cluster node {node!r} must be HOST:PORT")
+    return nodes
 
 
 def parse_stream_addr(value: str | None) -> tuple[str, int] | None:
@@ -258,6 +287,8 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         dashboard_url=_check_url("dashboard URL", pick("dashboard_url")),
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
+        redis_url=_check_redis_url(pick("redis_url")),
+        redis_cluster_nodes=_check_redis_nodes(_as_list(pick("redis_cluster_nodes"))),
         name=pick("name"),
         store=store,
         timeout=timeout,

@@ -91,6 +91,8 @@ class UrlProvider:
             dashboard_url=settings.dashboard_url,
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,
+            redis_url=settings.redis_url,
+            redis_cluster_nodes=settings.redis_cluster_nodes,
             token=settings.token,
             name=name,
             version=ver,

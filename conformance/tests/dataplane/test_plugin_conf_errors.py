@@ -26,7 +26,8 @@ def _wrong_type(field: str, expected: str, got: str) -> str:
     return f'property "{field}" validation failed: wrong type: expected {expected}, got {got}'
 
 
-# plugin -> [(case id, conf, message after the prefix)]
+# feature name after dp-plugin- (the plugin's name unless PLUGIN_OF says otherwise) ->
+# [(case id, conf, message after the prefix)]
 CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
     "ua-restriction": [
         ("no-list", {"message": "x"}, ONE_OF_NONE),
@@ -116,17 +117,106 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             _wrong_type("conn", "integer", "string"),
         ),
     ],
+    # the redis policies' fields sit in an if/then/else on `policy` (t/plugin/limit-*-redis*.t)
+    "limit-count-redis": [
+        (
+            "no-host",
+            {"count": 1, "time_window": 60, "policy": "redis"},
+            "then clause did not match",
+        ),
+        (
+            "port-string",
+            {
+                "count": 1,
+                "time_window": 60,
+                "policy": "redis",
+                "redis_host": "h",
+                "redis_port": "1",
+            },
+            "then clause did not match",
+        ),
+    ],
+    "limit-count-redis-cluster": [
+        (
+            "no-nodes",
+            {"count": 1, "time_window": 60, "policy": "redis-cluster", "redis_cluster_name": "c"},
+            "else clause did not match",
+        ),
+        (
+            "ssl-string",
+            {
+                "count": 1,
+                "time_window": 60,
+                "policy": "redis-cluster",
+                "redis_cluster_nodes": ["127.0.0.1:7000"],
+                "redis_cluster_name": "c",
+                "redis_cluster_ssl": "true",
+            },
+            "else clause did not match",
+        ),
+    ],
+    "limit-req-redis": [
+        (
+            "no-host",
+            {"rate": 1, "burst": 0, "key": "remote_addr", "policy": "redis"},
+            "then clause did not match",
+        ),
+        (
+            "timeout-string",
+            {
+                "rate": 1,
+                "burst": 0,
+                "key": "k",
+                "policy": "redis",
+                "redis_host": "h",
+                "redis_timeout": "1",
+            },
+            "then clause did not match",
+        ),
+    ],
+    "limit-req-redis-cluster": [
+        (
+            "no-name",
+            {
+                "rate": 1,
+                "burst": 0,
+                "key": "k",
+                "policy": "redis-cluster",
+                "redis_cluster_nodes": ["a:1"],
+            },
+            "else clause did not match",
+        ),
+        (
+            "nodes-string",
+            {
+                "rate": 1,
+                "burst": 0,
+                "key": "k",
+                "policy": "redis-cluster",
+                "redis_cluster_nodes": "a:1",
+                "redis_cluster_name": "c",
+            },
+            "else clause did not match",
+        ),
+    ],
+}
+PLUGIN_OF = {
+    "limit-count-redis": "limit-count",
+    "limit-count-redis-cluster": "limit-count",
+    "limit-req-redis": "limit-req",
+    "limit-req-redis-cluster": "limit-req",
 }
 
 
-def _conf_errors_test(plugin: str) -> Callable[..., None]:
-    cases = CASES[plugin]
+def _conf_errors_test(feature: str) -> Callable[..., None]:
+    cases = CASES[feature]
+    plugin = PLUGIN_OF.get(feature, feature)
 
     @conformance_test(
-        name=f"{plugin}-conf-errors",
-        description=f"{plugin}: a missing or mistyped field is a 400 with APISIX's message",
+        name=f"{feature}-conf-errors",
+        description=f"{feature}: a missing or mistyped field is a 400 with APISIX's message",
         profile="dataplane",
-        features=[f"dp-plugin-{plugin}"],
+        features=[f"dp-plugin-{feature}"],
     )
     @pytest.mark.parametrize(("conf", "message"), [c[1:] for c in cases], ids=[c[0] for c in cases])
     def test(admin, tag, conf, message):
@@ -151,3 +241,7 @@ test_real_ip_conf_errors = _conf_errors_test("real-ip")
 test_mocking_conf_errors = _conf_errors_test("mocking")
 test_fault_injection_conf_errors = _conf_errors_test("fault-injection")
 test_limit_conn_conf_errors = _conf_errors_test("limit-conn")
+test_limit_count_redis_conf_errors = _conf_errors_test("limit-count-redis")
+test_limit_count_redis_cluster_conf_errors = _conf_errors_test("limit-count-redis-cluster")
+test_limit_req_redis_conf_errors = _conf_errors_test("limit-req-redis")
+test_limit_req_redis_cluster_conf_errors = _conf_errors_test("limit-req-redis-cluster")

@@ -1,4 +1,5 @@
-"""Worker-lifetime state that survives config rebuilds: rate-limit records and metrics.
+"""Worker-lifetime state that survives config rebuilds: rate-limit records, Redis clients
+and metrics.
 
 Like nginx shared dicts, the rate-limit table can be shared by every worker of a node: give
 all workers the same `directory` and they share one memory-mapped file, with each
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from .metrics_store import MetricsRecorder
+from .redis_limits import RedisConnections
 
 R = TypeVar("R")
 Record = tuple[float, float]
@@ -120,6 +122,7 @@ class SharedState:
         self.clock = clock
         self.sleep = sleep
         self.directory = directory
+        self.redis = RedisConnections()  # the redis policies' clients, by connection settings
         self.records: MemoryRecordTable | MappedRecordTable
         if directory is None:
             self.records = MemoryRecordTable(clock)
