@@ -175,6 +175,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-limit-count-redis-cluster",
                 "dp-plugin-limit-req-redis",
                 "dp-plugin-limit-req-redis-cluster",
+                "dp-plugin-api-breaker",
             ),
         ),
     )

@@ -32,6 +32,8 @@ def test_plugin_classes_follow_the_contract():
         "traffic-split": 966,
         "ua-restriction": 2999,
         "uri-blocker": 2900,
+        # traffic
+        "api-breaker": 1005,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

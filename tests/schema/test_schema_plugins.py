@@ -197,6 +197,18 @@ ROUTE_CASES = {
         {"response_example": "x", "content_type": "image/png"},
         "unsupported content type!",
     ),
+    # traffic
+    "api-breaker": (
+        {"break_response_code": 502},
+        {
+            "max_breaker_sec": 300,
+            "unhealthy": {"http_statuses": [500], "failures": 3},
+            "healthy": {"http_statuses": [200], "successes": 3},
+        },
+        {"break_response_code": 502, "unhealthy": {"http_statuses": [404]}},
+        'property "unhealthy" validation failed: property "http_statuses" validation failed: '
+        "failed to validate item 1: expected 404 to be at least 500",
+    ),
 }
 
 

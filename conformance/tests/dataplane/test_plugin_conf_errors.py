@@ -199,6 +199,14 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             "else clause did not match",
         ),
     ],
+    "api-breaker": [
+        ("no-code", {"break_response_body": "x"}, 'property "break_response_code" is required'),
+        (
+            "code-string",
+            {"break_response_code": "502"},
+            _wrong_type("break_response_code", "integer", "string"),
+        ),
+    ],
 }
 PLUGIN_OF = {
     "limit-count-redis": "limit-count",
@@ -245,3 +253,4 @@ test_limit_count_redis_conf_errors = _conf_errors_test("limit-count-redis")
 test_limit_count_redis_cluster_conf_errors = _conf_errors_test("limit-count-redis-cluster")
 test_limit_req_redis_conf_errors = _conf_errors_test("limit-req-redis")
 test_limit_req_redis_cluster_conf_errors = _conf_errors_test("limit-req-redis-cluster")
+test_api_breaker_conf_errors = _conf_errors_test("api-breaker")

@@ -8,6 +8,7 @@ and a new `PluginEnv` on every config change.
 from __future__ import annotations
 
 from ..plugin_api import Plugin
+from .api_breaker import ApiBreaker
 from .basic_auth import BasicAuth
 from .brotli import Brotli
 from .consumer_restriction import ConsumerRestriction
@@ -67,6 +68,8 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         TrafficSplit,
         UaRestriction,
         UriBlocker,
+        # traffic
+        ApiBreaker,
     )
 }
 

@@ -1,5 +1,5 @@
-"""Traffic plugins: limit-count and limit-req (3.x, with the redis policy schemas), limit-conn
-and fault-injection."""
+"""Traffic plugins: limit-count and limit-req (3.x, with the redis policy schemas), limit-conn,
+fault-injection and api-breaker."""
 
 from __future__ import annotations
 
@@ -225,4 +225,58 @@ FAULT_INJECTION = PluginSpec(
     extra_check=_fault_injection_check,
 )
 
-SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION)
+
+def _statuses(low: int, high: int, default: int) -> Schema:
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "integer", "minimum": low, "maximum": high},
+        "uniqueItems": True,
+        "default": [default],
+    }
+
+
+# apisix/plugins/api-breaker.lua (3.5)
+API_BREAKER = PluginSpec(
+    name="api-breaker",
+    priority=1005,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "break_response_code": {"type": "integer", "minimum": 200, "maximum": 599},
+            "break_response_body": {"type": "string"},
+            "break_response_headers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string", "minLength": 1},
+                        "value": {"type": "string", "minLength": 1},
+                    },
+                    "required": ["key", "value"],
+                },
+            },
+            "max_breaker_sec": {"type": "integer", "minimum": 3, "default": 300},
+            "unhealthy": {
+                "type": "object",
+                "properties": {
+                    "http_statuses": _statuses(500, 599, 500),
+                    "failures": {"type": "integer", "minimum": 1, "default": 3},
+                },
+                "default": {"http_statuses": [500], "failures": 3},
+            },
+            "healthy": {
+                "type": "object",
+                "properties": {
+                    "http_statuses": _statuses(200, 499, 200),
+                    "successes": {"type": "integer", "minimum": 1, "default": 3},
+                },
+                "default": {"http_statuses": [200], "successes": 3},
+            },
+        },
+        "required": ["break_response_code"],
+    },
+)
+
+SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER)
