@@ -176,6 +176,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-limit-req-redis",
                 "dp-plugin-limit-req-redis-cluster",
                 "dp-plugin-api-breaker",
+                "dp-plugin-workflow",
             ),
         ),
     )

@@ -34,6 +34,7 @@ def test_plugin_classes_follow_the_contract():
         "uri-blocker": 2900,
         # traffic
         "api-breaker": 1005,
+        "workflow": 1006,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

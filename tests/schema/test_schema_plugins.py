@@ -209,6 +209,17 @@ ROUTE_CASES = {
         'property "unhealthy" validation failed: property "http_statuses" validation failed: '
         "failed to validate item 1: expected 404 to be at least 500",
     ),
+    "workflow": (
+        # as stored: each action tagged with its rule's number
+        {
+            "rules": [
+                {"case": [["uri", "==", "/a"]], "actions": [["return", {"code": 403, "_vid": 1}]]}
+            ]
+        },
+        {},
+        {"rules": [{"case": [["uri", "==", "/a"]], "actions": [["proxy", {}]]}]},
+        "unsupported action: proxy",
+    ),
 }
 
 

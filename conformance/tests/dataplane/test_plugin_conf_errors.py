@@ -207,6 +207,20 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             _wrong_type("break_response_code", "integer", "string"),
         ),
     ],
+    "workflow": [
+        ("no-rules", {}, 'property "rules" is required'),
+        ("rules-string", {"rules": "x"}, _wrong_type("rules", "array", "string")),
+        (
+            "unsupported-action",
+            {"rules": [{"case": [["uri", "==", "/"]], "actions": [["rewrite", {}]]}]},
+            "unsupported action: rewrite",
+        ),
+        (
+            "return-without-code",
+            {"rules": [{"case": [["uri", "==", "/"]], "actions": [["return", {}]]}]},
+            """failed to validate the 'return' action: property "code" is required""",
+        ),
+    ],
 }
 PLUGIN_OF = {
     "limit-count-redis": "limit-count",
@@ -254,3 +268,4 @@ test_limit_count_redis_cluster_conf_errors = _conf_errors_test("limit-count-redi
 test_limit_req_redis_conf_errors = _conf_errors_test("limit-req-redis")
 test_limit_req_redis_cluster_conf_errors = _conf_errors_test("limit-req-redis-cluster")
 test_api_breaker_conf_errors = _conf_errors_test("api-breaker")
+test_workflow_conf_errors = _conf_errors_test("workflow")

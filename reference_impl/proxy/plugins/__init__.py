@@ -38,6 +38,7 @@ from .shared_state import SharedState
 from .traffic_split import TrafficSplit
 from .ua_restriction import UaRestriction
 from .uri_blocker import UriBlocker
+from .workflow import Workflow
 
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {
     cls.name: cls
@@ -70,6 +71,7 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         UriBlocker,
         # traffic
         ApiBreaker,
+        Workflow,
     )
 }
 

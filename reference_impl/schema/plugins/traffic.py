@@ -1,11 +1,14 @@
 """Traffic plugins: limit-count and limit-req (3.x, with the redis policy schemas), limit-conn,
-fault-injection and api-breaker."""
+fault-injection, api-breaker and workflow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reference_impl.schema.definitions import Schema
+from reference_impl.schema.engine import CompiledSchema
+from reference_impl.schema.errors import SchemaError
 from reference_impl.schema.plugins.spec import PluginSpec
 from reference_impl.schema.vars_expr import check_expr
 
@@ -279,4 +282,86 @@ API_BREAKER = PluginSpec(
     },
 )
 
-SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER)
+# workflow's actions: each one's schema check, as apisix/plugins/workflow.lua's support_action
+_WORKFLOW_RETURN = CompiledSchema(
+    {
+        "type": "object",
+        "properties": {"code": {"type": "integer", "minimum": 100, "maximum": 599}},
+        "required": ["code"],
+    }
+)
+_WORKFLOW_LIMIT_COUNT = CompiledSchema(LIMIT_COUNT.schema)
+
+
+def _check_limit_count_action(conf: dict, scope: str) -> dict:
+    checked: dict = _WORKFLOW_LIMIT_COUNT.check(conf)
+    err = _duplicate_rule_key(checked, scope)
+    if err:
+        raise SchemaError(err)
+    return checked
+
+
+_WORKFLOW_ACTIONS: dict[str, Callable[[dict, str], dict]] = {
+    "return": lambda conf, scope: _WORKFLOW_RETURN.check(conf),
+    "limit-count": _check_limit_count_action,
+}
+
+
+def _workflow_check(conf: dict[str, Any], scope: str) -> str | None:
+    """Each rule's `case` must compile; each action must be supported and pass its own
+    schema, which fills its defaults. Actions are tagged with their rule's number (`_vid`)
+    so each keeps its own counters."""
+    for index, rule in enumerate(conf["rules"], start=1):
+        err = check_expr(rule["case"])
+        if err:
+            return "failed to validate the 'case' expression: " + err
+        for position, action in enumerate(rule["actions"]):
+            check = _WORKFLOW_ACTIONS.get(action[0]) if isinstance(action[0], str) else None
+            if check is None:
+                return f"unsupported action: {action[0]}"
+            action_conf = action[1] if len(action) > 1 else None
+            if not isinstance(action_conf, dict):
+                return f"failed to validate the '{action[0]}' action: wrong type: expected object"
+            try:
+                rule["actions"][position] = [
+                    action[0],
+                    check({**action_conf, "_vid": index}, scope),
+                ]
+            except SchemaError as exc:
+                return f"failed to validate the '{action[0]}' action: {exc}"
+    return None
+
+
+# apisix/plugins/workflow.lua (3.5): the first rule whose case matches runs its first action
+WORKFLOW = PluginSpec(
+    name="workflow",
+    priority=1006,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "rules": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "case": {
+                            "type": "array",
+                            "items": {"anyOf": [{"type": "array"}, {"type": "string"}]},
+                            "minItems": 1,
+                        },
+                        "actions": {
+                            "type": "array",
+                            "items": {"type": "array", "minItems": 1},
+                        },
+                    },
+                    "required": ["case", "actions"],
+                },
+            }
+        },
+        "required": ["rules"],
+    },
+    extra_check=_workflow_check,
+)
+
+SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER, WORKFLOW)
