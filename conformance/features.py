@@ -177,6 +177,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-limit-req-redis-cluster",
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
+                "dp-plugin-proxy-cache",
             ),
         ),
     )

@@ -35,6 +35,7 @@ def test_plugin_classes_follow_the_contract():
         # traffic
         "api-breaker": 1005,
         "workflow": 1006,
+        "proxy-cache": 1085,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

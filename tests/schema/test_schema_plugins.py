@@ -220,6 +220,19 @@ ROUTE_CASES = {
         {"rules": [{"case": [["uri", "==", "/a"]], "actions": [["proxy", {}]]}]},
         "unsupported action: proxy",
     ),
+    "proxy-cache": (
+        {"cache_strategy": "memory", "cache_zone": "memory_cache"},
+        {
+            "cache_key": ["$host", "$request_uri"],
+            "cache_http_status": [200, 301, 404],
+            "cache_method": ["GET", "HEAD"],
+            "cache_ttl": 300,
+            "hide_cache_headers": False,
+            "cache_control": False,
+        },
+        {"cache_strategy": "memory", "cache_zone": "disk_cache_two"},
+        "cache_zone disk_cache_two not found",
+    ),
 }
 
 

@@ -221,6 +221,22 @@ CASES: dict[str, list[tuple[str, dict[str, Any], str]]] = {
             """failed to validate the 'return' action: property "code" is required""",
         ),
     ],
+    "proxy-cache": [
+        (
+            "request-method-key",
+            {
+                "cache_strategy": "memory",
+                "cache_zone": "memory_cache",
+                "cache_key": ["$request_method"],
+            },
+            "cache_key variable $request_method unsupported",
+        ),
+        (
+            "ttl-string",
+            {"cache_strategy": "memory", "cache_zone": "memory_cache", "cache_ttl": "300"},
+            _wrong_type("cache_ttl", "integer", "string"),
+        ),
+    ],
 }
 PLUGIN_OF = {
     "limit-count-redis": "limit-count",
@@ -269,3 +285,4 @@ test_limit_req_redis_conf_errors = _conf_errors_test("limit-req-redis")
 test_limit_req_redis_cluster_conf_errors = _conf_errors_test("limit-req-redis-cluster")
 test_api_breaker_conf_errors = _conf_errors_test("api-breaker")
 test_workflow_conf_errors = _conf_errors_test("workflow")
+test_proxy_cache_conf_errors = _conf_errors_test("proxy-cache")

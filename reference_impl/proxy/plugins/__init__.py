@@ -27,6 +27,7 @@ from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
 from .mocking import Mocking
 from .prometheus import Prometheus, record_connection, record_request
+from .proxy_cache import ProxyCache
 from .proxy_rewrite import ProxyRewrite
 from .real_ip import RealIp
 from .redirect import Redirect
@@ -72,6 +73,7 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         # traffic
         ApiBreaker,
         Workflow,
+        ProxyCache,
     )
 }
 

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from .metrics_store import MetricsRecorder
+from .proxy_cache import MemoryZone
 from .redis_limits import RedisConnections
 
 R = TypeVar("R")
@@ -123,6 +124,7 @@ class SharedState:
         self.sleep = sleep
         self.directory = directory
         self.redis = RedisConnections()  # the redis policies' clients, by connection settings
+        self._cache_zones: dict[str, MemoryZone] = {}  # proxy-cache's memory zones, by name
         self.records: MemoryRecordTable | MappedRecordTable
         if directory is None:
             self.records = MemoryRecordTable(clock)
@@ -131,6 +133,12 @@ class SharedState:
             os.makedirs(directory, exist_ok=True)
             self.records = MappedRecordTable(os.path.join(directory, "ratelimit.shm"), clock)
             self.metrics = MetricsRecorder(os.path.join(directory, f"metrics-{worker_id}.shm"))
+
+    def cache_zone(self, name: str) -> MemoryZone:
+        zone = self._cache_zones.get(name)
+        if zone is None:
+            zone = self._cache_zones[name] = MemoryZone()
+        return zone
 
     def close(self) -> None:
         if isinstance(self.records, MappedRecordTable):

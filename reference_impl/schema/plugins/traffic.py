@@ -1,5 +1,5 @@
 """Traffic plugins: limit-count and limit-req (3.x, with the redis policy schemas), limit-conn,
-fault-injection, api-breaker and workflow."""
+fault-injection, api-breaker, workflow and proxy-cache."""
 
 from __future__ import annotations
 
@@ -364,4 +364,58 @@ WORKFLOW = PluginSpec(
     extra_check=_workflow_check,
 )
 
-SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER, WORKFLOW)
+_COMPLEX_VALUE: Schema = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "string", "pattern": r"(^[^\$].+$|^\$[0-9a-zA-Z_]+$)"},
+}
+# APISIX's default zones (conf/config-default.yaml): the reference has only memory ones
+PROXY_CACHE_ZONES = ("disk_cache_one", "memory_cache")
+
+
+def _proxy_cache_check(conf: dict[str, Any], scope: str) -> str | None:
+    for key in conf["cache_key"]:
+        if key == "$request_method":
+            return f"cache_key variable {key} unsupported"
+    if conf["cache_zone"] not in PROXY_CACHE_ZONES:
+        return f"cache_zone {conf['cache_zone']} not found"
+    if conf["cache_strategy"] != "memory":  # nginx's proxy_cache, which the reference lacks
+        return "cache_strategy disk is not supported by the reference gateway"
+    return None
+
+
+# apisix/plugins/proxy-cache/init.lua (3.5)
+PROXY_CACHE = PluginSpec(
+    name="proxy-cache",
+    priority=1085,
+    version=0.2,
+    schema={
+        "type": "object",
+        "properties": {
+            "cache_zone": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 100,
+                "default": "disk_cache_one",
+            },
+            "cache_strategy": {"type": "string", "enum": ["disk", "memory"], "default": "disk"},
+            "cache_key": {**_COMPLEX_VALUE, "default": ["$host", "$request_uri"]},
+            "cache_http_status": {**_statuses(200, 599, 200), "default": [200, 301, 404]},
+            "cache_method": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "enum": ["GET", "POST", "HEAD"]},
+                "uniqueItems": True,
+                "default": ["GET", "HEAD"],
+            },
+            "hide_cache_headers": {"type": "boolean", "default": False},
+            "cache_control": {"type": "boolean", "default": False},
+            "cache_bypass": _COMPLEX_VALUE,
+            "no_cache": _COMPLEX_VALUE,
+            "cache_ttl": {"type": "integer", "minimum": 1, "default": 300},
+        },
+    },
+    extra_check=_proxy_cache_check,
+)
+
+SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER, WORKFLOW, PROXY_CACHE)
