@@ -19,7 +19,13 @@ from typing import Any
 from ..fingerprint import conf_fingerprint
 from ..plugin_api import Ctx, Plugin, Response
 from .rate_limit_key import conf_owner, limit_key
-from .redis_limits import REDIS_FAILURES, ClusterUnavailable, count_in_redis, redis_target
+from .redis_limits import (
+    REDIS_FAILURES,
+    ClusterUnavailable,
+    RedisTarget,
+    count_in_redis,
+    redis_target,
+)
 from .request_edit import resolve_vars, resolve_vars_counted
 
 log = logging.getLogger(__name__)
@@ -49,7 +55,10 @@ class LimitCount(Plugin):
             log.error("failed to get rate limit rules: %s", err)
             return None if self.conf.get("allow_degradation") else Response(500)
         for rule in rules:
-            response = await self._limit(ctx, rule)
+            if self._redis is None:
+                response = self._answer(ctx, rule, *self._take_local(rule))
+            else:
+                response = await self._limit_in_redis(ctx, rule, self._redis)
             if response is not None:
                 return response
         return None
@@ -76,27 +85,29 @@ class LimitCount(Plugin):
             rules.append(_Rule(count, window, f"{self._scope(ctx)}:{key}", prefix))
         return rules, None
 
-    async def _limit(self, ctx: Ctx, rule: _Rule) -> Response | None:
-        if self._redis is None:
-            allowed, remaining, reset_in = self._take_local(rule)
-        else:
-            try:
-                remaining, ttl = await count_in_redis(
-                    self.env.shared.redis,
-                    self._redis,
-                    "plugin-limit-count" + rule.key,
-                    rule.count,
-                    rule.time_window,
-                )
-            except ClusterUnavailable as exc:
-                log.error("failed to fetch limit.count object: %s", exc)
-                return None if self.conf.get("allow_degradation") else Response(500)
-            except REDIS_FAILURES as exc:
-                log.error("failed to limit count: %s", exc)
-                if self.conf.get("allow_degradation"):
-                    return None
-                return Response(500, {"error_msg": "failed to limit count"})
-            allowed, remaining, reset_in = remaining >= 0, max(remaining, 0), float(ttl)
+    async def _limit_in_redis(self, ctx: Ctx, rule: _Rule, target: RedisTarget) -> Response | None:
+        try:
+            remaining, ttl = await count_in_redis(
+                self.env.shared.redis,
+                target,
+                "plugin-limit-count" + rule.key,
+                rule.count,
+                rule.time_window,
+            )
+        except ClusterUnavailable as exc:
+            log.error("failed to fetch limit.count object: %s", exc)
+            return None if self.conf.get("allow_degradation") else Response(500)
+        except REDIS_FAILURES as exc:
+            log.error("failed to limit count: %s", exc)
+            if self.conf.get("allow_degradation"):
+                return None
+            return Response(500, {"error_msg": "failed to limit count"})
+        return self._answer(ctx, rule, remaining >= 0, max(remaining, 0), float(ttl))
+
+    def _answer(
+        self, ctx: Ctx, rule: _Rule, allowed: bool, remaining: int, reset_in: float
+    ) -> Response | None:
+        """The rule's X-RateLimit-* headers on the answer, or its rejection."""
         count = rule.count
         headers = {}
         if self.conf.get("show_limit_quota_header", True):
