@@ -66,3 +66,22 @@ def test_proxy_cache_memory(admin, dataplane, gw_target, echo, tag):
     assert status_of(f"{path}/a") == (200, "HIT")
     eventually(expired, timeout=6, interval=0.25, successes=1)
     assert time.monotonic() - stored >= 1.5, "the entry must live cache_ttl (2) seconds"
+
+
+@conformance_test(
+    name="proxy-cache-key",
+    description="proxy-cache keeps answers under cache_key: requests whose key is equal "
+    "share an entry",
+    profile="dataplane",
+    features=["dp-plugin-proxy-cache"],
+)
+def test_proxy_cache_key(admin, dataplane, gw_target, echo, tag):
+    conf = {"cache_strategy": "memory", "cache_zone": "memory_cache", "cache_key": ["$uri"]}
+    path = plugin_route(admin, echo, tag, "key", {"proxy-cache": conf})
+    wait_served(dataplane, f"{path}/warm", "echo", gw_target.timeout)
+    first = dataplane.get(f"{path}/k?v=1")
+    assert first.headers.get("apisix-cache-status") == "MISS"
+    other_query = dataplane.get(f"{path}/k?v=2")  # the query is not part of this key
+    assert other_query.headers.get("apisix-cache-status") == "HIT"
+    assert other_query.content == first.content
+    assert dataplane.get(f"{path}/k2?v=1").headers.get("apisix-cache-status") == "MISS"
