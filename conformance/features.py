@@ -198,6 +198,14 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-authz-casbin",
                 "dp-plugin-ldap-auth",
                 "dp-plugin-openid-connect",
+                # traffic plugins: the redis policies need --redis-url / --redis-cluster-nodes
+                "dp-plugin-limit-count-redis",
+                "dp-plugin-limit-count-redis-cluster",
+                "dp-plugin-limit-req-redis",
+                "dp-plugin-limit-req-redis-cluster",
+                "dp-plugin-api-breaker",
+                "dp-plugin-workflow",
+                "dp-plugin-proxy-cache",
             ),
         ),
     )

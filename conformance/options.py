@@ -71,6 +71,14 @@ OPTIONS: tuple[Option, ...] = (
         "HOST:PORT of the gateway's plugin_attr.opentelemetry.collector.address, where a test "
         "listens (giving it claims dp-plugin-opentelemetry)",
     ),
+    _endpoint(
+        "redis_url", "redis://HOST:PORT of a Redis both the gateway and the suite reach, for "
+        "the dp-plugin-*-redis features (the embedded target starts one)",
+    ),
+    _endpoint(
+        "redis_cluster_nodes", "HOST:PORT,... of a Redis Cluster both the gateway and the "
+        "suite reach, for the dp-plugin-*-redis-cluster features",
+    ),
     Option("name", "the target's name in the report", in_target_file=True, on_command_line=False),
     # who and what is certified, as in the Gateway API's ConformanceReport `implementation`
     Option("organization", "the organization that makes the gateway (report)", in_target_file=True),

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -44,6 +45,8 @@ class Target:
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
     otel_collector: str | None = None  # HOST:PORT the gateway sends OTLP traces to
+    redis_url: str | None = None  # a Redis for the redis policies (redis://HOST:PORT)
+    redis_cluster_nodes: tuple[str, ...] = ()  # a Redis Cluster's HOST:PORT nodes
     data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
     name: str = "unknown"
     version: str = "unknown"
@@ -64,6 +67,8 @@ class Target:
             "dashboard": self.dashboard_url,
             "cloud": self.cloud_url,
             "prometheus": self.prometheus_url,
+            "redis": self.redis_url,
+            "redis cluster": ",".join(self.redis_cluster_nodes) or None,
             "stream": f"{self.stream_addr[0]}:{self.stream_addr[1]}" if self.stream_addr else None,
         }
         return {key: value for key, value in named.items() if value}
@@ -84,6 +89,8 @@ class TargetSettings:
     cloud_url: str | None = None
     prometheus_url: str | None = None
     otel_collector: str | None = None
+    redis_url: str | None = None
+    redis_cluster_nodes: tuple[str, ...] = ()
     name: str | None = None
     store: str = "memory"
     timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
@@ -163,6 +170,28 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def _check_redis_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme == "redis" and bool(parts.hostname) and parts.port is not None
+    except ValueError:
+        valid = False
+    if not valid:
+        raise TargetError(f"redis URL {value!r} must be redis://HOST:PORT")
+    return value
+
+
+def _check_redis_nodes(values: list[str]) -> tuple[str, ...]:
+    nodes = tuple(node for value in values for node in value.replace(",", " ").split())
+    for node in nodes:
+        host, _, port = node.rpartition(":")
+        if not host or not port.isdigit():
+            raise TargetError(f"redis cluster node {node!r} must be HOST:PORT")
+    return nodes
 
 
 def _optional_text(value: Any) -> str | None:
@@ -282,6 +311,8 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
         otel_collector=pick("otel_collector"),
+        redis_url=_check_redis_url(pick("redis_url")),
+        redis_cluster_nodes=_check_redis_nodes(_as_list(pick("redis_cluster_nodes"))),
         name=pick("name"),
         store=store,
         timeouts=TimeoutConfig(apply=timeout),

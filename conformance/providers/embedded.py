@@ -204,7 +204,7 @@ def loopback_target(
     """The Target of a gateway configured by `gateway_config`: the admin port also serves
     the API7 API at /api and the Cloud API at /api/v1 (when the gateway has them), and the
     admin key is the Cloud API's token. `identity`: name, version, profiles, features,
-    timeout."""
+    timeout, and the Redis endpoints."""
     admin_url = f"http://127.0.0.1:{gateway.admin_port}"
     return Target(
         admin_url=admin_url,
@@ -337,6 +337,7 @@ class EmbeddedProvider:
         self.workdir = Path(self._tmp.name)
         self._gateways: dict[str, EmbeddedGateway] = {}
         self._etcd: Any = None
+        self._redis: list[Any] = []  # the Redis servers started for the dataplane profile
         # one for all its gateways: on one etcd they share the IAM users
         self.admin_password = secrets.token_urlsafe(18)
 
@@ -369,7 +370,32 @@ class EmbeddedProvider:
             self._gateways[admin_api_version] = gateway
         return gateway
 
+    def _redis_endpoints(self) -> dict[str, Any]:
+        """A Redis and a three-node Redis Cluster for the redis policies' features (unless
+        the user gave theirs); none when redis-server is missing, so those tests fail
+        saying so and the others run."""
+        from ..support.redis_server import RedisClusterServers, RedisError, RedisServer
+
+        settings = self.settings
+        endpoints: dict[str, Any] = {
+            "redis_url": settings.redis_url,
+            "redis_cluster_nodes": settings.redis_cluster_nodes,
+        }
+        try:
+            if not settings.redis_url:
+                server = RedisServer().start()
+                self._redis.append(server)
+                endpoints["redis_url"] = server.url
+            if not settings.redis_cluster_nodes:
+                cluster = RedisClusterServers(3).start()
+                self._redis.append(cluster)
+                endpoints["redis_cluster_nodes"] = cluster.nodes
+        except RedisError as exc:
+            print(f"gwconform: no Redis for the embedded target: {exc}", file=sys.stderr)
+        return endpoints
+
     def target(self, profile: str) -> Target:
+        redis = self._redis_endpoints() if profile == "dataplane" else {}
         return loopback_target(
             self.gateway("v2" if profile == "apisix-v2" else "v3"),
             ADMIN_KEY,
@@ -379,9 +405,13 @@ class EmbeddedProvider:
             profiles=tuple(PROFILES),
             features=frozenset(f for p in PROFILES.values() for f in p.features),
             timeouts=self.settings.timeouts,
+            **redis,
         )
 
     def close(self) -> None:
+        for server in self._redis:
+            server.stop()
+        self._redis.clear()
         for gateway in self._gateways.values():
             gateway.stop()
         self._gateways.clear()

@@ -116,6 +116,8 @@ class UrlProvider:
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,
             otel_collector=settings.otel_collector,
+            redis_url=settings.redis_url,
+            redis_cluster_nodes=settings.redis_cluster_nodes,
             token=settings.token,
             name=settings.name or identity.project or "unknown",
             version=identity.version or "unknown",

@@ -25,15 +25,15 @@ def wrong_type(field: str, expected: str, got: str) -> str:
 def conf_errors_test(
     plugin: str, cases: list[Case], *, on_consumer: bool = False, feature: str | None = None
 ) -> Callable[..., None]:
-    """The conformance test of `plugin`'s cases (on a route, or a consumer), under its
-    feature (default `dp-plugin-<plugin>`)."""
+    """The conformance test of `plugin`'s cases (on a route, or a consumer), under the
+    feature `dp-plugin-<feature>` (default: the plugin's name)."""
     where = "consumer-" if on_consumer else ""
 
     @conformance_test(
         name=f"{feature or plugin}-{where}conf-errors",
         description=f"{plugin}: a missing or mistyped field is a 400 with APISIX's message",
         profile="dataplane",
-        features=[feature or f"dp-plugin-{plugin}"],
+        features=[f"dp-plugin-{feature or plugin}"],
     )
     @pytest.mark.parametrize(("conf", "message"), [c[1:] for c in cases], ids=[c[0] for c in cases])
     def test(admin, tag, conf, message):

@@ -49,6 +49,10 @@ def test_plugin_classes_follow_the_contract():
         "authz-casbin": 2560,
         "ldap-auth": 2540,
         "openid-connect": 2599,
+        # traffic
+        "api-breaker": 1005,
+        "workflow": 1006,
+        "proxy-cache": 1085,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected | OBSERVABILITY
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

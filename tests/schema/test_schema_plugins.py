@@ -253,6 +253,42 @@ ROUTE_CASES = {
         {"client_id": "c", "client_secret": "s", "discovery": "http://i/d"},
         "bearer_only false is not supported",
     ),
+    # traffic
+    "api-breaker": (
+        {"break_response_code": 502},
+        {
+            "max_breaker_sec": 300,
+            "unhealthy": {"http_statuses": [500], "failures": 3},
+            "healthy": {"http_statuses": [200], "successes": 3},
+        },
+        {"break_response_code": 502, "unhealthy": {"http_statuses": [404]}},
+        'property "unhealthy" validation failed: property "http_statuses" validation failed: '
+        "failed to validate item 1: expected 404 to be at least 500",
+    ),
+    "workflow": (
+        # as stored: each action tagged with its rule's number
+        {
+            "rules": [
+                {"case": [["uri", "==", "/a"]], "actions": [["return", {"code": 403, "_vid": 1}]]}
+            ]
+        },
+        {},
+        {"rules": [{"case": [["uri", "==", "/a"]], "actions": [["proxy", {}]]}]},
+        "unsupported action: proxy",
+    ),
+    "proxy-cache": (
+        {"cache_strategy": "memory", "cache_zone": "memory_cache"},
+        {
+            "cache_key": ["$host", "$request_uri"],
+            "cache_http_status": [200, 301, 404],
+            "cache_method": ["GET", "HEAD"],
+            "cache_ttl": 300,
+            "hide_cache_headers": False,
+            "cache_control": False,
+        },
+        {"cache_strategy": "memory", "cache_zone": "disk_cache_two"},
+        "cache_zone disk_cache_two not found",
+    ),
 }
 
 

@@ -19,7 +19,8 @@ from conformance.support.plugin_conf_errors import wrong_type as _wrong_type
 ONE_OF_NONE = "value should match only one schema, but matches none"
 
 
-# plugin -> [(case id, conf, message after the prefix)]
+# feature name after dp-plugin- (the plugin's name unless PLUGIN_OF says otherwise) ->
+# [(case id, conf, message after the prefix)]
 CASES: dict[str, list[Case]] = {
     "ua-restriction": [
         ("no-list", {"message": "x"}, ONE_OF_NONE),
@@ -109,13 +110,140 @@ CASES: dict[str, list[Case]] = {
             _wrong_type("conn", "integer", "string"),
         ),
     ],
+    # the redis policies' fields sit in an if/then/else on `policy` (t/plugin/limit-*-redis*.t)
+    "limit-count-redis": [
+        (
+            "no-host",
+            {"count": 1, "time_window": 60, "policy": "redis"},
+            "then clause did not match",
+        ),
+        (
+            "port-string",
+            {
+                "count": 1,
+                "time_window": 60,
+                "policy": "redis",
+                "redis_host": "h",
+                "redis_port": "1",
+            },
+            "then clause did not match",
+        ),
+    ],
+    "limit-count-redis-cluster": [
+        (
+            "no-nodes",
+            {"count": 1, "time_window": 60, "policy": "redis-cluster", "redis_cluster_name": "c"},
+            "else clause did not match",
+        ),
+        (
+            "ssl-string",
+            {
+                "count": 1,
+                "time_window": 60,
+                "policy": "redis-cluster",
+                "redis_cluster_nodes": ["127.0.0.1:7000"],
+                "redis_cluster_name": "c",
+                "redis_cluster_ssl": "true",
+            },
+            "else clause did not match",
+        ),
+    ],
+    "limit-req-redis": [
+        (
+            "no-host",
+            {"rate": 1, "burst": 0, "key": "remote_addr", "policy": "redis"},
+            "then clause did not match",
+        ),
+        (
+            "timeout-string",
+            {
+                "rate": 1,
+                "burst": 0,
+                "key": "k",
+                "policy": "redis",
+                "redis_host": "h",
+                "redis_timeout": "1",
+            },
+            "then clause did not match",
+        ),
+    ],
+    "limit-req-redis-cluster": [
+        (
+            "no-name",
+            {
+                "rate": 1,
+                "burst": 0,
+                "key": "k",
+                "policy": "redis-cluster",
+                "redis_cluster_nodes": ["a:1"],
+            },
+            "else clause did not match",
+        ),
+        (
+            "nodes-string",
+            {
+                "rate": 1,
+                "burst": 0,
+                "key": "k",
+                "policy": "redis-cluster",
+                "redis_cluster_nodes": "a:1",
+                "redis_cluster_name": "c",
+            },
+            "else clause did not match",
+        ),
+    ],
+    "api-breaker": [
+        ("no-code", {"break_response_body": "x"}, 'property "break_response_code" is required'),
+        (
+            "code-string",
+            {"break_response_code": "502"},
+            _wrong_type("break_response_code", "integer", "string"),
+        ),
+    ],
+    "workflow": [
+        ("no-rules", {}, 'property "rules" is required'),
+        ("rules-string", {"rules": "x"}, _wrong_type("rules", "array", "string")),
+        (
+            "unsupported-action",
+            {"rules": [{"case": [["uri", "==", "/"]], "actions": [["rewrite", {}]]}]},
+            "unsupported action: rewrite",
+        ),
+        (
+            "return-without-code",
+            {"rules": [{"case": [["uri", "==", "/"]], "actions": [["return", {}]]}]},
+            """failed to validate the 'return' action: property "code" is required""",
+        ),
+    ],
+    "proxy-cache": [
+        (
+            "request-method-key",
+            {
+                "cache_strategy": "memory",
+                "cache_zone": "memory_cache",
+                "cache_key": ["$request_method"],
+            },
+            "cache_key variable $request_method unsupported",
+        ),
+        (
+            "ttl-string",
+            {"cache_strategy": "memory", "cache_zone": "memory_cache", "cache_ttl": "300"},
+            _wrong_type("cache_ttl", "integer", "string"),
+        ),
+    ],
+}
+PLUGIN_OF = {
+    "limit-count-redis": "limit-count",
+    "limit-count-redis-cluster": "limit-count",
+    "limit-req-redis": "limit-req",
+    "limit-req-redis-cluster": "limit-req",
 }
 
 
-def _conf_errors_test(plugin: str, on_consumer: bool = False) -> Callable[..., None]:
-    """The test of a plugin's CASES on a route, or its CONSUMER_CASES on a consumer."""
-    cases = CONSUMER_CASES[plugin] if on_consumer else CASES[plugin]
-    return conf_errors_test(plugin, cases, on_consumer=on_consumer)
+def _conf_errors_test(feature: str, on_consumer: bool = False) -> Callable[..., None]:
+    """The test of a feature's CASES on a route, or its CONSUMER_CASES on a consumer."""
+    cases = CONSUMER_CASES[feature] if on_consumer else CASES[feature]
+    plugin = PLUGIN_OF.get(feature, feature)
+    return conf_errors_test(plugin, cases, on_consumer=on_consumer, feature=feature)
 
 
 test_ua_restriction_conf_errors = _conf_errors_test("ua-restriction")
@@ -188,3 +316,10 @@ test_openid_connect_conf_errors = _conf_errors_test("openid-connect")
 test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)
 test_ldap_auth_conf_errors = _conf_errors_test("ldap-auth")
 test_ldap_auth_consumer_conf_errors = _conf_errors_test("ldap-auth", on_consumer=True)
+test_limit_count_redis_conf_errors = _conf_errors_test("limit-count-redis")
+test_limit_count_redis_cluster_conf_errors = _conf_errors_test("limit-count-redis-cluster")
+test_limit_req_redis_conf_errors = _conf_errors_test("limit-req-redis")
+test_limit_req_redis_cluster_conf_errors = _conf_errors_test("limit-req-redis-cluster")
+test_api_breaker_conf_errors = _conf_errors_test("api-breaker")
+test_workflow_conf_errors = _conf_errors_test("workflow")
+test_proxy_cache_conf_errors = _conf_errors_test("proxy-cache")

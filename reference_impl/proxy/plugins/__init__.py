@@ -8,6 +8,7 @@ and a new `PluginEnv` on every config change.
 from __future__ import annotations
 
 from ..plugin_api import Plugin
+from .api_breaker import ApiBreaker
 from .auth_family import AUTH_FAMILY
 from .basic_auth import BasicAuth
 from .brotli import Brotli
@@ -28,6 +29,7 @@ from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_
 from .mocking import Mocking
 from .observability import OBSERVABILITY_PLUGINS
 from .prometheus import Prometheus, record_connection, record_request
+from .proxy_cache import ProxyCache
 from .proxy_rewrite import ProxyRewrite
 from .real_ip import RealIp
 from .redirect import Redirect
@@ -39,6 +41,7 @@ from .shared_state import SharedState
 from .traffic_split import TrafficSplit
 from .ua_restriction import UaRestriction
 from .uri_blocker import UriBlocker
+from .workflow import Workflow
 
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {
     cls.name: cls
@@ -70,6 +73,10 @@ PLUGIN_CLASSES: dict[str, type[Plugin]] = {
         TrafficSplit,
         UaRestriction,
         UriBlocker,
+        # traffic
+        ApiBreaker,
+        Workflow,
+        ProxyCache,
     )
 }
 PLUGIN_CLASSES.update({cls.name: cls for cls in OBSERVABILITY_PLUGINS})

@@ -3,7 +3,10 @@ or, with `rules`, each rule's own count, window and key (APISIX 3.16+). `count` 
 `time_window` may be variables (`"$http_x_count"`) resolved per request.
 
 Counters live in the worker's `SharedState` (shared by every worker of the node when the
-engine gives them a shared directory), keyed by the plugin's scope, its conf and the key.
+engine gives them a shared directory), keyed by the plugin's scope, its conf and the key;
+with `policy` redis or redis-cluster, in that Redis (shared by every gateway using it). A
+Redis that fails answers 500 unless `allow_degradation` lets the request through, as
+APISIX 3.5 does.
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ from typing import Any
 from ..fingerprint import conf_fingerprint
 from ..plugin_api import Ctx, Plugin, Response
 from .rate_limit_key import conf_owner, limit_key
+from .redis_limits import (
+    REDIS_FAILURES,
+    ClusterUnavailable,
+    RedisTarget,
+    count_in_redis,
+    redis_target,
+)
 from .request_edit import resolve_vars, resolve_vars_counted
 
 log = logging.getLogger(__name__)
@@ -32,6 +42,7 @@ class LimitCount(Plugin):
         super().__init__(conf, env)
         # a changed conf restarts the counters, like APISIX's conf_version
         self._fingerprint = conf_fingerprint(conf)
+        self._redis = redis_target(conf)
 
     def _scope(self, ctx: Ctx) -> str:
         if self.conf.get("group"):
@@ -44,7 +55,10 @@ class LimitCount(Plugin):
             log.error("failed to get rate limit rules: %s", err)
             return None if self.conf.get("allow_degradation") else Response(500)
         for rule in rules:
-            response = self._limit(ctx, rule)
+            if self._redis is None:
+                response = self._answer(ctx, rule, *self._take_local(rule))
+            else:
+                response = await self._limit_in_redis(ctx, rule, self._redis)
             if response is not None:
                 return response
         return None
@@ -71,20 +85,30 @@ class LimitCount(Plugin):
             rules.append(_Rule(count, window, f"{self._scope(ctx)}:{key}", prefix))
         return rules, None
 
-    def _limit(self, ctx: Ctx, rule: _Rule) -> Response | None:
-        count, window = rule.count, float(rule.time_window)
-        shared = self.env.shared
-        key = "limit-count:" + rule.key
+    async def _limit_in_redis(self, ctx: Ctx, rule: _Rule, target: RedisTarget) -> Response | None:
+        try:
+            remaining, ttl = await count_in_redis(
+                self.env.shared.redis,
+                target,
+                "plugin-limit-count" + rule.key,
+                rule.count,
+                rule.time_window,
+            )
+        except ClusterUnavailable as exc:
+            log.error("failed to fetch limit.count object: %s", exc)
+            return None if self.conf.get("allow_degradation") else Response(500)
+        except REDIS_FAILURES as exc:
+            log.error("failed to limit count: %s", exc)
+            if self.conf.get("allow_degradation"):
+                return None
+            return Response(500, {"error_msg": "failed to limit count"})
+        return self._answer(ctx, rule, remaining >= 0, max(remaining, 0), float(ttl))
 
-        def take(current: tuple[float, float] | None) -> tuple[Any, tuple[bool, int, float]]:
-            now = shared.clock()
-            used, window_end = current if current is not None else (0.0, now + window)
-            if used + 1 > count:
-                return None, (False, 0, window_end - now)
-            used += 1
-            return ((used, window_end), window_end), (True, int(count - used), window_end - now)
-
-        allowed, remaining, reset_in = shared.records.update(key, take)
+    def _answer(
+        self, ctx: Ctx, rule: _Rule, allowed: bool, remaining: int, reset_in: float
+    ) -> Response | None:
+        """The rule's X-RateLimit-* headers on the answer, or its rejection."""
+        count = rule.count
         headers = {}
         if self.conf.get("show_limit_quota_header", True):
             names = _HEADERS if rule.header_prefix is None else _prefixed(rule.header_prefix)
@@ -101,6 +125,21 @@ class LimitCount(Plugin):
         message = self.conf.get("rejected_msg")
         body = {"error_msg": message} if message else None
         return Response(int(self.conf.get("rejected_code", 503)), body, headers)
+
+    def _take_local(self, rule: _Rule) -> tuple[bool, int, float]:
+        count, window = rule.count, float(rule.time_window)
+        shared = self.env.shared
+
+        def take(current: tuple[float, float] | None) -> tuple[Any, tuple[bool, int, float]]:
+            now = shared.clock()
+            used, window_end = current if current is not None else (0.0, now + window)
+            if used + 1 > count:
+                return None, (False, 0, window_end - now)
+            used += 1
+            return ((used, window_end), window_end), (True, int(count - used), window_end - now)
+
+        result: tuple[bool, int, float] = shared.records.update("limit-count:" + rule.key, take)
+        return result
 
 
 _HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")

@@ -1,5 +1,5 @@
-"""Worker-lifetime state that survives config rebuilds: rate-limit records, metrics and
-the log plugins' batch processors.
+"""Worker-lifetime state that survives config rebuilds: rate-limit records, Redis clients,
+metrics and the log plugins' batch processors.
 
 Like nginx shared dicts, the rate-limit table can be shared by every worker of a node: give
 all workers the same `directory` and they share one memory-mapped file, with each
@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 
 from .batch_processor import BatchProcessors
 from .metrics_store import MetricsRecorder
+from .proxy_cache import MemoryZone
+from .redis_limits import RedisConnections
 
 R = TypeVar("R")
 Record = tuple[float, float]
@@ -125,6 +127,8 @@ class SharedState:
         self.directory = directory
         self.log_batches = BatchProcessors()
         self.plugin_attr = plugin_attr or {}  # config.yaml's plugin_attr, by plugin name
+        self.redis = RedisConnections()  # the redis policies' clients, by connection settings
+        self._cache_zones: dict[str, MemoryZone] = {}  # proxy-cache's memory zones, by name
         self.records: MemoryRecordTable | MappedRecordTable
         if directory is None:
             self.records = MemoryRecordTable(clock)
@@ -133,6 +137,12 @@ class SharedState:
             os.makedirs(directory, exist_ok=True)
             self.records = MappedRecordTable(os.path.join(directory, "ratelimit.shm"), clock)
             self.metrics = MetricsRecorder(os.path.join(directory, f"metrics-{worker_id}.shm"))
+
+    def cache_zone(self, name: str) -> MemoryZone:
+        zone = self._cache_zones.get(name)
+        if zone is None:
+            zone = self._cache_zones[name] = MemoryZone()
+        return zone
 
     def close(self) -> None:
         if isinstance(self.records, MappedRecordTable):

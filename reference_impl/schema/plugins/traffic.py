@@ -1,11 +1,14 @@
-"""Traffic plugins: limit-count and limit-req (3.x, with the redis policy schemas), limit-conn
-and fault-injection."""
+"""Traffic plugins: limit-count and limit-req (3.x, with the redis policy schemas), limit-conn,
+fault-injection, api-breaker, workflow and proxy-cache."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reference_impl.schema.definitions import Schema
+from reference_impl.schema.engine import CompiledSchema
+from reference_impl.schema.errors import SchemaError
 from reference_impl.schema.plugins.spec import PluginSpec
 from reference_impl.schema.vars_expr import check_expr
 
@@ -225,4 +228,194 @@ FAULT_INJECTION = PluginSpec(
     extra_check=_fault_injection_check,
 )
 
-SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION)
+
+def _statuses(low: int, high: int, default: int) -> Schema:
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "integer", "minimum": low, "maximum": high},
+        "uniqueItems": True,
+        "default": [default],
+    }
+
+
+# apisix/plugins/api-breaker.lua (3.5)
+API_BREAKER = PluginSpec(
+    name="api-breaker",
+    priority=1005,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "break_response_code": {"type": "integer", "minimum": 200, "maximum": 599},
+            "break_response_body": {"type": "string"},
+            "break_response_headers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string", "minLength": 1},
+                        "value": {"type": "string", "minLength": 1},
+                    },
+                    "required": ["key", "value"],
+                },
+            },
+            "max_breaker_sec": {"type": "integer", "minimum": 3, "default": 300},
+            "unhealthy": {
+                "type": "object",
+                "properties": {
+                    "http_statuses": _statuses(500, 599, 500),
+                    "failures": {"type": "integer", "minimum": 1, "default": 3},
+                },
+                "default": {"http_statuses": [500], "failures": 3},
+            },
+            "healthy": {
+                "type": "object",
+                "properties": {
+                    "http_statuses": _statuses(200, 499, 200),
+                    "successes": {"type": "integer", "minimum": 1, "default": 3},
+                },
+                "default": {"http_statuses": [200], "successes": 3},
+            },
+        },
+        "required": ["break_response_code"],
+    },
+)
+
+# workflow's actions: each one's schema check, as apisix/plugins/workflow.lua's support_action
+_WORKFLOW_RETURN = CompiledSchema(
+    {
+        "type": "object",
+        "properties": {"code": {"type": "integer", "minimum": 100, "maximum": 599}},
+        "required": ["code"],
+    }
+)
+_WORKFLOW_LIMIT_COUNT = CompiledSchema(LIMIT_COUNT.schema)
+
+
+def _check_limit_count_action(conf: dict, scope: str) -> dict:
+    checked: dict = _WORKFLOW_LIMIT_COUNT.check(conf)
+    err = _duplicate_rule_key(checked, scope)
+    if err:
+        raise SchemaError(err)
+    return checked
+
+
+_WORKFLOW_ACTIONS: dict[str, Callable[[dict, str], dict]] = {
+    "return": lambda conf, scope: _WORKFLOW_RETURN.check(conf),
+    "limit-count": _check_limit_count_action,
+}
+
+
+def _workflow_check(conf: dict[str, Any], scope: str) -> str | None:
+    """Each rule's `case` must compile; each action must be supported and pass its own
+    schema, which fills its defaults. Actions are tagged with their rule's number (`_vid`)
+    so each keeps its own counters."""
+    for index, rule in enumerate(conf["rules"], start=1):
+        err = check_expr(rule["case"])
+        if err:
+            return "failed to validate the 'case' expression: " + err
+        for position, action in enumerate(rule["actions"]):
+            check = _WORKFLOW_ACTIONS.get(action[0]) if isinstance(action[0], str) else None
+            if check is None:
+                return f"unsupported action: {action[0]}"
+            action_conf = action[1] if len(action) > 1 else None
+            if not isinstance(action_conf, dict):
+                return f"failed to validate the '{action[0]}' action: wrong type: expected object"
+            try:
+                rule["actions"][position] = [
+                    action[0],
+                    check({**action_conf, "_vid": index}, scope),
+                ]
+            except SchemaError as exc:
+                return f"failed to validate the '{action[0]}' action: {exc}"
+    return None
+
+
+# apisix/plugins/workflow.lua (3.5): the first rule whose case matches runs its first action
+WORKFLOW = PluginSpec(
+    name="workflow",
+    priority=1006,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "rules": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "case": {
+                            "type": "array",
+                            "items": {"anyOf": [{"type": "array"}, {"type": "string"}]},
+                            "minItems": 1,
+                        },
+                        "actions": {
+                            "type": "array",
+                            "items": {"type": "array", "minItems": 1},
+                        },
+                    },
+                    "required": ["case", "actions"],
+                },
+            }
+        },
+        "required": ["rules"],
+    },
+    extra_check=_workflow_check,
+)
+
+_COMPLEX_VALUE: Schema = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "string", "pattern": r"(^[^\$].+$|^\$[0-9a-zA-Z_]+$)"},
+}
+# APISIX's default zones (conf/config-default.yaml): the reference has only memory ones
+PROXY_CACHE_ZONES = ("disk_cache_one", "memory_cache")
+
+
+def _proxy_cache_check(conf: dict[str, Any], scope: str) -> str | None:
+    for key in conf["cache_key"]:
+        if key == "$request_method":
+            return f"cache_key variable {key} unsupported"
+    if conf["cache_zone"] not in PROXY_CACHE_ZONES:
+        return f"cache_zone {conf['cache_zone']} not found"
+    if conf["cache_strategy"] != "memory":  # nginx's proxy_cache, which the reference lacks
+        return "cache_strategy disk is not supported by the reference gateway"
+    return None
+
+
+# apisix/plugins/proxy-cache/init.lua (3.5)
+PROXY_CACHE = PluginSpec(
+    name="proxy-cache",
+    priority=1085,
+    version=0.2,
+    schema={
+        "type": "object",
+        "properties": {
+            "cache_zone": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 100,
+                "default": "disk_cache_one",
+            },
+            "cache_strategy": {"type": "string", "enum": ["disk", "memory"], "default": "disk"},
+            "cache_key": {**_COMPLEX_VALUE, "default": ["$host", "$request_uri"]},
+            "cache_http_status": {**_statuses(200, 599, 200), "default": [200, 301, 404]},
+            "cache_method": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "enum": ["GET", "POST", "HEAD"]},
+                "uniqueItems": True,
+                "default": ["GET", "HEAD"],
+            },
+            "hide_cache_headers": {"type": "boolean", "default": False},
+            "cache_control": {"type": "boolean", "default": False},
+            "cache_bypass": _COMPLEX_VALUE,
+            "no_cache": _COMPLEX_VALUE,
+            "cache_ttl": {"type": "integer", "minimum": 1, "default": 300},
+        },
+    },
+    extra_check=_proxy_cache_check,
+)
+
+SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER, WORKFLOW, PROXY_CACHE)
