@@ -12,10 +12,9 @@ import uvicorn
 
 from .admin_port import create_admin_port
 from .config import ConfigError, GatewayConfig, check_published_admin_key
+from .proxy.launcher import DataPlaneLauncher, Listeners
 from .proxy.plugins import parse_export_addr
 from .proxy.supervisor import Supervisor
-from .proxy.tls import tls_settings
-from .proxy.worker import WorkerSettings
 from .store import open_store
 
 
@@ -70,7 +69,8 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     admin_task = asyncio.create_task(admin.serve(sockets=[admin_socket]))
-    store_api, supervisor = await _start_data_plane(config, store)
+    launcher = DataPlaneLauncher(config, store)
+    supervisor = await start_data_plane(config, launcher)
     group_data_planes.default_control = supervisor.control_address  # None if it can't listen
     await group_data_planes.sync()  # one per stored gateway group besides the default
     listens = ", ".join(f"{x.ip}:{x.port}" for x in config.node_listen)
@@ -94,8 +94,7 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
     finally:
         await group_data_planes.stop_all()
         await supervisor.stop()
-        if store_api is not None:
-            await store_api.stop()
+        await launcher.stop()
         admin.should_exit = True
         await admin_task
     if supervisor.failed.is_set():
@@ -103,33 +102,20 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
     return 0
 
 
-async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervisor]:
-    """Workers read an etcd store directly, and the memory store through the store API."""
-    settings = WorkerSettings(
-        node_listen=[(x.ip, x.port) for x in config.node_listen],
-        stream_listen=[(x.ip, x.port) for x in config.stream_listen],
-        prefix=config.etcd_prefix,
-        **tls_settings(config, [(x.ip, x.port) for x in config.ssl.listen]),
-    )
-    store_api = None
-    if config.store == "etcd":
-        settings.store = "etcd"
-        settings.etcd_hosts = list(config.etcd_hosts)
-        settings.etcd_timeout = config.etcd_timeout
-    else:
-        from .store.http_api import start_store_api
-
-        store_api = await start_store_api(store)
-        settings.store_url, settings.store_token = store_api.url, store_api.token
+async def start_data_plane(config: GatewayConfig, launcher: DataPlaneLauncher) -> Supervisor:
+    """The gateway's own data plane: the configured ports, the configured key prefix."""
     control = config.control_listen
-    supervisor = Supervisor(
-        settings,
+    return await launcher.launch(
+        Listeners(
+            http=[(x.ip, x.port) for x in config.node_listen],
+            stream=[(x.ip, x.port) for x in config.stream_listen],
+            tls=[(x.ip, x.port) for x in config.ssl.listen],
+        ),
+        config.etcd_prefix,
         config.workers,
-        metrics_export_addr(config.raw),
-        (control.ip, control.port) if control is not None else None,
+        metrics_addr=metrics_export_addr(config.raw),
+        control_addr=(control.ip, control.port) if control is not None else None,
     )
-    await supervisor.start()
-    return store_api, supervisor
 
 
 def metrics_export_addr(raw: dict[str, Any]) -> tuple[str, int] | None:

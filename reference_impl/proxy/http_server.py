@@ -1,8 +1,9 @@
 """The downstream side: one asyncio Protocol per client connection, parsing with httptools.
 
-Requests on a connection are answered in order (pipelined ones queue up). Each goes first to
-the fast path (`fast_path`, straight from the parser callbacks) and otherwise to a task
-running `DataPlane.handle`. Request bodies stream through `RequestBody`; reading from the
+Requests on a connection are answered in order (pipelined ones queue up). The data plane
+(`downstream.Plane`) serves the first of them on its fast path, straight from the parser
+callbacks, or gives back what serves it on the general path, run in a task that serves the
+queued requests after it too. Request bodies stream through `RequestBody`; reading from the
 client pauses while too much is buffered. A malformed request gets a 400 and the connection
 is closed.
 """
@@ -11,22 +12,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Any
 
 import httptools
 
-from .fast_path import start_fast
-from .plugins.prometheus import REQUESTS_SERIES, record_connection
+from .downstream import InFlight, PendingRequest, Plane, RequestBody, Serving
+from .plugin_api import Ctx
 from .websocket_tunnel import UpgradeHold
 from .wire import error_page, response_bytes
-
-if TYPE_CHECKING:
-    from .relay import Exchange
 
 MAX_HEADER_BYTES = 32 * 1024  # nginx: large_client_header_buffers 4 8k, per line; total bound
 MAX_QUEUED_REQUESTS = 16
 MAX_BUFFERED_BODY = 1024 * 1024
-REPLAY_LIMIT = 1024 * 1024  # body bytes kept so a retry can resend them
 # lengths of content-length, transfer-encoding, expect and upgrade: most headers are skipped
 # by length
 _FRAMING_NAME_SIZES = frozenset([14, 17, 6, 7])
@@ -36,132 +32,26 @@ class HeaderTooLarge(Exception):
     pass
 
 
-class RequestBody:
-    """A request body arriving from the client, read chunk by chunk by the proxy."""
-
-    __slots__ = ("chunks", "conn", "discard", "done", "history", "replayable", "size", "waiter")
-
-    def __init__(self, conn: ClientConnection) -> None:
-        self.conn = conn
-        self.chunks: deque[bytes] = deque()
-        self.done = False
-        self.waiter: asyncio.Future | None = None
-        self.history: list[bytes] | None = []
-        self.replayable = True
-        self.discard = False  # nobody will read the rest: drop it as it arrives
-        self.size = 0
-
-    def feed(self, chunk: bytes) -> bool:
-        """Keep a chunk for the reader; False when it is dropped instead."""
-        if self.discard:
-            return False
-        self.chunks.append(chunk)
-        self.size += len(chunk)
-        if self.history is not None:
-            if self.size <= REPLAY_LIMIT:
-                self.history.append(chunk)
-            else:
-                self.history = None
-        self._wake()
-        return True
-
-    def finish(self) -> None:
-        self.done = True
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def read(self) -> bytes | None:
-        """The next chunk, or None at the end of the body (or when the client is gone)."""
-        while not self.chunks:
-            if self.done or self.conn.lost:
-                return None
-            self.waiter = self.conn.loop.create_future()
-            self.conn.resume_reading()
-            await self.waiter
-        chunk = self.chunks.popleft()
-        self.conn.buffered -= len(chunk)
-        self.conn.resume_reading()
-        return chunk
-
-    def take_buffered(self) -> bytes:
-        """Everything received so far, consumed."""
-        data = b"".join(self.chunks)
-        self.conn.buffered -= len(data)
-        self.chunks.clear()
-        return data
-
-    def replay(self) -> bytes | None:
-        """The whole body again for a retry; None when it was too large to keep."""
-        if self.history is None or not self.done:
-            self.replayable = False
-            return None
-        return b"".join(self.history)
-
-
-class PendingRequest:
-    __slots__ = (
-        "body",
-        "chunked",
-        "content_length",
-        "expect_continue",
-        "handoff",
-        "header_bytes",
-        "headers",
-        "keep_alive",
-        "method",
-        "upgrade",
-        "url",
-        "version",
-    )
-
-    def __init__(self, method: bytes, url: bytes, headers: list, version: str, keep_alive: bool):
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.version = version
-        self.keep_alive = keep_alive
-        self.body: RequestBody | None = None
-        self.chunked = False
-        self.content_length = -1
-        self.expect_continue = False
-        self.handoff: Any = None  # set when the fast path passes the request on
-        self.header_bytes = 0
-        self.upgrade = False  # it has an Upgrade header
-
-    def length(self) -> int:
-        """nginx's $request_length: request line, headers and body, in bytes."""
-        line = len(self.method) + len(self.url) + 12  # "M URL HTTP/1.1\r\n"
-        body = self.body.size if self.body is not None else 0
-        return line + self.header_bytes + 2 + body
-
-
 class ClientConnection(asyncio.Protocol):
-    """One downstream connection; `plane.handle(conn, request)` serves each request."""
+    """One downstream connection (a `downstream.Client`), served by `plane`."""
 
     scheme = "http"
     scheme_bytes = b"http"
-    client_checks = False  # requests need `refuses(ctx)` asked first (HTTPS with mTLS)
 
-    def __init__(self, plane: Any) -> None:
+    def __init__(self, plane: Plane) -> None:
         self.plane = plane
         self.transport: asyncio.Transport | None = None
         self.loop: asyncio.AbstractEventLoop  # set in connection_made
         self.parser = httptools.HttpRequestParser(self)
         self.queue: deque[PendingRequest] = deque()
         self.current: PendingRequest | None = None
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.busy = False  # a request is being served (fast path or task)
         self.lost = False
         self.closing = False
         self.reading_paused = False
         self.buffered = 0
-        self.exchange: Exchange | None = None  # the upstream exchange in flight, if any
+        self.exchange: InFlight | None = None  # the upstream exchange in flight, if any
         self.hold: UpgradeHold | None = None  # stands in as the protocol during an upgrade
         self.remote_addr = ""
         self.remote_port = 0
@@ -185,7 +75,7 @@ class ClientConnection(asyncio.Protocol):
         self.port_bytes = str(self.server_port).encode()
         self.plane.connections.add(self)
         if self.plane.metrics is not None:
-            record_connection(self.plane.metrics, True)
+            self.plane.metrics.connection_opened()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -204,7 +94,7 @@ class ClientConnection(asyncio.Protocol):
         self.lost = True
         self.plane.connections.discard(self)
         if self.plane.metrics is not None:
-            record_connection(self.plane.metrics, False)
+            self.plane.metrics.connection_closed()
         for request in ([self.current] if self.current else []) + list(self.queue):
             if request.body is not None:
                 request.body.finish()
@@ -249,7 +139,7 @@ class ClientConnection(asyncio.Protocol):
         self._header_bytes = 0
         metrics = self.plane.metrics
         if metrics is not None:
-            metrics.inc(REQUESTS_SERIES)
+            metrics.request_read()
         for name, value in headers:
             size = len(name)
             if size not in _FRAMING_NAME_SIZES:
@@ -292,21 +182,13 @@ class ClientConnection(asyncio.Protocol):
         if self.busy or not queue or self.lost:
             return
         self.busy = True
-        request = queue[0]
-        snap = self.plane.snapshot
-        if (
-            request.body is None
-            and request.handoff is None
-            and not request.upgrade
-            and not self.client_checks
-            and snap is not None
-            and start_fast(self.plane, self, request, snap)
-        ):
+        serving = self.plane.begin(self, queue[0])
+        if serving is None:
             queue.popleft()
             if self.reading_paused:
                 self.resume_reading()
             return
-        self.task = self.loop.create_task(self._serve())
+        self.task = self.loop.create_task(self._serve(serving))
 
     def fast_done(self, keep_alive: bool) -> None:
         """The fast path answered a request."""
@@ -316,21 +198,34 @@ class ClientConnection(asyncio.Protocol):
         elif self.queue:
             self.loop.call_soon(self._dispatch)
 
-    def retry_slow(self, request: PendingRequest) -> None:
+    def continue_slow(self, request: PendingRequest, serving: Serving) -> None:
         """The fast path failed before any response: the general path takes over."""
         self.queue.appendleft(request)
-        self.task = self.loop.create_task(self._serve())
+        self.task = self.loop.create_task(self._serve(serving))
 
-    async def _serve(self) -> None:
-        """Serve queued requests in order until the queue is empty."""
+    @property
+    def client_checks(self) -> bool:
+        """Requests need `refuses(ctx)` asked first (HTTPS with mTLS)."""
+        return False
+
+    def refuses(self, ctx: Ctx) -> bool:
+        """A request to refuse with 400 before anything else (see `client_checks`)."""
+        return False
+
+    async def _serve(self, serving: Serving) -> None:
+        """Serve the first queued request with `serving`, then the others in order until the
+        queue is empty (a request stays queued until it is served: see `_hold_upgrade`)."""
         plane = self.plane
         queue = self.queue
         keep_alive = True
         try:
-            while queue and not self.lost:
+            while True:
+                if self.lost:
+                    serving.close()  # never started: nothing to undo
+                    break
                 request = queue.popleft()
                 self.resume_reading()
-                keep_alive = await plane.handle(self, request)
+                keep_alive = await serving
                 if self.hold is not None and self.hold.request is request:
                     self._release_hold()
                 body = request.body
@@ -340,8 +235,9 @@ class ClientConnection(asyncio.Protocol):
                     body.discard = True
                     body.take_buffered()
                     self.resume_reading()
-                if not keep_alive:
+                if not keep_alive or not queue:
                     break
+                serving = plane.handle(self, queue[0])
         finally:
             self.task = None
             self.busy = False
@@ -369,6 +265,15 @@ class ClientConnection(asyncio.Protocol):
         if data:
             self.data_received(data)
         self.resume_reading()
+
+    def tunnel_handover(self) -> tuple[asyncio.Transport, bytes] | None:
+        """The transport for a tunnel, with what the client sent after its upgrade request;
+        this protocol no longer reads it."""
+        if self.lost or self.transport is None:
+            return None
+        hold, self.hold = self.hold, None
+        self.reading_paused = False  # the tunnel resumes reading on both transports
+        return self.transport, hold.take() if hold is not None else b""
 
     def _close(self) -> None:
         if self.transport is not None and not self.lost:

@@ -49,12 +49,14 @@ class PhasePlan:
         self.plugins = plugins
         self.rewrite = [p for p in plugins if _overrides(p, "rewrite")]
         self.access = [p for p in plugins if _overrides(p, "access")]
-        first = globals_ or EMPTY_PLAN
-        self.header_filter = first.header_filter + [
+        first: PhasePlan = globals_ or EMPTY_PLAN
+        self.header_filter: list[Plugin] = first.header_filter + [
             p for p in plugins if _overrides(p, "header_filter")
         ]
-        self.body_filter = first.body_filter + [p for p in plugins if _overrides(p, "body_filter")]
-        self.log = first.log + [p for p in plugins if _overrides(p, "log")]
+        self.body_filter: list[Plugin] = first.body_filter + [
+            p for p in plugins if _overrides(p, "body_filter")
+        ]
+        self.log: list[Plugin] = first.log + [p for p in plugins if _overrides(p, "log")]
 
 
 class _Empty:

@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 from ..store.base import Store
@@ -26,9 +27,11 @@ from .health_report import HealthPublisher
 from .http_server import ClientConnection
 from .left_out import LeftOut
 from .lifeline import ORPHAN_EXIT, ORPHAN_GRACE, ParentWatch, die_with_parent
+from .plugins import ServerCounters, SharedState
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
 from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
+from .variables import Variables
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +97,12 @@ class Worker:
     """The data plane of one process; `run()` serves until `stop()`."""
 
     def __init__(self, settings: WorkerSettings, store: Store) -> None:
-        from .plugins.shared_state import SharedState
-        from .variables import Variables
-
         self.settings = settings
         self.store = store
         self.plane = DataPlane()
         self.variables = Variables()
         self.shared = SharedState(settings.shared_dir, settings.worker_id)
-        self.plane.metrics = self.shared.metrics
+        self.plane.metrics = ServerCounters(self.shared.metrics)
         self.health: HealthPublisher | None = None
         if settings.shared_dir is not None:
             self.health = HealthPublisher(settings.shared_dir, settings.worker_id, settings.prefix)
@@ -171,15 +171,17 @@ class Worker:
                     backlog=BACKLOG,
                 )
                 self.servers.append(server)
-            for ip, port in self.settings.tls_listen:
-                server = await loop.create_server(
-                    lambda: TlsClientConnection(plane, self.tls),
-                    sock=listening_socket(ip, port),
-                    backlog=BACKLOG,
-                    ssl=self.tls.context,  # type: ignore[union-attr]
-                    ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
-                )
-                self.servers.append(server)
+            if self.tls is not None:
+                tls_connection = partial(TlsClientConnection, plane, self.tls)
+                for ip, port in self.settings.tls_listen:
+                    server = await loop.create_server(
+                        tls_connection,
+                        sock=listening_socket(ip, port),
+                        backlog=BACKLOG,
+                        ssl=self.tls.context,
+                        ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+                    )
+                    self.servers.append(server)
             for ip, port in self.settings.stream_listen:
                 server = await loop.create_server(
                     lambda: StreamClient(plane), sock=listening_socket(ip, port), backlog=BACKLOG
@@ -227,8 +229,12 @@ async def _main(settings: WorkerSettings, parent_pid: int) -> int:
     store = settings.open_store()
     worker = Worker(settings, store)
     loop = asyncio.get_running_loop()
+
     # an orphan (see lifeline.py) stops at once, with a short grace period
-    watch = ParentWatch(parent_pid, lambda: loop.call_soon_threadsafe(worker.stop, ORPHAN_GRACE))
+    def on_orphaned() -> None:  # called from the watch's thread
+        loop.call_soon_threadsafe(worker.stop, ORPHAN_GRACE)
+
+    watch = ParentWatch(parent_pid, on_orphaned)
 
     def on_signal() -> None:  # SIGTERM: the supervisor's, or the kernel's when it died
         worker.stop(ORPHAN_GRACE if watch.dying() else None)

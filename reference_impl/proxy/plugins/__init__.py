@@ -18,7 +18,7 @@ from .key_auth import KeyAuth
 from .limit_count import LimitCount
 from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
-from .prometheus import Prometheus, record_connection, record_request
+from .prometheus import Prometheus, ServerCounters, record_connection, record_request
 from .proxy_rewrite import ProxyRewrite
 from .request_id import RequestId
 from .response_rewrite import ResponseRewrite
@@ -48,6 +48,7 @@ __all__ = [
     "PLUGIN_CLASSES",
     "MetricsExporter",
     "PluginEnv",
+    "ServerCounters",
     "SharedState",
     "parse_export_addr",
     "record_connection",
