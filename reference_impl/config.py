@@ -11,11 +11,14 @@ import copy
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .client_limits import ClientLimits, LimitError, client_limits
 
 # APISIX's published example key: anyone knows it, so it may only guard a loopback-only port
 DEFAULT_ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
@@ -55,13 +58,13 @@ class ConfigError(Exception):
     """A configuration the gateway cannot start with; the message is one line for the user."""
 
 
-def substitute_env(text: str, env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
+def substitute_env(text: str, env: Mapping[str, str] | None = None) -> str:
+    values: Mapping[str, str] = os.environ if env is None else env
 
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        if name in env:
-            return env[name]
+        if name in values:
+            return values[name]
         if default is not None:
             return default
         raise ConfigError(f"can't find environment variable {name} referenced by the configuration")
@@ -113,6 +116,8 @@ class GatewayConfig:
     # the Control API (`apisix.enable_control`, `apisix.control`); None when disabled;
     # port 0 takes any free port
     control_listen: Listen | None = None
+    # `nginx_config.http` timeouts and header buffers, `nginx_config.worker_rlimit_nofile`
+    limits: ClientLimits = field(default_factory=ClientLimits)
 
 
 @dataclass(frozen=True)
@@ -149,8 +154,9 @@ def _ssl_config(apisix: dict[str, Any], node_listen: list[Listen]) -> SslConfig:
 def _listen(entry: Any, default_ip: str, what: str) -> Listen:
     if isinstance(entry, int):
         return Listen(default_ip, entry)
-    if isinstance(entry, dict) and isinstance(entry.get("port", entry.get("addr")), int):
-        return Listen(str(entry.get("ip", default_ip)), int(entry.get("port", entry.get("addr"))))
+    port_number = entry.get("port", entry.get("addr")) if isinstance(entry, dict) else None
+    if isinstance(entry, dict) and isinstance(port_number, int):
+        return Listen(str(entry.get("ip", default_ip)), port_number)
     if isinstance(entry, dict) and isinstance(entry.get("addr"), str):
         host, _, port = entry["addr"].rpartition(":")
         if port.isdigit():
@@ -232,7 +238,17 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         etcd_timeout=float(etcd.get("timeout", 30)),
         ssl=_ssl_config(merged["apisix"], node_listen),
         control_listen=_control_listen(merged["apisix"]),
+        limits=_limits(merged["nginx_config"]),
     )
+
+
+def _limits(nginx_config: Any) -> ClientLimits:
+    if not isinstance(nginx_config, dict):
+        raise ConfigError(f"invalid nginx_config: {nginx_config!r} (expected a mapping)")
+    try:
+        return client_limits(nginx_config)
+    except LimitError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _loopback(ip: str) -> bool:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import signal
 import socket
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 import uvicorn
 
+from .admin_http import admin_protocol
 from .admin_port import create_admin_port
 from .config import ConfigError, GatewayConfig, check_published_admin_key
 from .proxy.launcher import DataPlaneLauncher, Listeners
@@ -22,15 +25,36 @@ def serve(config: GatewayConfig) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code. A configuration that
     must not be served (ConfigError) is refused before anything is opened or bound."""
     check_published_admin_key(config)
+    raise_descriptor_limit(config.limits.worker_rlimit_nofile)
     admin_socket = bind_admin_port(config.admin_listen.ip, config.admin_listen.port)
     store = open_store(config)
     try:
-        return asyncio.run(_serve(config, store, admin_socket))
+        # uvloop, as the workers: past the descriptor limit, it accepts and closes a new
+        # connection at once (libuv keeps a spare descriptor for that) where asyncio's loop
+        # stops accepting for a second and leaves the connection waiting
+        return _run(_serve(config, store, admin_socket))
     except OSError as exc:  # a port already taken, mostly
         raise ConfigError(f"can't listen: {exc.strerror or exc}") from None
     finally:
         store.close()
         admin_socket.close()
+
+
+def _run(main: Coroutine[Any, Any, int]) -> int:
+    try:
+        import uvloop
+    except ImportError:  # the standard loop works, only without that
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
+def raise_descriptor_limit(wanted: int) -> None:
+    """As nginx's `worker_rlimit_nofile`: the soft limit of open descriptors up to `wanted`,
+    or to the hard limit when that is lower (this process and the workers it starts)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def bind_admin_port(ip: str, port: int) -> socket.socket:
@@ -61,6 +85,8 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
             log_level="warning",
             access_log=False,
             lifespan="off",
+            http=admin_protocol(config.limits),
+            timeout_keep_alive=config.limits.keepalive_timeout,  # type: ignore[arg-type]
         )
     )
     admin.install_signal_handlers = lambda: None

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from ..client_limits import ClientLimits
 from .plugin_api import Ctx
 
 REPLAY_LIMIT = 1024 * 1024  # body bytes kept so a retry can resend them
@@ -22,6 +23,10 @@ REPLAY_LIMIT = 1024 * 1024  # body bytes kept so a retry can resend them
 
 class InFlight(Protocol):
     """The upstream exchange serving the connection's current request."""
+
+    @property
+    def responded(self) -> bool:
+        """Something of the response has been written to the client."""
 
     def client_lost(self) -> None: ...
     def pause_upstream(self, paused: bool) -> None: ...
@@ -59,6 +64,9 @@ class Client(Protocol):
     def resume_writing(self) -> None: ...
     def shutdown(self) -> None: ...
     def connection_lost(self, exc: Exception | None) -> None: ...
+    def timed_out(self, now: float) -> bool:
+        """The client let one of its timeouts (`ClientLimits`) run out."""
+
     def fast_done(self, keep_alive: bool) -> None:
         """The fast path answered the current request."""
 
@@ -87,6 +95,7 @@ class Plane(Protocol):
 
     connections: set[Client]
     metrics: ServerMetrics | None
+    limits: ClientLimits
 
     def begin(self, conn: Client, request: PendingRequest) -> Serving | None:
         """Start serving a request: None when the fast path has it (it reports through

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from ..client_limits import ClientLimits
 from .attempt import Attempt
 from .downstream import Client, PendingRequest, ServerMetrics
 from .fast_path import FastPath
@@ -29,8 +30,9 @@ class DataPlane(FastPath):
     """A worker's HTTP data plane: the current config generation, the upstream pools, the
     fast path (`FastPath.begin`) and the general path (`handle`, `resume`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: ClientLimits | None = None) -> None:
         super().__init__()
+        self.limits = limits or ClientLimits()
         self.connections: set[Client] = set()
         self.metrics: ServerMetrics | None = None  # connection and request counters
 

@@ -20,8 +20,10 @@ from .plugin_api import Ctx
 from .websocket_tunnel import UpgradeHold
 from .wire import error_page, response_bytes
 
-MAX_HEADER_BYTES = 32 * 1024  # nginx: large_client_header_buffers 4 8k, per line; total bound
+HTML = "text/html; charset=utf-8"
+
 MAX_QUEUED_REQUESTS = 16
+LINGER = 5.0  # nginx's lingering_timeout
 MAX_BUFFERED_BODY = 1024 * 1024
 # lengths of content-length, transfer-encoding, expect and upgrade: most headers are skipped
 # by length
@@ -29,7 +31,43 @@ _FRAMING_NAME_SIZES = frozenset([14, 17, 6, 7])
 
 
 class HeaderTooLarge(Exception):
-    pass
+    """nginx's `large_client_header_buffers`: a request line longer than one buffer (414), a
+    header line longer than one buffer or more than all of them together (400)."""
+
+    def __init__(self, status: int = 400) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Lingering(asyncio.Protocol):
+    """A refused connection after its answer, as nginx's lingering close: what the client
+    still sends is read and dropped until it closes, for up to LINGER seconds. Closing a
+    socket with unread data resets the connection, and the client would lose the answer."""
+
+    def __init__(self, conn: ClientConnection, answer: bytes) -> None:
+        transport = conn.transport
+        assert transport is not None
+        self.conn = conn
+        transport.write(answer)
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        transport.set_protocol(self)
+        conn.loop.call_later(LINGER, self._give_up)
+
+    def _give_up(self) -> None:
+        if not self.conn.lost and self.conn.transport is not None:
+            self.conn.transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        pass
+
+    def eof_received(self) -> bool | None:
+        return None  # the client is done: the transport closes
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.conn.connection_lost(exc)
 
 
 class ClientConnection(asyncio.Protocol):
@@ -62,6 +100,16 @@ class ClientConnection(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._header_bytes = 0
+        self.limits = plane.limits
+        self.max_header_bytes = plane.limits.max_header_bytes
+        # what `timed_out` watches: bytes and request heads read so far, and where it stands
+        self.bytes_in = 0
+        self.heads_read = 0
+        self._watch: tuple[str, int, int] = ("", 0, 0)
+        self._watch_since = 0.0
+        self._header_since: float | None = None
+        self._wait_bytes = 0
+        self._head_seen = 0  # bytes of a request head not complete yet
 
     # --- asyncio.Protocol ----------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -78,15 +126,29 @@ class ClientConnection(asyncio.Protocol):
             self.plane.metrics.connection_opened()
 
     def data_received(self, data: bytes) -> None:
+        self.bytes_in += len(data)
+        heads = self.heads_read
+        waiting = self.current is None
         try:
             self.parser.feed_data(data)
-        except HeaderTooLarge:
-            self._reject(400)
+            if heads != self.heads_read:
+                self._head_seen = 0
+            elif waiting and self.current is None:
+                # all of it belongs to a request head (httptools hands a header over only
+                # once it is complete, so its size is counted here, as it arrives)
+                self._head_seen += len(data)
+                if self._head_seen > self.max_header_bytes:
+                    raise HeaderTooLarge
+        except HeaderTooLarge as exc:
+            self._reject(exc.status)
         except httptools.HttpParserUpgrade as exc:
             self._hold_upgrade(data[exc.args[0] :])
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
-            self._reject(400 if isinstance(cause, HeaderTooLarge) or cause is None else 500)
+            if isinstance(cause, HeaderTooLarge):
+                self._reject(cause.status)
+            else:
+                self._reject(400 if cause is None else 500)
         except httptools.HttpParserError:
             self._reject(400)
 
@@ -112,12 +174,13 @@ class ClientConnection(asyncio.Protocol):
     # --- httptools callbacks ------------------------------------------------------------------
     def on_url(self, url: bytes) -> None:
         self._url += url
-        if len(self._url) > MAX_HEADER_BYTES:
-            raise HeaderTooLarge
+        if len(self._url) > self.limits.header_buffer_size:
+            raise HeaderTooLarge(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_bytes += len(name) + len(value) + 4
-        if self._header_bytes > MAX_HEADER_BYTES:
+        line = len(name) + len(value) + 4
+        self._header_bytes += line
+        if self._header_bytes > self.max_header_bytes or line > self.limits.header_buffer_size:
             raise HeaderTooLarge
         self._headers.append((name, value))
 
@@ -132,6 +195,7 @@ class ClientConnection(asyncio.Protocol):
             parser.should_keep_alive(),
         )
         request.header_bytes = self._header_bytes
+        self.heads_read += 1
         # what the next message's callbacks collect (no on_message_begin callback: it is
         # one Python call per request less)
         self._url = b""
@@ -304,14 +368,57 @@ class ClientConnection(asyncio.Protocol):
         if not self.busy:
             self._close()
 
+    def timed_out(self, now: float) -> bool:
+        """Whether the client let one of its timeouts run out (asked by `ClientTimeouts`
+        every tick): the request line and headers not all read within
+        `client_header_timeout`, nothing of the body for `client_body_timeout`, nothing of
+        the response taken for `send_timeout`, idle for `keepalive_timeout` (or, before its
+        first request, `client_header_timeout`). While a request is served without waiting
+        on the client, the upstream's timeouts apply instead."""
+        if self.lost or self.transport is None:
+            return False
+        limits = self.limits
+        current = self.current
+        unsent = self.transport.get_write_buffer_size()
+        if unsent:
+            watch, limit = ("send", self.heads_read, unsent), limits.send_timeout
+        elif current is not None and current.body is not None and not current.body.done:
+            watch, limit = ("body", self.heads_read, self.bytes_in), limits.client_body_timeout
+        elif self.busy:
+            self._watch = ("", 0, 0)
+            return False
+        else:
+            watch = ("wait", self.heads_read, 0)
+            limit = limits.keepalive_timeout if self.heads_read else limits.client_header_timeout
+        if watch != self._watch:
+            if watch[0] != "wait" or self._watch[:2] != watch[:2]:
+                self._header_since = None
+                self._wait_bytes = self.bytes_in
+            self._watch, self._watch_since = watch, now
+        if watch[0] == "wait" and self.bytes_in != self._wait_bytes:
+            if self._header_since is None:  # a request has begun: its head has this long
+                self._header_since = now
+            return now - self._header_since >= limits.client_header_timeout
+        return now - self._watch_since >= limit
+
     def _reject(self, status: int) -> None:
         if self.lost:
             return
-        if not self.busy:
-            page = error_page(status)
-            html = "text/html; charset=utf-8"
-            self.transport.write(response_bytes(status, page, None, None, False, content_type=html))  # type: ignore[union-attr]
+        current = self.current
+        if self.busy and current is not None and current.body is not None and not current.body.done:
+            # the body's framing is broken (an invalid chunk size): the request can't be
+            # proxied; answered at once unless a response has begun (then only closed)
+            exchange = self.exchange
+            if exchange is None or not exchange.responded:
+                page = response_bytes(
+                    status, error_page(status), None, None, False, content_type=HTML
+                )
+                self.transport.write(page)  # type: ignore[union-attr]
             self.transport.close()  # type: ignore[union-attr]
+            return
+        if not self.busy:
+            page = response_bytes(status, error_page(status), None, None, False, content_type=HTML)
+            _Lingering(self, page)
         else:
             # a response is in flight: let it finish, then close without reading more
             self.closing = True

@@ -54,6 +54,7 @@ class DataPlaneLauncher:
             fallback_sni=config.ssl.fallback_sni,
             data_encryption=apisix.get("data_encryption") or {},
             prefix=prefix,
+            limits=config.limits,
         )
         if grace_period is not None:
             settings.grace_period = grace_period

@@ -82,6 +82,10 @@ class Exchange:
         self.conn: UpstreamConnection | None = None
         self.last_read = self.loop.time()
 
+    @property
+    def responded(self) -> bool:
+        return self.head_sent
+
     def outcome(self) -> asyncio.Future[int]:
         """The status, or the UpstreamFailure, for the general path to await."""
         future = self.future

@@ -19,8 +19,10 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
+from ..client_limits import ClientLimits
 from ..store.base import Store
 from . import shared_dir as shared_dirs
+from .client_timeouts import ClientTimeouts
 from .config_feed import ConfigFeed
 from .handler import DataPlane
 from .health_report import HealthPublisher
@@ -60,6 +62,7 @@ class WorkerSettings:
     worker_id: int = 0
     grace_period: float = GRACE_PERIOD
     parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
+    limits: ClientLimits = field(default_factory=ClientLimits)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -70,6 +73,7 @@ class WorkerSettings:
         data["node_listen"] = [tuple(x) for x in data["node_listen"]]
         data["stream_listen"] = [tuple(x) for x in data.get("stream_listen", [])]
         data["tls_listen"] = [tuple(x) for x in data.get("tls_listen", [])]
+        data["limits"] = ClientLimits(**data.get("limits", {}))
         return cls(**data)
 
     def open_store(self) -> Store:
@@ -99,7 +103,8 @@ class Worker:
     def __init__(self, settings: WorkerSettings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.plane = DataPlane()
+        self.plane = DataPlane(settings.limits)
+        self.client_timeouts = ClientTimeouts(self.plane.connections, settings.limits)
         self.variables = Variables()
         self.shared = SharedState(settings.shared_dir, settings.worker_id)
         self.plane.metrics = ServerCounters(self.shared.metrics)
@@ -189,6 +194,7 @@ class Worker:
                 self.servers.append(server)
             if self.health is not None:
                 self.health.start()
+            self.client_timeouts.start()
             self.ready.set()
             await self._stop.wait()
         finally:
@@ -204,6 +210,7 @@ class Worker:
     async def _shutdown(self) -> None:
         if self._gc_timer is not None:
             self._gc_timer.cancel()
+        self.client_timeouts.stop()
         for server in self.servers:
             server.close()
         for conn in list(self.plane.connections):
