@@ -102,13 +102,12 @@ class ClientConnection(asyncio.Protocol):
         self._header_bytes = 0
         self.limits = plane.limits
         self.max_header_bytes = plane.limits.max_header_bytes
-        # what `timed_out` watches: bytes and request heads read so far, and where it stands
-        self.bytes_in = 0
+        self.buffer_size = plane.limits.header_buffer_size  # one header line at most
+        # what `timed_out` watches: request heads read so far, and where it stands
         self.heads_read = 0
         self._watch: tuple[str, int, int] = ("", 0, 0)
         self._watch_since = 0.0
         self._header_since: float | None = None
-        self._wait_bytes = 0
         self._head_seen = 0  # bytes of a request head not complete yet
 
     # --- asyncio.Protocol ----------------------------------------------------------------------
@@ -126,19 +125,14 @@ class ClientConnection(asyncio.Protocol):
             self.plane.metrics.connection_opened()
 
     def data_received(self, data: bytes) -> None:
-        self.bytes_in += len(data)
-        heads = self.heads_read
-        waiting = self.current is None
+        # httptools hands a header over only once it is complete: the size of a request head
+        # is counted here, as it arrives (`on_headers_complete` starts the count again)
+        if self.current is None:
+            self._head_seen += len(data)
         try:
             self.parser.feed_data(data)
-            if heads != self.heads_read:
-                self._head_seen = 0
-            elif waiting and self.current is None:
-                # all of it belongs to a request head (httptools hands a header over only
-                # once it is complete, so its size is counted here, as it arrives)
-                self._head_seen += len(data)
-                if self._head_seen > self.max_header_bytes:
-                    raise HeaderTooLarge
+            if self._head_seen > self.max_header_bytes and self.current is None:
+                raise HeaderTooLarge
         except HeaderTooLarge as exc:
             self._reject(exc.status)
         except httptools.HttpParserUpgrade as exc:
@@ -174,13 +168,13 @@ class ClientConnection(asyncio.Protocol):
     # --- httptools callbacks ------------------------------------------------------------------
     def on_url(self, url: bytes) -> None:
         self._url += url
-        if len(self._url) > self.limits.header_buffer_size:
+        if len(self._url) > self.buffer_size:
             raise HeaderTooLarge(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         line = len(name) + len(value) + 4
-        self._header_bytes += line
-        if self._header_bytes > self.max_header_bytes or line > self.limits.header_buffer_size:
+        total = self._header_bytes = self._header_bytes + line
+        if total > self.buffer_size and (line > self.buffer_size or total > self.max_header_bytes):
             raise HeaderTooLarge
         self._headers.append((name, value))
 
@@ -196,6 +190,7 @@ class ClientConnection(asyncio.Protocol):
         )
         request.header_bytes = self._header_bytes
         self.heads_read += 1
+        self._head_seen = 0
         # what the next message's callbacks collect (no on_message_begin callback: it is
         # one Python call per request less)
         self._url = b""
@@ -383,7 +378,8 @@ class ClientConnection(asyncio.Protocol):
         if unsent:
             watch, limit = ("send", self.heads_read, unsent), limits.send_timeout
         elif current is not None and current.body is not None and not current.body.done:
-            watch, limit = ("body", self.heads_read, self.bytes_in), limits.client_body_timeout
+            watch = ("body", self.heads_read, current.body.size)
+            limit = limits.client_body_timeout
         elif self.busy:
             self._watch = ("", 0, 0)
             return False
@@ -391,11 +387,9 @@ class ClientConnection(asyncio.Protocol):
             watch = ("wait", self.heads_read, 0)
             limit = limits.keepalive_timeout if self.heads_read else limits.client_header_timeout
         if watch != self._watch:
-            if watch[0] != "wait" or self._watch[:2] != watch[:2]:
-                self._header_since = None
-                self._wait_bytes = self.bytes_in
+            self._header_since = None
             self._watch, self._watch_since = watch, now
-        if watch[0] == "wait" and self.bytes_in != self._wait_bytes:
+        if watch[0] == "wait" and self._head_seen:
             if self._header_since is None:  # a request has begun: its head has this long
                 self._header_since = now
             return now - self._header_since >= limits.client_header_timeout
