@@ -8,6 +8,8 @@ so nothing runs twice.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from .attempt import Attempt
 from .deadlines import ReadDeadlines
 from .downstream import Client, PendingRequest, Serving
@@ -18,7 +20,7 @@ from .snapshot import Snapshot
 from .upstream_conn import ConnectionPool, UpstreamFailure
 
 
-class FastPath:
+class FastPath(ABC):
     """The data plane's first step for each request; the general path is `handle` (a
     request not yet looked at) and `resume` (an attempt the fast path gave up)."""
 
@@ -28,11 +30,13 @@ class FastPath:
         self.deadlines = ReadDeadlines()
         self._on_finished = self._finished  # one bound method for every exchange
 
+    @abstractmethod
     def handle(self, conn: Client, request: PendingRequest) -> Serving:
-        raise NotImplementedError
+        """The general path for a request the fast path has not looked at."""
 
+    @abstractmethod
     def resume(self, attempt: Attempt) -> Serving:
-        raise NotImplementedError
+        """The general path for a request the fast path gave up, from where it stands."""
 
     def begin(self, conn: Client, request: PendingRequest) -> Serving | None:
         """None when the request is on its way on the fast path, else what serves it."""
