@@ -312,3 +312,25 @@ def test_the_soft_descriptor_limit_is_raised_at_start() -> None:
     assert done.returncode == 0, done.stderr
     print(f"soft descriptor limit: {done.stdout.split()}")
     assert done.stdout.splitlines() == ["(4096, 4096)", "(4096, 4096)"]
+
+
+@pytest.mark.parametrize("port", ["admin", "data plane"])
+def test_an_idle_keep_alive_connection_is_closed_after_keepalive_timeout(
+    gateway: Gateway, port: str
+) -> None:
+    number, path = (
+        (gateway.admin_port, "/apisix/admin/routes")
+        if port == "admin"
+        else (gateway.node_port, "/no-such-route")
+    )
+    with socket.create_connection(("127.0.0.1", number), timeout=TIMEOUT * 3) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nX-API-KEY: {ADMIN_KEY}\r\n\r\n".encode())
+        first = sock.recv(65536)
+        answered = time.monotonic()
+        rest = _read_to_end(sock)
+        idle = time.monotonic() - answered
+    answer = first + rest  # one answer (its body maybe read with the end), then the end
+    print(f"{port} port: idle keep-alive connection closed after {idle:.2f}s")
+    assert answer.startswith(b"HTTP/1.1 200 " if port == "admin" else b"HTTP/1.1 404 ")
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert TIMEOUT - 0.5 <= idle < TIMEOUT + 2.0
