@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from .client_limits import ClientLimits, LimitError, client_limits
+
 # APISIX's published example key: anyone knows it, so it may only guard a loopback-only port
 DEFAULT_ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
 # APISIX's own words about that key (`apisix/cli/ops.lua` up to 3.9, a warning there)
@@ -119,6 +121,8 @@ class GatewayConfig:
     # the Control API (`apisix.enable_control`, `apisix.control`); None when disabled;
     # port 0 takes any free port
     control_listen: Listen | None = None
+    # `nginx_config.http` timeouts and header buffers, `nginx_config.worker_rlimit_nofile`
+    limits: ClientLimits = field(default_factory=ClientLimits)
 
 
 @dataclass(frozen=True)
@@ -155,9 +159,9 @@ def _ssl_config(apisix: dict[str, Any], node_listen: list[Listen]) -> SslConfig:
 def _listen(entry: Any, default_ip: str, what: str) -> Listen:
     if isinstance(entry, int):
         return Listen(default_ip, entry)
-    port = entry.get("port", entry.get("addr")) if isinstance(entry, dict) else None
-    if isinstance(port, int):
-        return Listen(str(entry.get("ip", default_ip)), port)
+    port_number = entry.get("port", entry.get("addr")) if isinstance(entry, dict) else None
+    if isinstance(entry, dict) and isinstance(port_number, int):
+        return Listen(str(entry.get("ip", default_ip)), port_number)
     if isinstance(entry, dict) and isinstance(entry.get("addr"), str):
         host, _, port = entry["addr"].rpartition(":")
         if port.isdigit():
@@ -239,7 +243,17 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         etcd_timeout=float(etcd.get("timeout", 30)),
         ssl=_ssl_config(merged["apisix"], node_listen),
         control_listen=_control_listen(merged["apisix"]),
+        limits=_limits(merged["nginx_config"]),
     )
+
+
+def _limits(nginx_config: Any) -> ClientLimits:
+    if not isinstance(nginx_config, dict):
+        raise ConfigError(f"invalid nginx_config: {nginx_config!r} (expected a mapping)")
+    try:
+        return client_limits(nginx_config)
+    except LimitError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _loopback(ip: str) -> bool:
@@ -316,3 +330,9 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> G
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {path} must be a YAML mapping")
     return build_config(_etcd_host_from_env(raw, env))
+
+
+def plugin_attr_of(raw: dict[str, Any]) -> dict[str, Any]:
+    """config.yaml's `plugin_attr` (plugins' node-wide settings), {} when absent."""
+    plugin_attr = raw.get("plugin_attr")
+    return plugin_attr if isinstance(plugin_attr, dict) else {}

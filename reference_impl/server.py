@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import signal
 import socket
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 import uvicorn
 
+from .admin_http import admin_protocol
 from .admin_port import create_admin_port
-from .config import ConfigError, GatewayConfig, check_published_admin_key
+from .config import ConfigError, GatewayConfig, check_published_admin_key, plugin_attr_of
+from .proxy.launcher import DataPlaneLauncher, Listeners
 from .proxy.plugins import parse_export_addr
 from .proxy.supervisor import Supervisor
-from .proxy.tls import tls_settings
-from .proxy.worker import WorkerSettings
 from .quiet_uvicorn import QuietServer
 from .store import open_store
 
@@ -24,15 +26,36 @@ def serve(config: GatewayConfig) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code. A configuration that
     must not be served (ConfigError) is refused before anything is opened or bound."""
     check_published_admin_key(config)
+    raise_descriptor_limit(config.limits.worker_rlimit_nofile)
     admin_socket = bind_admin_port(config.admin_listen.ip, config.admin_listen.port)
     store = open_store(config)
     try:
-        return asyncio.run(_serve(config, store, admin_socket))
+        # uvloop, as the workers: past the descriptor limit, it accepts and closes a new
+        # connection at once (libuv keeps a spare descriptor for that) where asyncio's loop
+        # stops accepting for a second and leaves the connection waiting
+        return _run(_serve(config, store, admin_socket))
     except OSError as exc:  # a port already taken, mostly
         raise ConfigError(f"can't listen: {exc.strerror or exc}") from None
     finally:
         store.close()
         admin_socket.close()
+
+
+def _run(main: Coroutine[Any, Any, int]) -> int:
+    try:
+        import uvloop
+    except ImportError:  # the standard loop works, only without that
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
+def raise_descriptor_limit(wanted: int) -> None:
+    """As nginx's `worker_rlimit_nofile`: the soft limit of open descriptors up to `wanted`,
+    or to the hard limit when that is lower (this process and the workers it starts)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def bind_admin_port(ip: str, port: int) -> socket.socket:
@@ -63,6 +86,8 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
             log_level="warning",
             access_log=False,
             lifespan="off",
+            http=admin_protocol(config.limits),
+            timeout_keep_alive=config.limits.keepalive_timeout,  # type: ignore[arg-type]
         )
     )
     stop = asyncio.Event()
@@ -70,7 +95,8 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     admin_task = asyncio.create_task(admin.serve(sockets=[admin_socket]))
-    store_api, supervisor = await _start_data_plane(config, store)
+    launcher = DataPlaneLauncher(config, store)
+    supervisor = await start_data_plane(config, launcher)
     group_data_planes.default_control = supervisor.control_address  # None if it can't listen
     await group_data_planes.sync()  # one per stored gateway group besides the default
     listens = ", ".join(f"{x.ip}:{x.port}" for x in config.node_listen)
@@ -94,8 +120,7 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
     finally:
         await group_data_planes.stop_all()
         await supervisor.stop()
-        if store_api is not None:
-            await store_api.stop()
+        await launcher.stop()
         admin.should_exit = True
         await admin_task
     if supervisor.failed.is_set():
@@ -103,40 +128,20 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
     return 0
 
 
-async def _start_data_plane(config: GatewayConfig, store) -> tuple[Any, Supervisor]:
-    """Workers read an etcd store directly, and the memory store through the store API."""
-    settings = WorkerSettings(
-        node_listen=[(x.ip, x.port) for x in config.node_listen],
-        stream_listen=[(x.ip, x.port) for x in config.stream_listen],
-        prefix=config.etcd_prefix,
-        plugin_attr=plugin_attr_of(config.raw),
-        **tls_settings(config, [(x.ip, x.port) for x in config.ssl.listen]),
-    )
-    store_api = None
-    if config.store == "etcd":
-        settings.store = "etcd"
-        settings.etcd_hosts = list(config.etcd_hosts)
-        settings.etcd_timeout = config.etcd_timeout
-    else:
-        from .store.http_api import start_store_api
-
-        store_api = await start_store_api(store)
-        settings.store_url, settings.store_token = store_api.url, store_api.token
+async def start_data_plane(config: GatewayConfig, launcher: DataPlaneLauncher) -> Supervisor:
+    """The gateway's own data plane: the configured ports, the configured key prefix."""
     control = config.control_listen
-    supervisor = Supervisor(
-        settings,
+    return await launcher.launch(
+        Listeners(
+            http=[(x.ip, x.port) for x in config.node_listen],
+            stream=[(x.ip, x.port) for x in config.stream_listen],
+            tls=[(x.ip, x.port) for x in config.ssl.listen],
+        ),
+        config.etcd_prefix,
         config.workers,
-        metrics_export_addr(config.raw),
-        (control.ip, control.port) if control is not None else None,
+        metrics_addr=metrics_export_addr(config.raw),
+        control_addr=(control.ip, control.port) if control is not None else None,
     )
-    await supervisor.start()
-    return store_api, supervisor
-
-
-def plugin_attr_of(raw: dict[str, Any]) -> dict[str, Any]:
-    """config.yaml's `plugin_attr` (plugins' node-wide settings), {} when absent."""
-    plugin_attr = raw.get("plugin_attr")
-    return plugin_attr if isinstance(plugin_attr, dict) else {}
 
 
 def metrics_export_addr(raw: dict[str, Any]) -> tuple[str, int] | None:

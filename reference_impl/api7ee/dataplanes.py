@@ -14,9 +14,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..config import ConfigError, GatewayConfig
+from ..proxy.launcher import DataPlaneLauncher, Listeners
 from ..proxy.supervisor import Supervisor
-from ..proxy.tls import tls_settings
-from ..proxy.worker import WorkerSettings
 from ..store import Store
 from .cpstore import DEFAULT_GROUP, ControlStore
 
@@ -72,7 +71,6 @@ class GroupDataPlanes:
         self.config = config
         self.max_groups = max_gateway_groups(config)
         self.launch = launch
-        self.store = store
         self.cp = cp
         self.ports: dict[str, Ports] = {}
         self.running: dict[str, Supervisor | None] = {}
@@ -81,7 +79,7 @@ class GroupDataPlanes:
         # port may belong to another process when this one could not take it)
         self.default_control: tuple[str, int] | None = None
         self.synced = False
-        self._store_api: Any = None
+        self._launcher = DataPlaneLauncher(config, store)
         self._lock: asyncio.Lock | None = None
 
     # --- addresses (read by the API objects) ----------------------------------------------------
@@ -153,12 +151,7 @@ class GroupDataPlanes:
                 self.reserve(group_id)
                 supervisor = None
                 if self.launch:
-                    supervisor = Supervisor(
-                        await self._settings(group_id),
-                        WORKERS_PER_GROUP,
-                        control_addr=(HOST, self.ports[group_id].control),
-                    )
-                    await supervisor.start()
+                    supervisor = await self._launch(group_id)
                     await _until_listening(self.ports[group_id].http, supervisor)
                 self.running[group_id] = supervisor
             for group_id in set(self.ports) - wanted:
@@ -170,30 +163,21 @@ class GroupDataPlanes:
             if supervisor is not None:
                 await supervisor.stop()
         self.running.clear()
-        if self._store_api is not None:
-            await self._store_api.stop()
-            self._store_api = None
+        await self._launcher.stop()
 
-    async def _settings(self, group_id: str) -> WorkerSettings:
+    async def _launch(self, group_id: str) -> Supervisor:
         ports = self.reserve(group_id)
-        settings = WorkerSettings(
-            node_listen=[(HOST, ports.http)],
-            stream_listen=[(HOST, ports.stream)],
-            prefix=self.cp.group_prefix(group_id),
+        return await self._launcher.launch(
+            Listeners(
+                http=[(HOST, ports.http)],
+                stream=[(HOST, ports.stream)],
+                tls=[(HOST, ports.tls)] if self.config.ssl.listen else [],
+            ),
+            self.cp.group_prefix(group_id),
+            WORKERS_PER_GROUP,
+            control_addr=(HOST, ports.control),
             grace_period=GRACE_PERIOD,
-            **tls_settings(self.config, [(HOST, ports.tls)] if self.config.ssl.listen else []),
         )
-        if self.config.store == "etcd":
-            settings.store = "etcd"
-            settings.etcd_hosts = list(self.config.etcd_hosts)
-            settings.etcd_timeout = self.config.etcd_timeout
-        else:
-            if self._store_api is None:
-                from ..store.http_api import start_store_api
-
-                self._store_api = await start_store_api(self.store)
-            settings.store_url, settings.store_token = self._store_api.url, self._store_api.token
-        return settings
 
 
 async def _until_listening(port: int, supervisor: Supervisor) -> None:

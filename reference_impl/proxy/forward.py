@@ -4,19 +4,18 @@ and the request body streamed upstream (the response is relayed by `relay.Exchan
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import NamedTuple
 
+from .attempt import Attempt
 from .deadlines import ReadDeadlines
+from .downstream import Client, PendingRequest, RequestBody
+from .nodes import Node, Timeouts
 from .plugin_api import Ctx
-from .relay import Exchange, UpstreamFailure
-from .upstream_conn import ConnectionPool, UpstreamConnection
+from .relay import Exchange
+from .upstream import UpstreamRuntime
+from .upstream_conn import ConnectionPool, UpstreamConnection, UpstreamFailure
 from .websocket_tunnel import UpgradeExchange, upgrade_headers
 from .wire import HOP_BY_HOP, error_page, response_bytes
-
-if TYPE_CHECKING:
-    from .http_server import ClientConnection, PendingRequest
-    from .phases import PhasePlan
-    from .upstream import UpstreamRuntime
 
 REQUEST_SKIP = HOP_BY_HOP | {
     b"host",
@@ -57,7 +56,7 @@ def _latin1(value: str) -> bytes:
 
 
 def upstream_head(
-    client: ClientConnection,
+    client: Client,
     request: PendingRequest,
     ctx: Ctx,
     up: UpstreamRuntime,
@@ -78,7 +77,8 @@ def upstream_head(
         if lowered in skip:
             index = _READ.get(lowered)
             if index is not None:
-                seen[index] = value if seen[index] is None else seen[index] + b", " + value
+                earlier = seen[index]
+                seen[index] = value if earlier is None else earlier + b", " + value
             continue
         lines += (name, b": ", value, b"\r\n")
     edited = ctx.request.built_headers()  # plugins may have changed them
@@ -108,9 +108,9 @@ def upstream_head(
         b"\r\n",
     )
     if overrides:
-        for name, value in overrides.items():
-            if value is not None and name.lower() not in _OVERRIDE_SKIP:
-                lines.append(_latin1(f"{name}: {value}\r\n"))
+        for override, text in overrides.items():
+            if text is not None and override.lower() not in _OVERRIDE_SKIP:
+                lines.append(_latin1(f"{override}: {text}\r\n"))
     lines += (body_framing, b"\r\n")
     return b"".join(lines)
 
@@ -133,21 +133,11 @@ def body_framing(request: PendingRequest, method: bytes | None = None) -> bytes:
 
 
 async def forward(
-    client: ClientConnection,
-    request: PendingRequest,
-    ctx: Ctx,
-    plan: PhasePlan,
-    up: UpstreamRuntime,
-    timeouts: Any,
-    pool: ConnectionPool,
-    deadlines: ReadDeadlines,
-    first: Any = None,
-    tried: list | None = None,
-    failure: UpstreamFailure | None = None,
+    attempt: Attempt, pool: ConnectionPool, deadlines: ReadDeadlines
 ) -> tuple[int, bool]:
-    """Proxy the request; returns (status, keep the client connection). `first` is a node
-    already picked, `tried` and `failure` what an earlier attempt (the fast path) left."""
-    loop = client.loop
+    """Proxy the request of a proxying attempt, trying nodes until one answers or the retries
+    are spent; returns (status, keep the client connection)."""
+    client, request, ctx = attempt.client, attempt.request, attempt.ctx
     body = request.body
     keep_client = request.keep_alive and not client.closing
     head_only = request.method == b"HEAD"
@@ -158,53 +148,19 @@ async def forward(
         framing += upgrade_headers(request)
     if request.expect_continue and body is not None and not body.done and not body.chunks:
         client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-    tried = tried if tried is not None else []
-    attempts = up.retries + 1
-    started = loop.time()
-    while True:
-        if first is not None:
-            node, first = first, None
-        else:
-            if failure is not None and (
-                len(tried) >= attempts
-                or (up.retry_timeout and loop.time() - started >= up.retry_timeout)
-                or (body is not None and body.replay() is None)
-            ):
-                break
-            node = up.balancer.pick(ctx, tried)
-            if node is None:
-                break
-        tried.append(node)
-        if plan.log:  # what log plugins (prometheus) report
-            ctx.state["upstream_addr"] = node.key
-            ctx.state["upstream_started"] = loop.time()
+    up = attempt.target.runtime
+    exchange_class = UpgradeExchange if websocket else Exchange
+    while (node := attempt.next_node()) is not None:
         try:
             head = upstream_head(client, request, ctx, up, id(node), framing, method)
-            status, keep = await _attempt(
-                loop,
-                client,
-                request,
-                ctx,
-                plan,
-                up,
-                node,
-                head,
-                timeouts,
-                pool,
-                deadlines,
-                head_only,
-                keep_client,
-                len(tried) > 1,
-                websocket,
-            )
+            sending = _Sending(head, exchange_class, head_only, keep_client, len(attempt.tried) > 1)
+            status, keep = await _try_node(attempt, node, sending, pool, deadlines)
         except UpstreamFailure as exc:
-            failure = exc
-            if up.checker is not None:
-                up.checker.observe_failure(node, exc.kind)
+            attempt.failed(node, exc)
             continue
-        if up.checker is not None:
-            up.checker.observe_status(node, status)
+        attempt.answered(node, status)
         return status, keep
+    failure = attempt.failure
     status = failure.status if failure is not None else 502
     data = response_bytes(
         status,
@@ -216,31 +172,35 @@ async def forward(
         "text/html; charset=utf-8",
     )
     client.write(data)
-    if plan.log:
+    if attempt.plan.log:
         ctx.state["bytes_sent"] = len(data)
     return status, keep_client
 
 
-async def _attempt(
-    loop: asyncio.AbstractEventLoop,
-    client: ClientConnection,
-    request: PendingRequest,
-    ctx: Ctx,
-    plan: PhasePlan,
-    up: UpstreamRuntime,
-    node: Any,
-    head: bytes,
-    timeouts: Any,
+class _Sending(NamedTuple):
+    """How the request goes to each node tried."""
+
+    head: bytes
+    exchange_class: type[Exchange]
+    head_only: bool
+    keep_client: bool
+    is_retry: bool  # the body was sent before: send it again from what was kept
+
+
+async def _try_node(
+    attempt: Attempt,
+    node: Node,
+    sending: _Sending,
     pool: ConnectionPool,
     deadlines: ReadDeadlines,
-    head_only: bool,
-    keep_client: bool,
-    is_retry: bool,
-    websocket: bool,
 ) -> tuple[int, bool]:
+    client, ctx, up = attempt.client, attempt.ctx, attempt.target.runtime
+    timeouts = attempt.target.timeouts
+    loop = client.loop
     key = up.pool_keys[id(node)]
-    exchange_class = UpgradeExchange if websocket else Exchange
-    body = request.body
+    body = attempt.request.body
+    chunked = attempt.request.chunked
+    is_retry = sending.is_retry
     node.active += 1
     try:
         for fresh in (False, True):
@@ -258,17 +218,23 @@ async def _attempt(
             if client.lost:
                 conn.close()
                 return 499, False
-            exchange = exchange_class(
-                loop, client, ctx, plan, head_only, keep_client, timeouts.read
+            exchange = sending.exchange_class(
+                loop,
+                client,
+                ctx,
+                attempt.plan,
+                sending.head_only,
+                sending.keep_client,
+                timeouts.read,
             )
             exchange.conn = conn
-            if websocket:  # a connection that carried an upgrade request is not pooled again
-                conn.reusable = False
+            if sending.exchange_class is UpgradeExchange:
+                conn.reusable = False  # a connection that carried an upgrade is not pooled again
             client.exchange = exchange
-            pump = _send(loop, exchange, conn, head, body, request.chunked, timeouts, is_retry)
+            pump = _send(loop, exchange, conn, sending.head, body, chunked, timeouts, is_retry)
             deadlines.add(exchange)
             try:
-                return await exchange.future, exchange.keep_client
+                return await exchange.outcome(), exchange.keep_client
             except UpstreamFailure as exc:
                 # a pooled connection the upstream had closed meanwhile: once more on a new one
                 if (
@@ -296,11 +262,11 @@ def _send(
     exchange: Exchange,
     conn: UpstreamConnection,
     head: bytes,
-    body: Any,
+    body: RequestBody | None,
     chunked: bool,
-    timeouts: Any,
+    timeouts: Timeouts,
     is_retry: bool,
-) -> asyncio.Task | None:
+) -> asyncio.Task[None] | None:
     """Send the request; a task streaming the rest of the body if it has not all arrived."""
     if body is None:
         conn.start(exchange, head)
@@ -323,7 +289,7 @@ def _chunk(data: bytes) -> bytes:
 
 
 async def _pump_body(
-    conn: UpstreamConnection, body: Any, chunked: bool, send_timeout: float
+    conn: UpstreamConnection, body: RequestBody, chunked: bool, send_timeout: float
 ) -> None:
     """Stream the rest of the request body upstream as it arrives."""
     try:
@@ -333,7 +299,7 @@ async def _pump_body(
 
 
 async def _copy_body(
-    conn: UpstreamConnection, body: Any, chunked: bool, send_timeout: float
+    conn: UpstreamConnection, body: RequestBody, chunked: bool, send_timeout: float
 ) -> None:
     while True:
         chunk = await body.read()

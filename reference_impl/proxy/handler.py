@@ -9,21 +9,16 @@ returning a `Response` answers the request there and then.
 from __future__ import annotations
 
 import logging
-import time
-from typing import TYPE_CHECKING, Any
 
-from .deadlines import ReadDeadlines
-from .fast_path import Handoff
+from ..client_limits import ClientLimits
+from .attempt import Attempt
+from .downstream import Client, PendingRequest, ServerMetrics
+from .fast_path import FastPath
 from .forward import forward
 from .phases import EMPTY_PLAN, PhasePlan, run_log
-from .plugin_api import Ctx, Request, Response, ResponseHead
-from .plugins.traffic_split import PICKED_UPSTREAM
-from .upstream_conn import ConnectionPool
+from .plugin_api import Ctx, Response, ResponseHead
+from .snapshot import RouteRuntime, Snapshot
 from .wire import error_page, plugin_body, response_bytes
-
-if TYPE_CHECKING:
-    from .http_server import ClientConnection, PendingRequest
-    from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -31,123 +26,74 @@ ROUTE_NOT_FOUND = Response(404, {"error_msg": "404 Route Not Found"})
 HTML = "text/html; charset=utf-8"
 
 
-class DataPlane:
-    """A worker's HTTP data plane: the current config generation and the upstream pools."""
+class DataPlane(FastPath):
+    """A worker's HTTP data plane: the current config generation, the upstream pools, the
+    fast path (`FastPath.begin`) and the general path (`handle`, `resume`)."""
 
-    def __init__(self) -> None:
-        self.snapshot: Snapshot | None = None
-        self.pool = ConnectionPool()
-        self.deadlines = ReadDeadlines()
-        self.connections: set[ClientConnection] = set()
-        self.metrics: Any = None  # the worker's MetricsRecorder: connection, request counters
+    def __init__(self, limits: ClientLimits | None = None) -> None:
+        super().__init__()
+        self.limits = limits or ClientLimits()
+        self.connections: set[Client] = set()
+        self.metrics: ServerMetrics | None = None  # connection and request counters
 
-    def context(self, conn: ClientConnection, pending: PendingRequest, snap: Snapshot) -> Ctx:
-        """The plugin-facing view of a request."""
-        path, _, query = pending.url.decode("latin-1").partition("?")
-        request = Request(
-            pending.method.decode("latin-1"),
-            path,
-            query,
-            None,
-            conn.remote_addr,
-            conn.remote_port,
-            conn.server_addr,
-            conn.server_port,
-            conn.scheme,
-            pending.version,
-            pending.headers,
-        )
-        ctx = Ctx(request, snap.variables)
-        ctx.state["request_start"] = time.monotonic()
-        return ctx
-
-    async def handle(self, conn: ClientConnection, pending: PendingRequest) -> bool:
+    async def handle(self, conn: Client, pending: PendingRequest) -> bool:
         """Serve one request; returns whether the client connection stays open."""
         keep = pending.keep_alive and not conn.closing
-        handoff: Handoff | None = pending.handoff
-        if handoff is not None:
-            snap, ctx, route = handoff.snap, handoff.ctx, handoff.route
-        else:
-            snap = self.snapshot
-            if snap is None:
-                page = error_page(503)
-                conn.write(
-                    response_bytes(503, page, None, None, keep, pending.method == b"HEAD", HTML)
-                )
-                return keep
-            ctx = self.context(conn, pending, snap)
-            route = None
-            if conn.client_checks and conn.refuses(ctx):
-                page = error_page(400)
-                head_only = pending.method == b"HEAD"
-                conn.write(response_bytes(400, page, None, None, keep, head_only, HTML))
-                return keep
-        plan: Any = snap.global_plan
+        head_only = pending.method == b"HEAD"
+        snap = self.snapshot
+        if snap is None:
+            conn.write(response_bytes(503, error_page(503), None, None, keep, head_only, HTML))
+            return keep
+        attempt = Attempt(conn, pending, snap)
+        if conn.client_checks and conn.refuses(attempt.ctx):
+            conn.write(response_bytes(400, error_page(400), None, None, keep, head_only, HTML))
+            return keep
+        return await self.resume(attempt, match=True)
+
+    async def resume(self, attempt: Attempt, match: bool = False) -> bool:
+        """Serve the request from where `attempt` stands (`match`: it has not been routed)."""
+        pending, ctx, snap = attempt.request, attempt.ctx, attempt.snap
+        keep = pending.keep_alive and not attempt.client.closing
         try:
-            if handoff is None:
+            if match:
                 route = snap.router.match(ctx)
-            if route is None:
-                response = await _run_globals(ctx, snap)
-                return self._reply(conn, pending, ctx, response or ROUTE_NOT_FOUND, keep, plan)
-            rt = snap.routes[id(route)]
-            ctx.route = route
-            ctx.route_id = rt.route_id
-            ctx.service_id = rt.service_id
-            plan = rt.plan
-            if rt.error:
-                page = Response(rt.error, error_page(rt.error), {"Content-Type": HTML})
-                return self._reply(conn, pending, ctx, page, keep, plan)
-            if handoff is not None and handoff.proxying:
-                response = None  # the fast path ran the (empty) phases already
-            else:
-                response = await _run_phases(ctx, snap, rt, plan)
-                if ctx.consumer is not None and rt.plan is not None:
-                    plan = snap.consumer_plan(rt, ctx.consumer)[0]
-            if response is not None:
-                return self._reply(conn, pending, ctx, response, keep, plan)
-            upstream, timeouts = rt.upstream, rt.timeouts
-            if rt.split:
-                picked = ctx.state.get(PICKED_UPSTREAM)
-                if picked is not None:
-                    upstream, timeouts = picked
-            if upstream is None:
-                page = Response(502, error_page(502), {"Content-Type": HTML})
-                return self._reply(conn, pending, ctx, page, keep, plan)
-            first = tried = failure = None
-            if handoff is not None:
-                first, tried, failure = handoff.first, handoff.tried, handoff.failure
-            status, keep = await forward(
-                conn,
-                pending,
-                ctx,
-                plan,
-                upstream,
-                timeouts,
-                self.pool,
-                self.deadlines,
-                first,
-                tried,
-                failure,
-            )
+                if route is not None:
+                    attempt.matched(route)
+            if not attempt.proxying:
+                rt = attempt.route
+                if rt is None:
+                    response = await _run_globals(ctx, snap)
+                    return self._reply(attempt, response or ROUTE_NOT_FOUND, keep)
+                if rt.error:
+                    page = Response(rt.error, error_page(rt.error), {"Content-Type": HTML})
+                    return self._reply(attempt, page, keep)
+                response = await _run_phases(ctx, snap, rt)
+                if ctx.consumer is not None:
+                    attempt.plan = snap.consumer_plan(rt, ctx.consumer)[0]
+                if response is not None:
+                    return self._reply(attempt, response, keep)
+                target = ctx.chosen_upstream or rt.target
+                if target is None:
+                    page = Response(502, error_page(502), {"Content-Type": HTML})
+                    return self._reply(attempt, page, keep)
+                attempt.proxy(attempt.plan, target)
+            status, keep = await forward(attempt, self.pool, self.deadlines)
         except Exception:
             log.exception("request %s %s failed", ctx.request.method, ctx.request.uri)
             page = Response(500, error_page(500), {"Content-Type": HTML})
-            return self._reply(conn, pending, ctx, page, False, EMPTY_PLAN)
+            return self._reply(attempt, page, False, EMPTY_PLAN)
+        plan = attempt.plan
         if plan.log:
             ctx.state["request_length"] = pending.length()
             run_log(plan, ctx, status)
         return keep
 
     def _reply(
-        self,
-        conn: ClientConnection,
-        pending: PendingRequest,
-        ctx: Ctx,
-        response: Response,
-        keep: bool,
-        plan: PhasePlan,
+        self, attempt: Attempt, response: Response, keep: bool, plan: PhasePlan | None = None
     ) -> bool:
         """Answer with a response made by a plugin or the engine, through the filters."""
+        plan = attempt.plan if plan is None else plan
+        ctx = attempt.ctx
         status = response.status
         content_type = "text/plain; charset=utf-8"
         if response.body is None and status >= 400:
@@ -169,13 +115,13 @@ class DataPlane:
         if plan.body_filter:
             for plugin in plan.body_filter:
                 body = plugin.body_filter(ctx, body, True)
-        head_only = pending.method == b"HEAD"
+        head_only = attempt.request.method == b"HEAD"
         data = response_bytes(
             status, body, headers, ctx.response_headers, keep, head_only, content_type
         )
-        conn.write(data)
+        attempt.client.write(data)
         if plan.log:
-            ctx.state["request_length"] = pending.length()
+            ctx.state["request_length"] = attempt.request.length()
             ctx.state["bytes_sent"] = len(data)
             run_log(plan, ctx, status)
         return keep
@@ -185,8 +131,9 @@ class DataPlane:
         self.deadlines.close()
 
 
-async def _run_phases(ctx: Ctx, snap: Snapshot, rt: Any, plan: PhasePlan) -> Response | None:
+async def _run_phases(ctx: Ctx, snap: Snapshot, rt: RouteRuntime) -> Response | None:
     """Global rules, then the route's rewrite, the consumer's plugins, and access."""
+    plan = rt.plan
     response = await _run_globals(ctx, snap)
     if response is not None:
         return response

@@ -25,6 +25,7 @@ import json
 import os
 from typing import Any
 
+from .snapshot import Snapshot
 from .upstream import UpstreamRuntime
 
 PUBLISH_INTERVAL = 1.0
@@ -65,7 +66,7 @@ def _check_type(kind: str, obj: dict[str, Any]) -> str | None:
 
 
 def checked_resources(
-    objects: dict[str, dict[str, Any]], snapshot: Any
+    objects: dict[str, dict[str, Any]], snapshot: Snapshot
 ) -> dict[tuple[str, str], tuple[str, UpstreamRuntime | None]]:
     """(kind, id) -> (check type, the runtime checking it, or None while no route uses it)
     for every route, service and upstream object with `checks`; an object whose checks
@@ -79,14 +80,16 @@ def checked_resources(
                 found[(kind, str(obj_id))] = (check_type, None)
     routes = objects.get("routes", {})
     services = objects.get("services", {})
-    for rt in snapshot.routes.values():
+    for rt in snapshot.routes:
         route = routes.get(rt.route_id) if rt.route_id is not None else None
         owner = None
         if route is not None:
             owner = left_out.compile("routes", rt.route_id, _owner_of, route, services)
-        if owner in found and rt.upstream is not None and rt.upstream.checker is not None:
-            found[owner] = (found[owner][0], rt.upstream)
-    for conf, runtime in snapshot.stream_routes.values():
+        runtime = rt.target.runtime if rt.target is not None else None
+        if owner in found and runtime is not None and runtime.checker is not None:
+            found[owner] = (found[owner][0], runtime)
+    for stream_route in snapshot.stream_routes:
+        conf, runtime = stream_route.conf, stream_route.upstream
         if conf.get("upstream") or conf.get("upstream_id") is None:
             continue
         owner = ("upstreams", str(conf["upstream_id"]))
@@ -107,7 +110,7 @@ class HealthPublisher:
         self._task: asyncio.Task | None = None
         self._flip_pending = False
 
-    def update(self, objects: dict[str, dict[str, Any]], snapshot: Any) -> None:
+    def update(self, objects: dict[str, dict[str, Any]], snapshot: Snapshot) -> None:
         self._resources = checked_resources(objects, snapshot)
         for _, runtime in self._resources.values():
             if runtime is not None and runtime.checker is not None:

@@ -1,8 +1,9 @@
 """The downstream side: one asyncio Protocol per client connection, parsing with httptools.
 
-Requests on a connection are answered in order (pipelined ones queue up). Each goes first to
-the fast path (`fast_path`, straight from the parser callbacks) and otherwise to a task
-running `DataPlane.handle`. Request bodies stream through `RequestBody`; reading from the
+Requests on a connection are answered in order (pipelined ones queue up). The data plane
+(`downstream.Plane`) serves the first of them on its fast path, straight from the parser
+callbacks, or gives back what serves it on the general path, run in a task that serves the
+queued requests after it too. Request bodies stream through `RequestBody`; reading from the
 client pauses while too much is buffered. A malformed request gets a 400 and the connection
 is closed.
 """
@@ -11,157 +12,84 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Any
 
 import httptools
 
-from .fast_path import start_fast
-from .plugins.prometheus import REQUESTS_SERIES, record_connection
+from .downstream import InFlight, PendingRequest, Plane, RequestBody, Serving
+from .plugin_api import Ctx
 from .websocket_tunnel import UpgradeHold
 from .wire import error_page, response_bytes
 
-if TYPE_CHECKING:
-    from .relay import Exchange
+HTML = "text/html; charset=utf-8"
 
-MAX_HEADER_BYTES = 32 * 1024  # nginx: large_client_header_buffers 4 8k, per line; total bound
 MAX_QUEUED_REQUESTS = 16
+LINGER = 5.0  # nginx's lingering_timeout
 MAX_BUFFERED_BODY = 1024 * 1024
-REPLAY_LIMIT = 1024 * 1024  # body bytes kept so a retry can resend them
 # lengths of content-length, transfer-encoding, expect and upgrade: most headers are skipped
 # by length
 _FRAMING_NAME_SIZES = frozenset([14, 17, 6, 7])
 
 
 class HeaderTooLarge(Exception):
-    pass
+    """nginx's `large_client_header_buffers`: a request line longer than one buffer (414), a
+    header line longer than one buffer or more than all of them together (400)."""
+
+    def __init__(self, status: int = 400) -> None:
+        super().__init__(status)
+        self.status = status
 
 
-class RequestBody:
-    """A request body arriving from the client, read chunk by chunk by the proxy."""
+class _Lingering(asyncio.Protocol):
+    """A refused connection after its answer, as nginx's lingering close: what the client
+    still sends is read and dropped until it closes, for up to LINGER seconds. Closing a
+    socket with unread data resets the connection, and the client would lose the answer."""
 
-    __slots__ = ("chunks", "conn", "discard", "done", "history", "replayable", "size", "waiter")
-
-    def __init__(self, conn: ClientConnection) -> None:
+    def __init__(self, conn: ClientConnection, answer: bytes) -> None:
+        transport = conn.transport
+        assert transport is not None
         self.conn = conn
-        self.chunks: deque[bytes] = deque()
-        self.done = False
-        self.waiter: asyncio.Future | None = None
-        self.history: list[bytes] | None = []
-        self.replayable = True
-        self.discard = False  # nobody will read the rest: drop it as it arrives
-        self.size = 0
+        transport.write(answer)
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        transport.set_protocol(self)
+        conn.loop.call_later(LINGER, self._give_up)
 
-    def feed(self, chunk: bytes) -> bool:
-        """Keep a chunk for the reader; False when it is dropped instead."""
-        if self.discard:
-            return False
-        self.chunks.append(chunk)
-        self.size += len(chunk)
-        if self.history is not None:
-            if self.size <= REPLAY_LIMIT:
-                self.history.append(chunk)
-            else:
-                self.history = None
-        self._wake()
-        return True
+    def _give_up(self) -> None:
+        if not self.conn.lost and self.conn.transport is not None:
+            self.conn.transport.abort()
 
-    def finish(self) -> None:
-        self.done = True
-        self._wake()
+    def data_received(self, data: bytes) -> None:
+        pass
 
-    def _wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+    def eof_received(self) -> bool | None:
+        return None  # the client is done: the transport closes
 
-    async def read(self) -> bytes | None:
-        """The next chunk, or None at the end of the body (or when the client is gone)."""
-        while not self.chunks:
-            if self.done or self.conn.lost:
-                return None
-            self.waiter = self.conn.loop.create_future()
-            self.conn.resume_reading()
-            await self.waiter
-        chunk = self.chunks.popleft()
-        self.conn.buffered -= len(chunk)
-        self.conn.resume_reading()
-        return chunk
-
-    def take_buffered(self) -> bytes:
-        """Everything received so far, consumed."""
-        data = b"".join(self.chunks)
-        self.conn.buffered -= len(data)
-        self.chunks.clear()
-        return data
-
-    def replay(self) -> bytes | None:
-        """The whole body again for a retry; None when it was too large to keep."""
-        if self.history is None or not self.done:
-            self.replayable = False
-            return None
-        return b"".join(self.history)
-
-
-class PendingRequest:
-    __slots__ = (
-        "body",
-        "chunked",
-        "content_length",
-        "expect_continue",
-        "handoff",
-        "header_bytes",
-        "headers",
-        "keep_alive",
-        "method",
-        "upgrade",
-        "url",
-        "version",
-    )
-
-    def __init__(self, method: bytes, url: bytes, headers: list, version: str, keep_alive: bool):
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.version = version
-        self.keep_alive = keep_alive
-        self.body: RequestBody | None = None
-        self.chunked = False
-        self.content_length = -1
-        self.expect_continue = False
-        self.handoff: Any = None  # set when the fast path passes the request on
-        self.header_bytes = 0
-        self.upgrade = False  # it has an Upgrade header
-
-    def length(self) -> int:
-        """nginx's $request_length: request line, headers and body, in bytes."""
-        line = len(self.method) + len(self.url) + 12  # "M URL HTTP/1.1\r\n"
-        body = self.body.size if self.body is not None else 0
-        return line + self.header_bytes + 2 + body
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.conn.connection_lost(exc)
 
 
 class ClientConnection(asyncio.Protocol):
-    """One downstream connection; `plane.handle(conn, request)` serves each request."""
+    """One downstream connection (a `downstream.Client`), served by `plane`."""
 
     scheme = "http"
     scheme_bytes = b"http"
-    client_checks = False  # requests need `refuses(ctx)` asked first (HTTPS with mTLS)
 
-    def __init__(self, plane: Any) -> None:
+    def __init__(self, plane: Plane) -> None:
         self.plane = plane
         self.transport: asyncio.Transport | None = None
         self.loop: asyncio.AbstractEventLoop  # set in connection_made
         self.parser = httptools.HttpRequestParser(self)
         self.queue: deque[PendingRequest] = deque()
         self.current: PendingRequest | None = None
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.busy = False  # a request is being served (fast path or task)
         self.lost = False
         self.closing = False
         self.reading_paused = False
         self.buffered = 0
-        self.exchange: Exchange | None = None  # the upstream exchange in flight, if any
+        self.exchange: InFlight | None = None  # the upstream exchange in flight, if any
         self.hold: UpgradeHold | None = None  # stands in as the protocol during an upgrade
         self.remote_addr = ""
         self.remote_port = 0
@@ -172,6 +100,15 @@ class ClientConnection(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._header_bytes = 0
+        self.limits = plane.limits
+        self.max_header_bytes = plane.limits.max_header_bytes
+        self.buffer_size = plane.limits.header_buffer_size  # one header line at most
+        # what `timed_out` watches: request heads read so far, and where it stands
+        self.heads_read = 0
+        self._watch: tuple[str, int, int] = ("", 0, 0)
+        self._watch_since = 0.0
+        self._header_since: float | None = None
+        self._head_seen = 0  # bytes of a request head not complete yet
 
     # --- asyncio.Protocol ----------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -185,18 +122,27 @@ class ClientConnection(asyncio.Protocol):
         self.port_bytes = str(self.server_port).encode()
         self.plane.connections.add(self)
         if self.plane.metrics is not None:
-            record_connection(self.plane.metrics, True)
+            self.plane.metrics.connection_opened()
 
     def data_received(self, data: bytes) -> None:
+        # httptools hands a header over only once it is complete: the size of a request head
+        # is counted here, as it arrives (`on_headers_complete` starts the count again)
+        if self.current is None:
+            self._head_seen += len(data)
         try:
             self.parser.feed_data(data)
-        except HeaderTooLarge:
-            self._reject(400)
+            if self._head_seen > self.max_header_bytes and self.current is None:
+                raise HeaderTooLarge
+        except HeaderTooLarge as exc:
+            self._reject(exc.status)
         except httptools.HttpParserUpgrade as exc:
             self._hold_upgrade(data[exc.args[0] :])
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
-            self._reject(400 if isinstance(cause, HeaderTooLarge) or cause is None else 500)
+            if isinstance(cause, HeaderTooLarge):
+                self._reject(cause.status)
+            else:
+                self._reject(400 if cause is None else 500)
         except httptools.HttpParserError:
             self._reject(400)
 
@@ -204,7 +150,7 @@ class ClientConnection(asyncio.Protocol):
         self.lost = True
         self.plane.connections.discard(self)
         if self.plane.metrics is not None:
-            record_connection(self.plane.metrics, False)
+            self.plane.metrics.connection_closed()
         for request in ([self.current] if self.current else []) + list(self.queue):
             if request.body is not None:
                 request.body.finish()
@@ -222,12 +168,13 @@ class ClientConnection(asyncio.Protocol):
     # --- httptools callbacks ------------------------------------------------------------------
     def on_url(self, url: bytes) -> None:
         self._url += url
-        if len(self._url) > MAX_HEADER_BYTES:
-            raise HeaderTooLarge
+        if len(self._url) > self.buffer_size:
+            raise HeaderTooLarge(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_bytes += len(name) + len(value) + 4
-        if self._header_bytes > MAX_HEADER_BYTES:
+        line = len(name) + len(value) + 4
+        total = self._header_bytes = self._header_bytes + line
+        if total > self.buffer_size and (line > self.buffer_size or total > self.max_header_bytes):
             raise HeaderTooLarge
         self._headers.append((name, value))
 
@@ -242,6 +189,8 @@ class ClientConnection(asyncio.Protocol):
             parser.should_keep_alive(),
         )
         request.header_bytes = self._header_bytes
+        self.heads_read += 1
+        self._head_seen = 0
         # what the next message's callbacks collect (no on_message_begin callback: it is
         # one Python call per request less)
         self._url = b""
@@ -249,7 +198,7 @@ class ClientConnection(asyncio.Protocol):
         self._header_bytes = 0
         metrics = self.plane.metrics
         if metrics is not None:
-            metrics.inc(REQUESTS_SERIES)
+            metrics.request_read()
         for name, value in headers:
             size = len(name)
             if size not in _FRAMING_NAME_SIZES:
@@ -292,21 +241,13 @@ class ClientConnection(asyncio.Protocol):
         if self.busy or not queue or self.lost:
             return
         self.busy = True
-        request = queue[0]
-        snap = self.plane.snapshot
-        if (
-            request.body is None
-            and request.handoff is None
-            and not request.upgrade
-            and not self.client_checks
-            and snap is not None
-            and start_fast(self.plane, self, request, snap)
-        ):
+        serving = self.plane.begin(self, queue[0])
+        if serving is None:
             queue.popleft()
             if self.reading_paused:
                 self.resume_reading()
             return
-        self.task = self.loop.create_task(self._serve())
+        self.task = self.loop.create_task(self._serve(serving))
 
     def fast_done(self, keep_alive: bool) -> None:
         """The fast path answered a request."""
@@ -316,21 +257,34 @@ class ClientConnection(asyncio.Protocol):
         elif self.queue:
             self.loop.call_soon(self._dispatch)
 
-    def retry_slow(self, request: PendingRequest) -> None:
+    def continue_slow(self, request: PendingRequest, serving: Serving) -> None:
         """The fast path failed before any response: the general path takes over."""
         self.queue.appendleft(request)
-        self.task = self.loop.create_task(self._serve())
+        self.task = self.loop.create_task(self._serve(serving))
 
-    async def _serve(self) -> None:
-        """Serve queued requests in order until the queue is empty."""
+    @property
+    def client_checks(self) -> bool:
+        """Requests need `refuses(ctx)` asked first (HTTPS with mTLS)."""
+        return False
+
+    def refuses(self, ctx: Ctx) -> bool:
+        """A request to refuse with 400 before anything else (see `client_checks`)."""
+        return False
+
+    async def _serve(self, serving: Serving) -> None:
+        """Serve the first queued request with `serving`, then the others in order until the
+        queue is empty (a request stays queued until it is served: see `_hold_upgrade`)."""
         plane = self.plane
         queue = self.queue
         keep_alive = True
         try:
-            while queue and not self.lost:
+            while True:
+                if self.lost:
+                    serving.close()  # never started: nothing to undo
+                    break
                 request = queue.popleft()
                 self.resume_reading()
-                keep_alive = await plane.handle(self, request)
+                keep_alive = await serving
                 if self.hold is not None and self.hold.request is request:
                     self._release_hold()
                 body = request.body
@@ -340,8 +294,9 @@ class ClientConnection(asyncio.Protocol):
                     body.discard = True
                     body.take_buffered()
                     self.resume_reading()
-                if not keep_alive:
+                if not keep_alive or not queue:
                     break
+                serving = plane.handle(self, queue[0])
         finally:
             self.task = None
             self.busy = False
@@ -369,6 +324,15 @@ class ClientConnection(asyncio.Protocol):
         if data:
             self.data_received(data)
         self.resume_reading()
+
+    def tunnel_handover(self) -> tuple[asyncio.Transport, bytes] | None:
+        """The transport for a tunnel, with what the client sent after its upgrade request;
+        this protocol no longer reads it."""
+        if self.lost or self.transport is None:
+            return None
+        hold, self.hold = self.hold, None
+        self.reading_paused = False  # the tunnel resumes reading on both transports
+        return self.transport, hold.take() if hold is not None else b""
 
     def _close(self) -> None:
         if self.transport is not None and not self.lost:
@@ -399,14 +363,56 @@ class ClientConnection(asyncio.Protocol):
         if not self.busy:
             self._close()
 
+    def timed_out(self, now: float) -> bool:
+        """Whether the client let one of its timeouts run out (asked by `ClientTimeouts`
+        every tick): the request line and headers not all read within
+        `client_header_timeout`, nothing of the body for `client_body_timeout`, nothing of
+        the response taken for `send_timeout`, idle for `keepalive_timeout` (or, before its
+        first request, `client_header_timeout`). While a request is served without waiting
+        on the client, the upstream's timeouts apply instead."""
+        if self.lost or self.transport is None:
+            return False
+        limits = self.limits
+        current = self.current
+        unsent = self.transport.get_write_buffer_size()
+        if unsent:
+            watch, limit = ("send", self.heads_read, unsent), limits.send_timeout
+        elif current is not None and current.body is not None and not current.body.done:
+            watch = ("body", self.heads_read, current.body.size)
+            limit = limits.client_body_timeout
+        elif self.busy:
+            self._watch = ("", 0, 0)
+            return False
+        else:
+            watch = ("wait", self.heads_read, 0)
+            limit = limits.keepalive_timeout if self.heads_read else limits.client_header_timeout
+        if watch != self._watch:
+            self._header_since = None
+            self._watch, self._watch_since = watch, now
+        if watch[0] == "wait" and self._head_seen:
+            if self._header_since is None:  # a request has begun: its head has this long
+                self._header_since = now
+            return now - self._header_since >= limits.client_header_timeout
+        return now - self._watch_since >= limit
+
     def _reject(self, status: int) -> None:
         if self.lost:
             return
-        if not self.busy:
-            page = error_page(status)
-            html = "text/html; charset=utf-8"
-            self.transport.write(response_bytes(status, page, None, None, False, content_type=html))  # type: ignore[union-attr]
+        current = self.current
+        if self.busy and current is not None and current.body is not None and not current.body.done:
+            # the body's framing is broken (an invalid chunk size): the request can't be
+            # proxied; answered at once unless a response has begun (then only closed)
+            exchange = self.exchange
+            if exchange is None or not exchange.responded:
+                page = response_bytes(
+                    status, error_page(status), None, None, False, content_type=HTML
+                )
+                self.transport.write(page)  # type: ignore[union-attr]
             self.transport.close()  # type: ignore[union-attr]
+            return
+        if not self.busy:
+            page = response_bytes(status, error_page(status), None, None, False, content_type=HTML)
+            _Lingering(self, page)
         else:
             # a response is in flight: let it finish, then close without reading more
             self.closing = True

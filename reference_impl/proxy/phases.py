@@ -57,7 +57,7 @@ class PhasePlan:
         self.plugins = plugins
         self.rewrite = [p for p in plugins if _overrides(p, "rewrite")]
         self.access = [p for p in plugins if _overrides(p, "access")]
-        first = globals_ or EMPTY_PLAN
+        first: PhasePlan = globals_ or EMPTY_PLAN
         self.header_filter: list[Plugin] = _filters(first.header_filter, plugins, "header_filter")
         self.body_filter: list[Plugin] = _filters(first.body_filter, plugins, "body_filter")
         self.log: list[Plugin] = first.log + [p for p in plugins if _overrides(p, "log")]

@@ -8,8 +8,12 @@ Authentication plugins (`kind = "auth"`) run in `rewrite` and attach a consumer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .upstream import UpstreamTarget
 
 
 class Request:
@@ -96,7 +100,7 @@ class Response:
     """A response a plugin (or the engine) gives instead of proxying."""
 
     status: int
-    body: bytes | dict[str, Any] | None = None  # a dict is sent as JSON
+    body: bytes | str | dict[str, Any] | None = None  # a dict is sent as JSON
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -127,6 +131,7 @@ class Ctx:
 
     __slots__ = (
         "_vars",
+        "chosen_upstream",
         "consumer",
         "consumer_name",
         "request",
@@ -151,6 +156,8 @@ class Ctx:
         self.upstream_uri: str | None = None  # path and query; None: the request's
         self.upstream_host: str | None = None  # Host header; None: per pass_host
         self.upstream_headers: dict[str, str | None] = {}  # None removes the header
+        # an upstream chosen per request by a plugin (traffic-split) instead of the route's
+        self.chosen_upstream: UpstreamTarget | None = None
         self.response_headers: dict[str, str | None] = {}  # added to whatever is answered
         self.state: dict[str, Any] = {}  # scratch space, per request
         self._vars = variables
@@ -186,3 +193,16 @@ class Plugin:
 
     def log(self, ctx: Ctx, status: int) -> None:
         return None
+
+
+# (upstream_id or None, inline upstream conf or None, owner) -> the target, or None when the
+# upstream id does not exist
+UpstreamResolver = Callable[[Any, dict[str, Any] | None, str], "UpstreamTarget | None"]
+
+
+@runtime_checkable
+class UpstreamChooser(Protocol):
+    """A plugin that chooses the upstream per request (sets `ctx.chosen_upstream`): the
+    engine resolves its upstreams when it compiles a config generation."""
+
+    def bind_upstreams(self, resolve: UpstreamResolver, owner: str) -> None: ...

@@ -5,32 +5,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .downstream import Client
 from .plugin_api import Ctx, ResponseHead
-from .upstream_conn import UpstreamConnection
+from .upstream_conn import UpstreamConnection, UpstreamFailure
 from .wire import RESPONSE_OWN, STATUS_LINES, date_and_server, status_line
 
 if TYPE_CHECKING:
-    from .http_server import ClientConnection
+    from .attempt import Attempt
     from .phases import PhasePlan
 
 NO_BODY_STATUSES = frozenset([204, 304])
-
-
-class UpstreamFailure(Exception):
-    """The attempt failed before a response head arrived; another node may be tried."""
-
-    def __init__(self, kind: str, status: int) -> None:
-        super().__init__(kind)
-        self.kind = kind  # "tcp_failures" or "timeouts" (health checker counters)
-        self.status = status  # what the client gets if no retry succeeds: 502 or 504
 
 
 class Exchange:
     """Receives one upstream response and relays it to the client as it arrives."""
 
     __slots__ = (
+        "attempt",
         "body_filters",
         "callback",
         "chunked",
@@ -46,12 +39,9 @@ class Exchange:
         "last_read",
         "loop",
         "no_body",
-        "node",
         "out",
-        "pending",
         "plan",
         "read_timeout",
-        "route",
         "sent",
         "status",
         "timed",
@@ -60,7 +50,7 @@ class Exchange:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
-        client: ClientConnection,
+        client: Client,
         ctx: Ctx,
         plan: PhasePlan,
         head_only: bool,
@@ -79,12 +69,10 @@ class Exchange:
         self.keep_client = keep_client
         # the outcome goes to `callback` (the fast path) or else to `future` (awaited)
         self.callback = callback
-        self.future: asyncio.Future | None = None if callback else loop.create_future()
+        self.future: asyncio.Future[int] | None = None if callback else loop.create_future()
         self.finished = False
         self.plan = plan
-        self.node: Any = None  # fast path bookkeeping: the node, route and request served
-        self.route: Any = None
-        self.pending: Any = None
+        self.attempt: Attempt | None = None  # the fast path's, for its callback
         self.status = 0
         self.sent = 0  # bytes written to the client, counted when `timed`
         self.head_sent = False
@@ -93,6 +81,17 @@ class Exchange:
         self.out: list[bytes] = []  # written to the client once per upstream read
         self.conn: UpstreamConnection | None = None
         self.last_read = self.loop.time()
+
+    @property
+    def responded(self) -> bool:
+        return self.head_sent
+
+    def outcome(self) -> asyncio.Future[int]:
+        """The status, or the UpstreamFailure, for the general path to await."""
+        future = self.future
+        if future is None:
+            raise RuntimeError("this exchange reports to a callback")
+        return future
 
     # --- ResponseSink -------------------------------------------------------------------------
     def on_head(self, status: int, headers: list[tuple[bytes, bytes]], keep_alive: bool) -> None:

@@ -64,7 +64,7 @@ def sweep(directory: str | None = None) -> list[str]:
     """Remove the shared directories in `directory` (the temporary folder) that no process
     uses any more; the paths removed."""
     directory = directory or tempfile.gettempdir()
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(directory)
     except OSError:

@@ -14,10 +14,13 @@ from typing import Any
 
 from .fingerprint import conf_fingerprint
 from .left_out import LeftOut
-from .nodes import Timeouts, timeouts
+from .nodes import timeouts
 from .phases import PhasePlan, PluginConfError, instantiate
-from .plugin_api import Plugin
-from .upstream import UpstreamRuntime
+from .plugin_api import Plugin, UpstreamChooser
+from .plugins import PLUGIN_CLASSES, PluginEnv, SharedState
+from .router import Router, StreamRouter
+from .upstream import UpstreamRuntime, UpstreamTarget
+from .variables import Variables
 
 KINDS = (
     "routes",
@@ -36,47 +39,54 @@ log = logging.getLogger(__name__)
 
 
 class RouteRuntime:
-    """A merged route with its plugins and upstream, ready to serve."""
+    """A merged route with its plugins and upstream, ready to serve: what the router
+    returns for a request."""
 
-    __slots__ = (
-        "conf",
-        "consumer_plans",
-        "error",
-        "plan",
-        "route_id",
-        "service_id",
-        "split",
-        "timeouts",
-        "upstream",
-    )
+    __slots__ = ("conf", "consumer_plans", "error", "plan", "route_id", "service_id", "target")
 
-    def __init__(self, conf: dict[str, Any]) -> None:
+    def __init__(
+        self, conf: dict[str, Any], plan: PhasePlan, target: UpstreamTarget | None, error: int
+    ) -> None:
         self.conf = conf
         self.route_id = str(conf.get("id")) if conf.get("id") is not None else None
         self.service_id = str(conf["service_id"]) if conf.get("service_id") is not None else None
-        self.plan: PhasePlan | None = None
-        self.upstream: UpstreamRuntime | None = None
-        self.timeouts: Timeouts | None = None
-        self.error: int = 0  # answer with this status (a referenced object is missing)
-        self.split = False  # a plugin (traffic-split) may pick another upstream per request
-        self.consumer_plans: dict[str, tuple[PhasePlan, list]] = {}
+        self.plan = plan
+        self.target = target  # None: the route has no upstream
+        self.error = error  # answer with this status (a referenced object is missing)
+        self.consumer_plans: dict[str, tuple[PhasePlan, list[Plugin]]] = {}
+
+
+class StreamRouteRuntime:
+    """A stream route with its upstream runtime (None when it has none)."""
+
+    __slots__ = ("conf", "upstream")
+
+    def __init__(self, conf: dict[str, Any], upstream: UpstreamRuntime | None) -> None:
+        self.conf = conf
+        self.upstream = upstream
+
+
+def _conf_of(route: RouteRuntime | StreamRouteRuntime) -> dict[str, Any]:
+    return route.conf
 
 
 @dataclass
 class Snapshot:
-    router: Any
-    stream_router: Any
-    routes: dict[int, RouteRuntime]  # by id() of the merged conf the router returns
-    stream_routes: dict[int, tuple[dict[str, Any], UpstreamRuntime | None]]
+    router: Router[RouteRuntime]
+    stream_router: StreamRouter[StreamRouteRuntime]
+    routes: list[RouteRuntime]
+    stream_routes: list[StreamRouteRuntime]
     global_plans: list[PhasePlan]
     global_plan: PhasePlan  # all global rule plugins, for the filters and log
-    env: Any
-    variables: Any
-    plugin_classes: dict[str, type]
+    env: PluginEnv
+    variables: Variables
+    plugin_classes: dict[str, type[Plugin]]
     upstreams: list[UpstreamRuntime] = field(default_factory=list)
     left_out: LeftOut = field(default_factory=LeftOut)  # the objects it could not compile
 
-    def consumer_plan(self, rt: RouteRuntime, consumer: dict[str, Any]) -> tuple[PhasePlan, list]:
+    def consumer_plan(
+        self, rt: RouteRuntime, consumer: dict[str, Any]
+    ) -> tuple[PhasePlan, list[Plugin]]:
         """The route's plugins with the consumer's merged in, and the plugins added by the
         consumer (whose rewrite still has to run); cached per route and consumer."""
         name = str(consumer.get("username"))
@@ -91,7 +101,7 @@ class Snapshot:
         if not consumer_plugins:
             cached = (rt.plan, [])
         else:
-            route_plugins = {p.name: p for p in rt.plan.plugins}  # type: ignore[union-attr]
+            route_plugins = {p.name: p for p in rt.plan.plugins}
             try:
                 added = instantiate(consumer_plugins, self.plugin_classes, self.env)
             except PluginConfError as exc:
@@ -185,16 +195,13 @@ def build_snapshot(
     objects: dict[str, dict[str, Any]],
     credentials: dict[str, dict[str, Any]],
     cache: UpstreamCache,
-    shared: Any,
-    variables: Any,
+    shared: SharedState,
+    variables: Variables,
     left_out: LeftOut | None = None,
 ) -> Snapshot:
     """A new generation from the store's objects (`objects[kind][id] = value`). Each
     consumer, global rule, route and stream route is compiled on its own: one that fails is
     left out (recorded in `left_out`, and in the snapshot's), the others are served."""
-    from .plugins import PLUGIN_CLASSES, PluginEnv
-    from .router import Router, StreamRouter
-
     left_out = left_out if left_out is not None else LeftOut()
     consumers = []
     for username, consumer in objects["consumers"].items():
@@ -218,25 +225,21 @@ def build_snapshot(
     global_plan = PhasePlan(global_plugins)
 
     build = _RouteBuilder(objects, env, global_plan, cache)
-    routes: dict[int, RouteRuntime] = {}
-    merged_confs = []
+    routes: list[RouteRuntime] = []
     for route_id, route in objects["routes"].items():
         rt = left_out.compile("routes", route_id, build.route, route)
         if rt is not None:
-            routes[id(rt.conf)] = rt
-            merged_confs.append(rt.conf)
+            routes.append(rt)
 
-    stream_confs = []
-    stream_routes: dict[int, tuple[dict[str, Any], UpstreamRuntime | None]] = {}
+    stream_routes: list[StreamRouteRuntime] = []
     for route_id, conf in objects["stream_routes"].items():
         entry = left_out.compile("stream_routes", route_id, build.stream_route, conf)
         if entry is not None:
-            stream_routes[id(conf)] = entry
-            stream_confs.append(conf)
+            stream_routes.append(entry)
 
     return Snapshot(
-        router=Router(merged_confs, left_out),
-        stream_router=StreamRouter(stream_confs, left_out),
+        router=Router(routes, left_out, conf=_conf_of),
+        stream_router=StreamRouter(stream_routes, left_out, conf=_conf_of),
         routes=routes,
         stream_routes=stream_routes,
         global_plans=global_plans,
@@ -253,8 +256,6 @@ def _consumer(
     username: str, consumer: dict[str, Any], credentials: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     """The consumer with its username and credentials, checked to index as `PluginEnv` will."""
-    from .plugins import PluginEnv
-
     merged = dict(consumer)
     merged.setdefault("username", username)
     merged["credentials"] = list(credentials.get(username, {}).values())
@@ -262,9 +263,7 @@ def _consumer(
     return merged
 
 
-def _global_rule_plugins(rule_id: str, rule: dict[str, Any], env: Any) -> list[Plugin]:
-    from .plugins import PLUGIN_CLASSES
-
+def _global_rule_plugins(rule_id: str, rule: dict[str, Any], env: PluginEnv) -> list[Plugin]:
     plugins = instantiate(rule.get("plugins"), PLUGIN_CLASSES, env)
     for plugin in plugins:
         if hasattr(plugin, "scope_id"):  # rate limits: one counter for every route
@@ -278,12 +277,10 @@ class _RouteBuilder:
     def __init__(
         self,
         objects: dict[str, dict[str, Any]],
-        env: Any,
+        env: PluginEnv,
         global_plan: PhasePlan,
         cache: UpstreamCache,
     ) -> None:
-        from .plugins import PLUGIN_CLASSES
-
         self.plugin_classes = PLUGIN_CLASSES
         self.services = objects["services"]
         self.plugin_configs = objects["plugin_configs"]
@@ -295,48 +292,50 @@ class _RouteBuilder:
 
     def route(self, route: dict[str, Any]) -> RouteRuntime:
         merged, error = merge_route(route, self.services, self.plugin_configs)
-        rt = RouteRuntime(merged)
-        rt.error = error
         try:
             plugins = instantiate(merged["plugins"], self.plugin_classes, self.env)
         except PluginConfError as exc:
             # fail closed: the route answers 503 rather than run without the plugin
             log.warning("route %s served as 503: %s", route.get("id"), exc)
-            plugins, rt.error = [], 503
+            plugins, error = [], 503
+        plan = self.no_plugins
         if plugins:
-            rt.plan = PhasePlan(plugins, self.global_plan)
-            _bind_upstreams(rt, merged, self.upstreams, self.cache)
-        else:
-            rt.plan = self.no_plugins
+            plan = PhasePlan(plugins, self.global_plan)
+            _bind_upstreams(plugins, merged, self.upstreams, self.cache)
         upstream_conf, owner = _upstream_of(merged, self.upstreams)
-        if upstream_conf is None and not rt.error and (merged.get("upstream_id") is not None):
-            rt.error = 502
+        if upstream_conf is None and not error and (merged.get("upstream_id") is not None):
+            error = 502
+        target = None
         if upstream_conf is not None:
-            rt.upstream = self.cache.get(upstream_conf, owner)
-            if merged.get("timeout"):
-                rt.timeouts = timeouts(upstream_conf, merged)
-            else:
-                rt.timeouts = rt.upstream.timeouts
-        return rt
+            target = _target(self.cache.get(upstream_conf, owner), upstream_conf, merged)
+        return RouteRuntime(merged, plan, target, error)
 
-    def stream_route(self, conf: dict[str, Any]) -> tuple[dict[str, Any], UpstreamRuntime | None]:
-        """The stream route with its upstream runtime (None when it has no upstream)."""
+    def stream_route(self, conf: dict[str, Any]) -> StreamRouteRuntime:
         upstream_conf, owner = _upstream_of(conf, self.upstreams)
         runtime = self.cache.get(upstream_conf, owner) if upstream_conf is not None else None
-        return conf, runtime
+        return StreamRouteRuntime(conf, runtime)
+
+
+def _target(
+    runtime: UpstreamRuntime, upstream_conf: dict[str, Any], route: dict[str, Any]
+) -> UpstreamTarget:
+    """The upstream with the route's own `timeout` if it has one, else the upstream's."""
+    if route.get("timeout"):
+        return UpstreamTarget(runtime, timeouts(upstream_conf, route))
+    return UpstreamTarget(runtime, runtime.timeouts)
 
 
 def _bind_upstreams(
-    rt: RouteRuntime, merged: dict[str, Any], upstreams: dict[str, Any], cache: UpstreamCache
+    plugins: list[Plugin], merged: dict[str, Any], upstreams: dict[str, Any], cache: UpstreamCache
 ) -> None:
     """Give plugins that choose upstreams per request (traffic-split) their runtimes."""
-    binders = [p for p in rt.plan.plugins if hasattr(p, "bind_upstreams")]  # type: ignore[union-attr]
+    binders = [p for p in plugins if isinstance(p, UpstreamChooser)]
     if not binders:
         return
 
     def resolve(
         upstream_id: Any, inline: dict[str, Any] | None, owner: str
-    ) -> tuple[UpstreamRuntime, Timeouts] | None:
+    ) -> UpstreamTarget | None:
         if upstream_id is not None:
             conf = upstreams.get(str(upstream_id))
             if conf is None:
@@ -345,11 +344,10 @@ def _bind_upstreams(
         else:
             conf = inline or {}
             runtime = cache.get(conf, owner)
-        return runtime, timeouts(conf, merged) if merged.get("timeout") else runtime.timeouts
+        return _target(runtime, conf, merged)
 
     for plugin in binders:
-        plugin.bind_upstreams(resolve, f"split:{rt.route_id}:")
-    rt.split = True
+        plugin.bind_upstreams(resolve, f"split:{merged.get('id')}:")
 
 
 def _upstream_of(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
+from .handler import DataPlane
 from .nodes import DEFAULT_TIMEOUT
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class _Pipe(asyncio.Protocol):
 class StreamClient(_Pipe):
     """The client side: on connect, route and dial the upstream."""
 
-    def __init__(self, plane: Any) -> None:
+    def __init__(self, plane: DataPlane) -> None:
         super().__init__()
         self.plane = plane
 
@@ -99,7 +99,7 @@ class StreamClient(_Pipe):
             route = snap.stream_router.match(
                 request.server_addr, request.server_port, request.remote_addr
             )
-        upstream = snap.stream_routes[id(route)][1] if route is not None else None
+        upstream = route.upstream if route is not None else None
         if upstream is None:
             transport.close()
             return
@@ -123,7 +123,7 @@ class StreamClient(_Pipe):
                 continue
             side.peer, self.peer = self, side
             if self.closed:
-                side.transport.close()  # type: ignore[union-attr]
+                side.transport.close()
                 return
             for data in self.pending:
                 side.transport.write(data)  # type: ignore[union-attr]

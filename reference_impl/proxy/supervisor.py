@@ -38,7 +38,8 @@ class Supervisor:
         self.count = workers
         # what gateways killed outright left in the temporary folder goes first
         shared_dir.sweep()
-        self.shared_dir, self._shared_hold = shared_dir.create()
+        self.shared_dir, hold = shared_dir.create()
+        self._shared_hold: int | None = hold
         self.metrics_addr = metrics_addr
         self.exporter: MetricsExporter | None = None
         self.control_addr = control_addr

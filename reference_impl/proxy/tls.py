@@ -28,9 +28,11 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from .downstream import Plane
 from .fingerprint import conf_fingerprint
 from .http_server import ClientConnection
 from .left_out import LeftOut
+from .plugin_api import Ctx
 from .plugins.regex_util import compile_pattern
 
 _VERSIONS = {
@@ -226,7 +228,7 @@ class TlsListener:
     def _select(self, sslobj: Any, server_name: str | None, _: ssl.SSLContext) -> int | None:
         name = server_name or self.fallback_sni
         ctx = self.certificates.lookup(name) if name else None
-        if ctx is None:
+        if ctx is None or name is None:
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         sslobj.context = ctx
         sslobj.gw_sni = name.lower()  # read back by the connection (TlsClientConnection)
@@ -241,7 +243,7 @@ class TlsClientConnection(ClientConnection):
     scheme = "https"
     scheme_bytes = b"https"
 
-    def __init__(self, plane: Any, listener: TlsListener) -> None:
+    def __init__(self, plane: Plane, listener: TlsListener) -> None:
         super().__init__(plane)
         self.listener = listener
         self.sni = ""
@@ -266,7 +268,7 @@ class TlsClientConnection(ClientConnection):
     def client_checks(self) -> bool:
         return self.listener.certificates.mtls
 
-    def refuses(self, ctx: Any) -> bool:
+    def refuses(self, ctx: Ctx) -> bool:
         """A request APISIX answers with 400: no client certificate on a URI outside
         `skip_mtls_uri_regex`, or a Host whose SSL object verifies clients but is not the SNI."""
         own = self.cert_ctx
@@ -277,14 +279,3 @@ class TlsClientConnection(ClientConnection):
         host = (ctx.var("host") or "").lower()
         by_host = self.listener.certificates.lookup(host) if host else None
         return by_host is not None and by_host.verifies_clients and host != self.sni
-
-
-def tls_settings(config: Any, listen: list[tuple[str, int]]) -> dict[str, Any]:
-    """The `WorkerSettings` fields of HTTPS listeners on `listen`, from a `GatewayConfig`."""
-    apisix = config.raw.get("apisix") or {}
-    return {
-        "tls_listen": listen,
-        "ssl_protocols": config.ssl.protocols,
-        "fallback_sni": config.ssl.fallback_sni,
-        "data_encryption": apisix.get("data_encryption") or {},
-    }

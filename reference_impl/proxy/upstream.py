@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, NamedTuple
 
 from .balancer import make_balancer
 from .healthcheck import HealthChecker
-from .nodes import Node, parse_nodes, timeouts
+from .nodes import Node, Timeouts, parse_nodes, timeouts
 from .upstream_conn import PoolSettings
 
 _pool_ids = itertools.count(1)
@@ -47,3 +47,10 @@ class UpstreamRuntime:
     def stop(self) -> None:
         if self.checker is not None:
             self.checker.stop()
+
+
+class UpstreamTarget(NamedTuple):
+    """Where a request is proxied: an upstream runtime and the timeouts that apply."""
+
+    runtime: UpstreamRuntime
+    timeouts: Timeouts

@@ -14,6 +14,15 @@ from typing import Any, Protocol
 import httptools
 
 
+class UpstreamFailure(Exception):
+    """The attempt failed before a response head arrived; another node may be tried."""
+
+    def __init__(self, kind: str, status: int) -> None:
+        super().__init__(kind)
+        self.kind = kind  # "tcp_failures" or "timeouts" (health checker counters)
+        self.status = status  # what the client gets if no retry succeeds: 502 or 504
+
+
 class ResponseSink(Protocol):
     """Who receives the response of the request in flight on a connection."""
 

@@ -19,14 +19,11 @@ tunnel or, if there is none, for a fresh parser.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
 
+from .downstream import Client, PendingRequest
 from .plugin_api import ResponseHead
 from .relay import Exchange
 from .wire import date_and_server, status_line
-
-if TYPE_CHECKING:
-    from .http_server import ClientConnection, PendingRequest
 
 HOLD_LIMIT = 64 * 1024  # client bytes kept before the upgrade's outcome; reading pauses above
 # upstream headers of a 101 the proxy does not pass on (it writes its own Connection)
@@ -59,7 +56,7 @@ class UpgradeHold(asyncio.Protocol):
     """Stands in for the client connection's protocol while an upgrade request is served:
     keeps what the client sends and passes the connection's other events on."""
 
-    def __init__(self, conn: ClientConnection, request: PendingRequest, data: bytes) -> None:
+    def __init__(self, conn: Client, request: PendingRequest, data: bytes) -> None:
         self.conn = conn
         self.request = request
         self.chunks = [data] if data else []
@@ -93,7 +90,7 @@ class UpgradeHold(asyncio.Protocol):
 class TunnelEnd(asyncio.Protocol):
     """One end of a tunnel: what its transport receives is written to the other end."""
 
-    def __init__(self, tunnel: Tunnel, transport: Any) -> None:
+    def __init__(self, tunnel: Tunnel, transport: asyncio.Transport) -> None:
         self.tunnel = tunnel
         self.transport = transport
         self.peer: TunnelEnd  # set by the tunnel
@@ -119,7 +116,9 @@ class TunnelEnd(asyncio.Protocol):
 class Tunnel:
     """The client and upstream transports relaying bytes both ways for one exchange."""
 
-    def __init__(self, exchange: UpgradeExchange, client: Any, upstream: Any) -> None:
+    def __init__(
+        self, exchange: UpgradeExchange, client: asyncio.Transport, upstream: asyncio.Transport
+    ) -> None:
         self.exchange = exchange
         self.client_end = TunnelEnd(self, client)
         self.upstream_end = TunnelEnd(self, upstream)
@@ -166,12 +165,8 @@ class UpgradeExchange(Exchange):
     """The exchange of an upgrade request on a websocket route: a 101 opens a tunnel and
     the exchange ends when the tunnel closes; any other answer is relayed as usual."""
 
-    __slots__ = ("tunnel",)
     tunnels = True  # asked by `UpstreamConnection` when a 101 arrives
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.tunnel: Tunnel | None = None
+    tunnel: Tunnel | None = None  # (no __slots__: this default stands until a 101 arrives)
 
     def on_head(self, status: int, headers: list[tuple[bytes, bytes]], keep_alive: bool) -> None:
         if status != 101:
@@ -204,24 +199,24 @@ class UpgradeExchange(Exchange):
                 if n.lower().encode("latin-1", "replace") not in _SWITCH_SKIP
             ]
         lines = [status_line(101), date_and_server()]
-        for name, value in listed:
-            lines += (name, b": ", value, b"\r\n")
+        for raw_name, raw_value in listed:
+            lines += (raw_name, b": ", raw_value, b"\r\n")
         lines.append(b"Connection: upgrade\r\n\r\n")
         return b"".join(lines)
 
     def on_upgraded(self, from_upstream: bytes) -> None:
         """The upstream switched protocols: tunnel the two connections."""
-        client = self.client
         conn = self.conn
-        if client.lost or conn is None or conn.transport is None:
+        if self.client.lost or conn is None or conn.transport is None:
             self.client_lost()
             return
         self.flush()
-        hold = client.hold
-        client.hold = None
-        from_client = hold.take() if hold is not None else b""
-        client.reading_paused = False  # the tunnel resumes reading on both transports
-        self.tunnel = Tunnel(self, client.transport, conn.transport)
+        handover = self.client.tunnel_handover()
+        if handover is None:
+            self.client_lost()
+            return
+        client_transport, from_client = handover
+        self.tunnel = Tunnel(self, client_transport, conn.transport)
         self.tunnel.start(from_client, from_upstream)
 
     def tunnel_closed(self) -> None:

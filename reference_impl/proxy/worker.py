@@ -16,19 +16,24 @@ import signal
 import socket
 import sys
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
+from ..client_limits import ClientLimits
 from ..store.base import Store
 from . import shared_dir as shared_dirs
+from .client_timeouts import ClientTimeouts
 from .config_feed import ConfigFeed
 from .handler import DataPlane
 from .health_report import HealthPublisher
 from .http_server import ClientConnection
 from .left_out import LeftOut
 from .lifeline import ORPHAN_EXIT, ORPHAN_GRACE, ParentWatch, die_with_parent
+from .plugins import ServerCounters, SharedState
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
 from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
+from .variables import Variables
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,7 @@ class WorkerSettings:
     grace_period: float = GRACE_PERIOD
     parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
     plugin_attr: dict[str, Any] = field(default_factory=dict)  # config.yaml's plugin_attr
+    limits: ClientLimits = field(default_factory=ClientLimits)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -68,6 +74,7 @@ class WorkerSettings:
         data["node_listen"] = [tuple(x) for x in data["node_listen"]]
         data["stream_listen"] = [tuple(x) for x in data.get("stream_listen", [])]
         data["tls_listen"] = [tuple(x) for x in data.get("tls_listen", [])]
+        data["limits"] = ClientLimits(**data.get("limits", {}))
         return cls(**data)
 
     def open_store(self) -> Store:
@@ -95,17 +102,15 @@ class Worker:
     """The data plane of one process; `run()` serves until `stop()`."""
 
     def __init__(self, settings: WorkerSettings, store: Store) -> None:
-        from .plugins.shared_state import SharedState
-        from .variables import Variables
-
         self.settings = settings
         self.store = store
-        self.plane = DataPlane()
+        self.plane = DataPlane(settings.limits)
+        self.client_timeouts = ClientTimeouts(self.plane.connections, settings.limits)
         self.variables = Variables()
         self.shared = SharedState(
             settings.shared_dir, settings.worker_id, plugin_attr=settings.plugin_attr
         )
-        self.plane.metrics = self.shared.metrics
+        self.plane.metrics = ServerCounters(self.shared.metrics)
         self.health: HealthPublisher | None = None
         if settings.shared_dir is not None:
             self.health = HealthPublisher(settings.shared_dir, settings.worker_id, settings.prefix)
@@ -174,15 +179,17 @@ class Worker:
                     backlog=BACKLOG,
                 )
                 self.servers.append(server)
-            for ip, port in self.settings.tls_listen:
-                server = await loop.create_server(
-                    lambda: TlsClientConnection(plane, self.tls),
-                    sock=listening_socket(ip, port),
-                    backlog=BACKLOG,
-                    ssl=self.tls.context,  # type: ignore[union-attr]
-                    ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
-                )
-                self.servers.append(server)
+            if self.tls is not None:
+                tls_connection = partial(TlsClientConnection, plane, self.tls)
+                for ip, port in self.settings.tls_listen:
+                    server = await loop.create_server(
+                        tls_connection,
+                        sock=listening_socket(ip, port),
+                        backlog=BACKLOG,
+                        ssl=self.tls.context,
+                        ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+                    )
+                    self.servers.append(server)
             for ip, port in self.settings.stream_listen:
                 server = await loop.create_server(
                     lambda: StreamClient(plane), sock=listening_socket(ip, port), backlog=BACKLOG
@@ -190,6 +197,7 @@ class Worker:
                 self.servers.append(server)
             if self.health is not None:
                 self.health.start()
+            self.client_timeouts.start()
             self.ready.set()
             await self._stop.wait()
         finally:
@@ -205,6 +213,7 @@ class Worker:
     async def _shutdown(self) -> None:
         if self._gc_timer is not None:
             self._gc_timer.cancel()
+        self.client_timeouts.stop()
         for server in self.servers:
             server.close()
         for conn in list(self.plane.connections):
@@ -230,8 +239,12 @@ async def _main(settings: WorkerSettings, parent_pid: int) -> int:
     store = settings.open_store()
     worker = Worker(settings, store)
     loop = asyncio.get_running_loop()
+
     # an orphan (see lifeline.py) stops at once, with a short grace period
-    watch = ParentWatch(parent_pid, lambda: loop.call_soon_threadsafe(worker.stop, ORPHAN_GRACE))
+    def on_orphaned() -> None:  # called from the watch's thread
+        loop.call_soon_threadsafe(worker.stop, ORPHAN_GRACE)
+
+    watch = ParentWatch(parent_pid, on_orphaned)
 
     def on_signal() -> None:  # SIGTERM: the supervisor's, or the kernel's when it died
         worker.stop(ORPHAN_GRACE if watch.dying() else None)

@@ -13,7 +13,9 @@ import uvicorn
 
 from reference_impl.api7ee import create_admin_port_app
 from reference_impl.config import load_config
-from reference_impl.server import _start_data_plane
+from reference_impl.proxy.launcher import DataPlaneLauncher
+from reference_impl.quiet_uvicorn import QuietServer
+from reference_impl.server import start_data_plane
 from reference_impl.store import open_store
 
 
@@ -21,7 +23,7 @@ async def run(config_path: str) -> int:
     config = load_config(config_path)
     store = open_store(config)
     app = create_admin_port_app(config, store)
-    server = uvicorn.Server(
+    server = QuietServer(
         uvicorn.Config(
             app,
             host=config.admin_listen.ip,
@@ -30,12 +32,12 @@ async def run(config_path: str) -> int:
             lifespan="off",
         )
     )
-    server.install_signal_handlers = lambda: None
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     admin_task = asyncio.create_task(server.serve())
-    store_api, supervisor = await _start_data_plane(config, store)
+    launcher = DataPlaneLauncher(config, store)
+    supervisor = await start_data_plane(config, launcher)
     await app.state.data_planes.sync()
     try:
         await asyncio.wait(
@@ -44,8 +46,7 @@ async def run(config_path: str) -> int:
     finally:
         await app.state.data_planes.stop_all()
         await supervisor.stop()
-        if store_api is not None:
-            await store_api.stop()
+        await launcher.stop()
         server.should_exit = True
         await admin_task
         store.close()

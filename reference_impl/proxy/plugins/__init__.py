@@ -28,7 +28,7 @@ from .limit_req import LimitReq
 from .metrics_exporter import MetricsExporter, parse_export_addr, start_metrics_exporter
 from .mocking import Mocking
 from .observability import OBSERVABILITY_PLUGINS
-from .prometheus import Prometheus, record_connection, record_request
+from .prometheus import Prometheus, ServerCounters, record_connection, record_request
 from .proxy_cache import ProxyCache
 from .proxy_rewrite import ProxyRewrite
 from .real_ip import RealIp
@@ -43,48 +43,46 @@ from .ua_restriction import UaRestriction
 from .uri_blocker import UriBlocker
 from .workflow import Workflow
 
-PLUGIN_CLASSES: dict[str, type[Plugin]] = {
-    cls.name: cls
-    for cls in (
-        *AUTH_FAMILY,
-        BasicAuth,
-        Brotli,
-        ConsumerRestriction,
-        Cors,
-        Csrf,
-        Echo,
-        FaultInjection,
-        Gzip,
-        IpRestriction,
-        JwtAuth,
-        KeyAuth,
-        LimitConn,
-        LimitCount,
-        LimitReq,
-        Mocking,
-        Prometheus,
-        ProxyRewrite,
-        RealIp,
-        Redirect,
-        RefererRestriction,
-        RequestId,
-        RequestValidation,
-        ResponseRewrite,
-        TrafficSplit,
-        UaRestriction,
-        UriBlocker,
-        # traffic
-        ApiBreaker,
-        Workflow,
-        ProxyCache,
-    )
-}
-PLUGIN_CLASSES.update({cls.name: cls for cls in OBSERVABILITY_PLUGINS})
+_CLASSES: tuple[type[Plugin], ...] = (
+    *AUTH_FAMILY,
+    BasicAuth,
+    Brotli,
+    ConsumerRestriction,
+    Cors,
+    Csrf,
+    Echo,
+    FaultInjection,
+    Gzip,
+    IpRestriction,
+    JwtAuth,
+    KeyAuth,
+    LimitConn,
+    LimitCount,
+    LimitReq,
+    Mocking,
+    Prometheus,
+    ProxyRewrite,
+    RealIp,
+    Redirect,
+    RefererRestriction,
+    RequestId,
+    RequestValidation,
+    ResponseRewrite,
+    TrafficSplit,
+    UaRestriction,
+    UriBlocker,
+    ApiBreaker,
+    Workflow,
+    ProxyCache,
+    *OBSERVABILITY_PLUGINS,
+)
+PLUGIN_CLASSES: dict[str, type[Plugin]] = {cls.name: cls for cls in _CLASSES}
 
 __all__ = [
     "PLUGIN_CLASSES",
     "MetricsExporter",
     "PluginEnv",
+    "ServerCounters",
     "SharedState",
     "parse_export_addr",
     "record_connection",

@@ -69,7 +69,7 @@ class Cors(Plugin):
         if not metadata:
             return None
         origins_by_key = metadata.get("allow_origins") or {}
-        for key in keys:
+        for key in keys or ():
             if _origin_matches(origin, _resolve_allowed(origins_by_key.get(key), origin)):
                 return origin
         return None

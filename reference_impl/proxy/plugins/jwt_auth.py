@@ -6,16 +6,19 @@ import base64
 import binascii
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
+
+if TYPE_CHECKING:
+    from jwt.types import Options
 
 from ..plugin_api import Ctx, Plugin, Response
 from .auth_common import attach_consumer, reject_or_anonymous
 from .request_edit import remove_query_arg, set_request_header
 
 _COOKIE_PAIR = re.compile(r"([a-zA-Z0-9\-_]*)=([a-zA-Z0-9\-._]*)")
-_VERIFY_NOTHING = {
+_VERIFY_NOTHING: Options = {
     "verify_signature": True,
     "verify_exp": False,
     "verify_nbf": False,

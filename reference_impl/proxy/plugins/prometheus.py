@@ -7,6 +7,7 @@ The engine sets `ctx.state["request_start"]` when a request arrives, and `upstre
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from ..plugin_api import Ctx, Plugin
 from .metrics_store import MetricsRecorder, series_key
@@ -42,6 +43,21 @@ def record_connection(metrics: MetricsRecorder, opened: bool) -> None:
 def record_request(metrics: MetricsRecorder) -> None:
     """For the engine: one client request was read (any route, matched or not)."""
     metrics.inc(REQUESTS_SERIES)
+
+
+class ServerCounters:
+    """The engine's metrics hook (`downstream.ServerMetrics`): connections and requests
+    counted into the worker's series, whether or not a route has the plugin."""
+
+    def __init__(self, metrics: MetricsRecorder) -> None:
+        self.metrics = metrics
+        self.request_read = partial(metrics.inc, REQUESTS_SERIES)  # one call per request
+
+    def connection_opened(self) -> None:
+        record_connection(self.metrics, True)
+
+    def connection_closed(self) -> None:
+        record_connection(self.metrics, False)
 
 
 class Prometheus(Plugin):

@@ -9,19 +9,13 @@ generation is built (`bind_upstreams`), so a request only evaluates the rules an
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..balancer import RoundRobin
-from ..nodes import Node, Timeouts
-from ..plugin_api import Ctx, Plugin, Response
+from ..nodes import Node
+from ..plugin_api import Ctx, Plugin, Response, UpstreamResolver
 from ..router import Expr
-
-# ctx.state key: the (UpstreamRuntime, Timeouts) the request goes to instead of the route's
-PICKED_UPSTREAM = "traffic_split.upstream"
-
-# (upstream_id or None, inline upstream conf or None, owner) -> (runtime, timeouts) or None
-UpstreamResolver = Callable[[Any, dict[str, Any] | None, str], tuple[Any, Timeouts] | None]
+from ..upstream import UpstreamTarget
 
 # an inline upstream keeps only these fields (traffic-split.lua `set_upstream`)
 _INLINE_FIELDS = (
@@ -49,8 +43,8 @@ class _Rule:
             None if match is None else [Expr(m.get("vars") or []) for m in match]
         )
         self.missing_id: Any = None
-        # by id() of the picker's node: a (runtime, timeouts) pair, or None for the route's own
-        self.choices: dict[int, tuple[Any, Timeouts] | None] = {}
+        # by id() of the picker's node: a target, or None for the route's own
+        self.choices: dict[int, UpstreamTarget | None] = {}
         self.picker: RoundRobin | None = None
 
     def bind(self, entries: list[dict[str, Any]], resolve: UpstreamResolver, owner: str) -> None:
@@ -123,5 +117,5 @@ class TrafficSplit(Plugin):
         if node is not None:
             picked = chosen.choices[id(node)]
             if picked is not None:
-                ctx.state[PICKED_UPSTREAM] = picked
+                ctx.chosen_upstream = picked
         return None

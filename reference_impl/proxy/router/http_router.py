@@ -6,13 +6,17 @@ exact URIs are tried before prefix URIs (`/foo/*`, `/foo*`), the longest prefix 
 on the same path are ordered by `priority` (higher first), then by the order given. A route
 matches when its methods, remote_addrs and vars conditions all hold; otherwise the search
 goes on with the next candidate. Disabled routes (`status: 0`) are left out.
+
+The router returns what it was given for each route: the route conf itself, or (with `conf`)
+an object it reads the conf from, such as the data plane's compiled route runtimes.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar, overload
 
 from ..left_out import LeftOut
 from ..plugin_api import Ctx
@@ -20,6 +24,8 @@ from ..variables import normalize_uri, request_host
 from .expr import Expr
 from .ip_match import IpMatcher
 from .prefix_tree import PrefixTree
+
+R = TypeVar("R")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -41,23 +47,25 @@ def _param_pattern(path: str) -> re.Pattern[str]:
     return re.compile("/".join(parts), re.DOTALL)
 
 
-class _Candidate:
+class _Candidate(Generic[R]):
     """One route on one path, with its pre-compiled conditions."""
 
     __slots__ = ("expr", "ip_matcher", "methods", "path", "pattern", "priority", "route", "seq")
 
-    def __init__(self, route: dict[str, Any], path: str, seq: int, conditions: _Conditions):
+    def __init__(
+        self, conf: dict[str, Any], route: R, path: str, seq: int, conditions: _Conditions
+    ) -> None:
         self.route = route
         self.path = path
         self.seq = seq
-        self.priority = int(route.get("priority") or 0)
+        self.priority = int(conf.get("priority") or 0)
         self.methods = conditions.methods
         self.ip_matcher = conditions.ip_matcher
         self.expr = conditions.expr
         star = path.find("*")
         self.pattern = _param_pattern(path) if 0 <= star < len(path) - 1 else None
 
-    def sort_key(self) -> tuple[int, int, int]:
+    def sort_key(self: _Candidate[Any]) -> tuple[int, int, int]:
         return (-self.priority, -len(self.path), self.seq)
 
     def matches(self, ctx: Ctx, uri: str, method: str, remote_addr: str | None) -> bool:
@@ -82,34 +90,36 @@ class _Conditions:
         self.expr = Expr(rule) if rule else None
 
 
-def _placements(route: dict[str, Any], order: int) -> list[tuple[str | None, _Candidate]]:
+def _placements(
+    conf: dict[str, Any], route: R, order: int
+) -> list[tuple[str | None, _Candidate[R]]]:
     """Where a route goes in the router: (host, or None for any host; candidate) pairs,
     all compiled before any is placed, so a route that fails is not half in."""
-    conditions = _Conditions(route)
-    paths = _as_list(route.get("uris") or route.get("uri"))
-    hosts = _as_list(route.get("hosts") or route.get("host"))
+    conditions = _Conditions(conf)
+    paths = _as_list(conf.get("uris") or conf.get("uri"))
+    hosts = _as_list(conf.get("hosts") or conf.get("host"))
     for item in [*paths, *hosts]:
         if not isinstance(item, str):
             raise ValueError(f"paths and hosts must be strings, not {item!r}")
     return [
-        (host, _Candidate(route, path, order, conditions))
+        (host, _Candidate(conf, route, path, order, conditions))
         for host in hosts or [None]
         for path in paths
     ]
 
 
-class _UriTable:
+class _UriTable(Generic[R]):
     """Routes by URI: exact paths in a dict, prefix paths in a radix tree."""
 
     def __init__(self, host: str = "") -> None:
         self.host = host  # the host (pattern) this table serves; "" for routes without hosts
         # exact paths whose best route has no condition: the answer without any checks
-        self.unconditional: dict[str, _Candidate] = {}
-        self._exact: dict[str, list[_Candidate]] = {}
-        self._prefix: PrefixTree[list[_Candidate]] = PrefixTree()
-        self._lists: list[list[_Candidate]] = []
+        self.unconditional: dict[str, _Candidate[R]] = {}
+        self._exact: dict[str, list[_Candidate[R]]] = {}
+        self._prefix: PrefixTree[list[_Candidate[R]]] = PrefixTree()
+        self._lists: list[list[_Candidate[R]]] = []
 
-    def add(self, candidate: _Candidate) -> None:
+    def add(self, candidate: _Candidate[R]) -> None:
         star = candidate.path.find("*")
         if star < 0:
             bucket = self._exact.get(candidate.path)
@@ -130,7 +140,7 @@ class _UriTable:
             if best.methods is None and best.ip_matcher is None and best.expr is None:
                 self.unconditional[path] = best
 
-    def match(self, ctx: Ctx, uri: str, method: str, remote: str | None) -> _Candidate | None:
+    def match(self, ctx: Ctx, uri: str, method: str, remote: str | None) -> _Candidate[R] | None:
         exact = self._exact.get(uri)
         if exact:
             for candidate in exact:
@@ -143,22 +153,50 @@ class _UriTable:
         return None
 
 
-class Router:
-    """Matches a request (through `ctx`) to one of the given merged route confs. A route
-    whose conditions, paths or hosts cannot be compiled is left out (`left_out`)."""
+def _itself(route: Any) -> dict[str, Any]:
+    return route
 
-    def __init__(self, routes: list[dict[str, Any]], left_out: LeftOut | None = None) -> None:
-        self._exact_hosts: dict[str, _UriTable] = {}
-        self._wildcard_hosts: PrefixTree[_UriTable] = PrefixTree()
-        self._host_tables: list[_UriTable] = []
+
+class Router(Generic[R]):
+    """Matches a request (through `ctx`) to one of the given routes: merged route confs, or
+    objects whose conf `conf(route)` gives. A route whose conditions, paths or hosts cannot
+    be compiled is left out (`left_out`)."""
+
+    @overload
+    def __init__(
+        self: Router[dict[str, Any]],
+        routes: Iterable[dict[str, Any]],
+        left_out: LeftOut | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        routes: Iterable[R],
+        left_out: LeftOut | None = None,
+        *,
+        conf: Callable[[R], dict[str, Any]],
+    ) -> None: ...
+    def __init__(
+        self,
+        routes: Iterable[Any],
+        left_out: LeftOut | None = None,
+        *,
+        conf: Callable[[Any], dict[str, Any]] = _itself,
+    ) -> None:
+        self._exact_hosts: dict[str, _UriTable[R]] = {}
+        self._wildcard_hosts: PrefixTree[_UriTable[R]] = PrefixTree()
+        self._host_tables: list[_UriTable[R]] = []
         self._host_table_ids: set[int] = set()
-        self._uri_only = _UriTable()
+        self._uri_only: _UriTable[R] = _UriTable()
         self.left_out = left_out if left_out is not None else LeftOut()
         seq = itertools.count()
         for route in routes:
-            if route.get("status", 1) != 1:
+            route_conf = conf(route)
+            if route_conf.get("status", 1) != 1:
                 continue
-            placed = self.left_out.compile("routes", route.get("id"), _placements, route, next(seq))
+            placed = self.left_out.compile(
+                "routes", route_conf.get("id"), _placements, route_conf, route, next(seq)
+            )
             for host, candidate in placed or ():
                 (self._uri_only if host is None else self._table_for_host(host)).add(candidate)
         for table in [*self._host_tables, self._uri_only]:
@@ -169,8 +207,9 @@ class Router:
         """Why each route left out can never match, by route id."""
         return self.left_out.of_kind("routes")
 
-    def _table_for_host(self, host: str) -> _UriTable:
+    def _table_for_host(self, host: str) -> _UriTable[R]:
         host = host.lower()
+        table: _UriTable[R]
         if host.startswith("*"):
             table = self._wildcard_hosts.setdefault(host[1:][::-1], lambda: _UriTable(host))
         else:
@@ -182,7 +221,7 @@ class Router:
             self._host_tables.append(table)
         return table
 
-    def match(self, ctx: Ctx) -> dict[str, Any] | None:
+    def match(self, ctx: Ctx) -> R | None:
         # read from the request itself (no variable lookups): this runs on every request
         request = ctx.request
         uri = normalize_uri(request.uri) or "/"

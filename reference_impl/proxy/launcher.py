@@ -1,0 +1,78 @@
+"""Starting a data plane: a supervisor and its workers, listening where they are told and
+reading one key prefix of the gateway's store.
+
+The gateway's own data plane (`server.py`) and each API7 gateway group's
+(`api7ee/dataplanes.py`) start here. Workers read an etcd store directly, and the memory
+store through the store API, which a launcher starts once, on first use, for all it starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import GatewayConfig, plugin_attr_of
+from ..store import Store
+from ..store.http_api import StoreApi, start_store_api
+from .supervisor import Supervisor
+from .worker import WorkerSettings
+
+Address = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Listeners:
+    http: list[Address]
+    stream: list[Address] = field(default_factory=list)
+    tls: list[Address] = field(default_factory=list)  # HTTPS (when `apisix.ssl` is enabled)
+
+
+class DataPlaneLauncher:
+    def __init__(self, config: GatewayConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self._store_api: StoreApi | None = None
+
+    async def launch(
+        self,
+        listen: Listeners,
+        prefix: str,
+        workers: int,
+        *,
+        metrics_addr: Address | None = None,
+        control_addr: Address | None = None,
+        grace_period: float | None = None,
+    ) -> Supervisor:
+        """A started supervisor (`metrics_addr`, `control_addr`: see `Supervisor`;
+        `grace_period`: the workers' own when None)."""
+        config = self.config
+        apisix = config.raw.get("apisix") or {}
+        settings = WorkerSettings(
+            node_listen=listen.http,
+            stream_listen=listen.stream,
+            tls_listen=listen.tls,
+            ssl_protocols=config.ssl.protocols,
+            fallback_sni=config.ssl.fallback_sni,
+            data_encryption=apisix.get("data_encryption") or {},
+            prefix=prefix,
+            limits=config.limits,
+            plugin_attr=plugin_attr_of(config.raw),
+        )
+        if grace_period is not None:
+            settings.grace_period = grace_period
+        if config.store == "etcd":
+            settings.store = "etcd"
+            settings.etcd_hosts = list(config.etcd_hosts)
+            settings.etcd_timeout = config.etcd_timeout
+        else:
+            if self._store_api is None:
+                self._store_api = await start_store_api(self.store)
+            settings.store_url, settings.store_token = self._store_api.url, self._store_api.token
+        supervisor = Supervisor(settings, workers, metrics_addr, control_addr)
+        await supervisor.start()
+        return supervisor
+
+    async def stop(self) -> None:
+        """Stop the store API (the supervisors launched are stopped by their owners)."""
+        if self._store_api is not None:
+            await self._store_api.stop()
+            self._store_api = None
