@@ -220,6 +220,15 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "otel_collector": ("dp-plugin-opentelemetry",),
 }
 
+# Extended features that need a server the embedded target starts from the machine's own
+# packages (Debian's redis-server): left unclaimed where it is not installed
+REDIS_FEATURES = (
+    "dp-plugin-limit-count-redis",
+    "dp-plugin-limit-count-redis-cluster",
+    "dp-plugin-limit-req-redis",
+    "dp-plugin-limit-req-redis-cluster",
+)
+
 FEATURE_PROFILE: dict[str, str] = {
     feature: profile.name for profile in PROFILES.values() for feature in profile.features
 }

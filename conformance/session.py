@@ -6,7 +6,12 @@ import time
 from typing import Any, Protocol
 
 from .features import FEATURES_OF_INPUTS, get_profile
-from .providers.embedded import REFERENCE_NAME, EmbeddedProvider, suite_version
+from .providers.embedded import (
+    REFERENCE_NAME,
+    EmbeddedProvider,
+    suite_version,
+    unavailable_features,
+)
 from .providers.url import Endpoint, UrlProvider
 from .report.identity import Implementation
 from .report.model import RunInfo
@@ -48,7 +53,7 @@ class RunState:
         core = {f for name in self.profiles for f in get_profile(name).core}
         if self.options.settings.provider == "embedded":
             extended = {f for name in self.profiles for f in get_profile(name).extended}
-            return frozenset(core | extended)
+            return frozenset(core | extended) - unavailable_features(self.options.settings)
         return frozenset(core | self.options.supported_features | self.required_features)
 
     @property

@@ -99,3 +99,19 @@ def test_etcd_store_keeps_configuration_in_a_real_etcd():
         assert httpx.get(url, headers=headers).json()["value"]["uri"] == "/etcd"
     finally:
         provider.close()
+
+
+def test_without_redis_server_the_embedded_target_leaves_the_redis_features_out(monkeypatch):
+    """A machine without Debian's redis-server still gets a Conformant first run: the
+    features that need it are not claimed (so not required), and the run says why."""
+    from conformance.features import REDIS_FEATURES, get_profile
+    from conformance.session import RunState
+    from conformance.target import RunOptions
+
+    monkeypatch.setattr(embedded.shutil, "which", lambda name: None)
+    session = RunState(RunOptions(profiles=("dataplane",)))
+    claimed = session.claimed_features
+    assert not claimed & set(REDIS_FEATURES)
+    assert set(get_profile("dataplane").extended) - set(REDIS_FEATURES) <= claimed
+    monkeypatch.setattr(embedded.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert set(REDIS_FEATURES) <= RunState(RunOptions(profiles=("dataplane",))).claimed_features
