@@ -3,6 +3,5 @@ service versions, runtime configuration, and the APISIX Admin API per gateway gr
 
 from .apisix_compat import GatewayGroupAdmin
 from .app import create_api7ee_app
-from .mount import create_admin_port_app
 
-__all__ = ["GatewayGroupAdmin", "create_admin_port_app", "create_api7ee_app"]
+__all__ = ["GatewayGroupAdmin", "create_api7ee_app"]

@@ -1,5 +1,6 @@
 """The APISIX-compatible Admin API scoped to a gateway group: `/apisix/admin/...?
-gateway_group_id=<id>`, or with a gateway group's admin key as `X-API-KEY`.
+gateway_group_id=<id>`, or with a gateway group's admin key as `X-API-KEY` (the admin port
+identifies the key's group, `Caller.group`).
 
 Such a request is served by the generic APISIX Admin API machinery (`admin.create_app`)
 over that group's key prefix, so every APISIX resource (services, routes, upstreams,
@@ -21,9 +22,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..admin.app import create_app
+from ..caller import identified
 from .context import Api
 from .cpstore import DEFAULT_GROUP
-from .gateway_groups import admin_key_owner
 
 GROUP_ARG = "gateway_group_id"
 
@@ -37,9 +38,6 @@ class GatewayGroupAdmin:
         self.default_app = default_app
         self.api = api
         self.api7_app = api7_app
-        self.gateway_keys = {k.key for k in api.config.admin_keys}
-        admin_keys = [k.key for k in api.config.admin_keys if k.role == "admin"]
-        self.internal_key = admin_keys[0] if admin_keys else None
         self._apps: dict[str, ASGIApp] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -48,16 +46,12 @@ class GatewayGroupAdmin:
             return
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         group_id = next((v for k, v in query if k == GROUP_ARG), None)
-        key = _header(scope, b"x-api-key")
-        owner = None
-        if key and key not in self.gateway_keys:
-            owner = admin_key_owner(self.api, key)
+        owner = identified(scope).group
         if owner is not None:
             if group_id not in (None, owner):
                 await _json(send, 403, "this admin key belongs to another gateway group")
                 return
             group_id = owner
-            scope = _with_key(scope, self.internal_key)
         rest = [(k, v) for k, v in query if k != GROUP_ARG]
         if self._is_api7_only(scope):
             group_id = DEFAULT_GROUP if group_id is None else group_id
@@ -92,20 +86,6 @@ class GatewayGroupAdmin:
                 replace(self.api.config, etcd_prefix=prefix), self.api.cp.store
             )
         return app
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, raw in scope.get("headers", []):
-        if key.lower() == name:
-            return raw.decode("latin-1")
-    return None
-
-
-def _with_key(scope: Scope, key: str | None) -> Scope:
-    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"x-api-key"]
-    if key is not None:
-        headers.append((b"x-api-key", key.encode("latin-1")))
-    return {**scope, "headers": headers}
 
 
 async def _json(send: Send, status: int, message: str) -> None:

@@ -2,6 +2,5 @@
 certificates, in the Cloud response envelope, translated into APISIX data-plane objects."""
 
 from .app import create_cloud_app
-from .mount import with_cloud_api
 
-__all__ = ["create_cloud_app", "with_cloud_api"]
+__all__ = ["create_cloud_app"]

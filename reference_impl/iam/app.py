@@ -1,5 +1,6 @@
 """The IAM endpoints under `/api` (users, roles, permission policies, tokens, login and
-logout, the permission check, audit logs) as a Starlette app guarded by `IamMiddleware`."""
+logout, the permission check, audit logs) as a Starlette app, served behind the admin
+port's `IamMiddleware`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..api.errors import ApiError
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import audit, checks, policies, roles, session, tokens, users
-from .middleware import PRINCIPAL_KEY, IamMiddleware
+from .middleware import PRINCIPAL_KEY
 from .service import IamService
 from .web import IamCall
 
@@ -47,7 +48,6 @@ def create_iam_app(config: GatewayConfig, store: Store) -> Starlette:
         for method, path, handler in table
     ]
     app = Starlette(routes=routes)
-    app.add_middleware(IamMiddleware, iam=iam)
     app.state.iam = iam
     return app
 

@@ -1,23 +1,18 @@
-"""`IamMiddleware`: authentication, the enforcement table and the audit log, in front of
-the admin port's `/api` and gateway-group-scoped `/apisix/admin` endpoints.
+"""`IamMiddleware`: the enforcement table and the audit log, in front of the admin port's
+`/api` and gateway-group-scoped `/apisix/admin` endpoints, for the caller the admin port
+identified (`reference_impl.caller`, IAM part from `credentials`).
 
-Precedence of credentials: `X-API-KEY` (a gateway admin key acts as Super Admin, a viewer
-key as Viewer; otherwise an API token), then basic auth, then the session cookie. On
-`/apisix/admin`, a request without IAM credentials (no token, basic auth or session) is
+On `/apisix/admin`, a request without IAM credentials (no token, basic auth or session) is
 passed through untouched, so the plain APISIX Admin API keeps its own key checks and
 answers; gateway-group admin keys are left to the gateway-group Admin API as well.
-After an allowed decision the request reaches the wrapped app with the gateway's admin
-key, so the guards of the wrapped apps accept it. A GET of a list whose table row names its
-items (`lists`) is allowed when some item could be shown, and its answer keeps only the
-items the caller may get (`listing`, `list_answer`).
+A GET of a list whose table row names its items (`lists`) is allowed when some item could be
+shown, and its answer keeps only the items the caller may get (`listing`, `list_answer`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import strict_json
+from ..caller import Caller, identified
 from ..store import StoreError
 from . import audit
 from .enforcement import EndpointTable, Match
@@ -33,11 +29,9 @@ from .labels import LabelContext
 from .list_answer import answer_filtered, replay_body
 from .listing import ItemFilter, ListScope, item_label_name
 from .principal import AuthError, Principal
-from .secrets import TOKEN_PREFIX
-from .service import SESSION_COOKIE, IamService
+from .service import IamService
 
 PRINCIPAL_KEY = "iam_principal"
-CHECKED_KEY = "iam_checked"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 MAX_BUFFERED_BODY = 4 * 1024 * 1024
 PUBLIC = {("POST", "/api/login")}
@@ -46,35 +40,31 @@ DEFAULT_GROUP = "default"
 
 
 class IamMiddleware:
-    """Wrap an ASGI app: `IamMiddleware(app, iam_app=create_iam_app(...))` also sends the
-    IAM endpoints to `iam_app`; `IamMiddleware(app, iam=service)` only guards `app`."""
+    """Wrap an ASGI app: `IamMiddleware(app, iam_app=create_iam_app(...))` guards `app` and
+    sends the IAM endpoints to `iam_app`."""
 
-    def __init__(self, app: ASGIApp, iam_app: Any = None, iam: IamService | None = None) -> None:
-        if iam is None and iam_app is None:
-            raise ValueError("IamMiddleware needs iam_app or iam")
+    def __init__(self, app: ASGIApp, iam_app: Any) -> None:
         self.app = app
         self.iam_app = iam_app
-        self.iam: IamService = iam if iam is not None else iam_app.state.iam
+        self.iam: IamService = iam_app.state.iam
         self.table = EndpointTable()
-        admin_keys = [k.key for k in self.iam.config.admin_keys if k.role == "admin"]
-        self.internal_key = admin_keys[0] if admin_keys else None
         self.iam_paths = _paths_of(iam_app)
         self.labels = LabelContext(self.iam.records.store, self.iam.config.etcd_prefix)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("state", {}).get(CHECKED_KEY):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        target = self.iam_app if self.iam_app is not None and self._is_iam(scope) else self.app
-        headers = _headers(scope)
-        if path.startswith("/apisix/admin") and not _has_iam_credentials(headers):
+        target = self.iam_app if self._is_iam(scope) else self.app
+        caller = identified(scope)
+        if path.startswith("/apisix/admin") and not caller.has_iam_credentials:
             await target(scope, receive, send)
             return
         if not (path == "/api" or path.startswith("/api/") or path.startswith("/apisix/admin")):
             await target(scope, receive, send)
             return
-        await self._guarded(scope, receive, send, target, headers)
+        await self._guarded(scope, receive, send, target, caller)
 
     def _is_iam(self, scope: Scope) -> bool:
         return (scope["method"], scope["path"].rstrip("/")) in self.iam_paths or any(
@@ -83,7 +73,7 @@ class IamMiddleware:
         )
 
     async def _guarded(
-        self, scope: Scope, receive: Receive, send: Send, target: ASGIApp, headers: dict[str, str]
+        self, scope: Scope, receive: Receive, send: Send, target: ASGIApp, caller: Caller
     ) -> None:
         method, path = scope["method"], scope["path"]
         body = b""
@@ -96,7 +86,7 @@ class IamMiddleware:
         values = _request_values(scope, match, body)
         try:
             principal, item_filter = await run_in_threadpool(
-                self._decide, method, path, headers, match, values
+                self._decide, method, path, caller, match, values
             )
         except AuthError as exc:
             await _reply(send, 401, f"unauthorized: {exc}")
@@ -112,9 +102,7 @@ class IamMiddleware:
             await _reply(send, 503, f"config store unavailable: {exc}")
             return
         inner = dict(scope)
-        inner["state"] = {**scope.get("state", {}), PRINCIPAL_KEY: principal, CHECKED_KEY: True}
-        if principal is not None and self.internal_key and target is self.app:
-            inner["headers"] = _with_key(scope, self.internal_key)
+        inner["state"] = {**scope.get("state", {}), PRINCIPAL_KEY: principal}
         if item_filter is not None and match is not None:  # only a matched list has one
             if not await answer_filtered(target, inner, receive, send, item_filter.keeps):
                 # a successful answer that is not a list cannot be shown item by item
@@ -142,7 +130,7 @@ class IamMiddleware:
         self,
         method: str,
         path: str,
-        headers: dict[str, str],
+        caller: Caller,
         match: Match | None,
         values: dict[str, Any],
     ) -> tuple[Principal | None, ItemFilter | None]:
@@ -150,7 +138,9 @@ class IamMiddleware:
         self.iam.ensure_bootstrapped()  # when the store was down at start-up
         if (method, path.rstrip("/")) in PUBLIC:
             return None, None
-        principal = self.iam.authenticate(headers, _cookies(headers))
+        if caller.iam is None:
+            raise caller.iam_error or AuthError("authentication required")
+        principal = caller.iam
         policies, boundaries = self.iam.policies_of(principal)
         if match is None:
             # an endpoint the table does not know: only whoever may do everything
@@ -263,28 +253,6 @@ def _matches(template: str, path: str) -> bool:
     )
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-
-
-def _cookies(headers: Mapping[str, str]) -> dict[str, str]:
-    jar = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie", ""))
-    except Exception:  # a malformed Cookie header identifies no session
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
-def _has_iam_credentials(headers: Mapping[str, str]) -> bool:
-    key = headers.get("x-api-key")
-    if key:
-        return key.startswith(TOKEN_PREFIX)
-    return headers.get("authorization", "")[:6].lower() == "basic " or (
-        SESSION_COOKIE in _cookies(headers)
-    )
-
-
 def _request_values(scope: Scope, match: Match | None, body: bytes) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if body:
@@ -321,11 +289,6 @@ def _login_principal(iam: IamService, response_body: bytes) -> Principal | None:
         return iam.user_principal(user)
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def _with_key(scope: Scope, key: str) -> list[tuple[bytes, bytes]]:
-    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"x-api-key"]
-    return [*headers, (b"x-api-key", key.encode("latin-1"))]
 
 
 async def _read_all(receive: Receive) -> tuple[bytes, bool]:

@@ -1,6 +1,6 @@
-"""Fixtures: the admin port (API7 `/api` plus the gateway-group-scoped `/apisix/admin`)
-in-process over a memory store, without data plane processes; helpers that build the
-objects most tests need."""
+"""Fixtures: the admin port as the gateway serves it (API7 `/api` behind IAM, the
+gateway-group-scoped `/apisix/admin`) in-process over a memory store, without data plane
+processes; helpers that build the objects most tests need."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the 
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from reference_impl.api7ee import create_admin_port_app
+from reference_impl.admin_port import create_admin_port
 from reference_impl.config import build_config
 from reference_impl.store import MemoryStore, Store
 
@@ -36,7 +36,7 @@ UPSTREAM_A = {"type": "roundrobin", "nodes": [{"host": "127.0.0.1", "port": 1980
 
 
 def make_client(store: Store, key: str | None = ADMIN_KEY) -> TestClient:
-    app = create_admin_port_app(build_config(CONFIG), store, launch_data_planes=False)
+    app, _ = create_admin_port(build_config(CONFIG), store, launch_data_planes=False)
     headers = {"X-API-KEY": key} if key else {}
     return TestClient(app, headers=headers, client=("127.0.0.1", 50000))
 

@@ -11,7 +11,7 @@ import sys
 
 import uvicorn
 
-from reference_impl.api7ee import create_admin_port_app
+from reference_impl.admin_port import create_admin_port
 from reference_impl.config import load_config
 from reference_impl.proxy.launcher import DataPlaneLauncher
 from reference_impl.quiet_uvicorn import QuietServer
@@ -22,7 +22,7 @@ from reference_impl.store import open_store
 async def run(config_path: str) -> int:
     config = load_config(config_path)
     store = open_store(config)
-    app = create_admin_port_app(config, store)
+    app, data_planes = create_admin_port(config, store)
     server = QuietServer(
         uvicorn.Config(
             app,
@@ -38,13 +38,13 @@ async def run(config_path: str) -> int:
     admin_task = asyncio.create_task(server.serve())
     launcher = DataPlaneLauncher(config, store)
     supervisor = await start_data_plane(config, launcher)
-    await app.state.data_planes.sync()
+    await data_planes.sync()
     try:
         await asyncio.wait(
             [admin_task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
         )
     finally:
-        await app.state.data_planes.stop_all()
+        await data_planes.stop_all()
         await supervisor.stop()
         await launcher.stop()
         server.should_exit = True

@@ -11,8 +11,9 @@ import pytest
 from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 
-from reference_impl.cloud import with_cloud_api
+from reference_impl.cloud import create_cloud_app
 from reference_impl.config import build_config
+from reference_impl.prefix_dispatch import PrefixDispatcher
 from reference_impl.store import MemoryStore, Store
 
 TOKEN = "gwconform-test-cloud-token"
@@ -29,7 +30,9 @@ class Cloud:
         if raw_config is None:
             raw_config = {"gwconform": {"cloud": {"tokens": [token]}}}
         self.config = build_config(raw_config)
-        app = with_cloud_api(PlainTextResponse("admin"), self.config, store)
+        app = PrefixDispatcher(
+            create_cloud_app(self.config, store), PlainTextResponse("admin"), "/api/v1"
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             self.http = TestClient(

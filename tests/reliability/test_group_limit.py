@@ -13,7 +13,7 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the 
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from reference_impl.api7ee import create_admin_port_app
+from reference_impl.admin_port import create_admin_port
 from reference_impl.api7ee.dataplanes import MAX_GATEWAY_GROUPS
 from reference_impl.config import ConfigError, build_config
 from reference_impl.store import MemoryStore
@@ -35,7 +35,7 @@ def _client(store: MemoryStore, limit: object = None) -> TestClient:
     if limit is not None:
         raw["gwconform"] = {"max_gateway_groups": limit}
     # no data plane processes: the bound is the control plane's
-    app = create_admin_port_app(build_config(raw), store, launch_data_planes=False)
+    app, _ = create_admin_port(build_config(raw), store, launch_data_planes=False)
     return TestClient(app, headers={"X-API-KEY": ADMIN_KEY}, client=("127.0.0.1", 50000))
 
 
