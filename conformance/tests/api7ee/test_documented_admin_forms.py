@@ -41,7 +41,7 @@ def test_consumer_post_patch_and_credential_post(ee):
     shown = body_of(ee.apisix("GET", f"/consumers/{user}", group["id"]))["value"]
     assert shown["desc"] == "patched"
     cred = {"name": "primary", "plugins": {"key-auth": {"key": unique_id("post-key")}}}
-    credential = body_of(
+    credential = _created(
         ee.apisix("POST", f"/consumers/{user}/credentials", group["id"], json=cred)
     )
     listed = body_of(ee.apisix("GET", f"/consumers/{user}/credentials", group["id"]))
