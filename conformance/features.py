@@ -18,6 +18,14 @@ class Profile:
     core: tuple[str, ...]
     extended: tuple[str, ...]
     api_version: str  # what a Conformant verdict certifies
+    # Extended features whose paths no document of the target's API gives (inferred from
+    # neighbouring ones): a target is never failed on them unless it claims them.
+    inferred: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        stray = set(self.inferred) - set(self.extended)
+        if stray:
+            raise ValueError(f"{self.name}: inferred features must be Extended: {sorted(stray)}")
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -109,7 +117,10 @@ PROFILES: dict[str, Profile] = {
                 "ee-iam-boundaries",
                 "ee-iam-audit",
                 "ee-openapi-import",
+                "ee-dashboard-group-resources",
+                "ee-stream-route-template-patch",
             ),
+            inferred=("ee-dashboard-group-resources", "ee-stream-route-template-patch"),
         ),
         Profile(
             name="api7cloud",

@@ -35,14 +35,15 @@ _V2_ALIASES = {"ssl": "ssls"}
 log = logging.getLogger(__name__)
 
 
-def create_app(config: GatewayConfig, store: Store) -> Starlette:
+def create_app(config: GatewayConfig, store: Store, *, api7_admin: bool = False) -> Starlette:
     """The Admin API over `store`, configured by `config` (keys, version); `allow_admin` is
-    checked in front of the whole admin port (`reference_impl.admin_port`)."""
+    checked in front of the whole admin port (`reference_impl.admin_port`). `api7_admin`:
+    API7's `/apisix/admin` of a named gateway group (see `Collection.api7_methods`)."""
     ctx = Context(
         config=config,
         records=Records(store, config.etcd_prefix, APISIX_IDS),
         keyring=Keyring.from_config(config.raw),
-        dialect=ApisixDialect(config.admin_api_version),
+        dialect=ApisixDialect(config.admin_api_version, api7_admin=api7_admin),
     )
     guard = Guard(config)
     version_header = {"X-API-VERSION": config.admin_api_version}

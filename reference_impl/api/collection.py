@@ -29,6 +29,8 @@ class Collection(ABC):
     kind: str = ""  # for messages: "route"
     schema_kind: str = ""  # reference_impl.schema kind
     unsupported: frozenset[str] = frozenset()
+    # methods APISIX refuses that API7 serves on `/apisix/admin?gateway_group_id=`
+    api7_methods: frozenset[str] = frozenset()
     has_id: bool = True  # False: the key comes from the body (consumers) or the path only
     timestamps: bool = True
     # list queries of the API7 dialect: the fields `order_by` and `search` may name
@@ -44,7 +46,7 @@ class Collection(ABC):
         super().__init_subclass__(**kwargs)
         if not cls.name:  # a shared base, not a collection
             return
-        served = {"get", "put", "post", "patch", "delete"} - cls.unsupported
+        served = {"get", "put", "post", "patch", "delete"} - (cls.unsupported - cls.api7_methods)
         missing = served - (cls.actions.methods() if cls.actions else set())
         if missing:
             raise TypeError(f"collection {cls.name}: no IAM action for {sorted(missing)}")
@@ -100,7 +102,7 @@ class Collection(ABC):
         return None
 
     def before_put(self, ctx: Context, req: CollectionRequest) -> None:
-        """Checks that need the store before a PUT (a credential's consumer)."""
+        """Checks that need the store before a PUT or POST writes (a credential's consumer)."""
         return None
 
     def commit(
@@ -127,19 +129,20 @@ class Collection(ABC):
         """Run one of get/put/post/patch/delete (the app has checked the name)."""
         return getattr(self, method)(ctx, req)
 
-    def refuse(self, method: str) -> None:
-        if method in self.unsupported:
+    def refuse(self, method: str, ctx: Context) -> None:
+        api7 = ctx.dialect.api7_admin and method in self.api7_methods
+        if method in self.unsupported and not api7:
             raise ApiError(405, f"not supported `{method.upper()}` method for {self.kind}")
 
     def get(self, ctx: Context, req: CollectionRequest) -> Answer:
-        self.refuse("get")
+        self.refuse("get", ctx)
         id, _ = self.locate(req)
         if id is None:
             return 200, ctx.dialect.listing(self, ctx, req, self.listed(ctx, req))
         return 200, ctx.dialect.one(self, self._existing(ctx, id, req))
 
     def put(self, ctx: Context, req: CollectionRequest) -> Answer:
-        self.refuse("put")
+        self.refuse("put", ctx)
         id, _ = self.locate(req)
         if not self.creates(ctx) and id is not None:
             self._changeable(ctx, id, req)
@@ -169,11 +172,12 @@ class Collection(ABC):
             return ctx.dialect.written(self, key, value, "set", 200 if prev else 201)
 
     def post(self, ctx: Context, req: CollectionRequest) -> Answer:
-        self.refuse("post")
+        self.refuse("post", ctx)
         conf = ctx.dialect.body_object(req.body)
         id, _ = self.locate(req)
         ctx.dialect.check_new(self, id, conf)
         conf = self.check_conf(ctx, None, conf, req)
+        self.before_put(ctx, req)
         new_id = ctx.records.new_id()
         value = ctx.dialect.record(self, ctx, new_id, {"id": new_id, **conf}, None)
         key = ctx.key(self.item_path(new_id, req))
@@ -181,7 +185,7 @@ class Collection(ABC):
         return ctx.dialect.written(self, key, value, "create", 201)
 
     def patch(self, ctx: Context, req: CollectionRequest) -> Answer:
-        self.refuse("patch")
+        self.refuse("patch", ctx)
         id, _ = self.locate(req)
         if id is None:
             raise bad_request(f"missing {self.kind} id")
@@ -203,7 +207,7 @@ class Collection(ABC):
         raise _lost_race()
 
     def delete(self, ctx: Context, req: CollectionRequest) -> Answer:
-        self.refuse("delete")
+        self.refuse("delete", ctx)
         id, _ = self.locate(req)
         if id is None:
             raise bad_request(f"missing {self.kind} id")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..store import KeyValue
-from .apisix_bodies import Bodies
+from .apisix_bodies import APISIX_PAGE_SIZES, Bodies
 from .context import MISSING, CollectionRequest, Context
 from .errors import ApiError, bad_request, key_not_found
 from .listing import list_answer
@@ -28,6 +28,9 @@ Record = dict[str, Any]
 class Dialect(Protocol):
     put_creates: bool  # False: PUT, PATCH and DELETE need the object first (404)
     force_delete: bool  # whether `?force=true` skips the delete checker
+    # API7's `/apisix/admin` of a named gateway group: a collection's `api7_methods` are
+    # served and a JSON Patch array is a PATCH body
+    api7_admin: bool
 
     def ttl(self, req: CollectionRequest) -> int | None: ...
     def body_object(self, body: Any) -> Record: ...
@@ -54,6 +57,12 @@ class Dialect(Protocol):
 class ApisixDialect(Bodies):
     put_creates = True
     force_delete = True
+
+    def __init__(
+        self, version: str, page_sizes: range = APISIX_PAGE_SIZES, *, api7_admin: bool = False
+    ) -> None:
+        super().__init__(version, page_sizes)
+        self.api7_admin = api7_admin
 
     def ttl(self, req: CollectionRequest) -> int | None:
         return req.ttl
@@ -95,6 +104,9 @@ class ApisixDialect(Bodies):
         return value
 
     def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+        if self._json_patch(req):
+            check_json_patch(req.body)
+            return
         sub_path = coll.locate(req)[1]
         if req.body is MISSING:
             raise bad_request("missing new configuration")
@@ -105,13 +117,23 @@ class ApisixDialect(Bodies):
         self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record:
         sub_path = coll.locate(req)[1]
-        value = patch_sub_path(old, sub_path, req.body) if sub_path else merge_patch(old, req.body)
-        given_update_time = not sub_path and "update_time" in req.body
+        if self._json_patch(req):
+            value = apply_patch(old, req.body)
+        elif sub_path:
+            value = patch_sub_path(old, sub_path, req.body)
+        else:
+            value = merge_patch(old, req.body)
+        given_update_time = (
+            isinstance(req.body, dict) and not sub_path and "update_time" in req.body
+        )
         if coll.timestamps and not given_update_time:
             value["update_time"] = ctx.clock()
         if coll.has_id and str(value.get("id", id)) != id:
             raise bad_request(f"wrong {coll.kind} id")
         return coll.check_conf(ctx, id, value, req)
+
+    def _json_patch(self, req: CollectionRequest) -> bool:
+        return self.api7_admin and isinstance(req.body, list)
 
     def listing(
         self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
@@ -136,6 +158,7 @@ class ApisixDialect(Bodies):
 class Api7Dialect:
     put_creates = False
     force_delete = False
+    api7_admin = False
 
     def ttl(self, req: CollectionRequest) -> int | None:
         return None

@@ -63,7 +63,7 @@ class GatewayGroupAdmin:
             scope = {**scope, "path": relative, "raw_path": relative.encode(), "root_path": ""}
             await self.api7_app({**scope, "query_string": query_string}, receive, send)
             return
-        if group_id in (None, "", DEFAULT_GROUP):
+        if not group_id:  # no gateway group named: the gateway's own (APISIX) Admin API
             await self.default_app(scope, receive, send)
             return
         if self.api.cp.group(group_id) is None:
@@ -83,7 +83,7 @@ class GatewayGroupAdmin:
         app = self._apps.get(prefix)
         if app is None:
             app = self._apps[prefix] = create_app(
-                replace(self.api.config, etcd_prefix=prefix), self.api.cp.store
+                replace(self.api.config, etcd_prefix=prefix), self.api.cp.store, api7_admin=True
             )
         return app
 

@@ -15,6 +15,7 @@ import yaml
 from ..api.errors import ApiError
 from .context import Api, Call
 from .cpstore import ROUTE_TEMPLATES, TEMPLATES
+from .publishing import publish_to
 from .route_templates import routes_of
 from .schemas import ROUTE_TEMPLATE, check, check_id
 from .templates import template_or_404, validate, view
@@ -135,6 +136,12 @@ def convert_openapi(api: Api, call: Call) -> tuple[int, Any]:
 
 
 def import_services(api: Api, call: Call) -> tuple[int, Any]:
+    """A new service template; with `?gateway_group_id=` also published there (3.9.9:
+    "Import an OpenAPI specification directly into published services for a gateway
+    group")."""
+    group_id = call.args.get("gateway_group_id")
+    if group_id is not None:
+        api.group_or_404(group_id)
     body = dict(_only(call.obj(), IMPORT_FIELDS))
     if body.get("type", "http") != "http":
         raise ApiError(400, "invalid request body: an imported service is of type http")
@@ -154,6 +161,9 @@ def import_services(api: Api, call: Call) -> tuple[int, Any]:
     }
     api.cp.put(TEMPLATES, stored, template_id)
     _create_routes(api, template_id, routes)
+    if group_id is not None:
+        publish_to(api, group_id, [{"service_id": template_id}], True)
+        stored = api.cp.get(TEMPLATES, template_id) or stored
     return 200, value(view(api, stored))
 
 

@@ -83,16 +83,23 @@ def _choose_version(
 
 def publish(api: Api, call: Call) -> tuple[int, Any]:
     body = check(PUBLISH, call.obj())
-    group_id = body["gateway_group_id"]
     service_ids = [item["service_id"] for item in body["services"]]
     if len(set(service_ids)) != len(service_ids):
         raise ApiError(400, "invalid request body: a service appears twice in services")
+    publish_to(api, body["gateway_group_id"], body["services"], body.get("create_new_version"))
+    return 200, value({})
+
+
+def publish_to(
+    api: Api, group_id: str, services: list[dict[str, Any]], create_new_version: bool | None
+) -> None:
+    """Publish each entry of `services` (`service_id`, a version) to the gateway group."""
     with api.cp.lock:
         api.group_or_404(group_id)
         now = api.cp.clock()
         plan = []
-        for item in body["services"]:
-            version, is_new = _choose_version(api, item, body.get("create_new_version"))
+        for item in services:
+            version, is_new = _choose_version(api, item, create_new_version)
             old = api.cp.get(PUBLISHED, group_id, item["service_id"]) or {}
             record = _next_record(old, group_id, version, now)
             plan.append(
@@ -113,7 +120,6 @@ def publish(api: Api, call: Call) -> tuple[int, Any]:
             template = api.cp.get(TEMPLATES, record["service_id"])
             if template is not None:
                 api.cp.put(TEMPLATES, {**template, "last_published": now}, template["id"])
-    return 200, value({})
 
 
 def _next_record(

@@ -94,6 +94,7 @@ class OwnedCollection(Collection):
 class CloudDialect:
     put_creates = False
     force_delete = False
+    api7_admin = False
 
     def ttl(self, req: CollectionRequest) -> int | None:
         return None

@@ -19,7 +19,11 @@ from reference_impl.schema.plugins import (
     plugin_names,
     plugin_schema,
 )
-from reference_impl.schema.resource_checks import RESOURCE_KINDS, check_resource
+from reference_impl.schema.resource_checks import (
+    RESOURCE_KINDS,
+    check_resource,
+    plugin_metadata_defaults,
+)
 
 __all__ = [
     "PLUGINS",
@@ -29,6 +33,7 @@ __all__ = [
     "check_plugin",
     "check_plugins",
     "check_resource",
+    "plugin_metadata_defaults",
     "plugin_names",
     "plugin_schema",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from reference_impl.schema import resources
 from reference_impl.schema.certificates import cert_error, is_secret_ref
-from reference_impl.schema.engine import CompiledSchema
+from reference_impl.schema.engine import CompiledSchema, fill_defaults
 from reference_impl.schema.errors import SchemaError
 from reference_impl.schema.plugins import PLUGINS, check_plugins
 from reference_impl.schema.plugins.observability import valid_cidr_or_ip
@@ -153,6 +153,18 @@ def _check_plugin_metadata(plugin_name: str, conf: Any) -> dict:
         if err:
             raise SchemaError(INVALID + err)
     return checked
+
+
+def plugin_metadata_defaults(plugin_name: str) -> dict:
+    """The metadata a plugin has when none is stored: its metadata schema's defaults."""
+    if plugin_name not in PLUGINS:
+        raise SchemaError("invalid plugin name")
+    schema = PLUGINS[plugin_name].metadata_schema
+    if schema is None:
+        raise SchemaError(f"plugin [{plugin_name}] has no metadata schema")
+    defaults: dict = {}
+    fill_defaults(schema, defaults)
+    return defaults
 
 
 def check_resource(kind: str, conf: Any) -> dict:

@@ -136,7 +136,7 @@ def test_plugin_metadata(ee):
     name="ee-consumers-dashboard-api",
     description="a consumer and credential created on /api/gateway_groups/{id} are the group's APISIX ones",
     profile="api7ee",
-    features=["ee-consumers", "ee-apisix-compat"],
+    features=["ee-dashboard-group-resources"],
 )
 def test_consumers_through_dashboard_api(ee, dashboard):
     group = ee.group()

@@ -1,9 +1,10 @@
-"""/apisix/admin/consumers: keyed by username, created with PUT only."""
+"""/apisix/admin/consumers: keyed by username, created with PUT only (API7's gateway groups
+also create with POST and change with a JSON Patch)."""
 
 from __future__ import annotations
 
 from ...api.actions import Actions, row
-from ...api.collection import Collection
+from ...api.collection import Answer, Collection
 from ...api.context import CollectionRequest, Context
 from ...api.errors import bad_request
 from ..references import check_secret_refs, require
@@ -14,6 +15,7 @@ from .actions import GROUP
 class Consumers(Collection):
     name, kind, schema_kind = "consumers", "consumer", "consumers"
     unsupported = frozenset({"post", "patch"})
+    api7_methods = frozenset({"post", "patch"})
     has_id = False
     item_pattern = "{username}"
     actions = Actions(
@@ -36,6 +38,11 @@ class Consumers(Collection):
             require(ctx, "consumer group", "consumer_groups", conf["group_id"])
         check_secret_refs(ctx, conf)
         return conf
+
+    def post(self, ctx: Context, req: CollectionRequest) -> Answer:
+        """API7: the key is the body's username, as with PUT on the list."""
+        self.refuse("post", ctx)
+        return self.put(ctx, req)
 
     def stored_id(self, id: str | None, conf: dict) -> str:
         return conf["username"]

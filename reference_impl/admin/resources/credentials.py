@@ -17,7 +17,8 @@ SCOPE = (*GROUP, "username")
 class Credentials(Collection):
     name, kind, schema_kind = "credentials", "credential", "credentials"
     unsupported = frozenset({"post", "patch"})
-    actions = crud_actions("ConsumerCredential", SCOPE, create=False, patch=False)
+    api7_methods = frozenset({"post"})
+    actions = crud_actions("ConsumerCredential", SCOPE, patch=False)
 
     def base(self, prefix: str) -> str:
         return f"{prefix}/consumers/{{username}}/credentials"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...api.actions import crud_actions
-from ...api.collection import Collection
+from ...api.collection import Answer, Collection
 from ...api.context import CollectionRequest, Context
+from ...api.errors import bad_request
 from ..references import check_secret_refs, refuse_if_used, same_id
 from ..validation import check_schema
 from .actions import GROUP, PUBLISHED_SERVICE
@@ -21,7 +24,15 @@ class PluginSet(Collection):
 
 class GlobalRules(PluginSet):
     name, kind, schema_kind = "global_rules", "global rule", "global_rules"
+    api7_methods = frozenset({"post"})
     actions = crud_actions("GlobalPluginRule", GROUP)
+
+    def post(self, ctx: Context, req: CollectionRequest) -> Answer:
+        """API7: a PUT under a generated id (the schema wants the id in the conf)."""
+        self.refuse("post", ctx)
+        if self.locate(req)[0] is not None:
+            raise bad_request(f"wrong {self.kind} id, do not need it")
+        return self.put(ctx, replace(req, segments=[ctx.records.new_id()]))
 
 
 class PluginConfigs(PluginSet):
