@@ -39,6 +39,7 @@ class AdminHttpProtocol(HttpToolsProtocol):
         self._lingering = False
         self._in_head = True  # between requests: what arrives is a request head
         self._head_seen = 0  # bytes of a request head not complete yet
+        self._heads = 0  # request heads parsed on this connection
 
     def _arm(self, seconds: float) -> None:
         self._disarm()
@@ -61,11 +62,12 @@ class AdminHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return
-        in_head = self._in_head
+        in_head, heads = self._in_head, self._heads
         super().data_received(data)
         # httptools hands a header over only once it is complete: its size is counted here,
-        # as it arrives, for a read that holds nothing but a request head
-        if in_head and self._in_head and not self._lingering:
+        # as it arrives, for a read that holds nothing but a request head (a read that
+        # completed a head, and maybe its body, is no part of one)
+        if in_head and heads == self._heads and not self._lingering:
             self._head_seen += len(data)
             if self._head_seen > self.limits.max_header_bytes:
                 self.send_400_response("Request header too large.")
@@ -113,6 +115,7 @@ class AdminHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._heads += 1
         super().on_headers_complete()
         # until the body ends (at once without one: `on_message_complete` disarms)
         self._arm(self.limits.client_body_timeout)
