@@ -75,7 +75,7 @@ class RunState:
         if self._provider is None:
             settings = self.options.settings
             if settings.provider == "embedded":
-                self._provider = EmbeddedProvider(settings)
+                self._provider = EmbeddedProvider(settings, self.profiles)
             elif settings.provider == "docker":
                 from .providers.docker import DockerProvider
 

@@ -339,14 +339,21 @@ class EmbeddedProvider:
 
     name = "embedded"
 
-    def __init__(self, settings: TargetSettings, start_timeout: float = START_TIMEOUT) -> None:
+    def __init__(
+        self,
+        settings: TargetSettings,
+        profiles: tuple[str, ...] = tuple(PROFILES),
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
         self.settings = settings
+        self.profiles = profiles  # the run's: Redis is started only when dataplane is one
         self.start_timeout = start_timeout
         self._tmp = tempfile.TemporaryDirectory(prefix="gwconform-embedded-")
         self.workdir = Path(self._tmp.name)
         self._gateways: dict[str, EmbeddedGateway] = {}
         self._etcd: Any = None
         self._redis: list[Any] = []  # the Redis servers started for the dataplane profile
+        self._redis_given: dict[str, Any] | None = None  # their endpoints, once started
         if unavailable_features(settings):
             print(
                 "gwconform: redis-server is not installed: the redis policies' features are "
@@ -387,10 +394,13 @@ class EmbeddedProvider:
 
     def _redis_endpoints(self) -> dict[str, Any]:
         """A Redis and a three-node Redis Cluster for the redis policies' features (unless
-        the user gave theirs); none when redis-server is missing, so those tests fail
-        saying so and the others run."""
+        the user gave theirs), started once for every target of the run (the data plane
+        tests get the default profile's target); none when redis-server is missing (those
+        features are then not claimed: `unavailable_features`)."""
         from ..support.redis_server import RedisClusterServers, RedisError, RedisServer
 
+        if self._redis_given is not None:
+            return self._redis_given
         settings = self.settings
         endpoints: dict[str, Any] = {
             "redis_url": settings.redis_url,
@@ -407,10 +417,11 @@ class EmbeddedProvider:
                 endpoints["redis_cluster_nodes"] = cluster.nodes
         except RedisError as exc:
             print(f"gwconform: no Redis for the embedded target: {exc}", file=sys.stderr)
+        self._redis_given = endpoints
         return endpoints
 
     def target(self, profile: str) -> Target:
-        redis = self._redis_endpoints() if profile == "dataplane" else {}
+        redis = self._redis_endpoints() if "dataplane" in self.profiles else {}
         return loopback_target(
             self.gateway("v2" if profile == "apisix-v2" else "v3"),
             ADMIN_KEY,

@@ -32,6 +32,11 @@ def test_provider_starts_healthy_gateways_and_stops_them():
         assert v3.name == "gwconform reference implementation"
         assert v3.version == embedded.suite_version()
         assert {"admin-ttl", "dp-stream", "admin-v2-bodies"} <= v3.features
+        if not embedded.unavailable_features(TargetSettings()):
+            # a run's data plane tests get the default profile's target: it names the Redis
+            # servers, started once
+            assert v3.redis_url and len(v3.redis_cluster_nodes) == 3
+            assert provider.target("dataplane").redis_url == v3.redis_url
         reply = httpx.get(f"{v3.admin_url}/apisix/admin/routes", headers={"X-API-KEY": ADMIN_KEY})
         assert reply.status_code == 200
         config = yaml.safe_load((provider.workdir / "config-v2.yaml").read_text())

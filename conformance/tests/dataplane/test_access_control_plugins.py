@@ -80,7 +80,7 @@ def test_forward_auth(admin, dataplane, gw_target, echo, tag):
                 Case(path, status=403),
                 Case(path, headers={"Authorization": "Bearer wrong"}, status=403),
             ],
-            gw_target.timeout,
+            gw_target.timeouts,
         )
         seen = dataplane.get(f"{path}?q=1", headers=good).json()["headers"]
         assert seen.get("x-user-id") == f"user-{tag}", seen
@@ -101,8 +101,8 @@ def test_forward_auth(admin, dataplane, gw_target, echo, tag):
     lenient = plugin_route(
         admin, echo, tag, "degrade", {"forward-auth": {"uri": down, "allow_degradation": True}}
     )
-    wait_served(dataplane, strict, None, gw_target.timeout, status=403)
-    wait_served(dataplane, lenient, "echo", gw_target.timeout)
+    wait_served(dataplane, strict, None, gw_target.timeouts, status=403)
+    wait_served(dataplane, lenient, "echo", gw_target.timeouts)
 
 
 def _hmac_headers(
@@ -145,7 +145,7 @@ def test_hmac_auth(admin, dataplane, gw_target, echo, tag):
     target = f"{path}?name=james&age=36&list=a%2Cb"
     now = formatdate(usegmt=True)
     signed = _hmac_headers(key, secret, "GET", target, {"x-custom-a": "test"}, now)
-    wait_served(dataplane, target, "echo", gw_target.timeout, headers=signed)
+    wait_served(dataplane, target, "echo", gw_target.timeouts, headers=signed)
 
     seen = dataplane.get(target, headers=signed).json()["headers"]
     assert "x-hmac-signature" not in seen and "x-hmac-algorithm" not in seen, seen
@@ -217,7 +217,7 @@ def test_authz_casbin(admin, dataplane, gw_target, echo, tag):
             Case(f"{base}/bob/1", headers={"user": "bob"}, backend="echo"),
             Case(f"{base}/other", headers={"user": "bob"}, status=403),
         ],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     denied = dataplane.get(f"{base}/other", headers={"user": "bob"})
     assert denied.json() == {"message": "Access Denied"}
@@ -246,7 +246,7 @@ def test_ldap_auth(admin, dataplane, gw_target, echo, tag):
         conf = {"base_dn": base_dn, "ldap_uri": directory.uri}
         path = plugin_route(admin, echo, tag, "ldap", {"ldap-auth": conf})
         wait_served(
-            dataplane, path, "echo", gw_target.timeout, headers=_basic("member", "member-pw")
+            dataplane, path, "echo", gw_target.timeouts, headers=_basic("member", "member-pw")
         )
 
         rejected = [
@@ -317,7 +317,7 @@ def test_openid_connect(admin, dataplane, gw_target, echo, tag):
 
         # JWKS from discovery: the provider's ID token is a JWT it signed
         seen = wait_served(
-            dataplane, paths["jwks"], "echo", gw_target.timeout, headers=bearer(id_token)
+            dataplane, paths["jwks"], "echo", gw_target.timeouts, headers=bearer(id_token)
         ).json()["headers"]
         assert seen.get("x-access-token") == id_token, seen
         assert _userinfo(seen)["sub"] == f"alice-{tag}"
@@ -337,7 +337,7 @@ def test_openid_connect(admin, dataplane, gw_target, echo, tag):
         claims = {"sub": f"bob-{tag}", "iat": now, "exp": now + 300}
         signed = jwt.encode(claims, private, "RS256")
         seen = wait_served(
-            dataplane, paths["pubkey"], "echo", gw_target.timeout, headers=bearer(signed)
+            dataplane, paths["pubkey"], "echo", gw_target.timeouts, headers=bearer(signed)
         ).json()["headers"]
         assert _userinfo(seen)["sub"] == f"bob-{tag}"
         expired = jwt.encode({**claims, "exp": now - 300}, private, "RS256")
@@ -346,7 +346,7 @@ def test_openid_connect(admin, dataplane, gw_target, echo, tag):
 
         # introspection: the provider says whether its opaque access token is active
         seen = wait_served(
-            dataplane, paths["introspect"], "echo", gw_target.timeout, headers=bearer(access_token)
+            dataplane, paths["introspect"], "echo", gw_target.timeouts, headers=bearer(access_token)
         ).json()["headers"]
         info = _userinfo(seen)
         assert info["active"] is True and info["sub"] == f"alice-{tag}", info

@@ -35,7 +35,7 @@ def test_api_breaker(admin, dataplane, gw_target, echo, tag):
         "healthy": {"http_statuses": [200], "successes": 1},
     }
     path = plugin_route(admin, echo, tag, "ab", {"api-breaker": conf})
-    wait_served(dataplane, path, "echo", gw_target.timeout)
+    wait_served(dataplane, path, "echo", gw_target.timeouts)
     echo.force_status(500)
     try:
         # one failure is not enough

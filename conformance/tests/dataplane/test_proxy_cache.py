@@ -34,7 +34,7 @@ def test_proxy_cache_memory(admin, dataplane, gw_target, echo, tag):
         "no_cache": ["$arg_nocache"],
     }
     path = plugin_route(admin, echo, tag, "pc", {"proxy-cache": conf})
-    wait_served(dataplane, f"{path}/warm", "echo", gw_target.timeout)
+    wait_served(dataplane, f"{path}/warm", "echo", gw_target.timeouts)
 
     def status_of(target: str, **kwargs) -> tuple[int, str | None]:
         response = dataplane.request(kwargs.pop("method", "GET"), target, **kwargs)
@@ -78,7 +78,7 @@ def test_proxy_cache_memory(admin, dataplane, gw_target, echo, tag):
 def test_proxy_cache_key(admin, dataplane, gw_target, echo, tag):
     conf = {"cache_strategy": "memory", "cache_zone": "memory_cache", "cache_key": ["$uri"]}
     path = plugin_route(admin, echo, tag, "key", {"proxy-cache": conf})
-    wait_served(dataplane, f"{path}/warm", "echo", gw_target.timeout)
+    wait_served(dataplane, f"{path}/warm", "echo", gw_target.timeouts)
     first = dataplane.get(f"{path}/k?v=1")
     assert first.headers.get("apisix-cache-status") == "MISS"
     other_query = dataplane.get(f"{path}/k?v=2")  # the query is not part of this key

@@ -70,7 +70,7 @@ def _check_limit_count_in_redis(admin, dataplane, gw_target, echo, tag, policy):
         before = keys.keys()
         conf = {"count": 2, "time_window": 60, "key": "http_x_user", "rejected_code": 429}
         path = plugin_route(admin, echo, tag, "lc", {"limit-count": {**conf, **where}})
-        wait_served(dataplane, path, "echo", gw_target.timeout, successes=1)
+        wait_served(dataplane, path, "echo", gw_target.timeouts, once=True)
         alice = {"X-User": "alice"}
         answers = [dataplane.get(path, headers=alice) for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 429]
@@ -93,10 +93,10 @@ def _check_limit_count_redis_down(admin, dataplane, gw_target, echo, tag, policy
     degraded = plugin_route(
         admin, echo, tag, "degraded", {"limit-count": {**base, "allow_degradation": True}}
     )
-    answer = wait_served(dataplane, failing, None, gw_target.timeout, status=500, successes=1)
+    answer = wait_served(dataplane, failing, None, gw_target.timeouts, status=500, once=True)
     if policy == "redis":  # a cluster that gives no slots fails before counting: no body
         assert answer.json() == {"error_msg": "failed to limit count"}
-    wait_served(dataplane, degraded, "echo", gw_target.timeout, successes=2)
+    wait_served(dataplane, degraded, "echo", gw_target.timeouts)
 
 
 def _check_limit_req_in_redis(admin, dataplane, gw_target, echo, tag, policy):
@@ -107,7 +107,7 @@ def _check_limit_req_in_redis(admin, dataplane, gw_target, echo, tag, policy):
         # one request per 10 s, one more in the burst, admitted without delay
         conf = {"rate": 0.1, "burst": 1, "key": "http_x_user", "nodelay": True}
         path = plugin_route(admin, echo, tag, "lr", {"limit-req": {**conf, **where}})
-        wait_served(dataplane, path, "echo", gw_target.timeout, successes=1)
+        wait_served(dataplane, path, "echo", gw_target.timeouts, once=True)
         alice = {"X-User": "alice"}
         statuses = [dataplane.get(path, headers=alice).status_code for _ in range(3)]
         assert statuses == [200, 200, 503]
@@ -127,8 +127,8 @@ def _check_limit_req_redis_down(admin, dataplane, gw_target, echo, tag, policy):
     degraded = plugin_route(
         admin, echo, tag, "degraded", {"limit-req": {**base, "allow_degradation": True}}
     )
-    wait_served(dataplane, failing, None, gw_target.timeout, status=500, successes=1)
-    wait_served(dataplane, degraded, "echo", gw_target.timeout, successes=2)
+    wait_served(dataplane, failing, None, gw_target.timeouts, status=500, once=True)
+    wait_served(dataplane, degraded, "echo", gw_target.timeouts)
 
 
 CHECKS: dict[str, tuple[Callable[..., None], Callable[..., None]]] = {

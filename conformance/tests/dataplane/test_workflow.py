@@ -32,11 +32,11 @@ def test_workflow(admin, dataplane, gw_target, echo, tag):
         {"case": [["http_x_tier", "==", "paid"]], "actions": [["limit-count", limited]]},
     ]
     path = plugin_route(admin, echo, tag, "wf", {"workflow": {"rules": rules}})
-    wait_served(dataplane, path, "echo", gw_target.timeout)
+    wait_served(dataplane, path, "echo", gw_target.timeouts)
     expect_cases(
         dataplane,
         [Case(f"{path}?action=deny", status=403), Case(f"{path}?action=other", backend="echo")],
-        gw_target.timeout,
+        gw_target.timeouts,
     )
     denied = dataplane.get(f"{path}?action=deny")
     assert denied.json() == {"error_msg": "rejected by workflow"}
