@@ -13,6 +13,7 @@ import asyncio
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -28,7 +29,7 @@ from .eventually import eventually
 T = TypeVar("T")
 
 
-class _Receiver:
+class _Receiver(ABC):
     def __init__(self) -> None:
         self.host = "127.0.0.1"
         self.port = 0
@@ -51,14 +52,16 @@ class _Receiver:
         run_sync(self._start())
         return self
 
+    @abstractmethod
     async def _start(self) -> None:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
     def stop(self) -> None:
         run_sync(self._stop())
 
+    @abstractmethod
     async def _stop(self) -> None:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
     def __enter__(self) -> _Receiver:
         return self.start()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 from urllib.parse import unquote_plus
 
@@ -178,7 +179,7 @@ class BodyCollector(LogPlugin):
         return chunk
 
 
-class BatchLogPlugin(LogPlugin):
+class BatchLogPlugin(LogPlugin, ABC):
     """A logger whose entries go through a batch processor (named like APISIX's manager)."""
 
     buffer_name: ClassVar[str]
@@ -200,8 +201,9 @@ class BatchLogPlugin(LogPlugin):
         """What is buffered for one request (the entry, unless the logger encodes it now)."""
         return entry
 
+    @abstractmethod
     async def send(self, entries: list[Any], batch_max_size: int) -> None:
-        raise NotImplementedError
+        """Implemented by each subclass."""
 
 
 def encode_batch(entries: list[Any], batch_max_size: int) -> bytes:
