@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from http.server import BaseHTTPRequestHandler
 
-from .loopback_http import LoopbackHttpServer
+from .loopback_http import HandlerServer
 
 
-class AuthService(LoopbackHttpServer):
+class AuthService(HandlerServer):
     def __init__(self, token: str, user: str) -> None:
         super().__init__()
         self.token = token

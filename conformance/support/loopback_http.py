@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
 
-class LoopbackHttpServer:
-    """Serves `handler_class()` (or whatever `make_server` builds) on 127.0.0.1 (port 0: a
-    free one, kept across stop/start)."""
+class LoopbackHttpServer(ABC):
+    """Serves what `make_server` builds on 127.0.0.1 (port 0: a free one, kept across
+    stop/start)."""
 
     def __init__(self) -> None:
         self.port = 0
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def handler_class(self) -> type[BaseHTTPRequestHandler]:
-        raise NotImplementedError
-
+    @abstractmethod
     def make_server(self, port: int) -> HTTPServer:
-        server = ThreadingHTTPServer(("127.0.0.1", port), self.handler_class())
-        server.daemon_threads = True
-        return server
+        """A server bound to 127.0.0.1 and `port`, not yet serving."""
 
     @property
     def url(self) -> str:
@@ -53,3 +50,16 @@ class LoopbackHttpServer:
         self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class HandlerServer(LoopbackHttpServer):
+    """A threaded `http.server` answering with `handler_class()`."""
+
+    @abstractmethod
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler; it may close over the server object."""
+
+    def make_server(self, port: int) -> HTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", port), self.handler_class())
+        server.daemon_threads = True
+        return server

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from .loopback_http import LoopbackHttpServer
+from .loopback_http import HandlerServer
 
 PREFIX = "/nacos/v1"
 DEFAULT_GROUP = "DEFAULT_GROUP"
@@ -68,7 +68,7 @@ class Instance:
         }
 
 
-class NacosStandIn(LoopbackHttpServer):
+class NacosStandIn(HandlerServer):
     def __init__(self, auth: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.auth = auth

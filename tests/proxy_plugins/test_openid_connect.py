@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conformance.support.loopback_http import LoopbackHttpServer
+from conformance.support.loopback_http import HandlerServer
 from conformance.support.oidc_provider import OidcProvider
 from reference_impl.proxy.phases import PluginConfError, instantiate
 from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
@@ -88,7 +88,7 @@ def test_jwks_and_discovery_are_cached(make_ctx):
     assert _run(conf, make_ctx(headers=_bearer(id_token))) is None
 
 
-class _Introspection(LoopbackHttpServer):
+class _Introspection(HandlerServer):
     def __init__(self) -> None:
         super().__init__()
         self.calls = 0
