@@ -119,8 +119,13 @@ PROFILES: dict[str, Profile] = {
                 "ee-openapi-import",
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
+                "ee-iam-inferred-endpoints",
             ),
-            inferred=("ee-dashboard-group-resources", "ee-stream-route-template-patch"),
+            inferred=(
+                "ee-dashboard-group-resources",
+                "ee-stream-route-template-patch",
+                "ee-iam-inferred-endpoints",
+            ),
         ),
         Profile(
             name="api7cloud",
