@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from types import TracebackType
 
-from .background_loop import run_sync
+from .named_echo import NamedEcho
 
 
-class TcpEcho:
-    """Listens on 127.0.0.1 (port 0: a free port); answers each chunk with `NAME:` + chunk."""
+class TcpEcho(NamedEcho):
+    """Answers each chunk of a TCP connection with `NAME:` + chunk."""
 
     def __init__(self, name: str = "tcp-echo", port: int = 0) -> None:
-        self.name = name
-        self.host = "127.0.0.1"
-        self.port = port
+        super().__init__(name, port)
         self.connections = 0
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
     @property
-    def node(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    @property
-    def prefix(self) -> bytes:
-        return f"{self.name}:".encode()
-
-    def start(self) -> TcpEcho:
-        if self._server is None:
-            run_sync(self._start())
-        return self
+    def running(self) -> bool:
+        return self._server is not None
 
     async def _start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -55,10 +43,6 @@ class TcpEcho:
             self._writers.discard(writer)
             writer.close()
 
-    def stop(self) -> None:
-        if self._server is not None:
-            run_sync(self._stop())
-
     async def _stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
@@ -66,17 +50,6 @@ class TcpEcho:
             for writer in list(self._writers):
                 writer.transport.abort()
             await server.wait_closed()
-
-    def __enter__(self) -> TcpEcho:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def tcp_exchange(host: str, port: int, payload: bytes, expect: int, timeout: float = 2.0) -> bytes:
