@@ -11,6 +11,8 @@ from .nodes import Node
 from .stream_session import StreamSession
 from .tls import Handshake
 
+UPSTREAM_SNI = "apisix_backend"  # towards a TLS upstream, when the client sent no SNI
+
 
 class _Pipe(asyncio.Protocol):
     """One side of the copy; writes what it reads into `peer`'s transport."""
@@ -91,18 +93,25 @@ class StreamClient(_Pipe):
     async def _proxy(self, session: StreamSession) -> None:
         transport = self.transport
         assert transport is not None
-        side = await session.connect(_dial) if await session.admit() else None
-        if side is None:
+        upstream = await session.connect(self._dial) if await session.admit() else None
+        if upstream is None:
             transport.close()
             return
-        upstream: _Pipe = side.get_protocol()  # type: ignore[assignment]
-        upstream.peer, self.peer = self, upstream
+        side: _Pipe = upstream.get_protocol()  # type: ignore[assignment]
+        side.peer, self.peer = self, side
         for data in self.pending:
-            upstream.transport.write(data)  # type: ignore[union-attr]
+            side.transport.write(data)  # type: ignore[union-attr]
         self.pending.clear()
         transport.resume_reading()
 
-
-async def _dial(node: Node) -> asyncio.BaseTransport:
-    transport, _ = await asyncio.get_running_loop().create_connection(_Pipe, node.host, node.port)
-    return transport
+    async def _dial(self, node: Node) -> asyncio.BaseTransport:
+        """A connection to `node`; over TLS to an upstream of scheme `tls`, with the client's
+        SNI when it sent one, else `apisix_backend` (as APISIX's stream proxy does)."""
+        session = self.session
+        route = session.route if session is not None else None
+        tls = route.upstream.tls_context if route is not None and route.upstream else None
+        sni = (session.sni if session is not None else None) or UPSTREAM_SNI
+        transport, _ = await asyncio.get_running_loop().create_connection(
+            _Pipe, node.host, node.port, ssl=tls, server_hostname=sni if tls else None
+        )
+        return transport

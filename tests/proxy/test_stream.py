@@ -59,6 +59,14 @@ def _upstream(port: int) -> dict:
     return {"type": "roundrobin", "nodes": {f"127.0.0.1:{port}": 1}}
 
 
+def _put_ssl(gateway, *names: str) -> None:
+    """A server certificate for `names`, stored as the Admin API stores it."""
+    cert = make_certificate(*names)
+    key = Keyring(DEFAULT_KEYRING).encrypt(cert.key_pem)
+    value = {"type": "server", "status": 1, "cert": cert.cert_pem, "key": key, "snis": names}
+    gateway.put("ssls", "1", value)
+
+
 def _talk_tls(port: int, sni: str, payload: bytes) -> bytes:
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
@@ -193,18 +201,7 @@ def test_stream_route_by_sni_over_tls(gateway, loop_thread):
     by_sni, sni_port = _start_echo(loop_thread)
     plain, plain_port = _start_echo(loop_thread, b"plain:")
     try:
-        cert = make_certificate("a.stream.test", "b.stream.test")
-        gateway.put(
-            "ssls",
-            "1",
-            {
-                "type": "server",
-                "status": 1,
-                "cert": cert.cert_pem,
-                "key": Keyring(DEFAULT_KEYRING).encrypt(cert.key_pem),
-                "snis": ["a.stream.test", "b.stream.test"],
-            },
-        )
+        _put_ssl(gateway, "a.stream.test", "b.stream.test")
         gateway.put("stream_routes", "plain", {"upstream": _upstream(plain_port)})
         gateway.put(
             "stream_routes", "sni", {"sni": "a.stream.test", "upstream": _upstream(sni_port)}
@@ -317,3 +314,45 @@ def test_stream_least_conn_counts_open_connections(gateway, loop_thread):
     finally:
         loop_thread.loop.call_soon_threadsafe(first.close)
         loop_thread.loop.call_soon_threadsafe(second.close)
+
+
+class _SniEcho(asyncio.Protocol):
+    """A TLS upstream answering each chunk with the SNI it was reached by."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.sni = transport.get_extra_info("ssl_object").gw_seen_sni
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(f"{self.sni}:".encode() + data)  # type: ignore[attr-defined]
+
+
+def _start_tls_upstream(loop_thread, tmp_path) -> tuple[asyncio.AbstractServer, int]:
+    cert = make_certificate("upstream.stream.test")
+    pem = tmp_path / "upstream.pem"
+    pem.write_text(cert.cert_pem + cert.key_pem)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(pem))
+
+    def remember(sslobj: ssl.SSLObject, name: str | None, _: ssl.SSLContext) -> None:
+        sslobj.gw_seen_sni = name  # type: ignore[attr-defined]
+
+    ctx.sni_callback = remember
+
+    async def start() -> asyncio.AbstractServer:
+        return await asyncio.get_running_loop().create_server(_SniEcho, "127.0.0.1", 0, ssl=ctx)
+
+    server = loop_thread.call(start())
+    return server, server.sockets[0].getsockname()[1]
+
+
+def test_stream_upstream_scheme_tls_passes_the_clients_sni(gateway, loop_thread, tmp_path):
+    server, port = _start_tls_upstream(loop_thread, tmp_path)
+    try:
+        _put_ssl(gateway, "a.stream.test")
+        gateway.put("stream_routes", "1", {"upstream": {**_upstream(port), "scheme": "tls"}})
+        gateway.wait_config()
+        assert _talk(gateway.stream_port, b"hi") == b"apisix_backend:hi"
+        assert _talk_tls(gateway.stream_tls_port, "a.stream.test", b"hi") == b"a.stream.test:hi"
+    finally:
+        loop_thread.loop.call_soon_threadsafe(server.close)
