@@ -356,3 +356,14 @@ def test_stream_upstream_scheme_tls_passes_the_clients_sni(gateway, loop_thread,
         assert _talk_tls(gateway.stream_tls_port, "a.stream.test", b"hi") == b"a.stream.test:hi"
     finally:
         loop_thread.loop.call_soon_threadsafe(server.close)
+
+
+def test_stream_route_by_upstream_id(gateway, loop_thread):
+    server, port = _start_echo(loop_thread, b"by-id:")
+    try:
+        gateway.put("upstreams", "u", _upstream(port))
+        gateway.put("stream_routes", "1", {"upstream_id": "u"})
+        gateway.wait_config()
+        assert _talk(gateway.stream_port, b"hello") == b"by-id:hello"
+    finally:
+        loop_thread.loop.call_soon_threadsafe(server.close)

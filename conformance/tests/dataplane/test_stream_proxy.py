@@ -4,7 +4,9 @@
 Sources: APISIX docs `stream-proxy.md` (`apisix.stream_proxy.tcp` and `.udp` listeners; the
 three filtering attributes; "Accept TLS over TCP connection": a `tcp` entry with
 `tls: true`, certificates from SSL objects, and "a connection handshaked with SNI
-`a.test.com` will be proxied" by the stream route whose `sni` it is), Admin API 3.5
+`a.test.com` will be proxied" by the stream route whose `sni` it is; "Proxy to TLS over TCP
+upstream": an upstream `scheme` of `tls`, the client's SNI passed on, else a dummy SNI
+`apisix_backend`), Admin API 3.5
 "Stream Route", and the stream plugins `ip-restriction` and `limit-conn` (APISIX's default
 `stream_plugins`; `apisix/stream/plugins/`). A refused stream connection is closed.
 
@@ -240,3 +242,34 @@ def test_stream_limit_conn(admin, gw_target, stream_addr, tag):
 
         converge(second_refused, gw_target.timeouts, interval=0.2)
         converge(lambda: _proxied(host, port, echo, tag), gw_target.timeouts, interval=0.2)
+
+
+@conformance_test(
+    name="stream-upstream-tls",
+    description="a stream route to an upstream of scheme `tls` connects to it over TLS, with "
+    "the client's SNI when the client speaks TLS, else `apisix_backend`",
+    profile="dataplane",
+    features=["dp-stream", "dp-stream-sni"],
+)
+def test_stream_upstream_tls(admin, gw_target, stream_addr, stream_tls_addr, tag):
+    named = f"a.{tag}.example.test"
+    cert = make_certificate(named)
+    put(admin, f"/ssls/{tag}", {"cert": cert.cert_pem, "key": cert.key_pem, "snis": [named]})
+    upstream_cert = make_certificate(f"upstream.{tag}.example.test")
+    with TcpEcho(f"{tag}-tls", certificate=upstream_cert) as echo:
+        put(
+            admin,
+            f"/stream_routes/{tag}",
+            {"upstream": echo_upstream(echo, scheme="tls")},
+        )
+        host, port = stream_addr
+        converge(lambda: _proxied(host, port, echo, tag), gw_target.timeouts, interval=0.1)
+        assert echo.server_names[-1] == "apisix_backend", echo.server_names
+
+        def sni_passed() -> None:
+            payload = f"over tls {tag}".encode()
+            got = _tls_answer(stream_tls_addr, named, cert.cert_pem, payload)
+            assert got == echo.prefix + payload, f"SNI {named}: {got!r}"
+            assert echo.server_names[-1] == named, echo.server_names
+
+        converge(sni_passed, gw_target.timeouts, interval=0.1)
