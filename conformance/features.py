@@ -191,6 +191,10 @@ PROFILES: dict[str, Profile] = {
                 "dp-prometheus",
                 *OBSERVABILITY_PLUGIN_FEATURES,
                 "dp-stream",
+                "dp-stream-udp",
+                "dp-stream-sni",
+                "dp-stream-plugin-ip-restriction",
+                "dp-stream-plugin-limit-conn",
                 "dp-service-merge",
                 "dp-global-rules",
                 "dp-plugin-configs",
@@ -232,6 +236,8 @@ PROFILES: dict[str, Profile] = {
 FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "viewer_key": ("admin-viewer-role",),
     "stream_addr": ("dp-stream",),
+    "stream_tls_addr": ("dp-stream-sni",),
+    "stream_udp_addr": ("dp-stream-udp",),
     "prometheus_url": ("dp-prometheus",),
     "otel_collector": ("dp-plugin-opentelemetry",),
 }

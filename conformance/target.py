@@ -40,6 +40,8 @@ class Target:
     viewer_key: str | None = None
     data_plane_url: str | None = None
     stream_addr: tuple[str, int] | None = None
+    stream_tls_addr: tuple[str, int] | None = None  # TLS over TCP, routes matched by SNI
+    stream_udp_addr: tuple[str, int] | None = None
     dashboard_url: str | None = None
     cloud_url: str | None = None
     token: str | None = None
@@ -69,9 +71,15 @@ class Target:
             "prometheus": self.prometheus_url,
             "redis": self.redis_url,
             "redis cluster": ",".join(self.redis_cluster_nodes) or None,
-            "stream": f"{self.stream_addr[0]}:{self.stream_addr[1]}" if self.stream_addr else None,
+            "stream": _address(self.stream_addr),
+            "stream TLS": _address(self.stream_tls_addr),
+            "stream UDP": _address(self.stream_udp_addr),
         }
         return {key: value for key, value in named.items() if value}
+
+
+def _address(addr: tuple[str, int] | None) -> str | None:
+    return f"{addr[0]}:{addr[1]}" if addr else None
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,8 @@ class TargetSettings:
     token: str | None = None
     data_plane_url: str | None = None
     stream_addr: str | None = None
+    stream_tls_addr: str | None = None
+    stream_udp_addr: str | None = None
     dashboard_url: str | None = None
     cloud_url: str | None = None
     prometheus_url: str | None = None
@@ -307,6 +317,8 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         token=pick("token"),
         data_plane_url=_check_url("data plane URL", pick("data_plane_url")),
         stream_addr=pick("stream_addr"),
+        stream_tls_addr=pick("stream_tls_addr"),
+        stream_udp_addr=pick("stream_udp_addr"),
         dashboard_url=_check_url("dashboard URL", pick("dashboard_url")),
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
@@ -333,6 +345,8 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         keep_containers=bool(pick("keep_containers", False)),
     )
     parse_stream_addr(settings.stream_addr)
+    parse_stream_addr(settings.stream_tls_addr, "TLS stream address")
+    parse_stream_addr(settings.stream_udp_addr, "UDP stream address")
     parse_stream_addr(settings.otel_collector, "OTLP collector address")
     settings = _check_provider(settings, given={key for key in DOCKER_ONLY if pick(key)})
     max_examples = cli.get("max_examples")

@@ -112,6 +112,8 @@ class UrlProvider:
             viewer_key=settings.viewer_key,
             data_plane_url=settings.data_plane_url,
             stream_addr=parse_stream_addr(settings.stream_addr),
+            stream_tls_addr=parse_stream_addr(settings.stream_tls_addr),
+            stream_udp_addr=parse_stream_addr(settings.stream_udp_addr),
             dashboard_url=settings.dashboard_url,
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,

@@ -24,6 +24,8 @@ class Listeners:
     http: list[Address]
     stream: list[Address] = field(default_factory=list)
     tls: list[Address] = field(default_factory=list)  # HTTPS (when `apisix.ssl` is enabled)
+    stream_tls: list[Address] = field(default_factory=list)  # TLS over TCP (`tls: true`)
+    udp: list[Address] = field(default_factory=list)  # `stream_proxy.udp`
 
 
 class DataPlaneLauncher:
@@ -50,6 +52,8 @@ class DataPlaneLauncher:
             node_listen=listen.http,
             stream_listen=listen.stream,
             tls_listen=listen.tls,
+            stream_tls_listen=listen.stream_tls,
+            udp_listen=listen.udp,
             ssl_protocols=config.ssl.protocols,
             fallback_sni=config.ssl.fallback_sni,
             data_encryption=apisix.get("data_encryption") or {},

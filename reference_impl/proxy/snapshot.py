@@ -17,7 +17,7 @@ from .left_out import LeftOut
 from .nodes import timeouts
 from .phases import PhasePlan, PluginConfError, instantiate
 from .plugin_api import Plugin, UpstreamChooser
-from .plugins import PLUGIN_CLASSES, PluginEnv, SharedState
+from .plugins import PLUGIN_CLASSES, STREAM_PLUGIN_CLASSES, PluginEnv, SharedState
 from .router import Router, StreamRouter
 from .upstream import UpstreamRuntime, UpstreamTarget
 from .variables import Variables
@@ -57,13 +57,25 @@ class RouteRuntime:
 
 
 class StreamRouteRuntime:
-    """A stream route with its upstream runtime (None when it has none)."""
+    """A stream route merged with its service, with its upstream runtime (None when it has
+    none) and its stream plugins; `refuses`: a referenced object is missing or a plugin's
+    conf can't be used, and connections are closed rather than served without it."""
 
-    __slots__ = ("conf", "upstream")
+    __slots__ = ("conf", "plan", "refuses", "route_id", "service_id", "upstream")
 
-    def __init__(self, conf: dict[str, Any], upstream: UpstreamRuntime | None) -> None:
+    def __init__(
+        self,
+        conf: dict[str, Any],
+        upstream: UpstreamRuntime | None,
+        plan: PhasePlan,
+        refuses: bool = False,
+    ) -> None:
         self.conf = conf
+        self.route_id = str(conf.get("id")) if conf.get("id") is not None else None
+        self.service_id = str(conf["service_id"]) if conf.get("service_id") is not None else None
         self.upstream = upstream
+        self.plan = plan
+        self.refuses = refuses
 
 
 def _conf_of(route: RouteRuntime | StreamRouteRuntime) -> dict[str, Any]:
@@ -151,6 +163,27 @@ def merge_route(
                 merged["enable_websocket"] = service["enable_websocket"]
     merged["plugins"] = plugins
     return merged, error
+
+
+def merge_stream_route(
+    route: dict[str, Any], services: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """A stream route with its service merged in as APISIX's `merge_service_stream_route`
+    does (the service adds plugins the route lacks, and its upstream when the route has
+    none), and whether the service is missing."""
+    service_id = route.get("service_id")
+    if service_id is None:
+        return route, False
+    service = services.get(str(service_id))
+    if service is None:
+        return route, True
+    merged = dict(route)
+    merged["plugins"] = {**(service.get("plugins") or {}), **(route.get("plugins") or {})}
+    if not route.get("upstream") and service.get("upstream"):
+        merged["upstream"] = service["upstream"]
+    if route.get("upstream_id") is None and service.get("upstream_id") is not None:
+        merged["upstream_id"] = service["upstream_id"]
+    return merged, False
 
 
 class UpstreamCache:
@@ -311,9 +344,18 @@ class _RouteBuilder:
         return RouteRuntime(merged, plan, target, error)
 
     def stream_route(self, conf: dict[str, Any]) -> StreamRouteRuntime:
-        upstream_conf, owner = _upstream_of(conf, self.upstreams)
+        merged, refuses = merge_stream_route(conf, self.services)
+        try:
+            plugins = instantiate(merged.get("plugins"), STREAM_PLUGIN_CLASSES, self.env)
+        except PluginConfError as exc:
+            log.warning("stream route %s closes its connections: %s", conf.get("id"), exc)
+            plugins, refuses = [], True
+        for plugin in plugins:
+            if hasattr(plugin, "scope_id"):  # its counters are the stream route's own
+                plugin.scope_id = f"stream_route/{conf.get('id')}"
+        upstream_conf, owner = _upstream_of(merged, self.upstreams)
         runtime = self.cache.get(upstream_conf, owner) if upstream_conf is not None else None
-        return StreamRouteRuntime(conf, runtime)
+        return StreamRouteRuntime(merged, runtime, PhasePlan(plugins), refuses)
 
 
 def _target(

@@ -23,6 +23,7 @@ import os
 import re
 import ssl
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -235,6 +236,32 @@ class TlsListener:
         return None
 
 
+@dataclass(frozen=True)
+class Handshake:
+    """What a finished handshake on a TLS listener settled (HTTPS or TLS over TCP):
+    the chosen SSL object's context and SNI, whether a client certificate passed, and
+    `refused`: an mTLS SNI without a client certificate, or a protocol version the SSL
+    object does not allow (the connection is closed)."""
+
+    cert_ctx: CertContext | None = None
+    sni: str = ""
+    client_verified: bool = False
+    refused: bool = False
+
+    @classmethod
+    def of(cls, transport: asyncio.BaseTransport) -> Handshake:
+        sslobj = transport.get_extra_info("ssl_object")
+        ctx = sslobj.context if sslobj is not None else None
+        if not isinstance(ctx, CertContext):
+            return cls()
+        peer = sslobj.getpeercert(True)
+        verified = bool(peer) and not ctx.chain_too_deep(peer)
+        refused = (ctx.client_required and not verified) or (
+            ctx.protocols is not None and sslobj.version() not in ctx.protocols
+        )
+        return cls(ctx, getattr(sslobj, "gw_sni", ""), verified, refused)
+
+
 class TlsClientConnection(ClientConnection):
     """A connection of an HTTPS listener: `$scheme` is https; an mTLS SNI without a client
     certificate is refused right after the handshake, and while SSL objects with a client CA
@@ -252,17 +279,11 @@ class TlsClientConnection(ClientConnection):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        sslobj = transport.get_extra_info("ssl_object")
-        ctx = sslobj.context if sslobj is not None else None
-        if isinstance(ctx, CertContext):
-            self.cert_ctx = ctx
-            self.sni = getattr(sslobj, "gw_sni", "")
-            peer = sslobj.getpeercert(True)
-            self.client_verified = bool(peer) and not ctx.chain_too_deep(peer)
-            if (ctx.client_required and not self.client_verified) or (
-                ctx.protocols is not None and sslobj.version() not in ctx.protocols
-            ):
-                transport.abort()  # type: ignore[attr-defined]
+        handshake = Handshake.of(transport)
+        self.cert_ctx, self.sni = handshake.cert_ctx, handshake.sni
+        self.client_verified = handshake.client_verified
+        if handshake.refused:
+            transport.abort()  # type: ignore[attr-defined]
 
     @property
     def client_checks(self) -> bool:

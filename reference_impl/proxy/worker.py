@@ -1,5 +1,5 @@
 """A data plane worker: listens (SO_REUSEPORT, shared with its sibling workers), follows the
-config store and serves HTTP and TCP stream traffic until told to stop.
+config store and serves HTTP and stream (TCP, TLS over TCP, UDP) traffic until told to stop.
 
 Run by the supervisor as `python -m reference_impl.proxy.worker` with its settings as JSON in
 the `GWCONFORM_WORKER` environment variable (the store token stays out of the process list).
@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
@@ -32,6 +33,7 @@ from .lifeline import ORPHAN_EXIT, ORPHAN_GRACE, ParentWatch, die_with_parent
 from .plugins import ServerCounters, SharedState
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
+from .stream_udp import UdpListener
 from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
 from .variables import Variables
 
@@ -49,6 +51,8 @@ class WorkerSettings:
     node_listen: list[tuple[str, int]]
     stream_listen: list[tuple[str, int]] = field(default_factory=list)
     tls_listen: list[tuple[str, int]] = field(default_factory=list)  # HTTPS, SNI certificates
+    stream_tls_listen: list[tuple[str, int]] = field(default_factory=list)  # TLS over TCP
+    udp_listen: list[tuple[str, int]] = field(default_factory=list)  # UDP stream proxy
     ssl_protocols: str = "TLSv1.2 TLSv1.3"
     fallback_sni: str | None = None
     data_encryption: dict[str, Any] = field(default_factory=dict)  # apisix.data_encryption
@@ -73,7 +77,8 @@ class WorkerSettings:
         data = json.loads(text)
         data["node_listen"] = [tuple(x) for x in data["node_listen"]]
         data["stream_listen"] = [tuple(x) for x in data.get("stream_listen", [])]
-        data["tls_listen"] = [tuple(x) for x in data.get("tls_listen", [])]
+        for key in ("tls_listen", "stream_tls_listen", "udp_listen"):
+            data[key] = [tuple(x) for x in data.get(key, [])]
         data["limits"] = ClientLimits(**data.get("limits", {}))
         return cls(**data)
 
@@ -98,6 +103,17 @@ def listening_socket(ip: str, port: int) -> socket.socket:
     return sock
 
 
+def datagram_socket(ip: str, port: int) -> socket.socket:
+    """A UDP socket shared with the sibling workers (the kernel keeps a client's datagrams
+    on one of them, so each session lives in one worker)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((ip, port))
+    sock.setblocking(False)
+    return sock
+
+
 class Worker:
     """The data plane of one process; `run()` serves until `stop()`."""
 
@@ -117,7 +133,8 @@ class Worker:
         self.cache = UpstreamCache()
         self.servers: list[asyncio.base_events.Server] = []
         self.tls: TlsListener | None = None
-        if settings.tls_listen:
+        self.udp: list[UdpListener] = []
+        if settings.tls_listen or settings.stream_tls_listen:
             from ..admin.ssl_crypto import Keyring
 
             keyring = Keyring.from_config({"apisix": {"data_encryption": settings.data_encryption}})
@@ -172,29 +189,18 @@ class Worker:
             self._on_change({k: {} for k in self.feed.mirror.objects}, {})
         plane = self.plane
         try:
-            for ip, port in self.settings.node_listen:
-                server = await loop.create_server(
-                    lambda: ClientConnection(plane),
-                    sock=listening_socket(ip, port),
-                    backlog=BACKLOG,
-                )
-                self.servers.append(server)
+            await self._listen(lambda: ClientConnection(plane), self.settings.node_listen)
+            await self._listen(lambda: StreamClient(plane), self.settings.stream_listen)
             if self.tls is not None:
                 tls_connection = partial(TlsClientConnection, plane, self.tls)
-                for ip, port in self.settings.tls_listen:
-                    server = await loop.create_server(
-                        tls_connection,
-                        sock=listening_socket(ip, port),
-                        backlog=BACKLOG,
-                        ssl=self.tls.context,
-                        ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
-                    )
-                    self.servers.append(server)
-            for ip, port in self.settings.stream_listen:
-                server = await loop.create_server(
-                    lambda: StreamClient(plane), sock=listening_socket(ip, port), backlog=BACKLOG
+                await self._listen(tls_connection, self.settings.tls_listen, self.tls)
+                stream_tls = self.settings.stream_tls_listen
+                await self._listen(lambda: StreamClient(plane), stream_tls, self.tls)
+            for ip, port in self.settings.udp_listen:
+                _, udp = await loop.create_datagram_endpoint(
+                    lambda: UdpListener(plane), sock=datagram_socket(ip, port)
                 )
-                self.servers.append(server)
+                self.udp.append(udp)
             if self.health is not None:
                 self.health.start()
             self.client_timeouts.start()
@@ -202,6 +208,23 @@ class Worker:
             await self._stop.wait()
         finally:
             await self._shutdown()
+
+    async def _listen(
+        self,
+        factory: Callable[[], asyncio.BaseProtocol],
+        addresses: list[tuple[str, int]],
+        tls: TlsListener | None = None,
+    ) -> None:
+        """Serve TCP connections on `addresses` (TLS with certificates by SNI, with `tls`)."""
+        loop = asyncio.get_running_loop()
+        handshake: dict[str, Any] = {}
+        if tls is not None:
+            handshake = {"ssl": tls.context, "ssl_handshake_timeout": HANDSHAKE_TIMEOUT}
+        for ip, port in addresses:
+            server = await loop.create_server(
+                factory, sock=listening_socket(ip, port), backlog=BACKLOG, **handshake
+            )
+            self.servers.append(server)
 
     def stop(self, grace: float | None = None) -> None:
         """Stop accepting and end once the requests in flight are done, or after the grace
@@ -216,6 +239,8 @@ class Worker:
         self.client_timeouts.stop()
         for server in self.servers:
             server.close()
+        for udp in self.udp:
+            udp.close()
         for conn in list(self.plane.connections):
             conn.shutdown()
         loop = asyncio.get_running_loop()

@@ -116,6 +116,10 @@ def _stream_route(conf: dict) -> None:
     for field in ("remote_addr", "server_addr"):
         if field in conf and not valid_cidr_or_ip(conf[field]):
             raise SchemaError(f"invalid {field}: {conf[field]}")
+    if "protocol" in conf:
+        # APISIX registers no xRPC protocol unless config.yaml's `xrpc.protocols` lists it,
+        # and the reference proxies none
+        raise SchemaError(f"unknown protocol [{conf['protocol']['name']}]")
 
 
 def _no_rules(conf: dict) -> None:

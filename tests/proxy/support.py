@@ -161,10 +161,15 @@ class Gateway:
         self.store = store if store is not None else MemoryStore()
         self.lt = LoopThread()
         self.port = free_port()
-        self.stream_port = free_port() if stream else None
+        # with `stream`, a TCP, a TLS-over-TCP and a UDP stream port
+        self.stream_port, self.stream_tls_port, self.udp_port = (
+            (free_port(), free_port(), free_port()) if stream else (0, 0, 0)
+        )
         settings = WorkerSettings(
             node_listen=[("127.0.0.1", self.port)],
             stream_listen=[("127.0.0.1", self.stream_port)] if stream else [],
+            stream_tls_listen=[("127.0.0.1", self.stream_tls_port)] if stream else [],
+            udp_listen=[("127.0.0.1", self.udp_port)] if stream else [],
             grace_period=3.0,
         )
         self.worker = Worker(settings, self.store)

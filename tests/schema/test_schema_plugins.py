@@ -734,7 +734,7 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert priorities == sorted(priorities, reverse=True)
     # 23000, 12015, 12011, 12009, 11000
     assert names[:5] == ["real-ip", "request-id", "zipkin", "opentelemetry", "fault-injection"]
-    assert plugin_names("stream") == ["ip-restriction"]
+    assert plugin_names("stream") == ["ip-restriction", "limit-conn"]
 
 
 # --- Authentication and authorization plugins (issue 17) -------------------------------------

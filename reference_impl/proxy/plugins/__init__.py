@@ -77,9 +77,15 @@ _CLASSES: tuple[type[Plugin], ...] = (
     *OBSERVABILITY_PLUGINS,
 )
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {cls.name: cls for cls in _CLASSES}
+# the stream plugins the data plane runs (preread: `access`, then `log`): APISIX's stream
+# ip-restriction and limit-conn are its HTTP plugins' logic
+STREAM_PLUGIN_CLASSES: dict[str, type[Plugin]] = {
+    cls.name: cls for cls in (IpRestriction, LimitConn)
+}
 
 __all__ = [
     "PLUGIN_CLASSES",
+    "STREAM_PLUGIN_CLASSES",
     "MetricsExporter",
     "PluginEnv",
     "ServerCounters",

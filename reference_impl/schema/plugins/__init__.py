@@ -52,6 +52,11 @@ def _inject_meta(schema: Schema) -> Schema:
 
 
 _INJECTED: dict[str, Schema] = {name: _inject_meta(spec.schema) for name, spec in PLUGINS.items()}
+_INJECTED_STREAM: dict[str, Schema] = {
+    name: _inject_meta(spec.stream_schema) if spec.stream_schema else _INJECTED[name]
+    for name, spec in PLUGINS.items()
+    if SCOPE_STREAM in spec.subsystems
+}
 
 
 @cache
@@ -61,6 +66,8 @@ def _compiled(name: str, scope: str) -> CompiledSchema | None:
         return CompiledSchema(spec.consumer_schema)
     if scope == SCOPE_METADATA:
         return CompiledSchema(spec.metadata_schema) if spec.metadata_schema else None
+    if scope == SCOPE_STREAM:
+        return CompiledSchema(_INJECTED_STREAM[name])
     return CompiledSchema(_INJECTED[name])
 
 
@@ -126,7 +133,7 @@ def plugin_schema(
     elif schema_type == "metadata":
         chosen = spec.metadata_schema
     else:
-        chosen = _INJECTED[name]
+        chosen = (_INJECTED_STREAM if subsystem == SCOPE_STREAM else _INJECTED)[name]
     return copy.deepcopy(chosen) if chosen is not None else None
 
 
