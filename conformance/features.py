@@ -217,6 +217,11 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
+                # secret references and Lua (issue 16)
+                "dp-secret-refs-env",
+                "dp-secret-refs-vault",
+                "dp-filter-func",
+                "dp-serverless",
             ),
         ),
     )

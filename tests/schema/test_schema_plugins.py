@@ -370,6 +370,19 @@ OBSERVABILITY_CASES = {
         {"max_retry_count": -1},
         'property "max_retry_count" validation failed: expected -1 to be at least 0',
     ),
+    "serverless-pre-function": (
+        {"functions": ["return function(conf, ctx) ngx.say('pre') end"]},
+        {"phase": "access"},
+        {"functions": ["return function(conf, ctx) ngx.say('pre')"]},
+        "failed to loadstring: [string \"return function(conf, ctx) ngx.say('pre')\"]:1: "
+        "'end' expected near '<eof>'",
+    ),
+    "serverless-post-function": (
+        {"phase": "log", "functions": ["return function() end"]},
+        {"phase": "log"},
+        {"functions": ["local count = 1 ngx.say(count)"]},
+        "only accept Lua function, the input code type is nil",
+    ),
 }
 ROUTE_CASES.update(OBSERVABILITY_CASES)
 
