@@ -234,6 +234,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "stream_addr": ("dp-stream",),
     "prometheus_url": ("dp-prometheus",),
     "otel_collector": ("dp-plugin-opentelemetry",),
+    "secret_env": ("dp-secret-refs-env",),
 }
 
 # Extended features that need a server the embedded target starts from the machine's own
