@@ -13,8 +13,8 @@ import logging
 from typing import Any, ClassVar
 
 from ...lua.runtime import LuaRuntime, LuaRuntimeError, lua_runtime
-from ..lua_scope import RequestScope
 from ..plugin_api import Ctx, Plugin, Response, ResponseHead
+from .lua_scope import RequestScope
 
 log = logging.getLogger(__name__)
 

@@ -107,7 +107,7 @@ class _Conditions:
             # imported here: the Lua bridge uses the plugins' helpers, which use the router
             from .lua_filter import LuaFilter
 
-            self.filter = LuaFilter(source)
+            self.filter = LuaFilter(source, route.get("id"))
 
 
 def _placements(

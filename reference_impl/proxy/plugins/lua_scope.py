@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..lua.runtime import ENCODING, lua_text
-from .plugin_api import Ctx, ResponseHead
-from .plugins.request_edit import set_request_header
-from .variables import parse_args
+from ...lua.runtime import ENCODING, lua_text
+from ..plugin_api import Ctx, ResponseHead
+from ..variables import parse_args
+from .request_edit import set_request_header
 
 _LUA_CTX = "lua_ctx"  # ctx.state keys: the Lua tables that live as long as the request
 _NGX_CTX = "lua_ngx_ctx"
