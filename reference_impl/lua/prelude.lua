@@ -120,8 +120,8 @@ local function log_at(level)
 end
 
 local function request_ctx_and(first, ...)
-    -- core.request.* take the request's ctx first; APISIX also accepts them without it
-    if type(first) == "table" then
+    -- core.request.* take the request's ctx (or nil) first; set_header also goes without
+    if type(first) ~= "string" then
         return ...
     end
     return first, ...
@@ -154,15 +154,28 @@ local core = {
     string = copy(string),
     table = copy(table),
 }
-core.response.exit = function(code, body)
-    if type(body) == "table" then
-        body = py.json_encode(body) .. "\n"
-        py.set_resp_header("Content-Type", "application/json")
+-- as APISIX's resp_exit: tables are sent as JSON and a newline; a first argument that is
+-- not a number is part of the body
+core.response.exit = function(code, ...)
+    local parts = {}
+    if code ~= nil and type(code) ~= "number" then
+        parts[1] = tostring(code)
+        code = nil
     end
-    if body ~= nil then
-        py.out(tostring(body))
+    for i = 1, select("#", ...) do
+        local v = select(i, ...)
+        if type(v) == "table" then
+            parts[#parts + 1] = py.json_encode(v) .. "\n"
+        elseif v ~= nil then
+            parts[#parts + 1] = tostring(v)
+        end
     end
-    ngx.exit(code)
+    if #parts > 0 then
+        py.out(concat(parts))
+    end
+    if code then
+        ngx.exit(code)
+    end
 end
 core.response.set_header = function(name, value) py.set_resp_header(name, value) end
 core.response.add_header = function(name, value) py.add_resp_header(name, value) end
