@@ -784,3 +784,10 @@ def test_openid_connect_refusals(extra: dict, refusal: str) -> None:
     conf = {"client_id": "c", "client_secret": "s", "discovery": "d", "bearer_only": True}
     with pytest.raises(SchemaError, match=refusal):
         check_plugins({"openid-connect": {**conf, **extra}})
+
+
+def test_serverless_before_proxy_is_refused_not_ignored() -> None:
+    # the reference has no point after the balancer to run it: a 400 naming the phase
+    conf = {"phase": "before_proxy", "functions": ["return function() end"]}
+    with pytest.raises(SchemaError, match="phase before_proxy is not supported"):
+        check_plugins({"serverless-post-function": conf})
