@@ -318,7 +318,7 @@ class _RouteBuilder:
         if plugins:
             plan = PhasePlan(plugins, self.global_plan)
             _bind_upstreams(plugins, merged, self.upstreams, self.cache)
-        upstream_conf, owner = _upstream_of(merged, self.upstreams)
+        upstream_conf, owner = self._upstream_of(merged)
         if upstream_conf is None and not error and (merged.get("upstream_id") is not None):
             error = 502
         target = None
@@ -327,9 +327,16 @@ class _RouteBuilder:
         return RouteRuntime(merged, plan, target, error)
 
     def stream_route(self, conf: dict[str, Any]) -> StreamRouteRuntime:
-        upstream_conf, owner = _upstream_of(conf, self.upstreams)
+        conf = self.secrets.resolve(conf)  # its plugins' references, as APISIX's stream_filter
+        upstream_conf, owner = self._upstream_of(conf)
         runtime = self.cache.get(upstream_conf, owner) if upstream_conf is not None else None
         return StreamRouteRuntime(conf, runtime)
+
+    def _upstream_of(self, conf: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+        """The route's upstream, its references (tls.client_cert, client_key) resolved as
+        APISIX resolves the upstream's TLS settings before it connects."""
+        upstream_conf, owner = _upstream_of(conf, self.upstreams)
+        return (self.secrets.resolve(upstream_conf), owner) if upstream_conf else (None, owner)
 
 
 def _target(
