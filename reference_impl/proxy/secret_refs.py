@@ -124,6 +124,10 @@ class SecretValues:
         self._cache: dict[tuple[str, int], _Entry] = {}
         self._wanted: dict[tuple[str, int], object] = {}  # key -> owner
         self._used: set[tuple[str, int]] = set()
+        # objects without references, by id (held, so the id stays theirs): of the last
+        # generation, and those met again in this one
+        self._plain: dict[int, object] = {}
+        self._plain_used: dict[int, object] = {}
         self._lock = threading.Lock()
 
     def begin(self, secrets: dict[str, dict[str, Any]]) -> None:
@@ -139,9 +143,10 @@ class SecretValues:
             self._used = set()
 
     def commit(self) -> None:
-        """End the generation: values no reference of it used are forgotten."""
+        """End the generation: values and objects it did not use are forgotten."""
         with self._lock:
             self._cache = {k: e for k, e in self._cache.items() if k in self._used}
+        self._plain, self._plain_used = self._plain_used, {}
 
     @property
     def wanted(self) -> bool:
@@ -150,29 +155,39 @@ class SecretValues:
 
     def resolve(self, conf: T, owner: object = None) -> T:
         """`conf` with every reference replaced by its value where it has one: the parts
-        that change are copies, the others (all of `conf` when it has none) are its own."""
+        that change are copies, the others (all of `conf` when it has none) are its own.
+        The store's objects stay as they are from one generation to the next, so one
+        found without references is not walked again while it is in use."""
+        if not isinstance(conf, dict | list):
+            return self._value(conf, owner) if is_secret_ref(conf) else conf
+        key = id(conf)
+        if self._plain.get(key) is conf:
+            self._plain_used[key] = conf
+            return conf
+        resolved: Any = None
         if isinstance(conf, dict):
-            resolved: Any = None
-            for key, value in conf.items():
+            for name, value in conf.items():
                 new = self.resolve(value, owner)
                 if new is not value:
                     resolved = resolved if resolved is not None else dict(conf)
-                    resolved[key] = new
-            return conf if resolved is None else resolved
-        if isinstance(conf, list):
+                    resolved[name] = new
+        else:
             items = [self.resolve(v, owner) for v in conf]
-            same = all(new is old for new, old in zip(items, conf, strict=True))
-            return conf if same else items  # type: ignore[return-value]
-        if not is_secret_ref(conf):
+            if any(new is not old for new, old in zip(items, conf, strict=True)):
+                resolved = items
+        if resolved is None:
+            self._plain_used[key] = conf
             return conf
-        ref: str = conf  # type: ignore[assignment]
+        return resolved
+
+    def _value(self, ref: Any, owner: object) -> Any:
         if ref.startswith(SECRET_PREFIX):
             value = self._cached(ref, owner)  # None while it is fetched: fetching logs failures
         else:
             value = env_value(ref)
             if value is None:
                 log.error("failed to resolve secret reference: %s: no such variable", ref)
-        return conf if value is None else value  # type: ignore[return-value]
+        return ref if value is None else value
 
     def _cached(self, ref: str, owner: object) -> str | None:
         """The cached value (a stale one too, until it is fetched again, as APISIX's
