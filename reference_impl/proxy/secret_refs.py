@@ -158,27 +158,33 @@ class SecretValues:
         that change are copies, the others (all of `conf` when it has none) are its own.
         The store's objects stay as they are from one generation to the next, so one
         found without references is not walked again while it is in use."""
+        return self._resolve(conf, owner)[0]
+
+    def _resolve(self, conf: Any, owner: object) -> tuple[Any, bool]:
+        """(`conf` resolved, whether it holds no reference at all)."""
         if not isinstance(conf, dict | list):
-            return self._value(conf, owner) if is_secret_ref(conf) else conf
+            return (self._value(conf, owner), False) if is_secret_ref(conf) else (conf, True)
         key = id(conf)
         if self._plain.get(key) is conf:
             self._plain_used[key] = conf
-            return conf
+            return conf, True
+        plain = True
         resolved: Any = None
         if isinstance(conf, dict):
             for name, value in conf.items():
-                new = self.resolve(value, owner)
+                new, plain_value = self._resolve(value, owner)
+                plain = plain and plain_value
                 if new is not value:
                     resolved = resolved if resolved is not None else dict(conf)
                     resolved[name] = new
         else:
-            items = [self.resolve(v, owner) for v in conf]
-            if any(new is not old for new, old in zip(items, conf, strict=True)):
-                resolved = items
-        if resolved is None:
+            pairs = [self._resolve(v, owner) for v in conf]
+            plain = all(plain_value for _, plain_value in pairs)
+            if any(new is not old for (new, _), old in zip(pairs, conf, strict=True)):
+                resolved = [new for new, _ in pairs]
+        if plain:
             self._plain_used[key] = conf
-            return conf
-        return resolved
+        return (conf if resolved is None else resolved), plain
 
     def _value(self, ref: Any, owner: object) -> Any:
         if ref.startswith(SECRET_PREFIX):

@@ -99,3 +99,13 @@ def test_cache_times() -> None:
     assert cache_times({"lru": {"secret": {"ttl": 10, "neg_ttl": 5}}}) == (10.0, 5.0)
     with pytest.raises(ValueError, match=r"apisix\.lru\.secret\.ttl"):
         cache_times({"lru": {"secret": {"ttl": "soon"}}})
+
+
+def test_a_conf_waiting_for_its_value_is_resolved_once_fetched(vault) -> None:
+    # the object is the same in the next generation: the first walk must not mark it done
+    values = _secrets(vault)
+    conf = {"plugin": {"key": REF}}
+    assert values.resolve(conf) is conf
+    values.commit()
+    values.fetch_wanted()
+    assert values.resolve(conf) == {"plugin": {"key": "first"}}
