@@ -1,6 +1,8 @@
 -- The sandbox user Lua runs in (filter_func, serverless functions), and the part of
 -- OpenResty's `ngx` and APISIX's `core` that their documented examples use. `py` holds the
 -- Python side's callbacks, which act on the request being served (see runtime.py).
+-- The request body is not offered (no plugin of the reference reads it): code calling
+-- ngx.req.read_body or get_body_data fails instead of reading nothing.
 local py = ...
 
 local loadstring, setfenv, pcall, error = loadstring, setfenv, pcall, error
@@ -51,7 +53,6 @@ local ngx = {
     HTTP_INTERNAL_SERVER_ERROR = 500, HTTP_BAD_GATEWAY = 502,
     HTTP_SERVICE_UNAVAILABLE = 503, HTTP_GATEWAY_TIMEOUT = 504,
     var = var,
-    null = py.null,
 }
 ngx.say = function(...) py.out(joined(...) .. "\n") return 1 end
 ngx.print = function(...) py.out(joined(...)) return 1 end
@@ -85,8 +86,6 @@ ngx.req = {
     clear_header = function(name) py.set_header(name, nil) end,
     get_method = function() return py.var("request_method") end,
     get_uri_args = function() return py.get_uri_args() end,
-    read_body = function() end,
-    get_body_data = function() return py.get_body() end,
 }
 ngx.header = setmetatable({}, {
     __index = function(_, name) return py.resp_header(name) end,
@@ -146,7 +145,6 @@ local core = {
         end,
         get_method = function() return py.var("request_method") end,
         get_uri_args = function() return py.get_uri_args() end,
-        get_body = function() return py.get_body() end,
     },
     ctx = {
         register_var = function(name, getter) registered_vars[name] = getter end,

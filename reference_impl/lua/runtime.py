@@ -197,7 +197,6 @@ class LuaRuntime:
                 str(name), None if value is None else str(value)
             ),
             "get_uri_args": lambda: self.table(self._current().uri_args()),
-            "get_body": lambda: None,
             "resp_header": lambda name: self._current().response_header(str(name)),
             "set_resp_header": lambda name, value: self._current().set_response_header(
                 str(name), None if value is None else str(value)
@@ -214,7 +213,6 @@ class LuaRuntime:
             "ngx_ctx": lambda: self._current().ngx_ctx(self),
             "json_encode": json_encode,
             "json_decode": json_decode,
-            "null": None,
         }
 
 

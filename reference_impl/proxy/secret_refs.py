@@ -4,8 +4,9 @@ JSON value, and `$secret://vault/<id>/<path>/<key>` read from the Vault that the
 resource `vault/<id>` configures (`GET <uri>/v1/<prefix>/<path>` with `X-Vault-Token`,
 the value `data.<key>` of the answer: Vault's KV engine as APISIX reads it).
 
-A worker resolves references when it builds a config generation (plugin configurations,
-consumers' credentials, certificates). Environment variables are read then; Vault values
+A worker resolves references when it builds a config generation (plugin configurations of
+routes, services, global rules and stream routes, consumers' credentials, certificates and
+upstreams' TLS settings). Environment variables are read then; Vault values
 come from a cache that `fetch_wanted` fills in a background thread, after which the
 worker builds again. As APISIX's secret LRU cache (`apisix.lru.secret`), a value is kept
 `ttl` seconds (a failure `neg_ttl`) and the cache is dropped when the secret resources
