@@ -253,6 +253,6 @@ class SecretValues:
             return None
         try:
             return vault_get(conf, key)
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.error("failed to resolve secret reference: %s: %s", ref, exc)
             return None

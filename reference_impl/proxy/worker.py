@@ -185,7 +185,10 @@ class Worker:
         self._secret_fetch = None
         if self._stop.is_set() or fetch.cancelled():
             return
-        if fetch.result() and self._generation is not None:
+        error = fetch.exception()
+        if error is not None:
+            log.error("fetching secrets failed: %r", error)
+        if error is None and fetch.result() and self._generation is not None:
             self._on_change(*self._generation)
         else:
             self._follow_secrets()

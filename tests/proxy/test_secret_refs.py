@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import pytest
 
 from conformance.support.vault_standin import VaultStandIn
 from reference_impl.proxy.secret_refs import SecretValues, cache_times, has_secret_ref
+
+from .support import Gateway
 
 REF = "$secret://vault/1/app/key"
 
@@ -109,3 +112,31 @@ def test_a_conf_waiting_for_its_value_is_resolved_once_fetched(vault) -> None:
     values.commit()
     values.fetch_wanted()
     assert values.resolve(conf) == {"plugin": {"key": "first"}}
+
+
+def test_a_worker_follows_a_vault_value_once_it_is_due(upstreams) -> None:
+    # apisix.lru.secret.ttl: a plugin's value is fetched again when its time is up
+    up = upstreams("a")
+    gateway = Gateway(secret_ttl=0.3)
+    try:
+        with VaultStandIn() as vault:
+            vault.put("kv/app", {"key": "first"})
+            gateway.put("secrets", "vault/1", vault.secret_resource("kv"))
+            plugins = {"proxy-rewrite": {"headers": {"set": {"X-Secret": REF}}}}
+            upstream = {"type": "roundrobin", "nodes": {up.address: 1}}
+            gateway.put("routes", "r", {"uri": "/s", "plugins": plugins, "upstream": upstream})
+            gateway.wait_config()
+            assert _header_within(gateway, "first")
+            vault.put("kv/app", {"key": "second"})
+            assert _header_within(gateway, "second")
+    finally:
+        gateway.stop()
+
+
+def _header_within(gateway: Gateway, value: str, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if httpx.get(gateway.url + "/s").json()["headers"].get("x-secret") == value:
+            return True
+        time.sleep(0.05)
+    return False
