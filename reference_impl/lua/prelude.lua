@@ -243,6 +243,26 @@ function api.invoke(fn, a, b)
     return "error", tostring(r1), nil
 end
 
+-- APISIX's api_ctx as user code sees it: its fields are read from the request when used
+-- (the route's and the match's are kept: they do not change in a request)
+local KEPT_CTX_FIELDS = {matched_route = true, curr_req_matched = true}
+local ctx_meta = {
+    __index = function(t, name)
+        if name == "var" then
+            return var
+        end
+        local value = py.ctx_field(name)
+        if KEPT_CTX_FIELDS[name] then
+            rawset(t, name, value)
+        end
+        return value
+    end,
+}
+
+function api.new_ctx()
+    return setmetatable({}, ctx_meta)
+end
+
 api.run_bounded = run_bounded
 api.var = var
 

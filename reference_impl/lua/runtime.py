@@ -128,6 +128,10 @@ class LuaRuntime:
             return None, None
         return r1, r2
 
+    def new_ctx(self) -> Any:
+        """A Lua table of APISIX's `api_ctx` for one request (see `LuaScope.ctx_field`)."""
+        return self._api.new_ctx()
+
     @property
     def var_table(self) -> Any:
         """`ngx.var`, the `vars` a filter function gets."""
@@ -210,6 +214,7 @@ class LuaRuntime:
             "set_arg": lambda index, value: self._current().set_arg(int(index), value),
             "hold_body_chunk": lambda: self._current().hold_body_chunk(),
             "lua_ctx": lambda: self._current().lua_ctx(self),
+            "ctx_field": lambda name: self._current().ctx_field(self, str(name)),
             "ngx_ctx": lambda: self._current().ngx_ctx(self),
             "json_encode": json_encode,
             "json_decode": json_decode,

@@ -85,3 +85,25 @@ def test_response_phases(make_ctx) -> None:
     assert head.status == 201 and head.get("X-Status") == "200"
     assert body.body_filter(ctx, b"ab", False) == b""
     assert body.body_filter(ctx, b"c\xff", True) == b"ABC\xff"  # bytes pass unchanged
+
+
+def test_the_ctx_a_function_gets(make_ctx) -> None:
+    plugin = _plugin(
+        "serverless-pre-function",
+        "access",
+        "return function(conf, ctx) return 200, {path = ctx.curr_req_matched._path, "
+        "id = ctx.matched_route.value.id, route = ctx.route_id, uri = ctx.var.uri, "
+        "consumer = ctx.consumer_name, same = ctx.var == ngx.var} end",
+    )
+    ctx = make_ctx("GET", "/p/x")
+    ctx.route, ctx.route_id, ctx.consumer_name = {"id": "r1", "uri": "/p/*"}, "r1", "jack"
+    ctx.state["matched_uri"] = "/p/*"
+    answer = asyncio.run(plugin.access(ctx))
+    assert answer is not None and answer.body == {
+        "path": "/p/*",
+        "id": "r1",
+        "route": "r1",
+        "uri": "/p/x",
+        "consumer": "jack",
+        "same": True,
+    }

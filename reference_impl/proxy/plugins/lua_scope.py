@@ -110,26 +110,31 @@ class RequestScope:
 
     # --- per-request Lua tables ------------------------------------------------------
     def lua_ctx(self, runtime: Any) -> Any:
-        """APISIX's `api_ctx` as Lua code sees it: `var`, `curr_req_matched`, the ids."""
+        """APISIX's `api_ctx` as Lua code sees it, one table for the whole request."""
         table = self.ctx.state.get(_LUA_CTX)
         if table is None:
-            state = self.ctx.state
-            table = runtime.table(
-                {
-                    "curr_req_matched": {
-                        "_path": state.get("matched_uri"),
-                        "_host": state.get("matched_host") or None,
-                    },
-                    "route_id": self.ctx.route_id,
-                    "service_id": self.ctx.service_id,
-                    "route_name": self.ctx.route.get("name"),
-                    "matched_route": {"value": self.ctx.route},
-                }
-            )
-            table["var"] = runtime.var_table
-            state[_LUA_CTX] = table
-        table["consumer_name"] = self.ctx.consumer_name
+            table = self.ctx.state[_LUA_CTX] = runtime.new_ctx()
         return table
+
+    def ctx_field(self, runtime: Any, name: str) -> Any:
+        """A field of `api_ctx`: `var` (Lua's own), `curr_req_matched`, `matched_route`,
+        the ids and names; nil for the others."""
+        ctx = self.ctx
+        if name == "curr_req_matched":
+            matched = {
+                "_path": ctx.state.get("matched_uri"),
+                "_host": ctx.state.get("matched_host"),
+            }
+            return runtime.table({k: v for k, v in matched.items() if v})
+        if name == "matched_route":
+            return runtime.table({"value": ctx.route})
+        value = {
+            "route_id": ctx.route_id,
+            "service_id": ctx.service_id,
+            "route_name": ctx.route.get("name"),
+            "consumer_name": ctx.consumer_name,
+        }.get(name)
+        return None if value is None else lua_text(str(value))
 
     def ngx_ctx(self, runtime: Any) -> Any:
         table = self.ctx.state.get(_NGX_CTX)
