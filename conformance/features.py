@@ -226,6 +226,11 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
+                # secret references and Lua (issue 16)
+                "dp-secret-refs-env",
+                "dp-secret-refs-vault",
+                "dp-filter-func",
+                "dp-serverless",
             ),
         ),
     )
@@ -240,6 +245,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "stream_udp_addr": ("dp-stream-udp",),
     "prometheus_url": ("dp-prometheus",),
     "otel_collector": ("dp-plugin-opentelemetry",),
+    "secret_env": ("dp-secret-refs-env",),
 }
 
 # Extended features that need a server the embedded target starts from the machine's own

@@ -78,6 +78,11 @@ OPTIONS: tuple[Option, ...] = (
         "listens (giving it claims dp-plugin-opentelemetry)",
     ),
     _endpoint(
+        "secret_env", "NAME=VALUE of an environment variable the gateway's workers see (APISIX: "
+        "listed in nginx_config.envs), for `$env://NAME` references (giving it claims "
+        "dp-secret-refs-env)",
+    ),
+    _endpoint(
         "redis_url", "redis://HOST:PORT of a Redis both the gateway and the suite reach, for "
         "the dp-plugin-*-redis features (the embedded target starts one)",
     ),

@@ -47,6 +47,7 @@ class Target:
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
     otel_collector: str | None = None  # HOST:PORT the gateway sends OTLP traces to
+    secret_env: str | None = None  # NAME=VALUE of a variable in the gateway's environment
     redis_url: str | None = None  # a Redis for the redis policies (redis://HOST:PORT)
     redis_cluster_nodes: tuple[str, ...] = ()  # a Redis Cluster's HOST:PORT nodes
     data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
@@ -99,6 +100,7 @@ class TargetSettings:
     cloud_url: str | None = None
     prometheus_url: str | None = None
     otel_collector: str | None = None
+    secret_env: str | None = None
     redis_url: str | None = None
     redis_cluster_nodes: tuple[str, ...] = ()
     name: str | None = None
@@ -180,6 +182,15 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def _check_secret_env(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name, sep, _ = str(value).partition("=")
+    if not sep or not name or not name.replace("_", "").isalnum():
+        raise TargetError(f"secret env {value!r} must be NAME=VALUE")
+    return str(value)
 
 
 def _check_redis_url(value: str | None) -> str | None:
@@ -323,6 +334,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
         otel_collector=pick("otel_collector"),
+        secret_env=_check_secret_env(pick("secret_env")),
         redis_url=_check_redis_url(pick("redis_url")),
         redis_cluster_nodes=_check_redis_nodes(_as_list(pick("redis_cluster_nodes"))),
         name=pick("name"),

@@ -34,6 +34,7 @@ from ..target import (
     read_yaml_mapping,
 )
 from .embedded import (
+    SECRET_ENV_NAME,
     etcd_prefix_of,
     loopback_gateway_config,
     loopback_target,
@@ -195,6 +196,7 @@ class GatewayContainer:
         self.stream_tls_port, self.stream_udp_port = listen_port(), listen_port(socket.SOCK_DGRAM)
         self.otel_port = listen_port()
         self.tls_port, self.control_port = listen_port(), listen_port()
+        self.secret_env_value = secrets.token_hex(12)
 
 
 class DockerProvider:
@@ -318,6 +320,7 @@ class DockerProvider:
             name=self._name(f"gateway-{gateway.admin_api_version}"),
             labels=self.labels,
             network_mode="host",
+            environment={SECRET_ENV_NAME: gateway.secret_env_value},
         )
         try:
             if not container.put_archive(CONFIG_DIR, _config_archive(config)):

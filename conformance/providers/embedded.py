@@ -32,6 +32,8 @@ VIEWER_KEY = "4054f7cf07e344346cd3f287985e76a2"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 REFERENCE_NAME = "gwconform reference implementation"
+# the variable a started gateway has for `$env://` references (dp-secret-refs-env)
+SECRET_ENV_NAME = "GWCONFORM_SECRET_REF"
 
 
 def server_command(*args: str) -> list[str]:
@@ -104,6 +106,8 @@ def gateway_config(
         },
         "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": metrics_port}}},
         "deployment": deployment,
+        # APISIX's workers see only the variables nginx.conf lists
+        "nginx_config": {"envs": [SECRET_ENV_NAME]},
         # one credential for every API: the admin key is also the Cloud API's bearer token
         "gwconform": {"cloud": {"tokens": [admin_key]}},
     }
@@ -179,6 +183,7 @@ class LoopbackGateway(Protocol):
     tls_port: int
     control_port: int
     otel_port: int  # where a test's OTLP collector listens
+    secret_env_value: str  # the value of SECRET_ENV_NAME in the gateway's environment
 
 
 def etcd_prefix_of(admin_api_version: str) -> str:
@@ -247,6 +252,7 @@ def loopback_target(
         token=admin_key,
         prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
         otel_collector=f"127.0.0.1:{gateway.otel_port}",
+        secret_env=f"{SECRET_ENV_NAME}={gateway.secret_env_value}",
         admin_api_version=gateway.admin_api_version,
         **identity,
     )
@@ -272,6 +278,7 @@ class EmbeddedGateway:
         self.stream_tls_port, self.stream_udp_port = free_port(), free_port(socket.SOCK_DGRAM)
         self.metrics_port, self.otel_port = free_port(), free_port()
         self.tls_port, self.control_port = free_port(), free_port()
+        self.secret_env_value = secrets.token_hex(12)
         self.config_path = workdir / f"config-{admin_api_version}.yaml"
         self.stderr_path = workdir / f"gateway-{admin_api_version}.stderr"
         self.start_timeout = start_timeout
@@ -311,6 +318,7 @@ class EmbeddedGateway:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                env={**os.environ, SECRET_ENV_NAME: self.secret_env_value},
             )
         self._wait_healthy()
 

@@ -118,6 +118,7 @@ class UrlProvider:
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,
             otel_collector=settings.otel_collector,
+            secret_env=settings.secret_env,
             redis_url=settings.redis_url,
             redis_cluster_nodes=settings.redis_cluster_nodes,
             token=settings.token,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import GatewayConfig, plugin_attr_of
+from ..config import ConfigError, GatewayConfig, plugin_attr_of
 from ..store import Store
 from ..store.http_api import StoreApi, start_store_api
+from .secret_refs import cache_times
 from .supervisor import Supervisor
 from .worker import WorkerSettings
 
@@ -48,6 +49,10 @@ class DataPlaneLauncher:
         `grace_period`: the workers' own when None)."""
         config = self.config
         apisix = config.raw.get("apisix") or {}
+        try:
+            secret_ttl, secret_neg_ttl = cache_times(apisix)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         settings = WorkerSettings(
             node_listen=listen.http,
             stream_listen=listen.stream,
@@ -60,6 +65,8 @@ class DataPlaneLauncher:
             prefix=prefix,
             limits=config.limits,
             plugin_attr=plugin_attr_of(config.raw),
+            secret_ttl=secret_ttl,
+            secret_neg_ttl=secret_neg_ttl,
         )
         if grace_period is not None:
             settings.grace_period = grace_period

@@ -19,6 +19,7 @@ from .phases import PhasePlan, PluginConfError, instantiate
 from .plugin_api import Plugin, UpstreamChooser
 from .plugins import PLUGIN_CLASSES, STREAM_PLUGIN_CLASSES, PluginEnv, SharedState
 from .router import Router, StreamRouter
+from .secret_refs import SecretValues
 from .upstream import UpstreamRuntime, UpstreamTarget
 from .variables import Variables
 
@@ -33,6 +34,7 @@ KINDS = (
     "plugin_metadata",
     "ssls",
     "stream_routes",
+    "secrets",
 )
 
 log = logging.getLogger(__name__)
@@ -231,15 +233,18 @@ def build_snapshot(
     shared: SharedState,
     variables: Variables,
     left_out: LeftOut | None = None,
+    secrets: SecretValues | None = None,
 ) -> Snapshot:
     """A new generation from the store's objects (`objects[kind][id] = value`). Each
     consumer, global rule, route and stream route is compiled on its own: one that fails is
-    left out (recorded in `left_out`, and in the snapshot's), the others are served."""
+    left out (recorded in `left_out`, and in the snapshot's), the others are served.
+    Secret references in plugin configurations and consumers are resolved by `secrets`."""
     left_out = left_out if left_out is not None else LeftOut()
+    secrets = secrets if secrets is not None else SecretValues()
     consumers = []
     for username, consumer in objects["consumers"].items():
         merged_consumer = left_out.compile(
-            "consumers", username, _consumer, username, consumer, credentials
+            "consumers", username, _consumer, username, consumer, credentials, secrets
         )
         if merged_consumer is not None:
             consumers.append(merged_consumer)
@@ -249,7 +254,7 @@ def build_snapshot(
     global_plugins = []
     for rule_id, rule in sorted(objects["global_rules"].items()):
         plugins = left_out.compile(
-            "global_rules", rule_id, _global_rule_plugins, rule_id, rule, env
+            "global_rules", rule_id, _global_rule_plugins, rule_id, secrets.resolve(rule), env
         )
         if plugins is not None:
             global_plans.append(PhasePlan(plugins))
@@ -257,7 +262,7 @@ def build_snapshot(
     global_plans = [p for p in global_plans if p.rewrite or p.access]
     global_plan = PhasePlan(global_plugins)
 
-    build = _RouteBuilder(objects, env, global_plan, cache)
+    build = _RouteBuilder(objects, env, global_plan, cache, secrets)
     routes: list[RouteRuntime] = []
     for route_id, route in objects["routes"].items():
         rt = left_out.compile("routes", route_id, build.route, route)
@@ -286,12 +291,19 @@ def build_snapshot(
 
 
 def _consumer(
-    username: str, consumer: dict[str, Any], credentials: dict[str, dict[str, Any]]
+    username: str,
+    consumer: dict[str, Any],
+    credentials: dict[str, dict[str, Any]],
+    secrets: SecretValues,
 ) -> dict[str, Any]:
-    """The consumer with its username and credentials, checked to index as `PluginEnv` will."""
-    merged = dict(consumer)
+    """The consumer with its username and credentials (their secret references resolved, as
+    APISIX does when it loads consumers), checked to index as `PluginEnv` will."""
+    merged = dict(secrets.resolve(consumer, owner=consumer))
     merged.setdefault("username", username)
-    merged["credentials"] = list(credentials.get(username, {}).values())
+    merged["credentials"] = [
+        secrets.resolve(credential, owner=credential)
+        for credential in credentials.get(username, {}).values()
+    ]
     PluginEnv.credential_entries(merged)
     return merged
 
@@ -313,8 +325,10 @@ class _RouteBuilder:
         env: PluginEnv,
         global_plan: PhasePlan,
         cache: UpstreamCache,
+        secrets: SecretValues,
     ) -> None:
         self.plugin_classes = PLUGIN_CLASSES
+        self.secrets = secrets
         self.services = objects["services"]
         self.plugin_configs = objects["plugin_configs"]
         self.upstreams = objects["upstreams"]
@@ -326,7 +340,9 @@ class _RouteBuilder:
     def route(self, route: dict[str, Any]) -> RouteRuntime:
         merged, error = merge_route(route, self.services, self.plugin_configs)
         try:
-            plugins = instantiate(merged["plugins"], self.plugin_classes, self.env)
+            plugins = instantiate(
+                self.secrets.resolve(merged["plugins"]), self.plugin_classes, self.env
+            )
         except PluginConfError as exc:
             # fail closed: the route answers 503 rather than run without the plugin
             log.warning("route %s served as 503: %s", route.get("id"), exc)
@@ -335,7 +351,7 @@ class _RouteBuilder:
         if plugins:
             plan = PhasePlan(plugins, self.global_plan)
             _bind_upstreams(plugins, merged, self.upstreams, self.cache)
-        upstream_conf, owner = _upstream_of(merged, self.upstreams)
+        upstream_conf, owner = self._upstream_of(merged)
         if upstream_conf is None and not error and (merged.get("upstream_id") is not None):
             error = 502
         target = None
@@ -344,6 +360,7 @@ class _RouteBuilder:
         return RouteRuntime(merged, plan, target, error)
 
     def stream_route(self, conf: dict[str, Any]) -> StreamRouteRuntime:
+        conf = self.secrets.resolve(conf)  # its plugins' references, as APISIX's stream_filter
         merged, refuses = merge_stream_route(conf, self.services)
         try:
             plugins = instantiate(merged.get("plugins"), STREAM_PLUGIN_CLASSES, self.env)
@@ -353,9 +370,15 @@ class _RouteBuilder:
         for plugin in plugins:
             if hasattr(plugin, "scope_id"):  # its counters are the stream route's own
                 plugin.scope_id = f"stream_route/{conf.get('id')}"
-        upstream_conf, owner = _upstream_of(merged, self.upstreams)
+        upstream_conf, owner = self._upstream_of(merged)
         runtime = self.cache.get(upstream_conf, owner) if upstream_conf is not None else None
         return StreamRouteRuntime(merged, runtime, PhasePlan(plugins), refuses)
+
+    def _upstream_of(self, conf: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+        """The route's upstream, its references (tls.client_cert, client_key) resolved as
+        APISIX resolves the upstream's TLS settings before it connects."""
+        upstream_conf, owner = _upstream_of(conf, self.upstreams)
+        return (self.secrets.resolve(upstream_conf), owner) if upstream_conf else (None, owner)
 
 
 def _target(

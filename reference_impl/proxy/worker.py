@@ -31,6 +31,7 @@ from .http_server import ClientConnection
 from .left_out import LeftOut
 from .lifeline import ORPHAN_EXIT, ORPHAN_GRACE, ParentWatch, die_with_parent
 from .plugins import ServerCounters, SharedState
+from .secret_refs import DEFAULT_NEG_TTL, DEFAULT_TTL, SecretValues
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
 from .stream_udp import UdpListener
@@ -68,6 +69,8 @@ class WorkerSettings:
     parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
     plugin_attr: dict[str, Any] = field(default_factory=dict)  # config.yaml's plugin_attr
     limits: ClientLimits = field(default_factory=ClientLimits)
+    secret_ttl: float = DEFAULT_TTL  # apisix.lru.secret: how long fetched secrets are kept
+    secret_neg_ttl: float = DEFAULT_NEG_TTL
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -131,6 +134,10 @@ class Worker:
         if settings.shared_dir is not None:
             self.health = HealthPublisher(settings.shared_dir, settings.worker_id, settings.prefix)
         self.cache = UpstreamCache()
+        self.secrets = SecretValues(settings.secret_ttl, settings.secret_neg_ttl)
+        self._generation: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None = None
+        self._secret_fetch: asyncio.Future[bool] | None = None
+        self._secret_timer: asyncio.TimerHandle | None = None
         self.servers: list[asyncio.base_events.Server] = []
         self.tls: TlsListener | None = None
         self.udp: list[UdpListener] = []
@@ -150,18 +157,58 @@ class Worker:
     ) -> None:
         """Serve a new generation: every object that compiles, the others left out (logged
         once, not again by later generations while they stay as they are)."""
+        self._generation = (objects, credentials)
         previous = self.plane.snapshot
         left_out = LeftOut(previous.left_out if previous is not None else None)
+        self.secrets.begin(objects["secrets"])
         if self.tls is not None:
-            self.tls.update(objects["ssls"], left_out)
+            self.tls.update(self.secrets.resolve(objects["ssls"]), left_out)
         self.plane.snapshot = build_snapshot(
-            objects, credentials, self.cache, self.shared, self.variables, left_out
+            objects, credentials, self.cache, self.shared, self.variables, left_out, self.secrets
         )
+        self.secrets.commit()
+        self._follow_secrets()
         if self.health is not None:
             self.health.update(objects, self.plane.snapshot)
         if self._gc_timer is not None:
             self._gc_timer.cancel()
         self._gc_timer = asyncio.get_running_loop().call_later(GC_SETTLE, self._freeze_heap)
+
+    def _follow_secrets(self) -> None:
+        """Fetch the Vault values the generation wants (off the event loop), or wait until
+        the first cached one is due again; build again when a value changed."""
+        if self._secret_fetch is not None:  # under way: it looks again when it is done
+            return
+        if self._secret_timer is not None:
+            self._secret_timer.cancel()
+            self._secret_timer = None
+        loop = asyncio.get_running_loop()
+        if self.secrets.wanted:
+            self._secret_fetch = loop.run_in_executor(None, self.secrets.fetch_wanted)
+            self._secret_fetch.add_done_callback(self._secrets_fetched)
+            return
+        due = self.secrets.next_expiry()
+        if due is not None:
+            self._secret_timer = loop.call_later(due, self._secrets_due)
+
+    def _secrets_due(self) -> None:
+        self._secret_timer = None
+        self._secret_fetch = asyncio.get_running_loop().run_in_executor(
+            None, self.secrets.fetch_wanted
+        )
+        self._secret_fetch.add_done_callback(self._secrets_fetched)
+
+    def _secrets_fetched(self, fetch: asyncio.Future[bool]) -> None:
+        self._secret_fetch = None
+        if self._stop.is_set() or fetch.cancelled():
+            return
+        error = fetch.exception()
+        if error is not None:
+            log.error("fetching secrets failed: %r", error)
+        if error is None and fetch.result() and self._generation is not None:
+            self._on_change(*self._generation)
+        else:
+            self._follow_secrets()
 
     def _freeze_heap(self) -> None:
         """Keep the collector off the config: with 10,000 routes every full collection would
@@ -236,6 +283,8 @@ class Worker:
     async def _shutdown(self) -> None:
         if self._gc_timer is not None:
             self._gc_timer.cancel()
+        if self._secret_timer is not None:
+            self._secret_timer.cancel()
         self.client_timeouts.stop()
         for server in self.servers:
             server.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reference_impl.lua.checks import filter_func_error
 from reference_impl.schema import resources
 from reference_impl.schema.certificates import cert_error, is_secret_ref
 from reference_impl.schema.engine import CompiledSchema, fill_defaults
@@ -65,6 +66,10 @@ def _route(conf: dict) -> None:
         err = check_expr(conf["vars"])
         if err:
             raise SchemaError(f"failed to validate the 'vars' expression: {err}")
+    if "filter_func" in conf:
+        err = filter_func_error(conf["filter_func"])
+        if err:
+            raise SchemaError(err)
 
 
 def _service(conf: dict) -> None:

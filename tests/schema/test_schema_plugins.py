@@ -370,6 +370,19 @@ OBSERVABILITY_CASES = {
         {"max_retry_count": -1},
         'property "max_retry_count" validation failed: expected -1 to be at least 0',
     ),
+    "serverless-pre-function": (
+        {"functions": ["return function(conf, ctx) ngx.say('pre') end"]},
+        {"phase": "access"},
+        {"functions": ["return function(conf, ctx) ngx.say('pre')"]},
+        "failed to loadstring: [string \"return function(conf, ctx) ngx.say('pre')\"]:1: "
+        "'end' expected near '<eof>'",
+    ),
+    "serverless-post-function": (
+        {"phase": "log", "functions": ["return function() end"]},
+        {"phase": "log"},
+        {"functions": ["local count = 1 ngx.say(count)"]},
+        "only accept Lua function, the input code type is nil",
+    ),
 }
 ROUTE_CASES.update(OBSERVABILITY_CASES)
 
@@ -771,3 +784,10 @@ def test_openid_connect_refusals(extra: dict, refusal: str) -> None:
     conf = {"client_id": "c", "client_secret": "s", "discovery": "d", "bearer_only": True}
     with pytest.raises(SchemaError, match=refusal):
         check_plugins({"openid-connect": {**conf, **extra}})
+
+
+def test_serverless_before_proxy_is_refused_not_ignored() -> None:
+    # the reference has no point after the balancer to run it: a 400 naming the phase
+    conf = {"phase": "before_proxy", "functions": ["return function() end"]}
+    with pytest.raises(SchemaError, match="phase before_proxy is not supported"):
+        check_plugins({"serverless-post-function": conf})

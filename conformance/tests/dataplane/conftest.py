@@ -8,6 +8,7 @@ import pytest
 
 from conformance.support.echo_upstream import EchoUpstream
 from conformance.support.ids import unique_id
+from conformance.support.vault_standin import VaultStandIn
 
 
 @pytest.fixture
@@ -28,6 +29,13 @@ def echoes() -> Iterator[Callable[..., list[EchoUpstream]]]:
 @pytest.fixture
 def echo(echoes) -> EchoUpstream:
     return echoes("echo")[0]
+
+
+@pytest.fixture
+def vault() -> Iterator[VaultStandIn]:
+    """The suite's Vault stand-in on loopback, for `$secret://vault/...` references."""
+    with VaultStandIn() as server:
+        yield server
 
 
 @pytest.fixture

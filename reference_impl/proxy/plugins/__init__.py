@@ -37,6 +37,7 @@ from .referer_restriction import RefererRestriction
 from .request_id import RequestId
 from .request_validation import RequestValidation
 from .response_rewrite import ResponseRewrite
+from .serverless import ServerlessPostFunction, ServerlessPreFunction
 from .shared_state import SharedState
 from .traffic_split import TrafficSplit
 from .ua_restriction import UaRestriction
@@ -68,6 +69,8 @@ _CLASSES: tuple[type[Plugin], ...] = (
     RequestId,
     RequestValidation,
     ResponseRewrite,
+    ServerlessPreFunction,
+    ServerlessPostFunction,
     TrafficSplit,
     UaRestriction,
     UriBlocker,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from ..secret_refs import has_secret_ref
 from .shared_state import SharedState
+
+log = logging.getLogger(__name__)
 
 
 class PluginEnv:
@@ -28,6 +32,14 @@ class PluginEnv:
         for consumer in self.consumers.values():
             for plugin_name, conf in self.credential_entries(consumer):
                 self._plugins_in_use.add(plugin_name)
+                if has_secret_ref(conf):
+                    # fail closed, as APISIX: never match a credential on a reference's text
+                    log.error(
+                        "consumer %s: %s left out: a secret reference is unresolved",
+                        consumer["username"],
+                        plugin_name,
+                    )
+                    continue
                 for field, value in conf.items():
                     if isinstance(value, str):
                         key = (plugin_name, field, value)

@@ -14,6 +14,7 @@ from reference_impl.schema.plugins import (
     auth,
     observability,
     security,
+    serverless,
     traffic,
     traffic_split,
     transform,
@@ -36,6 +37,7 @@ PLUGINS: dict[str, PluginSpec] = {
         *traffic_split.SPECS,
         *transform.SPECS,
         *observability.SPECS,
+        *serverless.SPECS,
     )
 }
 
