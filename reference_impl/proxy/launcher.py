@@ -52,6 +52,7 @@ class DataPlaneLauncher:
             tls_listen=listen.tls,
             ssl_protocols=config.ssl.protocols,
             fallback_sni=config.ssl.fallback_sni,
+            enable_http2=config.enable_http2,
             data_encryption=apisix.get("data_encryption") or {},
             prefix=prefix,
             limits=config.limits,

@@ -23,6 +23,7 @@ class UpstreamRuntime:
         self.balancer = make_balancer(conf, self.nodes)
         self.scheme = conf.get("scheme") or "http"
         self.tls = self.scheme in ("https", "grpcs")
+        self.grpc = self.scheme in ("grpc", "grpcs")  # proxied over HTTP/2 (`grpc_forward`)
         self.pass_host = conf.get("pass_host") or "pass"
         self.upstream_host = conf.get("upstream_host")
         retries = conf.get("retries")

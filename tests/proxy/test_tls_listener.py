@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import h2.connection
+import h2.events
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -81,7 +83,12 @@ class TestCa:
 class TlsGateway:
     """A data plane worker with a plain and an HTTPS port, fed by an in-process MemoryStore."""
 
-    def __init__(self, protocols: str = "TLSv1.2 TLSv1.3", fallback_sni: str | None = None) -> None:
+    def __init__(
+        self,
+        protocols: str = "TLSv1.2 TLSv1.3",
+        fallback_sni: str | None = None,
+        http2: bool = True,
+    ) -> None:
         self.store = MemoryStore()
         self.lt = LoopThread()
         self.port, self.tls_port = free_port(), free_port()
@@ -91,6 +98,7 @@ class TlsGateway:
             ssl_protocols=protocols,
             fallback_sni=fallback_sni,
             grace_period=1.0,
+            enable_http2=http2,
         )
         self.worker = Worker(settings, self.store)
         self._task = asyncio.run_coroutine_threadsafe(self.worker.run(), self.lt.loop)
@@ -352,3 +360,55 @@ def test_mtls_client_depth(tls_gateway, ca, upstreams, tmp_path, depth, served):
         with pytest.raises(failures), connect(tls_gateway.tls_port, "deep.test", ctx) as sock:
             get(sock, "/hello", "deep.test")
         assert up.requests == []
+
+
+def h2_get(sock: ssl.SSLSocket, path: str, host: str) -> tuple[int, dict]:
+    """One GET on an HTTP/2 connection (the `h2` library as the client)."""
+    conn = h2.connection.H2Connection()
+    conn.initiate_connection()
+    head = [(":method", "GET"), (":path", path), (":scheme", "https"), (":authority", host)]
+    conn.send_headers(1, head, end_stream=True)
+    sock.sendall(conn.data_to_send())
+    status, body = 0, b""
+    while True:
+        data = sock.recv(65536)
+        assert data, "the connection closed before the response ended"
+        for event in conn.receive_data(data):
+            if isinstance(event, h2.events.ResponseReceived):
+                status = int(dict(event.headers)[b":status"])
+            elif isinstance(event, h2.events.DataReceived):
+                body += event.data
+                conn.acknowledge_received_data(event.flow_controlled_length, 1)
+            elif isinstance(event, h2.events.StreamEnded):
+                return status, json.loads(body)
+        sock.sendall(conn.data_to_send())
+
+
+def test_alpn_chooses_h2_and_routes_as_http1(tls_gateway, ca, upstreams):
+    up = upstreams("echo")
+    tls_gateway.put_ssl("1", ca.issue("api.example.test"), ["api.example.test"])
+    tls_gateway.put("routes", "1", _route(up))
+    ctx = client_context(ca)
+    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    with connect(tls_gateway.tls_port, "api.example.test", ctx) as sock:
+        assert sock.selected_alpn_protocol() == "h2"
+        status, body = h2_get(sock, "/hello", "api.example.test")
+    assert status == 200 and body["upstream"] == "echo"
+    assert body["headers"]["x-forwarded-proto"] == "https"
+    assert body["headers"]["host"] == "api.example.test"
+
+
+def test_alpn_without_http2_settles_on_http1(ca, upstreams):
+    gw = TlsGateway(http2=False)
+    try:
+        up = upstreams("echo")
+        gw.put_ssl("1", ca.issue("api.example.test"), ["api.example.test"])
+        gw.put("routes", "1", _route(up))
+        ctx = client_context(ca)
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        with connect(gw.tls_port, "api.example.test", ctx) as sock:
+            assert sock.selected_alpn_protocol() == "http/1.1"
+            status, body = get(sock, "/hello", "api.example.test")
+        assert status == 200 and body["upstream"] == "echo"
+    finally:
+        gw.stop()
