@@ -6,36 +6,23 @@ The response goes through the same filters and log as any other (`relay.Exchange
 client it is written as HTTP/1.1 chunked with the trailers in the trailer section, which an
 HTTP/2 client stream (`h2_server.H2Stream`) turns into a trailing HEADERS frame.
 
-A plugin that transcodes the request (grpc-transcode, grpc-web) leaves a `RequestCodec` in
-`ctx.state[REQUEST_CODEC]`: the client's whole body is read and replaced by what it makes.
+A plugin that transcodes the request (grpc-transcode, grpc-web) leaves a `grpc_codec.RequestCodec`
+in `ctx.state`: the client's whole body is read and replaced by what it makes.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
 
 from .attempt import Attempt
 from .deadlines import ReadDeadlines
 from .downstream import Client, PendingRequest, RequestBody
 from .forward import REQUEST_SKIP, answer_failure, method_bytes
+from .grpc_codec import REQUEST_CODEC, TRAILERS, RequestCodec
 from .h2_upstream import H2Pool, H2UpstreamConnection
 from .nodes import Node
 from .plugin_api import Ctx
 from .relay import Exchange
 from .upstream import UpstreamRuntime
 from .upstream_conn import UpstreamFailure
-
-REQUEST_CODEC = "grpc_request_codec"  # ctx.state key
-TRAILERS = "upstream_trailers"  # ctx.state key: the upstream's trailers, (name, value) pairs
-
-
-class RequestCodec(Protocol):
-    """Turns the client's whole request body into the gRPC request body."""
-
-    max_body: int  # larger client bodies are refused with 413
-
-    def encode(self, body: bytes) -> bytes | int:
-        """The gRPC body, or the status to answer the client with instead."""
 
 
 class GrpcExchange(Exchange):
@@ -152,7 +139,7 @@ async def forward_grpc(
     if codec is not None:
         whole = await _whole_body(request.body, codec.max_body)
         if whole is None:
-            return answer_failure(attempt, 413)
+            return answer_failure(attempt, codec.too_large)
         encoded = codec.encode(whole)
         if isinstance(encoded, int):
             return answer_failure(attempt, encoded)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
 
 import h2.config
 import h2.connection
@@ -21,11 +20,8 @@ import h2.events
 import h2.exceptions
 import httptools
 
-from .downstream import InFlight, PendingRequest, Plane, RequestBody, Serving
+from .downstream import Client, InFlight, PendingRequest, Plane, RequestBody, Serving
 from .plugin_api import Ctx
-
-if TYPE_CHECKING:
-    from .http_server import ClientConnection
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 # connection-specific headers (RFC 9113 8.2.2): not sent on an HTTP/2 stream
@@ -36,12 +32,13 @@ _WRITE_HIGH = 256 * 1024  # response bytes a stream holds for the client's windo
 
 
 class H2Connection(asyncio.Protocol):
-    """An HTTP/2 client connection, taken over from the `ClientConnection` that accepted it
-    (`origin`: its addresses, scheme and TLS state); `received` is what was read already."""
+    """An HTTP/2 client connection of `plane`, taken over from the HTTP/1.1 connection that
+    accepted it (`origin`: its addresses, scheme and TLS state); `received` is what was read
+    already."""
 
-    def __init__(self, origin: ClientConnection, received: bytes) -> None:
+    def __init__(self, origin: Client, plane: Plane, received: bytes) -> None:
         self.origin = origin
-        self.plane: Plane = origin.plane
+        self.plane = plane
         transport = origin.transport
         assert transport is not None
         self.transport: asyncio.Transport | None = transport
@@ -56,7 +53,6 @@ class H2Connection(asyncio.Protocol):
         self.plane.connections.discard(origin)
         self.plane.connections.add(self)
         transport.set_protocol(self)
-        origin.reading_paused = False
         transport.resume_reading()
         self.flush()
         if received:

@@ -7,6 +7,7 @@ node's flow-control windows (`H2UpstreamConnection.send`)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from typing import Protocol
 
@@ -15,6 +16,8 @@ import h2.connection
 import h2.errors
 import h2.events
 import h2.exceptions
+
+log = logging.getLogger(__name__)
 
 
 class StreamSink(Protocol):
@@ -59,7 +62,13 @@ class H2UpstreamConnection(asyncio.Protocol):
             sink = self.sinks.get(stream_id)
             if sink is not None:
                 touched[stream_id] = sink
-            self._event(event, sink)
+            try:
+                self._event(event, sink)
+            except Exception as exc:  # one stream's failure (a filter's): the others go on
+                log.exception("upstream stream %d failed", stream_id)
+                self.reset(stream_id)
+                if sink is not None:
+                    sink.on_lost(exc)
         self._flush()
         for stream_id, sink in touched.items():
             if stream_id in self.sinks:  # a finished stream has flushed already

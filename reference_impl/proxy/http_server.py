@@ -157,7 +157,7 @@ class ClientConnection(asyncio.Protocol):
         if not 0 <= before <= len(PREFACE):
             self._reject(400)
             return
-        H2Connection(self, PREFACE[:before] + data)
+        H2Connection(self, self.plane, PREFACE[:before] + data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True

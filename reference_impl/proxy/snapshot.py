@@ -33,6 +33,7 @@ KINDS = (
     "plugin_metadata",
     "ssls",
     "stream_routes",
+    "protos",
 )
 
 log = logging.getLogger(__name__)
@@ -210,7 +211,13 @@ def build_snapshot(
         )
         if merged_consumer is not None:
             consumers.append(merged_consumer)
-    env = PluginEnv(consumers, objects["consumer_groups"], objects["plugin_metadata"], shared)
+    env = PluginEnv(
+        consumers,
+        objects["consumer_groups"],
+        objects["plugin_metadata"],
+        shared,
+        protos=objects["protos"],
+    )
 
     global_plans = []
     global_plugins = []

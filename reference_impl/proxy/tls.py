@@ -276,7 +276,7 @@ class TlsClientConnection(ClientConnection):
                 transport.abort()  # type: ignore[attr-defined]
                 return
         if sslobj is not None and sslobj.selected_alpn_protocol() == "h2":
-            H2Connection(self, b"")
+            H2Connection(self, self.plane, b"")
 
     @property
     def client_checks(self) -> bool:

@@ -52,7 +52,9 @@ def test_error_status_and_trailers_pass_through(gateway, greeter, stub):
         stub.SayHello(hello_request(""), timeout=5)
     assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert failure.value.details() == "name is required"
-    assert ("x-greeter-error", "empty-name") in [tuple(m) for m in failure.value.trailing_metadata()]
+    assert ("x-greeter-error", "empty-name") in [
+        tuple(m) for m in failure.value.trailing_metadata()
+    ]
 
 
 def test_bidirectional_streaming_interleaves(gateway, greeter, stub):
