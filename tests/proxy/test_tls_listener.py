@@ -14,14 +14,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import h2.connection
-import h2.events
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from conformance.support.h2_client import h2_request
 from reference_impl.admin.ssl_crypto import DEFAULT_KEYRING, Keyring
 from reference_impl.proxy.worker import Worker, WorkerSettings
 from reference_impl.store.memory import MemoryStore
@@ -362,28 +361,6 @@ def test_mtls_client_depth(tls_gateway, ca, upstreams, tmp_path, depth, served):
         assert up.requests == []
 
 
-def h2_get(sock: ssl.SSLSocket, path: str, host: str) -> tuple[int, dict]:
-    """One GET on an HTTP/2 connection (the `h2` library as the client)."""
-    conn = h2.connection.H2Connection()
-    conn.initiate_connection()
-    head = [(":method", "GET"), (":path", path), (":scheme", "https"), (":authority", host)]
-    conn.send_headers(1, head, end_stream=True)
-    sock.sendall(conn.data_to_send())
-    status, body = 0, b""
-    while True:
-        data = sock.recv(65536)
-        assert data, "the connection closed before the response ended"
-        for event in conn.receive_data(data):
-            if isinstance(event, h2.events.ResponseReceived):
-                status = int(dict(event.headers)[b":status"])
-            elif isinstance(event, h2.events.DataReceived):
-                body += event.data
-                conn.acknowledge_received_data(event.flow_controlled_length, 1)
-            elif isinstance(event, h2.events.StreamEnded):
-                return status, json.loads(body)
-        sock.sendall(conn.data_to_send())
-
-
 def test_alpn_chooses_h2_and_routes_as_http1(tls_gateway, ca, upstreams):
     up = upstreams("echo")
     tls_gateway.put_ssl("1", ca.issue("api.example.test"), ["api.example.test"])
@@ -392,8 +369,9 @@ def test_alpn_chooses_h2_and_routes_as_http1(tls_gateway, ca, upstreams):
     ctx.set_alpn_protocols(["h2", "http/1.1"])
     with connect(tls_gateway.tls_port, "api.example.test", ctx) as sock:
         assert sock.selected_alpn_protocol() == "h2"
-        status, body = h2_get(sock, "/hello", "api.example.test")
-    assert status == 200 and body["upstream"] == "echo"
+        answer = h2_request(sock, "/hello", "api.example.test", scheme="https")
+    body = json.loads(answer.body)
+    assert answer.status == 200 and body["upstream"] == "echo"
     assert body["headers"]["x-forwarded-proto"] == "https"
     assert body["headers"]["host"] == "api.example.test"
 
