@@ -46,8 +46,17 @@ class H2Connection(asyncio.Protocol):
         self.lost = False
         self.closing = False
         self.streams: dict[int, H2Stream] = {}
+        self._flush_soon = False  # a flush is scheduled for this loop iteration
         self.idle_since = self.loop.time()
-        config = h2.config.H2Configuration(client_side=False, header_encoding=None)
+        # the header checks are the HTTP/1.1 parser's job on the way upstream
+        config = h2.config.H2Configuration(
+            client_side=False,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            normalize_outbound_headers=False,
+            validate_inbound_headers=False,
+            normalize_inbound_headers=False,
+        )
         self.h2 = h2.connection.H2Connection(config)
         self.h2.initiate_connection()
         self.plane.connections.discard(origin)
@@ -157,8 +166,20 @@ class H2Connection(asyncio.Protocol):
 
     def flush(self) -> None:
         data = self.h2.data_to_send()
-        if data and self.transport is not None and not self.lost:
-            self.transport.write(data)
+        transport = self.transport
+        if data and transport is not None and not self.lost and not transport.is_closing():
+            transport.write(data)
+
+    def flush_soon(self) -> None:
+        """Flush once the loop's current callbacks ran: the frames of every stream answered
+        meanwhile go out in one write."""
+        if not self._flush_soon:
+            self._flush_soon = True
+            self.loop.call_soon(self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_soon = False
+        self.flush()
 
     def stream_done(self, stream: H2Stream) -> None:
         if self.streams.get(stream.stream_id) is stream:
@@ -310,7 +331,7 @@ class H2Stream:
         if self._end and self._head is not None and not self._pending:
             if not self._trailers:
                 self._send_head(True)  # no body: one HEADERS frame ends the stream
-                self.conn.flush()
+                self.conn.flush_soon()
                 return
             self._send_head(False)
         try:
@@ -336,7 +357,7 @@ class H2Stream:
         except h2.exceptions.H2Error:
             self._reset()
             return
-        self.conn.flush()
+        self.conn.flush_soon()
         self._pace_upstream()
 
     def _pace_upstream(self) -> None:
