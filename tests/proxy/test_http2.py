@@ -4,8 +4,12 @@ forwarding and request bodies as HTTP/1.1; `apisix.enable_http2: false` turns it
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
+import h2.config
+import h2.connection
+import h2.events
 import httpx
 import pytest
 
@@ -112,3 +116,27 @@ def no_http2_gateway():
 def test_enable_http2_false_refuses_the_preface(no_http2_gateway):
     with h2c() as client, pytest.raises(httpx.HTTPError):
         client.get(f"http://127.0.0.1:{no_http2_gateway}/hello")
+
+
+def test_header_injection_is_refused(gateway, upstreams):
+    up = upstreams("echo")
+    gateway.put("routes", "1", _route(up))
+    gateway.wait_config()
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(validate_outbound_headers=False))
+    conn.initiate_connection()
+    head = [
+        (b":method", b"GET"),
+        (b":path", b"/hello"),
+        (b":scheme", b"http"),
+        (b":authority", b"x"),
+        (b"x-evil", b"a\r\nInjected: yes"),
+    ]
+    conn.send_headers(1, head, end_stream=True)
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as sock:
+        sock.sendall(conn.data_to_send())
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    events = conn.receive_data(received)
+    assert any(isinstance(e, h2.events.ConnectionTerminated) for e in events)
+    assert up.requests == []
