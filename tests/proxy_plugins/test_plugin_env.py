@@ -53,6 +53,9 @@ def test_plugin_classes_follow_the_contract():
         "api-breaker": 1005,
         "workflow": 1006,
         "proxy-cache": 1085,
+        # gRPC
+        "grpc-transcode": 506,
+        "grpc-web": 505,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected | OBSERVABILITY
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())
