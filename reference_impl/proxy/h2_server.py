@@ -343,8 +343,11 @@ class H2Stream:
                     break
                 chunk = bytes(self._pending[:window])
                 del self._pending[:window]
-                h2conn.send_data(self.stream_id, chunk)
-            if self._end and not self._pending:
+                # the last DATA frame ends the stream itself when no trailers follow
+                last = self._end and not self._pending and not self._trailers
+                h2conn.send_data(self.stream_id, chunk, end_stream=last)
+                self._ended = last
+            if self._end and not self._pending and not self._ended:
                 if not self._head_sent:  # nothing was answered: the stream is cut short
                     self._reset()
                     return
