@@ -98,7 +98,10 @@ def test_http2_over_tls(admin, gw_target, echo, tag):
     put(admin, f"/routes/{tag}", {"uri": f"/{tag}/h2", "upstream": echo_upstream(echo)})
 
     def probe() -> H2Response:
-        protocol, answer = _tls_h2(address, host, cert, f"/{tag}/h2?q=1")
+        try:  # until the SSL object is served, the handshake fails
+            protocol, answer = _tls_h2(address, host, cert, f"/{tag}/h2?q=1")
+        except OSError as exc:
+            raise AssertionError(f"https {host}: {type(exc).__name__}: {exc}") from None
         assert protocol == "h2", f"ALPN chose {protocol!r}"
         assert answer.status == 200, answer
         return answer
