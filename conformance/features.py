@@ -169,6 +169,8 @@ PROFILES: dict[str, Profile] = {
                 "dp-key-auth",
                 "dp-proxy-rewrite",
                 "dp-no-route-404",
+                "dp-http2-tls",
+                "dp-grpc",
             ),
             extended=(
                 "dp-vars",
@@ -199,6 +201,9 @@ PROFILES: dict[str, Profile] = {
                 "dp-global-rules",
                 "dp-plugin-configs",
                 "dp-websocket",
+                "dp-h2c",
+                "dp-plugin-grpc-transcode",
+                "dp-plugin-grpc-web",
                 "dp-plugin-ua-restriction",
                 "dp-plugin-referer-restriction",
                 "dp-plugin-uri-blocker",

@@ -125,6 +125,9 @@ class GatewayConfig:
     # `nginx_config.http` timeouts and header buffers, `nginx_config.worker_rlimit_nofile`
     limits: ClientLimits = field(default_factory=ClientLimits)
     stream_udp_listen: list[Listen] = field(default_factory=list)  # `stream_proxy.udp`
+    # `apisix.enable_http2`: h2c with prior knowledge on `node_listen`, h2 through ALPN on
+    # `apisix.ssl.listen` (nginx's `http2 on` in APISIX's server block)
+    enable_http2: bool = True
 
     @property
     def stream_enabled(self) -> bool:
@@ -260,7 +263,15 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         ssl=_ssl_config(merged["apisix"], node_listen),
         control_listen=_control_listen(merged["apisix"]),
         limits=_limits(merged["nginx_config"]),
+        enable_http2=_enable_http2(merged["apisix"]),
     )
+
+
+def _enable_http2(apisix: dict[str, Any]) -> bool:
+    enabled = apisix.get("enable_http2", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"invalid apisix.enable_http2: {enabled!r} (expected true or false)")
+    return enabled
 
 
 def _limits(nginx_config: Any) -> ClientLimits:

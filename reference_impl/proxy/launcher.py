@@ -61,6 +61,7 @@ class DataPlaneLauncher:
             udp_listen=listen.udp,
             ssl_protocols=config.ssl.protocols,
             fallback_sni=config.ssl.fallback_sni,
+            enable_http2=config.enable_http2,
             data_encryption=apisix.get("data_encryption") or {},
             prefix=prefix,
             limits=config.limits,

@@ -35,6 +35,7 @@ KINDS = (
     "ssls",
     "stream_routes",
     "secrets",
+    "protos",
 )
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,13 @@ def build_snapshot(
         )
         if merged_consumer is not None:
             consumers.append(merged_consumer)
-    env = PluginEnv(consumers, objects["consumer_groups"], objects["plugin_metadata"], shared)
+    env = PluginEnv(
+        consumers,
+        objects["consumer_groups"],
+        objects["plugin_metadata"],
+        shared,
+        protos=objects["protos"],
+    )
 
     global_plans = []
     global_plugins = []

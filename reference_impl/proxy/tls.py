@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 
 from .downstream import Plane
 from .fingerprint import conf_fingerprint
+from .h2_server import H2Connection
 from .http_server import ClientConnection
 from .left_out import LeftOut
 from .plugin_api import Ctx
@@ -193,6 +194,9 @@ class SniCertificates:
                 else:
                     self.exact.setdefault(name, ctx)
 
+    def contexts(self) -> list[CertContext]:
+        return list(self._by_print.values())
+
     def lookup(self, server_name: str) -> CertContext | None:
         name = server_name.lower().rstrip(".")
         ctx = self.exact.get(name)
@@ -209,19 +213,26 @@ class SniCertificates:
 class TlsListener:
     """The context HTTPS listeners are created with; `update()` on every config change."""
 
-    def __init__(self, protocols: str, keyring: Any, fallback_sni: str | None = None) -> None:
+    def __init__(
+        self, protocols: str, keyring: Any, fallback_sni: str | None = None, http2: bool = True
+    ) -> None:
         self.versions = protocol_range(protocols)
         self.keyring = keyring
         self.fallback_sni = fallback_sni
+        # ALPN: the context a handshake switches to (by SNI) is the one that answers it
+        self.alpn = ["h2", "http/1.1"] if http2 else ["http/1.1"]
         self.certificates = SniCertificates({}, keyring, self.versions)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.minimum_version, self.context.maximum_version = self.versions
+        self.context.set_alpn_protocols(self.alpn)
         self.context.sni_callback = self._select
 
     def update(self, ssls: dict[str, dict[str, Any]], left_out: LeftOut | None = None) -> None:
         certificates = SniCertificates(
             ssls, self.keyring, self.versions, self.certificates, left_out
         )
+        for ctx in certificates.contexts():
+            ctx.set_alpn_protocols(self.alpn)
         self.certificates = certificates
         # see the module docstring: the listener's verify mode is the one every handshake gets
         self.context.verify_mode = ssl.CERT_OPTIONAL if certificates.mtls else ssl.CERT_NONE
@@ -284,6 +295,10 @@ class TlsClientConnection(ClientConnection):
         self.client_verified = handshake.client_verified
         if handshake.refused:
             transport.abort()  # type: ignore[attr-defined]
+            return
+        sslobj = transport.get_extra_info("ssl_object")
+        if sslobj is not None and sslobj.selected_alpn_protocol() == "h2":
+            H2Connection(self, self.plane, b"")
 
     @property
     def client_checks(self) -> bool:

@@ -24,6 +24,7 @@ class UpstreamRuntime:
         self.scheme = conf.get("scheme") or "http"
         self.tls = self.scheme in ("https", "grpcs", "tls")  # tls: a stream route's
         self.tls_context = unverified_tls_context() if self.tls else None
+        self.grpc = self.scheme in ("grpc", "grpcs")  # proxied over HTTP/2 (`grpc_forward`)
         self.pass_host = conf.get("pass_host") or "pass"
         self.upstream_host = conf.get("upstream_host")
         retries = conf.get("retries")

@@ -56,6 +56,7 @@ class WorkerSettings:
     udp_listen: list[tuple[str, int]] = field(default_factory=list)  # UDP stream proxy
     ssl_protocols: str = "TLSv1.2 TLSv1.3"
     fallback_sni: str | None = None
+    enable_http2: bool = True  # apisix.enable_http2
     data_encryption: dict[str, Any] = field(default_factory=dict)  # apisix.data_encryption
     store: str = "remote"  # "remote" (the control process's store API) or "etcd"
     store_url: str = ""
@@ -124,6 +125,7 @@ class Worker:
         self.settings = settings
         self.store = store
         self.plane = DataPlane(settings.limits)
+        self.plane.http2 = settings.enable_http2
         self.client_timeouts = ClientTimeouts(self.plane.connections, settings.limits)
         self.variables = Variables()
         self.shared = SharedState(
@@ -145,7 +147,9 @@ class Worker:
             from ..admin.ssl_crypto import Keyring
 
             keyring = Keyring.from_config({"apisix": {"data_encryption": settings.data_encryption}})
-            self.tls = TlsListener(settings.ssl_protocols, keyring, settings.fallback_sni)
+            self.tls = TlsListener(
+                settings.ssl_protocols, keyring, settings.fallback_sni, settings.enable_http2
+            )
         self.feed: ConfigFeed | None = None
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()

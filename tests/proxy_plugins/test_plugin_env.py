@@ -56,6 +56,9 @@ def test_plugin_classes_follow_the_contract():
         # Lua (issue 16)
         "serverless-pre-function": 10000,
         "serverless-post-function": -2000,
+        # gRPC
+        "grpc-transcode": 506,
+        "grpc-web": 505,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected | OBSERVABILITY
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())

@@ -168,6 +168,31 @@ ROUTE_CASES = {
         {"headers": {"X-A": "1"}},
         'object matches none of the required: ["before_body"] or ["body"] or ["after_body"]',
     ),
+    "grpc-transcode": (
+        {"proto_id": "1", "service": "helloworld.Greeter", "method": "SayHello"},
+        {
+            "deadline": 0,
+            "max_resp_body_size": 67108864,
+            "show_status_in_body": False,
+            "pb_option": [
+                "enum_as_name",
+                "int64_as_number",
+                "auto_default_values",
+                "disable_hooks",
+            ],
+        },
+        {"proto_id": "1", "service": "helloworld.Greeter"},
+        'property "method" is required',
+    ),
+    "grpc-web": (
+        {},
+        {
+            "max_req_body_size": 67108864,
+            "cors_allow_headers": "content-type,x-grpc-web,x-user-agent",
+        },
+        {"max_req_body_size": 0},
+        'property "max_req_body_size" validation failed: expected 0 to be at least 1',
+    ),
     "gzip": (
         {},
         {"types": ["text/html"], "min_length": 20, "comp_level": 1, "http_version": 1.1},

@@ -18,6 +18,8 @@ from .csrf import Csrf
 from .echo import Echo
 from .env import PluginEnv
 from .fault_injection import FaultInjection
+from .grpc_transcode import GrpcTranscode
+from .grpc_web import GrpcWeb
 from .gzip import Gzip
 from .ip_restriction import IpRestriction
 from .jwt_auth import JwtAuth
@@ -53,6 +55,8 @@ _CLASSES: tuple[type[Plugin], ...] = (
     Csrf,
     Echo,
     FaultInjection,
+    GrpcTranscode,
+    GrpcWeb,
     Gzip,
     IpRestriction,
     JwtAuth,

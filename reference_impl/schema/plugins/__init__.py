@@ -12,6 +12,7 @@ from reference_impl.schema.engine import CompiledSchema
 from reference_impl.schema.errors import SchemaError, lua_type
 from reference_impl.schema.plugins import (
     auth,
+    grpc,
     observability,
     security,
     serverless,
@@ -32,6 +33,7 @@ PLUGINS: dict[str, PluginSpec] = {
     spec.name: spec
     for spec in (
         *auth.SPECS,
+        *grpc.SPECS,
         *security.SPECS,
         *traffic.SPECS,
         *traffic_split.SPECS,
