@@ -48,9 +48,12 @@ def fill(value: Any, values: dict[str, str]) -> Any:
 
 
 def made_id(answer: Any, id_field: str = "id") -> str:
-    """The id of what a request made: `value.<id_field>` of an API7 answer."""
+    """The id of what a request made: `value.<id_field>` of an API7 answer, where `id_field` may
+    be a dotted path (`list.0.id`, for an item of a list answer)."""
     value = answer["value"] if isinstance(answer, dict) and "value" in answer else answer
-    return str(value[id_field])
+    for part in id_field.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return str(value)
 
 
 Setup = Callable[[httpx.Client], Prepared]
