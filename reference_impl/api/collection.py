@@ -15,11 +15,10 @@ from typing import Any
 
 from ..store import KeyValue, RevisionConflict
 from .actions import Actions
-from .context import CollectionRequest, Context
+from .context import Answer, CollectionRequest, Context
 from .errors import ApiError, bad_request, key_not_found
 from .ids import check_id
 
-Answer = tuple[int, Any]
 CAS_ATTEMPTS = 16  # compare-and-swap races a write may lose before it gives up with 409
 
 

@@ -9,7 +9,7 @@ from ..api.errors import ApiError, not_found
 from . import secrets
 from .records import now
 from .service import IamService
-from .web import IamCall, public_token, text
+from .web import API, IamCall, public_token, text
 
 
 def _owner(call: IamCall) -> str:
@@ -89,15 +89,20 @@ def regenerate_token(iam: IamService, call: IamCall):
     return _with_secret(iam, {**token, "expires_at": expires, "updated_at": now()})
 
 
+# 3.9 and 3.2 paths; one's own tokens: any authenticated caller
 ROUTES = [
     route
     for base in ("/tokens", "/settings/tokens")
-    for route in (
-        ("GET", base, list_tokens),
-        ("POST", base, create_token),
-        ("GET", f"{base}/{{token_id}}", get_token),
-        ("PUT", f"{base}/{{token_id}}", update_token),
-        ("DELETE", f"{base}/{{token_id}}", delete_token),
-        ("PUT", f"{base}/{{token_id}}/regenerate", regenerate_token),
+    for route in API.same(
+        [
+            ("GET", base, list_tokens),
+            ("POST", base, create_token),
+            ("GET", f"{base}/{{token_id}}", get_token),
+            ("PUT", f"{base}/{{token_id}}", update_token),
+            ("DELETE", f"{base}/{{token_id}}", delete_token),
+            ("PUT", f"{base}/{{token_id}}/regenerate", regenerate_token),
+        ],
+        None,
+        None,
     )
 ]
