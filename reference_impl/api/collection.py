@@ -250,10 +250,13 @@ class Collection(ABC):
 
 class RecordCollection(Collection):
     """A collection of API7 or IAM records: any path id names an object (no APISIX id
-    syntax)."""
+    syntax), and a stored value that is not a JSON object is none (as `Records.get`)."""
 
     def check_id(self, id: str) -> str:
         return id
+
+    def owns(self, value: Any, req: CollectionRequest) -> bool:
+        return isinstance(value, dict)
 
 
 def _lost_race() -> ApiError:

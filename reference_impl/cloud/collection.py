@@ -85,6 +85,14 @@ class OwnedCollection(Collection):
         """The list query filter of this kind beyond the shared ones."""
         return None
 
+    def listed_row(self, value: Record) -> Record:
+        """What the list query's filters and order see of a stored object."""
+        return value
+
+    def page_view(self, row: Record) -> Any:
+        """What a list page shows of a `listed_row`."""
+        return row
+
     def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
         owner_id = check_path_id(str(req.parent), self.owner_label)
         require(ctx.records.get(self.owner_kind, owner_id), self.owner_label)
@@ -130,16 +138,21 @@ class CloudDialect:
         self, coll: Resource, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
     ) -> Any:
         assert isinstance(coll, OwnedCollection)
-        rows = [kv.value for kv in kvs]
+        rows = [coll.listed_row(kv.value) for kv in kvs]
         return page(
-            rows, req.args, coll.order_fields, search_fields=coll.search_fields, keep=coll.keep(req)
+            rows,
+            req.args,
+            coll.order_fields,
+            search_fields=coll.search_fields,
+            keep=coll.keep(req),
+            view=coll.page_view,
         )
 
     def one(self, coll: Resource, kv: KeyValue) -> Any:
-        return kv.value
+        return coll.view(kv.value)
 
     def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
-        return 200, value
+        return 200, coll.view(value)
 
     def deleted(self, key: str) -> Any:
         return NO_PAYLOAD
