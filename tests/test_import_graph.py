@@ -115,23 +115,9 @@ def _package_of(module: str) -> str:
 
 
 PACKAGES = [*sorted({_package_of(m) for m in _modules()} - {""}), ""]
-# being reorganised on another branch (issue 13, item 1): a cycle known to be there today;
-# strict, so the mark must go as soon as the cycle does
-KNOWN = {
-    "api7ee": "published, render, service_discovery, service_upstreams import each other",
-    # type-only: a Context names its Dialect, whose methods take the Context and a Collection
-    "api": "collection, context and dialects name each other's types (under TYPE_CHECKING)",
-}
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p])) if p in KNOWN else p
-        for p in PACKAGES
-    ],
-    ids=[p or "top-level" for p in PACKAGES],
-)
+@pytest.mark.parametrize("package", PACKAGES, ids=[p or "top-level" for p in PACKAGES])
 def test_no_cycle(package: str) -> None:
     involved = [c for c in cycles(import_graph()) if any(_package_of(m) == package for m in c)]
     assert not involved, "import cycles:\n" + "\n".join(", ".join(c) for c in involved)

@@ -16,6 +16,7 @@ from ..api.dialects import ApisixDialect
 from ..api.endpoint import ApisixBodyStyle, failure_response, in_worker, json_response, read_body
 from ..api.errors import ApiError
 from ..api.ids import APISIX_IDS
+from ..api.mounts import Operations
 from ..api.records import Records
 from ..config import GatewayConfig
 from ..store import Store, StoreError
@@ -82,6 +83,18 @@ def _normalize(path: str) -> str:
         else:
             out.append(segment)
     return "/" + "/".join(out)
+
+
+# the read-only endpoints `_dispatch` serves besides the collections (and `/variables`,
+# which API7 documents and this gateway answers 404): any authenticated caller
+ADMIN = Operations(PREFIX)
+ADMIN.declare("GET", "/plugins/list", None)
+ADMIN.declare("GET", "/plugins/{name}", None)
+ADMIN.declare("GET", "/plugins", None)
+ADMIN.declare("GET", "/schema/{name}", None)
+ADMIN.declare("GET", "/schema/plugins/{name}", None)
+ADMIN.declare("POST", "/schema/validate/{name}", None)
+ADMIN.declare("GET", "/variables", None)
 
 
 async def _dispatch(ctx: Context, request: Request) -> tuple[int, Any]:

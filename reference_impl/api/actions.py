@@ -94,8 +94,11 @@ def crud_actions(
     )
 
 
-def same_actions(get: str, update: str, *args: str, methods: tuple[str, ...] = METHODS) -> Actions:
-    """Every read checked as `get`, every write as `update`, on the same ARN."""
+def same_actions(
+    get: str | None, update: str | None, *args: str, methods: tuple[str, ...] = METHODS
+) -> Actions:
+    """Every read checked as `get`, every write as `update`, on the same ARN (None: any
+    authenticated caller)."""
 
     def rows(base: str, item: str) -> list[Endpoint]:
         out = [row("GET", base, get, *args)] if "GET" in methods else []

@@ -15,11 +15,10 @@ from typing import Any
 
 from ..store import KeyValue, RevisionConflict
 from .actions import Actions
-from .context import CollectionRequest, Context
+from .context import Answer, CollectionRequest, Context
 from .errors import ApiError, bad_request, key_not_found
 from .ids import check_id
 
-Answer = tuple[int, Any]
 CAS_ATTEMPTS = 16  # compare-and-swap races a write may lose before it gives up with 409
 
 
@@ -251,10 +250,13 @@ class Collection(ABC):
 
 class RecordCollection(Collection):
     """A collection of API7 or IAM records: any path id names an object (no APISIX id
-    syntax)."""
+    syntax), and a stored value that is not a JSON object is none (as `Records.get`)."""
 
     def check_id(self, id: str) -> str:
         return id
+
+    def owns(self, value: Any, req: CollectionRequest) -> bool:
+        return isinstance(value, dict)
 
 
 def _lost_race() -> ApiError:

@@ -10,48 +10,16 @@ PATCH (a JSON Patch of `add`/`replace`) change an existing object, `created_at`/
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from ..store import KeyValue
 from .apisix_bodies import APISIX_PAGE_SIZES, Bodies
-from .context import MISSING, CollectionRequest, Context
+from .context import MISSING, Answer, CollectionRequest, Context, Dialect, Record, Resource
 from .errors import ApiError, bad_request, key_not_found
 from .listing import list_answer
 from .patching import apply_patch, merge_patch, patch_sub_path
 
-if TYPE_CHECKING:
-    from .collection import Answer, Collection
-
-Record = dict[str, Any]
-
-
-class Dialect(Protocol):
-    put_creates: bool  # False: PUT, PATCH and DELETE need the object first (404)
-    force_delete: bool  # whether `?force=true` skips the delete checker
-    # API7's `/apisix/admin` of a named gateway group: a collection's `api7_methods` are
-    # served and a JSON Patch array is a PATCH body
-    api7_admin: bool
-
-    def ttl(self, req: CollectionRequest) -> int | None: ...
-    def body_object(self, body: Any) -> Record: ...
-    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None: ...
-    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None: ...
-    def record(
-        self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any
-    ) -> Record: ...
-    def check_patch(self, coll: Collection, req: CollectionRequest) -> None: ...
-    def patched(
-        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
-    ) -> Record: ...
-    def listing(
-        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
-    ) -> Any: ...
-    def one(self, coll: Collection, kv: KeyValue) -> Any: ...
-    def written(
-        self, coll: Collection, key: str, value: Record, action: str, status: int
-    ) -> Answer: ...
-    def deleted(self, key: str) -> Any: ...
-    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> Exception: ...
+__all__ = ["Api7Dialect", "ApisixDialect", "Dialect", "IamDialect", "check_json_patch"]
 
 
 class ApisixDialect(Bodies):
@@ -76,7 +44,7 @@ class ApisixDialect(Bodies):
             )
         return body
 
-    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None:
+    def resolve_id(self, coll: Resource, id: str | None, conf: Record) -> str | None:
         if not coll.has_id:
             return id
         id = id if id is not None else conf.get("id")
@@ -88,11 +56,11 @@ class ApisixDialect(Bodies):
         conf["id"] = id
         return id
 
-    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None:
+    def check_new(self, coll: Resource, id: str | None, conf: Record) -> None:
         if id is not None or conf.get("id") is not None:
             raise bad_request(f"wrong {coll.kind} id, do not need it")
 
-    def record(self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
+    def record(self, coll: Resource, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
         """create_time kept from the replaced object, else now; update_time now unless given."""
         value = dict(conf)
         if coll.timestamps:
@@ -103,7 +71,7 @@ class ApisixDialect(Bodies):
                 value["update_time"] = ctx.clock()
         return value
 
-    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+    def check_patch(self, coll: Resource, req: CollectionRequest) -> None:
         if self._json_patch(req):
             check_json_patch(req.body)
             return
@@ -114,7 +82,7 @@ class ApisixDialect(Bodies):
             raise bad_request("invalid configuration")
 
     def patched(
-        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
+        self, coll: Resource, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record:
         sub_path = coll.locate(req)[1]
         if self._json_patch(req):
@@ -136,22 +104,20 @@ class ApisixDialect(Bodies):
         return self.api7_admin and isinstance(req.body, list)
 
     def listing(
-        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
+        self, coll: Resource, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
     ) -> Any:
         return self.list_body(ctx.key(coll.dir_path(req)), kvs, coll.view, req.args)
 
-    def one(self, coll: Collection, kv: KeyValue) -> Any:
+    def one(self, coll: Resource, kv: KeyValue) -> Any:
         return self.one_body(kv, coll.view)
 
-    def written(
-        self, coll: Collection, key: str, value: Record, action: str, status: int
-    ) -> Answer:
+    def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
         return status, self.written_body(key, value, action)
 
     def deleted(self, key: str) -> Any:
         return self.deleted_body(key)
 
-    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
+    def not_found(self, coll: Resource, id: str, req: CollectionRequest) -> ApiError:
         return key_not_found()
 
 
@@ -170,29 +136,29 @@ class Api7Dialect:
             raise ApiError(400, "invalid request body: expected a JSON object")
         return body
 
-    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None:
+    def resolve_id(self, coll: Resource, id: str | None, conf: Record) -> str | None:
         return id  # ids in bodies are read-only fields, dropped by the schema check
 
-    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None:
+    def check_new(self, coll: Resource, id: str | None, conf: Record) -> None:
         return None
 
-    def record(self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
+    def record(self, coll: Resource, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
         now = ctx.clock()
         old = prev.get("created_at") if isinstance(prev, dict) else None
         created = old if isinstance(old, int) else now
         return {**conf, "id": id, "created_at": created, "updated_at": now}
 
-    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+    def check_patch(self, coll: Resource, req: CollectionRequest) -> None:
         check_json_patch(req.body)
 
     def patched(
-        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
+        self, coll: Resource, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record:
         document = apply_patch(coll.editable(ctx, old), req.body)
         return self.record(coll, ctx, id, coll.check_conf(ctx, id, document, req), old)
 
     def listing(
-        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
+        self, coll: Resource, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
     ) -> Any:
         rows = [coll.view(kv.value) for kv in kvs if isinstance(kv.value, dict)]
         return list_answer(
@@ -203,18 +169,16 @@ class Api7Dialect:
             search_fields=coll.search_fields,
         )
 
-    def one(self, coll: Collection, kv: KeyValue) -> Any:
+    def one(self, coll: Resource, kv: KeyValue) -> Any:
         return {"value": coll.view(kv.value)}
 
-    def written(
-        self, coll: Collection, key: str, value: Record, action: str, status: int
-    ) -> Answer:
+    def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
         return 200, {"value": coll.view(value)}
 
     def deleted(self, key: str) -> Any:
         return None
 
-    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
+    def not_found(self, coll: Resource, id: str, req: CollectionRequest) -> ApiError:
         return ApiError(404, coll.missing(id, req))
 
 
@@ -230,7 +194,7 @@ class IamDialect(Api7Dialect):
     def deleted(self, key: str) -> Any:
         return {"value": {}}
 
-    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> ApiError:
+    def not_found(self, coll: Resource, id: str, req: CollectionRequest) -> ApiError:
         return ApiError(404, f"{coll.kind} {id} not found")
 
 

@@ -29,11 +29,12 @@ def collection_routes(
     prefix: str,
     scope_param: str | None = None,
     under: str = "",
+    scope_of: Callable[[Any], str | None] | None = None,
 ) -> list[tuple[str, str, Handler]]:
     """`context(owner)` gives the context of the owner an app passes its handlers; the
     app serves the paths under `prefix` (the collection is mounted there for IAM), the
     collection's own below `under`; `scope_param` names the request value that scopes
-    the collection (a gateway group)."""
+    the collection (a gateway group), or `scope_of(call)` gives it (the calling user)."""
     mount(prefix + under, coll)
     base = f"{under}/{coll.path or coll.name}"
     item = f"{base}/{{{id_param}}}"
@@ -41,7 +42,10 @@ def collection_routes(
     def handler(owner: Any, call: Call) -> Answer:
         segments = [call.params[id_param]] if id_param in call.params else []
         body = MISSING if call.body is None else call.body
-        scope = call.params[scope_param] if scope_param else None
+        if scope_of is not None:
+            scope = scope_of(call)
+        else:
+            scope = call.params[scope_param] if scope_param else None
         req = CollectionRequest(call.method.lower(), segments, body, call.args, scope)
         return coll.handle(req.method, context(owner), req)
 

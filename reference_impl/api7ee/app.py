@@ -26,11 +26,13 @@ from ..api.endpoint import (
     read_body,
 )
 from ..api.errors import ApiError
+from ..api.mounts import declared
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import (
     cert_usage,
     certificates,
+    discovery_poller,
     gateway_groups,
     group_resources,
     health,
@@ -42,7 +44,6 @@ from . import (
     route_templates,
     secret_providers,
     secret_usage,
-    service_discovery,
     service_registries,
     service_upstreams,
     snis,
@@ -54,7 +55,8 @@ from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
 
 STYLE = BodyStyle(max_body=4 * 1024 * 1024)
-ROUTE_TABLES = (
+ROUTE_TABLES = declared(
+    "/api",
     templates.ROUTES,  # before publishing: /services/template/x is a template, not a service
     route_templates.ROUTES,
     publishing.ROUTES,
@@ -72,7 +74,8 @@ ROUTE_TABLES = (
 )
 # API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
 # the dispatcher in apisix_compat.py puts the group in the `gateway_group_id` query argument
-COMPAT_TABLES: tuple[list[tuple[str, str, Any]], ...] = (
+COMPAT_TABLES = declared(
+    "/apisix/admin",
     secret_providers.COMPAT_ROUTES,
     service_upstreams.COMPAT_ROUTES,
     certificates.ROUTES,
@@ -95,7 +98,7 @@ def create_api7ee_app(
     except StoreError as exc:  # the store may come up later; the first request retries
         log.warning("api7ee: default gateway group not written yet: %s", exc)
     api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))
-    service_discovery.attach(api)  # polls the registries, if there are any
+    discovery_poller.attach(api)  # polls the registries, if there are any
     guard = Guard(config)
     routes = [
         Route(path, _endpoint(api, guard, handler), methods=[method])

@@ -26,7 +26,7 @@ from .cert_store import (
     require,
     same_certificate,
 )
-from .context import Api, Call
+from .context import API, Api, Call
 from .schemas import check
 from .web import value
 
@@ -112,18 +112,31 @@ def _exists(kind: str, schema: dict[str, Any]):
     return exists
 
 
+G = ("gateway_group_id",)
+GET_CA = "gateway:GetCACertificate"
 ROUTES = [
-    (
+    API(
         "GET",
         f"{GG}/certificates/{{certificate_id}}/usage",
         _certificate_usage(CERTIFICATES, "certificate_id"),
+        "gateway:GetCertificate",
+        *G,
     ),
-    (
+    API(
         "GET",
         f"{GG}/ca_certificates/{{ca_certificate_id}}/usage",
         _certificate_usage(CA_CERTIFICATES, "ca_certificate_id"),
+        GET_CA,
+        *G,
     ),
-    ("GET", f"{GG}/snis/{{sni_id}}/usage", sni_usage),
-    ("POST", f"{GG}/certificates/exists", _exists(CERTIFICATES, CERTIFICATE_EXISTS)),
-    ("POST", f"{GG}/ca_certificates/exists", _exists(CA_CERTIFICATES, CA_CERTIFICATE_EXISTS)),
+    API("GET", f"{GG}/snis/{{sni_id}}/usage", sni_usage, "gateway:GetSNI", *G),
+    # both `exists` checks are documented with GetCACertificate
+    API("POST", f"{GG}/certificates/exists", _exists(CERTIFICATES, CERTIFICATE_EXISTS), GET_CA, *G),
+    API(
+        "POST",
+        f"{GG}/ca_certificates/exists",
+        _exists(CA_CERTIFICATES, CA_CERTIFICATE_EXISTS),
+        GET_CA,
+        *G,
+    ),
 ]

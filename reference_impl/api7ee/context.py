@@ -3,15 +3,30 @@ parsed request (`Call`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..api.dialects import check_json_patch
 from ..api.errors import ApiError, not_found
 from ..api.listing import list_answer
+from ..api.mounts import Operations
 from ..config import GatewayConfig
 from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
+
+# the endpoints of the `/api` app and the API7-only ones under `/apisix/admin`, declared
+# with their IAM actions (`?gateway_group_id=` names the group of the latter)
+API = Operations("/api")
+COMPAT = Operations("/apisix/admin")
+
+
+def dry_run(args: Mapping[str, str]) -> bool:
+    """`?dry-run=all`: check and answer, but store nothing."""
+    raw = args.get("dry-run")
+    if raw not in (None, "all"):
+        raise ApiError(400, "invalid query parameter dry-run: the only value is all")
+    return raw == "all"
 
 
 @dataclass
@@ -47,11 +62,7 @@ class Call:
 
     @property
     def dry_run(self) -> bool:
-        """`?dry-run=all`: check and answer, but store nothing."""
-        raw = self.args.get("dry-run")
-        if raw not in (None, "all"):
-            raise ApiError(400, "invalid query parameter dry-run: the only value is all")
-        return raw == "all"
+        return dry_run(self.args)
 
     def listing(self, rows: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
         return list_answer(rows, self.args, **options)

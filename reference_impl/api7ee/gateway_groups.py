@@ -13,9 +13,10 @@ import hashlib
 import secrets
 from typing import Any
 
+from ..api.actions import crud_actions
 from ..api.errors import ApiError
 from . import instances, service_registries
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import DEFAULT_GROUP, GATEWAY_GROUPS, PUBLISHED
 from .schemas import GATEWAY_GROUP_CREATE, GATEWAY_GROUP_UPDATE, check
 from .web import value
@@ -141,13 +142,28 @@ def _new_admin_key() -> str:
     return secrets.token_hex(16)
 
 
+GROUP = "/gateway_groups/{gateway_group_id}"
+G = ("gateway_group_id",)
 ROUTES = [
-    ("GET", "/gateway_groups", list_groups),
-    ("POST", "/gateway_groups", create_group),
-    ("GET", "/gateway_groups/{gateway_group_id}", get_group),
-    ("PUT", "/gateway_groups/{gateway_group_id}", update_group),
-    ("DELETE", "/gateway_groups/{gateway_group_id}", delete_group),
-    ("GET", "/gateway_groups/{gateway_group_id}/admin_key", get_admin_key),
-    ("PUT", "/gateway_groups/{gateway_group_id}/admin_key", regenerate_admin_key),
-    ("POST", "/gateway_groups/{gateway_group_id}/instance_token", create_instance_token),
+    *API.crud(
+        crud_actions("GatewayGroup", (), item_arg="gateway_group_id", patch=False),
+        "/gateway_groups",
+        "{gateway_group_id}",
+        [
+            ("GET", "/gateway_groups", list_groups),
+            ("POST", "/gateway_groups", create_group),
+            ("GET", "/gateway_groups/{gateway_group_id}", get_group),
+            ("PUT", "/gateway_groups/{gateway_group_id}", update_group),
+            ("DELETE", "/gateway_groups/{gateway_group_id}", delete_group),
+        ],
+    ),
+    API("GET", f"{GROUP}/admin_key", get_admin_key, "gateway:GetAdminKey", *G),
+    API("PUT", f"{GROUP}/admin_key", regenerate_admin_key, "gateway:UpdateGatewayGroup", *G),
+    API(
+        "POST",
+        f"{GROUP}/instance_token",
+        create_instance_token,
+        "gateway:CreateGatewayInstance",
+        *G,
+    ),
 ]

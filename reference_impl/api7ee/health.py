@@ -21,7 +21,7 @@ import httpx
 from .. import strict_json
 from ..api.errors import ApiError, not_found
 from ..schema.engine import ecma_search
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import PUBLISHED, SERVICE_UPSTREAMS
 from .web import value
 
@@ -127,9 +127,12 @@ def filter_unhealthy_nodes(
 
 
 ROUTES = [
-    (
+    API(
         "GET",
         "/gateway_groups/{gateway_group_id}/services/{service_id}/healthcheck",
         service_healthcheck,
+        "gateway:GetPublishedService",
+        "gateway_group_id",
+        "service_id",
     ),
 ]

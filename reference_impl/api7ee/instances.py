@@ -20,7 +20,7 @@ from starlette.datastructures import QueryParams
 from ..api.errors import ApiError, not_found
 from ..api.listing import list_answer
 from ..proxy.wire import SERVER_TOKEN
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import DELETED_INSTANCES
 
 STATUSES = ("Healthy", "OutOfSync", "LostConnection", "Offline")
@@ -129,9 +129,16 @@ def _searched(search: str | None, rows: list[dict[str, Any]]) -> list[dict[str, 
 
 
 GG = "/gateway_groups/{gateway_group_id}"
+GET = "gateway:GetGatewayInstance"
 ROUTES = [
-    ("GET", f"{GG}/instances", list_group_instances),
-    ("DELETE", f"{GG}/instances/{{gateway_instance_id}}", delete_instance),
-    ("GET", "/instances", list_all_instances),
-    ("GET", "/instances/count/{field}", count_instances),
+    API("GET", f"{GG}/instances", list_group_instances, GET, "gateway_group_id"),
+    API(
+        "DELETE",
+        f"{GG}/instances/{{gateway_instance_id}}",
+        delete_instance,
+        "gateway:DeleteGatewayInstance",
+        "gateway_group_id",
+    ),
+    API("GET", "/instances", list_all_instances, GET, "*"),
+    API("GET", "/instances/count/{field}", count_instances, GET, "gateway_group_id"),
 ]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..api.errors import ApiError
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import ROUTE_TEMPLATES, TEMPLATES
 from .publishing import publish_to
 from .route_templates import routes_of
@@ -256,10 +256,19 @@ def _openapi_path(uri: str) -> str:
     return re.sub(r"\*", name, uri)
 
 
+# documented; answered 404 here (`/import/services` imports templates)
+API.declare("POST", "/import/services/template", "gateway:CreateServiceTemplate")
 ROUTES = [
-    ("PUT", "/openapi/convert", convert_openapi),
-    ("POST", "/import/services", import_services),
-    ("POST", "/export/services", export_services),
-    ("GET", "/services/template/{service_template_id}/openapi", get_template_openapi),
-    ("PUT", "/services/template/{service_template_id}/openapi", put_template_openapi),
+    API("PUT", "/openapi/convert", convert_openapi, None),
+    API("POST", "/import/services", import_services, "gateway:CreateServiceTemplate"),
+    API("POST", "/export/services", export_services, "gateway:GetServiceTemplate", "*"),
+    *API.same(
+        [
+            ("GET", "/services/template/{service_template_id}/openapi", get_template_openapi),
+            ("PUT", "/services/template/{service_template_id}/openapi", put_template_openapi),
+        ],
+        "gateway:GetServiceTemplate",
+        "gateway:UpdateServiceTemplate",
+        "service_template_id",
+    ),
 ]

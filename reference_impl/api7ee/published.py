@@ -10,12 +10,16 @@ from typing import Any
 from ..api.errors import not_found
 from ..api.patching import apply_patch
 from . import health, render, runtime, service_upstreams
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import PUBLISHED, VERSIONS
 from .schemas import ROUTE_RUNTIME_CONFIGURATION, RUNTIME_CONFIGURATION, check
 from .web import value
 
 SERVICE_ORDER = ("created_at", "updated_at", "publish_time", "name")
+GROUP_SERVICES = "/gateway_groups/{gateway_group_id}/services"
+SERVICE = f"{GROUP_SERVICES}/{{service_id}}"
+SERVICE_ARGS = ("gateway_group_id", "service_id")
+GET, UPDATE = "gateway:GetPublishedService", "gateway:UpdatePublishedService"
 
 
 def published_or_404(api: Api, call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -166,22 +170,59 @@ def route_handlers(kind: str, key: str, id_param: str) -> list[tuple[str, str, A
                 rerender(api, record, version)
         return 200, value(patched)
 
-    return [
+    routes = [
         ("GET", base_path, list_routes),
         ("GET", item, get_route),
         ("GET", f"{item}/runtime_configuration", get_route_runtime),
         ("PATCH", f"{item}/runtime_configuration", patch_route_runtime),
     ]
+    # documented writes of a published service's routes; here a route changes by
+    # publishing its template (these answer 405)
+    for method, path in (
+        ("POST", base_path),
+        ("PUT", item),
+        ("PATCH", item),
+        ("DELETE", item),
+        ("PUT", f"{item}/runtime_configuration"),
+    ):
+        API.declare(method, path, UPDATE, *SERVICE_ARGS)
+    return API.same(routes, GET, UPDATE, *SERVICE_ARGS)
 
 
-SERVICE = "/gateway_groups/{gateway_group_id}/services/{service_id}"
+# documented, answered 405 here: a service is published (publishing.py), not created or
+# replaced on a gateway group
+API.declare("POST", GROUP_SERVICES, "gateway:CreatePublishedService", "gateway_group_id")
+API.declare(
+    "POST",
+    "/gateway_groups/{gateway_group_id}/import/services",
+    "gateway:CreatePublishedService",
+    "gateway_group_id",
+)
+API.declare("PUT", SERVICE, UPDATE, *SERVICE_ARGS)
+API.declare("PATCH", SERVICE, UPDATE, *SERVICE_ARGS)
+API.declare("PUT", f"{SERVICE}/runtime_configuration", UPDATE, *SERVICE_ARGS)
 ROUTES = [
-    ("GET", "/gateway_groups/{gateway_group_id}/services", list_services),
-    ("GET", SERVICE, get_service),
-    ("DELETE", SERVICE, delete_service),
-    ("GET", f"{SERVICE}/versions", history),
-    ("GET", f"{SERVICE}/runtime_configuration", get_runtime),
-    ("PATCH", f"{SERVICE}/runtime_configuration", patch_runtime),
+    API(
+        "GET",
+        GROUP_SERVICES,
+        list_services,
+        GET,
+        "gateway_group_id",
+        "*",
+        lists="id",
+    ),
+    API("DELETE", SERVICE, delete_service, "gateway:DeletePublishedService", *SERVICE_ARGS),
+    *API.same(
+        [
+            ("GET", SERVICE, get_service),
+            ("GET", f"{SERVICE}/versions", history),
+            ("GET", f"{SERVICE}/runtime_configuration", get_runtime),
+            ("PATCH", f"{SERVICE}/runtime_configuration", patch_runtime),
+        ],
+        GET,
+        UPDATE,
+        *SERVICE_ARGS,
+    ),
     *route_handlers("routes", "route_runtime", "route_id"),
     *route_handlers("stream_routes", "stream_route_runtime", "stream_route_id"),
 ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..api.errors import ApiError
 from . import openapi_io, published, render
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import PUBLISHED, VERSIONS
 from .publishing import auto_version_name, versions_of
 from .versions import version_or_404
@@ -92,9 +92,21 @@ def put_published_openapi(api: Api, call: Call) -> tuple[int, Any]:
     return 200, value(published.service_view(new_record, new_version))
 
 
-SERVICE = "/gateway_groups/{gateway_group_id}/services/{service_id}"
 ROUTES = [
-    ("GET", f"{SERVICE}/openapi", get_published_openapi),
-    ("PUT", f"{SERVICE}/openapi", put_published_openapi),
-    ("GET", "/service_versions/{service_version_id}/openapi", get_version_openapi),
+    *API.same(
+        [
+            ("GET", f"{published.SERVICE}/openapi", get_published_openapi),
+            ("PUT", f"{published.SERVICE}/openapi", put_published_openapi),
+        ],
+        published.GET,
+        published.UPDATE,
+        *published.SERVICE_ARGS,
+    ),
+    API(
+        "GET",
+        "/service_versions/{service_version_id}/openapi",
+        get_version_openapi,
+        "gateway:GetServiceTemplate",
+        "service_id",
+    ),
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from ..api.errors import ApiError, not_found
 from . import render
 from .conflicts import find_conflicts
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import PUBLISHED, ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, VERSIONS
 from .route_templates import routes_of
 from .schemas import PUBLISH, check
@@ -194,9 +194,23 @@ def version_by_name(api: Api, call: Call) -> tuple[int, Any]:
     raise not_found(f"version {call.params['version']} of service template {template['id']}")
 
 
+PUBLISH_ACTION = "gateway:PublishServices"
 ROUTES = [
-    ("POST", "/services/publish", publish),
-    ("POST", "/services/conflict_check", conflict_check),
-    ("GET", "/services/{service_template_id}/published_services", published_versions),
-    ("GET", "/services/{service_template_id}/versions/{version}", version_by_name),
+    API("POST", "/services/publish", publish, PUBLISH_ACTION, "gateway_group_id"),
+    API("POST", "/services/conflict_check", conflict_check, PUBLISH_ACTION, "gateway_group_id"),
+    API(
+        "GET",
+        "/services/{service_template_id}/published_services",
+        published_versions,
+        "gateway:GetPublishedService",
+        "*",
+        "service_template_id",
+    ),
+    API(
+        "GET",
+        "/services/{service_template_id}/versions/{version}",
+        version_by_name,
+        "gateway:GetServiceTemplate",
+        "service_template_id",
+    ),
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..api.errors import ApiError, not_found
-from .context import Api, Call
+from .context import COMPAT, Api, Call
 from .secret_provider_schemas import SCHEMAS, check_provider_body, provider_path
 from .secret_usage import references_to
 from .web import value
@@ -90,9 +90,20 @@ def delete_provider(api: Api, call: Call) -> tuple[int, Any]:
 
 
 ITEM = "/secret_providers/{secret_provider}/{secret_provider_id}"
+G = "gateway_group_id"
 COMPAT_ROUTES = [
-    ("GET", "/secret_providers", list_providers),
-    ("GET", ITEM, get_provider),
-    ("PUT", ITEM, put_provider),
-    ("DELETE", ITEM, delete_provider),
+    COMPAT(
+        "GET",
+        "/secret_providers",
+        list_providers,
+        "gateway:GetSecretProvider",
+        G,
+        "*",
+        lists="secret_provider_id",
+    ),
+    COMPAT("GET", ITEM, get_provider, "gateway:GetSecretProvider", G, "secret_provider_id"),
+    COMPAT("PUT", ITEM, put_provider, "gateway:PutSecretProvider", G, "secret_provider_id"),
+    COMPAT(
+        "DELETE", ITEM, delete_provider, "gateway:DeleteSecretProvider", G, "secret_provider_id"
+    ),
 ]

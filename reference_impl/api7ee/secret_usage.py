@@ -14,7 +14,7 @@ from typing import Any
 
 from ..admin.references import strings_in
 from ..api.errors import ApiError
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import CERTIFICATES
 from .secret_provider_schemas import provider_path
 
@@ -98,10 +98,13 @@ def _row(group_id: str, kind: str, obj: dict[str, Any], parent: str | None) -> d
 
 
 ROUTES = [
-    (
+    API(
         "GET",
         "/gateway_groups/{gateway_group_id}/secret_providers/{secret_provider}/"
         "{secret_provider_id}/usage",
         list_usage,
+        "gateway:GetSecretProvider",
+        "gateway_group_id",
+        "secret_provider_id",
     ),
 ]

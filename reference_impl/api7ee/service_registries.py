@@ -15,8 +15,8 @@ from ..api.actions import Actions, row
 from ..api.collection import Answer
 from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError, not_found
-from . import published, service_discovery
-from .context import Api, Call
+from . import discovery_poller, published, service_discovery
+from .context import API, Api, Call
 from .cpstore import PUBLISHED, SERVICE_REGISTRIES, VERSIONS
 from .group_collections import GROUP, GroupCollection, control_plane, group_routes
 from .registry_clients import NacosClient, RegistryUnreachable, client_for
@@ -77,7 +77,7 @@ class ServiceRegistries(GroupCollection):
         control_plane(ctx).group_or_404(str(req.parent))
         answer = super().handle(method, ctx, req)
         if method in ("get", "post"):
-            service_discovery.ensure_poller(control_plane(ctx))
+            discovery_poller.ensure_poller(control_plane(ctx))
         return answer
 
     def missing(self, id: str, req: CollectionRequest) -> str:
@@ -88,7 +88,7 @@ class ServiceRegistries(GroupCollection):
         old = ctx.records.get(self.name, str(req.parent), id) if id else None
         if old is None or id is None:
             return body
-        in_use = service_discovery.users(control_plane(ctx), old["gateway_group_id"], id)
+        in_use = discovery_poller.users(control_plane(ctx), old["gateway_group_id"], id)
         if in_use and body["type"] != old["type"]:
             raise ApiError(
                 400,
@@ -108,7 +108,7 @@ class ServiceRegistries(GroupCollection):
         return view(value)
 
     def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
-        in_use = service_discovery.users(control_plane(ctx), str(req.parent), id)
+        in_use = discovery_poller.users(control_plane(ctx), str(req.parent), id)
         if in_use:
             raise ApiError(
                 400,
@@ -126,7 +126,7 @@ def forget_group_registries(api: Api, group_id: str) -> None:
         service_discovery.forget(registry["id"])
 
 
-def _names(in_use: list[service_discovery.Use]) -> str:
+def _names(in_use: list[discovery_poller.Use]) -> str:
     return ", ".join(sorted({use.service_id for use in in_use}))
 
 
@@ -135,7 +135,7 @@ def connected_services(api: Api, call: Call) -> tuple[int, Any]:
     group_id = registry["gateway_group_id"]
     rows = []
     for service_id in sorted(
-        {u.service_id for u in service_discovery.users(api, group_id, registry["id"])}
+        {u.service_id for u in discovery_poller.users(api, group_id, registry["id"])}
     ):
         record = api.cp.get(PUBLISHED, group_id, service_id)
         version = record and api.cp.get(VERSIONS, record["service_version_id"])
@@ -250,10 +250,12 @@ BASE = "/gateway_groups/{gateway_group_id}/service_registries"
 ITEM = f"{BASE}/{{service_registry_id}}"
 NACOS_NS = f"{ITEM}/nacos/namespaces/{{nacos_namespace}}"
 NACOS_GROUP = f"{NACOS_NS}/groups/{{nacos_group}}"
+# the documented details below a registry that are not served here: read as the registry
+API.declare("GET", f"{ITEM}/{{detail:path}}", "gateway:GetServiceRegistry", GROUP)
 ROUTES = [
     *group_routes(ServiceRegistries(), "service_registry_id"),
     *(
-        (method, path, _checked_ids(handler))
+        API(method, path, _checked_ids(handler), "gateway:GetServiceRegistry", GROUP)
         for method, path, handler in (
             ("GET", f"{ITEM}/connected_services", connected_services),
             ("GET", f"{ITEM}/health_check_history", health_check_history),

@@ -25,7 +25,7 @@ from ..api.listing import list_answer
 from ..api.patching import apply_patch
 from . import render, service_discovery
 from .cert_store import keyring
-from .context import Api, Call
+from .context import COMPAT, Api, Call
 from .cpstore import PUBLISHED, SERVICE_UPSTREAMS
 from .schemas import DESC, ID, LABELS, NAME, check
 from .sni_render import upstream_tls
@@ -234,11 +234,18 @@ def remove_all(api: Api, group_id: str, service_id: str) -> None:
 
 COLLECTION = "/services/{service_id}/upstreams"
 ITEM = f"{COLLECTION}/{{upstream_id}}"
-COMPAT_ROUTES = [
-    ("POST", COLLECTION, create_upstream),
-    ("GET", COLLECTION, list_upstreams),
-    ("GET", ITEM, get_upstream),
-    ("PUT", ITEM, put_upstream),
-    ("PATCH", ITEM, patch_upstream),
-    ("DELETE", ITEM, delete_upstream),
-]
+# a service's upstreams are read and written as the published service
+COMPAT_ROUTES = COMPAT.same(
+    [
+        ("POST", COLLECTION, create_upstream),
+        ("GET", COLLECTION, list_upstreams),
+        ("GET", ITEM, get_upstream),
+        ("PUT", ITEM, put_upstream),
+        ("PATCH", ITEM, patch_upstream),
+        ("DELETE", ITEM, delete_upstream),
+    ],
+    "gateway:GetPublishedService",
+    "gateway:UpdatePublishedService",
+    "gateway_group_id",
+    "service_id",
+)

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.actions import crud_actions
+from ..api.collection import Answer, RecordCollection
+from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError, not_found
-from ..api.patching import apply_patch
-from .context import Api, Call
+from .context import Api, dry_run
 from .cpstore import PUBLISHED, ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, TEMPLATES, VERSIONS
+from .group_collections import api_routes, control_plane
 from .schemas import SERVICE_TEMPLATE, check, check_id, check_plugin_set, check_upstream
-from .web import value
 
 ORDER_FIELDS = ("created_at", "updated_at", "last_published", "name")
 COMPUTED = ("published_gateway_groups_count",)
+STAMPS = ("id", "created_at", "updated_at", "last_published")  # kept by the store, not a body
 
 
 def template_or_404(api: Api, template_id: str) -> dict[str, Any]:
@@ -50,105 +53,92 @@ def validate(body: Any) -> dict[str, Any]:
     return body
 
 
-def list_templates(api: Api, call: Call) -> tuple[int, Any]:
-    rows = [view(api, t) for t in api.cp.all(TEMPLATES)]
-    kind = call.args.get("type")
-    if kind:
-        rows = [r for r in rows if r.get("type", "http") == kind]
-    group_id = call.args.get("gateway_group_id")
-    if group_id:
-        rows = [r for r in rows if api.cp.get(PUBLISHED, group_id, r["id"]) is not None]
-    for arg, keep in (
-        ("last_publish_start_at", lambda t, b: t >= b),
-        ("last_publish_end_at", lambda t, b: t <= b),
-    ):
-        bound = call.args.get(arg)
-        if bound is not None:
-            if not bound.isdigit():
-                raise ApiError(400, f"invalid query parameter {arg}: must be an integer >= 0")
-            rows = [
-                r for r in rows if r.get("last_published") and keep(r["last_published"], int(bound))
-            ]
-    return 200, call.listing(rows, order_fields=ORDER_FIELDS, search_fields=("name", "desc", "id"))
+class ServiceTemplates(RecordCollection):
+    name, kind, path = TEMPLATES, "service template", "services/template"
+    item_pattern = "{service_template_id}"
+    put_creates = True
+    order_fields = ORDER_FIELDS
+    search_fields = ("name", "desc", "id")
+    actions = crud_actions("ServiceTemplate", (), item_arg="service_template_id")
 
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        status, body = super().handle(method, ctx, req)
+        if isinstance(body, dict) and isinstance(body.get("value"), dict):
+            body = {"value": view(control_plane(ctx), body["value"])}
+        return status, body
 
-def create_template(api: Api, call: Call) -> tuple[int, Any]:
-    return 200, value(view(api, _store(api, api.cp.new_id(), validate(call.obj()), None)))
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        return f"{self.kind} {id} not found"
 
+    def put(self, ctx: Context, req: CollectionRequest) -> Answer:
+        check_id(req.segments[0], "service_template_id")
+        return super().put(ctx, req)
 
-def get_template(api: Api, call: Call) -> tuple[int, Any]:
-    return 200, value(view(api, template_or_404(api, call.params["service_template_id"])))
+    def narrow(self, ctx: Context, req: CollectionRequest, rows: list[dict[str, Any]]):
+        api = control_plane(ctx)
+        rows = [view(api, t) for t in rows]
+        kind = req.args.get("type")
+        if kind:
+            rows = [r for r in rows if r.get("type", "http") == kind]
+        group_id = req.args.get("gateway_group_id")
+        if group_id:
+            rows = [r for r in rows if api.cp.get(PUBLISHED, group_id, r["id"]) is not None]
+        for arg, keep in (
+            ("last_publish_start_at", lambda t, b: t >= b),
+            ("last_publish_end_at", lambda t, b: t <= b),
+        ):
+            bound = req.args.get(arg)
+            if bound is not None:
+                if not bound.isdigit():
+                    raise ApiError(400, f"invalid query parameter {arg}: must be an integer >= 0")
+                rows = [
+                    r
+                    for r in rows
+                    if r.get("last_published") and keep(r["last_published"], int(bound))
+                ]
+        return rows
 
-
-def put_template(api: Api, call: Call) -> tuple[int, Any]:
-    template_id = call.params["service_template_id"]
-    check_id(template_id, "service_template_id")
-    old = api.cp.get(TEMPLATES, template_id)
-    body = validate(call.obj())
-    return 200, value(view(api, _store(api, template_id, body, old)))
-
-
-def patch_template(api: Api, call: Call) -> tuple[int, Any]:
-    old = template_or_404(api, call.params["service_template_id"])
-    current = {
-        k: v
-        for k, v in old.items()
-        if k not in ("id", "created_at", "updated_at", "last_published")
-    }
-    body = validate(apply_patch(current, call.patch()))
-    if call.dry_run:
-        return 200, value(view(api, {**old, **body}))
-    return 200, value(view(api, _store(api, old["id"], body, old)))
-
-
-def delete_template(api: Api, call: Call) -> tuple[int, Any]:
-    template_id = call.params["service_template_id"]
-    with api.cp.lock:
-        template_or_404(api, template_id)
-        groups = sorted(r["gateway_group_id"] for r in published_on(api, template_id))
-        if groups:
-            raise ApiError(
-                400,
-                f"service template {template_id} is published on gateway group(s) "
-                f"{', '.join(groups)}; delete the published services first",
-            )
-        for kind in (ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, VERSIONS):
-            for obj in api.cp.all(kind):
-                if obj.get("service_id") == template_id:
-                    api.cp.delete(kind, obj["id"])
-        api.cp.delete(TEMPLATES, template_id)
-    return 200, None
-
-
-def _store(
-    api: Api, template_id: str, body: dict[str, Any], old: dict[str, Any] | None
-) -> dict[str, Any]:
-    with api.cp.lock:
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        body = validate(conf)
+        old = ctx.records.get(TEMPLATES, id) if id is not None else None
         if old is not None and body.get("type", "http") != old.get("type", "http"):
             has_routes = any(
-                r.get("service_id") == template_id
+                r.get("service_id") == id
                 for kind in (ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES)
-                for r in api.cp.all(kind)
+                for r in ctx.records.all(kind)
             )
             if has_routes:
                 raise ApiError(409, "the type of a service template with routes cannot change")
-        now = api.cp.clock()
-        template = {"type": "http", **body, "id": template_id}
+        template = {"type": "http", **body}
         if template["type"] == "http":
             template.setdefault("strip_path_prefix", True)
-        template["created_at"] = old["created_at"] if old else now
-        template["updated_at"] = now
         if old and old.get("last_published"):
             template["last_published"] = old["last_published"]
-        api.cp.put(TEMPLATES, template, template_id)
         return template
 
+    def editable(self, ctx: Context, value: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in value.items() if k not in STAMPS}
 
-ROUTES = [
-    ("GET", "/services/template", list_templates),
-    ("POST", "/services/template", create_template),
-    ("GET", "/services/template/{service_template_id}", get_template),
-    ("PUT", "/services/template/{service_template_id}", put_template),
-    ("PATCH", "/services/template/{service_template_id}", patch_template),
-    ("DELETE", "/services/template/{service_template_id}", delete_template),
-]
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
+        if not (req.method == "patch" and dry_run(req.args)):
+            super().commit(ctx, req, key, value, rev)
+
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        groups = sorted(r["gateway_group_id"] for r in published_on(control_plane(ctx), id))
+        if groups:
+            raise ApiError(
+                400,
+                f"service template {id} is published on gateway group(s) "
+                f"{', '.join(groups)}; delete the published services first",
+            )
+
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        for kind in (ROUTE_TEMPLATES, STREAM_ROUTE_TEMPLATES, VERSIONS):
+            for obj in ctx.records.all(kind):
+                if obj.get("service_id") == id:
+                    ctx.records.delete(kind, obj["id"])
+
+
+ROUTES = api_routes(ServiceTemplates(), "service_template_id")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..api.errors import ApiError, not_found
-from .context import Api, Call
+from .context import API, Api, Call
 from .cpstore import VERSIONS
 from .web import value
 
 VERSION = "/service_versions/{service_version_id}"
+GET = "gateway:GetServiceTemplate"  # a version is read as its service template
 
 
 def version_or_404(api: Api, version_id: str) -> dict[str, Any]:
@@ -48,16 +49,24 @@ def snapshot_handlers(kind: str, id_param: str) -> list[tuple[str, str, Any]]:
         )
 
     return [
-        ("GET", f"{VERSION}/{kind}", list_snapshots),
-        ("GET", f"{VERSION}/{kind}/{{{id_param}}}", get_snapshot),
+        API("GET", f"{VERSION}/{kind}", list_snapshots, GET, "service_id"),
+        API("GET", f"{VERSION}/{kind}/{{{id_param}}}", get_snapshot, GET, "service_id"),
     ]
 
 
 ROUTES = [
-    ("GET", VERSION, get_version),
-    ("PUT", VERSION, immutable),
-    ("PATCH", VERSION, immutable),
-    ("DELETE", VERSION, immutable),
+    # versions are immutable (405), but every served endpoint has an action
+    *API.same(
+        [
+            ("GET", VERSION, get_version),
+            ("PUT", VERSION, immutable),
+            ("PATCH", VERSION, immutable),
+            ("DELETE", VERSION, immutable),
+        ],
+        GET,
+        "gateway:UpdateServiceTemplate",
+        "service_id",
+    ),
     *snapshot_handlers("routes", "route_version_id"),
     *snapshot_handlers("stream_routes", "stream_route_version_id"),
 ]

@@ -94,14 +94,7 @@ ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
     *owned_endpoints(apis.APIS, "api_id", {"DELETE": apis.delete_all_apis}),
     *owned_endpoints(consumers.CONSUMERS, "consumer_id"),
     (C + "/consumers/{consumer_id}/jwt_token", {"POST": consumers.create_jwt}),
-    (
-        C + "/certificates",
-        {"GET": certificates.list_certificates, "POST": certificates.create_certificate},
-    ),
-    (
-        C + "/certificates/{certificate_id}",
-        {"GET": certificates.get_certificate, "DELETE": certificates.delete_certificate},
-    ),
+    *owned_endpoints(certificates.CERTIFICATES, "certificate_id"),
 ]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

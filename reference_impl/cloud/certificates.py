@@ -10,11 +10,10 @@ from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier, SignatureAlgorithmOID
 
 from ..admin.ssl_crypto import CertError, cert_names, parse_cert, validate_pair
-from . import lookup
-from .context import CloudContext, CloudRequest
-from .envelope import NO_PAYLOAD, invalid
-from .listing import page
-from .records import stamp
+from ..api.context import CollectionRequest, Context
+from .collection import OwnedCollection, Record, cloud_of
+from .context import CloudContext
+from .envelope import invalid
 from .schemas import CERTIFICATE
 from .translate import apisix_ssl, ssl_id
 
@@ -58,59 +57,66 @@ def details(record: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def list_certificates(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster = lookup.cluster(ctx, req)
-    shown = [details(r) for r in ctx.records.where("certificates", "cluster_id", cluster["id"])]
-    for item in shown:
-        item["sni_text"] = " ".join(item["snis"])
-    return page(
-        shown,
-        req.query,
-        ("not_after", "created_at", "updated_at"),
-        search_fields=("sni_text", "subject"),
-        view=lambda item: {k: v for k, v in item.items() if k != "sni_text"},
-    )
+class Certificates(OwnedCollection):
+    """Created and deleted, never changed; a Server certificate is also the APISIX SSL
+    object `cloud-cert-<id>` of its cluster's data plane."""
 
+    name, kind = "certificates", "certificate"
+    unsupported = frozenset({"put", "patch"})
+    schema = CERTIFICATE
+    order_fields = ("not_after", "created_at", "updated_at")
+    search_fields = ("sni_text", "subject")
 
-def create_certificate(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster = lookup.cluster(ctx, req)
-    conf = lookup.body(req, CERTIFICATE)
-    try:
-        validate_pair(conf["certificate"], conf["private_key"], ctx.keyring)
+    def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
+        keyring = cloud_of(ctx).keyring
+        try:
+            validate_pair(conf["certificate"], conf["private_key"], keyring)
+            if conf.get("ca_certificate"):
+                parse_cert(conf["ca_certificate"])
+        except CertError as exc:
+            raise invalid(str(exc)) from None
+        record = {
+            "cluster_id": req.parent,
+            "status": 50,
+            "type": conf.get("type", "Server"),
+            "labels": conf.get("labels", []),
+            "certificate": conf["certificate"],
+            "private_key": keyring.encrypt_pkey(conf["private_key"]),
+        }
         if conf.get("ca_certificate"):
-            parse_cert(conf["ca_certificate"])
-    except CertError as exc:
-        raise invalid(str(exc)) from None
-    record = {
-        "id": ctx.records.new_id(),
-        "cluster_id": cluster["id"],
-        "status": 50,
-        "type": conf.get("type", "Server"),
-        "labels": conf.get("labels", []),
-        "certificate": conf["certificate"],
-        "private_key": ctx.keyring.encrypt_pkey(conf["private_key"]),
-    }
-    if conf.get("ca_certificate"):
-        record["ca_certificate"] = conf["ca_certificate"]
-    stamp(record)
-    if record["type"] == "Server":
-        ssl = apisix_ssl(record, conf["certificate"], conf["private_key"], ctx.keyring)
-        ctx.dataplane.put(ctx.dataplane_prefix(cluster["id"]), f"ssls/{ssl['id']}", ssl)
-    ctx.records.put("certificates", record)
-    return details(record)
+            record["ca_certificate"] = conf["ca_certificate"]
+        return record
+
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
+        if value["type"] == "Server":
+            cloud = cloud_of(ctx)
+            key_pem = str(cloud.keyring.decrypt_pkey(value["private_key"]))
+            ssl = apisix_ssl(value, value["certificate"], key_pem, cloud.keyring)
+            cloud.dataplane.put(
+                cloud.dataplane_prefix(value["cluster_id"]), f"ssls/{ssl['id']}", ssl
+            )
+        super().commit(ctx, req, key, value, rev)
+
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        cloud = cloud_of(ctx)
+        cloud.dataplane.delete(cloud.dataplane_prefix(str(req.parent)), f"ssls/{ssl_id(id)}")
+
+    def view(self, value: Any) -> Any:
+        return details(value)
+
+    def listed_row(self, value: Record) -> Record:
+        shown = details(value)
+        return {**shown, "sni_text": " ".join(shown["snis"])}
+
+    def page_view(self, row: Record) -> Any:
+        return {k: v for k, v in row.items() if k != "sni_text"}
 
 
-def get_certificate(ctx: CloudContext, req: CloudRequest) -> Any:
-    return details(lookup.in_cluster(ctx, req, "certificates", "certificate_id", "certificate"))
+CERTIFICATES = Certificates()
 
 
 def remove_certificate(ctx: CloudContext, record: dict[str, Any]) -> None:
     ctx.dataplane.delete(ctx.dataplane_prefix(record["cluster_id"]), f"ssls/{ssl_id(record['id'])}")
     ctx.records.delete("certificates", record["id"])
-
-
-def delete_certificate(ctx: CloudContext, req: CloudRequest) -> Any:
-    remove_certificate(
-        ctx, lookup.in_cluster(ctx, req, "certificates", "certificate_id", "certificate")
-    )
-    return NO_PAYLOAD

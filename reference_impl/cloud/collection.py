@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from ..api.actions import Actions, row
 from ..api.collection import Answer, Collection
-from ..api.context import MISSING, CollectionRequest, Context
+from ..api.context import MISSING, CollectionRequest, Context, Resource
 from ..store import KeyValue
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, CloudError, invalid, not_found
@@ -85,6 +85,14 @@ class OwnedCollection(Collection):
         """The list query filter of this kind beyond the shared ones."""
         return None
 
+    def listed_row(self, value: Record) -> Record:
+        """What the list query's filters and order see of a stored object."""
+        return value
+
+    def page_view(self, row: Record) -> Any:
+        """What a list page shows of a `listed_row`."""
+        return row
+
     def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
         owner_id = check_path_id(str(req.parent), self.owner_label)
         require(ctx.records.get(self.owner_kind, owner_id), self.owner_label)
@@ -104,21 +112,21 @@ class CloudDialect:
             raise invalid("missing request body")
         return cast(Record, body)  # checked against the kind's schema by check_conf
 
-    def resolve_id(self, coll: Collection, id: str | None, conf: Record) -> str | None:
+    def resolve_id(self, coll: Resource, id: str | None, conf: Record) -> str | None:
         return id
 
-    def check_new(self, coll: Collection, id: str | None, conf: Record) -> None:
+    def check_new(self, coll: Resource, id: str | None, conf: Record) -> None:
         return None
 
-    def record(self, coll: Collection, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
+    def record(self, coll: Resource, ctx: Context, id: str, conf: Record, prev: Any) -> Record:
         return stamp({**conf, "id": id}, prev if isinstance(prev, dict) else None)
 
-    def check_patch(self, coll: Collection, req: CollectionRequest) -> None:
+    def check_patch(self, coll: Resource, req: CollectionRequest) -> None:
         if req.body is MISSING:
             raise invalid("missing request body")
 
     def patched(
-        self, coll: Collection, ctx: Context, id: str, old: Any, req: CollectionRequest
+        self, coll: Resource, ctx: Context, id: str, old: Any, req: CollectionRequest
     ) -> Record:
         assert isinstance(coll, OwnedCollection)
         merged = coll.merged(old, dict(check_body(coll.patch_schema, req.body)))
@@ -127,26 +135,29 @@ class CloudDialect:
         return self.record(coll, ctx, id, coll.check_conf(ctx, id, merged, req), old)
 
     def listing(
-        self, coll: Collection, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
+        self, coll: Resource, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
     ) -> Any:
         assert isinstance(coll, OwnedCollection)
-        rows = [kv.value for kv in kvs]
+        rows = [coll.listed_row(kv.value) for kv in kvs]
         return page(
-            rows, req.args, coll.order_fields, search_fields=coll.search_fields, keep=coll.keep(req)
+            rows,
+            req.args,
+            coll.order_fields,
+            search_fields=coll.search_fields,
+            keep=coll.keep(req),
+            view=coll.page_view,
         )
 
-    def one(self, coll: Collection, kv: KeyValue) -> Any:
-        return kv.value
+    def one(self, coll: Resource, kv: KeyValue) -> Any:
+        return coll.view(kv.value)
 
-    def written(
-        self, coll: Collection, key: str, value: Record, action: str, status: int
-    ) -> Answer:
-        return 200, value
+    def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
+        return 200, coll.view(value)
 
     def deleted(self, key: str) -> Any:
         return NO_PAYLOAD
 
-    def not_found(self, coll: Collection, id: str, req: CollectionRequest) -> CloudError:
+    def not_found(self, coll: Resource, id: str, req: CollectionRequest) -> CloudError:
         return not_found(coll.kind)
 
 

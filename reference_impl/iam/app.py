@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from ..api.endpoint import BodyStyle, failure_response, in_worker, read_body
 from ..api.errors import ApiError
+from ..api.mounts import declared
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import audit, checks, policies, roles, session, tokens, users
@@ -22,7 +23,8 @@ from .service import IamService
 from .web import IamCall
 
 log = logging.getLogger(__name__)
-ROUTE_TABLES = (
+ROUTE_TABLES = declared(
+    "/api",
     session.ROUTES,
     users.ROUTES,
     roles.ROUTES,

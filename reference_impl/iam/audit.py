@@ -16,7 +16,7 @@ from ..api.errors import ApiError
 from ..api.listing import int_arg
 from .catalog import load_catalog
 from .service import IamService
-from .web import IamCall
+from .web import API, IamCall
 
 FIELDS = (
     "id",
@@ -129,7 +129,7 @@ def list_event_types(iam: IamService, call: IamCall):
 
 
 ROUTES = [
-    ("GET", "/audit_logs", list_audit_logs),
-    ("GET", "/audit_logs/export", export_audit_logs),
-    ("GET", "/audit_logs/event_types", list_event_types),
+    API("GET", "/audit_logs", list_audit_logs, "iam:GetAudit"),
+    API("GET", "/audit_logs/export", export_audit_logs, "iam:ExportAudits"),
+    API("GET", "/audit_logs/event_types", list_event_types, None),
 ]

@@ -14,7 +14,7 @@ from .engine import is_allowed
 from .principal import Principal
 from .service import IamService
 from .users import user_or_404
-from .web import IamCall
+from .web import API, IamCall
 
 MAX_CHECKS = 1000
 
@@ -54,4 +54,4 @@ def check_permissions(iam: IamService, call: IamCall):
     return {"value": answers}
 
 
-ROUTES = [("POST", "/permissions/check", check_permissions)]
+ROUTES = [API("POST", "/permissions/check", check_permissions, None)]

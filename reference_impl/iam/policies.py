@@ -13,7 +13,7 @@ from ..api.records import Records
 from .collections import routes
 from .engine import PolicyDocumentError, check_policy_document
 from .service import IamService
-from .web import IamCall, described
+from .web import API, IamCall, described
 
 
 def policy_or_404(iam: IamService, policy_id: str) -> dict[str, Any]:
@@ -79,5 +79,11 @@ def policy_references(iam: IamService, call: IamCall):
 
 ROUTES = [
     *routes(POLICIES, "permission_policy_id"),
-    ("GET", "/permission_policies/{permission_policy_id}/references", policy_references),
+    API(
+        "GET",
+        "/permission_policies/{permission_policy_id}/references",
+        policy_references,
+        "iam:GetPermissionPolicy",
+        "permission_policy_id",
+    ),
 ]

@@ -14,7 +14,7 @@ from .collections import routes
 from .records import now
 from .service import IamService
 from .users import check_policies
-from .web import IamCall, described, ids
+from .web import API, IamCall, described, ids
 
 
 def role_or_404(iam: IamService, role_id: str) -> dict[str, Any]:
@@ -78,7 +78,14 @@ def detach(iam: IamService, call: IamCall):
 
 ROUTES = [
     *routes(ROLES, "role_id"),
-    ("GET", "/roles/{role_id}/permission_policies", role_policies),
-    ("POST", "/roles/{role_id}/attach_permission_policies", attach),
-    ("POST", "/roles/{role_id}/detach_permission_policies", detach),
+    API(
+        "GET",
+        "/roles/{role_id}/permission_policies",
+        role_policies,
+        "iam:GetPermissionPolicy",
+        "*",
+        lists="id",
+    ),
+    API("POST", "/roles/{role_id}/attach_permission_policies", attach, "iam:UpdateRole", "role_id"),
+    API("POST", "/roles/{role_id}/detach_permission_policies", detach, "iam:UpdateRole", "role_id"),
 ]

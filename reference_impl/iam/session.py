@@ -9,7 +9,7 @@ from . import secrets
 from .records import now
 from .service import SESSION_COOKIE, IamService
 from .users import user_or_404
-from .web import IamCall, public_user, text
+from .web import API, IamCall, public_user, text
 
 
 def login(iam: IamService, call: IamCall):
@@ -92,12 +92,17 @@ def change_password(iam: IamService, call: IamCall):
     return {"value": {}}
 
 
-ROUTES = [
-    ("POST", "/login", login),
-    ("POST", "/logout", logout),
-    ("GET", "/me", get_me),
-    ("PUT", "/me", update_me),
-    ("PUT", "/me/email", update_email),
-    ("DELETE", "/me/email", delete_email),
-    ("PUT", "/password", change_password),
-]
+# one's own session and profile: any authenticated caller (login: anyone, see middleware)
+ROUTES = API.same(
+    [
+        ("POST", "/login", login),
+        ("POST", "/logout", logout),
+        ("GET", "/me", get_me),
+        ("PUT", "/me", update_me),
+        ("PUT", "/me/email", update_email),
+        ("DELETE", "/me/email", delete_email),
+        ("PUT", "/password", change_password),
+    ],
+    None,
+    None,
+)

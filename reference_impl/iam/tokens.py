@@ -5,17 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.actions import same_actions
+from ..api.collection import RecordCollection
+from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError, not_found
+from ..store import KeyValue
 from . import secrets
+from .collections import routes
 from .records import now
 from .service import IamService
-from .web import IamCall, public_token, text
+from .web import API, IamCall, public_token, text
+
+NOT_A_USER = "API tokens belong to dashboard users; log in as one"
 
 
 def _owner(call: IamCall) -> str:
     if not call.principal.is_user:
-        raise ApiError(400, "API tokens belong to dashboard users; log in as one")
+        raise ApiError(400, NOT_A_USER)
     return call.principal.id
+
+
+def _caller(call: IamCall) -> str | None:
+    """The calling user, the scope of the tokens it may see (None: not a user)."""
+    return call.principal.id if call.principal.is_user else None
+
+
+def _user(req: CollectionRequest) -> str:
+    if req.parent is None:
+        raise ApiError(400, NOT_A_USER)
+    return req.parent
 
 
 def _expires_at(body: dict[str, Any]) -> int:
@@ -27,6 +45,55 @@ def _expires_at(body: dict[str, Any]) -> int:
     return raw
 
 
+class Tokens(RecordCollection):
+    """The caller's tokens (`req.parent`: the calling user); POST and the answer of a
+    (re)generation show the secret, which is stored as its digest only."""
+
+    name, kind = "tokens", "token"
+    unsupported = frozenset({"patch"})
+    item_pattern = "{token_id}"
+    order_fields = ("created_at", "updated_at", "expires_at")
+    default_order = "created_at"
+    # one's own tokens: any authenticated caller
+    actions = same_actions(None, None, methods=("GET", "POST", "PUT", "DELETE"))
+
+    def owns(self, value: Any, req: CollectionRequest) -> bool:
+        return isinstance(value, dict) and value.get("user_id") == _user(req)
+
+    def listed(self, ctx: Context, req: CollectionRequest) -> list[KeyValue]:
+        _user(req)
+        return [kv for kv in super().listed(ctx, req) if self.owns(kv.value, req)]
+
+    def view(self, value: Any) -> Any:
+        return public_token(value)
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        name = text(conf, "name", required=True, max_len=40)
+        if id is not None:  # a PUT renames
+            return {**(ctx.records.get(self.name, id) or {}), "name": name}
+        owner = _user(req)
+        if any(t["name"] == name and t["user_id"] == owner for t in ctx.records.all(self.name)):
+            raise ApiError(400, f"token name {name} is already used")
+        secret = secrets.new_token()
+        return {
+            "name": name,
+            "user_id": owner,
+            "expires_at": _expires_at(conf),
+            "token": secret,  # answered once, never stored (`commit`)
+            "token_digest": secrets.digest(secret),
+        }
+
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
+        stored = {k: v for k, v in value.items() if k != "token"}
+        super().commit(ctx, req, key, stored, rev)
+
+
+class SettingsTokens(Tokens):
+    path = "settings/tokens"  # the 3.2 path of the same tokens
+
+
 def token_or_404(iam: IamService, call: IamCall) -> dict[str, Any]:
     token = iam.records.get("tokens", call.params["token_id"])
     if token is None or token["user_id"] != _owner(call):
@@ -34,70 +101,21 @@ def token_or_404(iam: IamService, call: IamCall) -> dict[str, Any]:
     return token
 
 
-def _with_secret(iam: IamService, token: dict[str, Any]) -> dict[str, Any]:
+def regenerate_token(iam: IamService, call: IamCall):
+    token = token_or_404(iam, call)
+    expires = _expires_at(call.obj())
     secret = secrets.new_token()
-    stored = {**token, "token_digest": secrets.digest(secret)}
+    stored = {**token, "expires_at": expires, "updated_at": now()}
+    stored["token_digest"] = secrets.digest(secret)
     iam.records.put("tokens", stored)
     return {"value": {**public_token(stored), "token": secret}}
 
 
-def create_token(iam: IamService, call: IamCall):
-    body = call.obj()
-    name = text(body, "name", required=True, max_len=40)
-    owner = _owner(call)
-    if any(t["name"] == name and t["user_id"] == owner for t in iam.records.all("tokens")):
-        raise ApiError(400, f"token name {name} is already used")
-    stamp = now()
-    token = {
-        "id": iam.records.new_id(),
-        "name": name,
-        "user_id": owner,
-        "expires_at": _expires_at(body),
-    }
-    token.update(created_at=stamp, updated_at=stamp)
-    return _with_secret(iam, token)
-
-
-def list_tokens(iam: IamService, call: IamCall):
-    owner = _owner(call)
-    rows = [public_token(t) for t in iam.records.all("tokens") if t["user_id"] == owner]
-    return call.listing(
-        rows, order_fields=("created_at", "updated_at", "expires_at"), default_order="created_at"
-    )
-
-
-def get_token(iam: IamService, call: IamCall):
-    return {"value": public_token(token_or_404(iam, call))}
-
-
-def update_token(iam: IamService, call: IamCall):
-    token = token_or_404(iam, call)
-    name = text(call.obj(), "name", required=True, max_len=40)
-    updated = {**token, "name": name, "updated_at": now()}
-    iam.records.put("tokens", updated)
-    return {"value": public_token(updated)}
-
-
-def delete_token(iam: IamService, call: IamCall):
-    iam.records.delete("tokens", token_or_404(iam, call)["id"])
-    return {"value": {}}
-
-
-def regenerate_token(iam: IamService, call: IamCall):
-    token = token_or_404(iam, call)
-    expires = _expires_at(call.obj())
-    return _with_secret(iam, {**token, "expires_at": expires, "updated_at": now()})
-
-
 ROUTES = [
     route
-    for base in ("/tokens", "/settings/tokens")
+    for coll in (Tokens(), SettingsTokens())
     for route in (
-        ("GET", base, list_tokens),
-        ("POST", base, create_token),
-        ("GET", f"{base}/{{token_id}}", get_token),
-        ("PUT", f"{base}/{{token_id}}", update_token),
-        ("DELETE", f"{base}/{{token_id}}", delete_token),
-        ("PUT", f"{base}/{{token_id}}/regenerate", regenerate_token),
+        *routes(coll, "token_id", _caller),
+        API("PUT", f"/{coll.path or coll.name}/{{token_id}}/regenerate", regenerate_token, None),
     )
 ]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from starlette.datastructures import QueryParams
+
+from ..api.actions import crud_actions
+from ..api.collection import RecordCollection
+from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError, not_found
 from ..api.records import Records
 from . import builtins, secrets
+from .collections import routes
 from .records import now
 from .service import IamService
-from .web import IamCall, ids, labels, public_user, text
+from .web import API, IamCall, ids, labels, public_user, text
 
 
 def user_or_404(iam: IamService, user_id: str) -> dict[str, Any]:
@@ -61,48 +67,57 @@ def invite(iam: IamService, call: IamCall):
     return {"value": public_user(user)}
 
 
-def list_users(iam: IamService, call: IamCall):
-    rows = [public_user(u) for u in iam.records.all("users")]
-    wanted = [r for r in call.args.getlist("roles") if r]
-    if wanted:
-        rows = [u for u in rows if set(wanted) & set(u.get("roles") or ())]
-    return call.listing(rows, search_fields=("username", "name", "email"))
+class Users(RecordCollection):
+    """Users are created by invitation (`/invites`); PUT changes a user's name and labels."""
+
+    name, kind = "users", "user"
+    unsupported = frozenset({"post", "patch"})
+    item_pattern = "{user_id}"
+    search_fields = ("username", "name", "email")
+    actions = crud_actions("User", (), item_arg="user_id", patch=False, prefix="iam", create=False)
+
+    def view(self, value: Any) -> Any:
+        return public_user(value)
+
+    def narrow(self, ctx: Context, req: CollectionRequest, rows: list[dict[str, Any]]):
+        wanted = [r for r in cast(QueryParams, req.args).getlist("roles") if r]
+        if wanted:
+            rows = [u for u in rows if set(wanted) & set(u.get("roles") or ())]
+        return rows
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        user = ctx.records.get("users", str(id)) or {}
+        changes: dict[str, Any] = {"labels": labels(conf)}
+        name = text(conf, "name", required=False, max_len=128)
+        if name is not None:
+            changes["name"] = name
+        return {**user, **changes}
+
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        for kind in ("tokens", "sessions"):
+            for owned in ctx.records.all(kind):
+                if owned["user_id"] == id:
+                    ctx.records.delete(kind, owned["id"])
 
 
-def get_user(iam: IamService, call: IamCall):
-    return {"value": public_user(user_or_404(iam, call.params["user_id"]))}
+def _deletable(handler: Any) -> Any:
+    """DELETE of a user: never the built-in admin, never oneself."""
+
+    def delete(iam: IamService, call: IamCall) -> Any:
+        user_id = call.params["user_id"]
+        if user_id == builtins.ADMIN_USER_ID and iam.records.get("users", user_id) is not None:
+            raise ApiError(400, "the built-in admin user cannot be deleted")
+        if call.principal.is_user and call.principal.id == user_id:
+            raise ApiError(400, "you cannot delete yourself")
+        return handler(iam, call)
+
+    return delete
 
 
 def _save(iam: IamService, user: dict[str, Any], **changes: Any):
     updated = {**user, **changes, "updated_at": now()}
     iam.records.put("users", updated)
     return {"value": public_user(updated)}
-
-
-def update_user(iam: IamService, call: IamCall):
-    user = user_or_404(iam, call.params["user_id"])
-    body = call.obj()
-    changes: dict[str, Any] = {"labels": labels(body)}
-    name = text(body, "name", required=False, max_len=128)
-    if name is not None:
-        changes["name"] = name
-    return _save(iam, user, **changes)
-
-
-def delete_user(iam: IamService, call: IamCall):
-    user = user_or_404(iam, call.params["user_id"])
-    if user["id"] == builtins.ADMIN_USER_ID:
-        raise ApiError(400, "the built-in admin user cannot be deleted")
-    if call.principal.is_user and call.principal.id == user["id"]:
-        raise ApiError(400, "you cannot delete yourself")
-    iam.records.delete("users", user["id"])
-    for token in iam.records.all("tokens"):
-        if token["user_id"] == user["id"]:
-            iam.records.delete("tokens", token["id"])
-    for session in iam.records.all("sessions"):
-        if session["user_id"] == user["id"]:
-            iam.records.delete("sessions", session["id"])
-    return {"value": {}}
 
 
 def assign_roles(iam: IamService, call: IamCall):
@@ -128,13 +143,14 @@ def reset_password(iam: IamService, call: IamCall):
     return _save(iam, user, password_hash=hashed)
 
 
+USER = "/users/{user_id}"
 ROUTES = [
-    ("POST", "/invites", invite),
-    ("GET", "/users", list_users),
-    ("GET", "/users/{user_id}", get_user),
-    ("PUT", "/users/{user_id}", update_user),
-    ("DELETE", "/users/{user_id}", delete_user),
-    ("PUT", "/users/{user_id}/assigned_roles", assign_roles),
-    ("PUT", "/users/{user_id}/boundaries", set_boundaries),
-    ("PUT", "/users/{user_id}/password_reset", reset_password),
+    API("POST", "/invites", invite, "iam:InviteUser"),
+    *(
+        (method, path, _deletable(handler) if method == "DELETE" else handler)
+        for method, path, handler in routes(Users(), "user_id")
+    ),
+    API("PUT", f"{USER}/assigned_roles", assign_roles, "iam:UpdateUserRole", "user_id"),
+    API("PUT", f"{USER}/boundaries", set_boundaries, "iam:UpdateUserBoundary", "user_id"),
+    API("PUT", f"{USER}/password_reset", reset_password, "iam:ResetPassword", "user_id"),
 ]

@@ -7,10 +7,13 @@ from typing import Any
 
 from ..api.errors import ApiError
 from ..api.listing import list_answer
+from ..api.mounts import Operations
 from ..schema.engine import ecma_search
 from .principal import Principal
 
 ID_PATTERN = r"^[a-zA-Z0-9-_.]+$"
+# the IAM app's endpoints under `/api`, declared with their IAM actions
+API = Operations("/api")
 
 
 @dataclass

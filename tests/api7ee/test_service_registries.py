@@ -14,7 +14,7 @@ import pytest
 from conformance.support.eventually import eventually
 from conformance.support.kubernetes_standin import KubernetesStandIn
 from conformance.support.nacos_standin import NacosStandIn, free_port
-from reference_impl.api7ee import service_discovery
+from reference_impl.api7ee import discovery_poller, service_discovery
 from reference_impl.api7ee.cpstore import SERVICE_REGISTRIES
 
 from .conftest import group_key, new_group, new_route, new_template, ok, publish
@@ -25,7 +25,7 @@ WAIT = 8.0
 @pytest.fixture(autouse=True)
 def _stop_poller(client) -> Iterator[None]:
     yield
-    service_discovery.stop_poller(client.app.state.api7ee)
+    discovery_poller.stop_poller(client.app.state.api7ee)
 
 
 @pytest.fixture

@@ -87,3 +87,16 @@ def test_a_method_served_without_an_action_cannot_be_declared():
         "PUT",
         "DELETE",
     ]
+
+
+def test_an_app_cannot_serve_an_endpoint_without_a_declared_action(monkeypatch):
+    from reference_impl.api import mounts
+    from reference_impl.api.mounts import Operations, declared
+
+    monkeypatch.setattr(mounts, "OPERATIONS", [])  # the test's rows stay out of the table
+    ops = Operations("/test-prefix")
+    served = [ops("GET", "/things/{thing_id}", object(), "gateway:GetThing", "thing_id")]
+    assert declared("/test-prefix", served) == (served,)
+    undeclared = [("POST", "/things", object())]
+    with pytest.raises(TypeError, match=r"without a declared IAM action: POST /test-prefix/things"):
+        declared("/test-prefix", served, undeclared)

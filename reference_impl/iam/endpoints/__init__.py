@@ -1,7 +1,9 @@
 """THE table: every documented `/api` endpoint (and the gateway-group-scoped
 `/apisix/admin` endpoints) with the IAM action it needs and where the ids of its resource
-ARN come from. The rows of the CRUD collections come from their declarations where they
-are mounted (`declared.py`); the modules here keep the rows of the other endpoints.
+ARN come from. Every endpoint an app of the admin port serves brings its row from its own
+declaration (`reference_impl.api.mounts`: a mounted collection, an operation), and an app
+cannot serve an endpoint without one; the modules here keep only the rows of documented
+endpoints the reference does not serve, so every catalog action names its endpoint.
 
 The action of each endpoint is the one its description in the API7 Enterprise Admin API
 3.9.9 reference states ("Required IAM Permission"); the resource ARN template is the
@@ -18,8 +20,7 @@ from functools import cache
 from importlib import import_module
 
 from ...api.actions import Endpoint
-from .apisix_admin import apisix_admin_endpoints
-from .declared import declared_endpoints
+from ...api.mounts import declared_endpoints
 from .gateway import gateway_endpoints
 from .iam_portal import iam_endpoints, portal_endpoints
 
@@ -35,7 +36,6 @@ def endpoints() -> tuple[Endpoint, ...]:
         *gateway_endpoints(),
         *iam_endpoints(),
         *portal_endpoints(),
-        *apisix_admin_endpoints(),
         *declared_endpoints(),
     )
 

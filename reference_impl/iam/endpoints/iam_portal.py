@@ -1,5 +1,6 @@
-"""The iam and portal namespaces: users, roles, policies, tokens, audit, organisation
-settings; portals, API products, developers."""
+"""The iam and portal namespaces' documented endpoints the reference does not serve:
+organisation settings (license, login options, SCIM, SMTP, contact points); portals, API
+products, developers."""
 
 from __future__ import annotations
 
@@ -7,33 +8,7 @@ from ...api.actions import Endpoint, crud, row
 
 
 def iam_endpoints() -> list[Endpoint]:
-    user = "/api/users/{user_id}"
-    role = "/api/roles/{role_id}"
-    policy = "/api/permission_policies/{permission_policy_id}"
     rows = [
-        row("POST", "/api/login", None),
-        row("POST", "/api/logout", None),
-        row("GET", "/api/me", None),
-        row("PUT", "/api/me", None),
-        row("PUT", "/api/me/email", None),
-        row("DELETE", "/api/me/email", None),
-        row("PUT", "/api/password", None),
-        row("POST", "/api/permissions/check", None),
-        row("POST", "/api/invites", "iam:InviteUser"),
-        row("GET", "/api/users", "iam:GetUser", "*", lists="id"),
-        row("GET", user, "iam:GetUser", "user_id"),
-        row("PUT", user, "iam:UpdateUser", "user_id"),
-        row("DELETE", user, "iam:DeleteUser", "user_id"),
-        row("PUT", f"{user}/assigned_roles", "iam:UpdateUserRole", "user_id"),
-        row("PUT", f"{user}/boundaries", "iam:UpdateUserBoundary", "user_id"),
-        row("PUT", f"{user}/password_reset", "iam:ResetPassword", "user_id"),
-        row("GET", f"{role}/permission_policies", "iam:GetPermissionPolicy", "*", lists="id"),
-        row("POST", f"{role}/attach_permission_policies", "iam:UpdateRole", "role_id"),
-        row("POST", f"{role}/detach_permission_policies", "iam:UpdateRole", "role_id"),
-        row("GET", f"{policy}/references", "iam:GetPermissionPolicy", "permission_policy_id"),
-        row("GET", "/api/audit_logs", "iam:GetAudit"),
-        row("GET", "/api/audit_logs/export", "iam:ExportAudits"),
-        row("GET", "/api/audit_logs/event_types", None),
         row("GET", "/api/license", None),
         row("PUT", "/api/license", "iam:UpdateLicense"),
         row("GET", "/api/login_options", "iam:GetLoginOption"),
@@ -69,15 +44,6 @@ def iam_endpoints() -> list[Endpoint]:
             "contact_point_id",
         ),
     ]
-    for base in ("/api/tokens", "/api/settings/tokens"):  # 3.9 and 3.2 paths of API tokens
-        rows += [
-            row("GET", base, None),
-            row("POST", base, None),
-            row("GET", f"{base}/{{token_id}}", None),
-            row("PUT", f"{base}/{{token_id}}", None),
-            row("DELETE", f"{base}/{{token_id}}", None),
-            row("PUT", f"{base}/{{token_id}}/regenerate", None),
-        ]
     return rows
 
 
