@@ -43,6 +43,7 @@ class LimitCount(Plugin):
         # a changed conf restarts the counters, like APISIX's conf_version
         self._fingerprint = conf_fingerprint(conf)
         self._redis = redis_target(conf)
+        self.may_wait = self._redis is not None  # counting locally never waits
 
     def _scope(self, ctx: Ctx) -> str:
         if self.conf.get("group"):
