@@ -76,6 +76,20 @@ class Request:
     def headers(self, value: dict[str, str]) -> None:
         self._headers = value
 
+    def header(self, name: str) -> str | None:
+        """One header (lower-case `name`) as `headers` has it, without building them all
+        when nothing has yet."""
+        headers = self._headers
+        if headers is not None or self.raw_headers is None:
+            return self.headers.get(name)
+        wanted = name.encode("latin-1")
+        found: str | None = None
+        for raw_name, raw_value in self.raw_headers:
+            if raw_name.lower() == wanted:
+                value = raw_value.decode("latin-1")
+                found = value if found is None else found + ", " + value
+        return found
+
     def header_values(self, name: str) -> list[str]:
         """Every value of a request header (lower-case `name`), one per occurrence, as
         APISIX's core.request.header returns a repeated header."""

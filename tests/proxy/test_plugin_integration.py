@@ -183,6 +183,15 @@ def test_request_headers_are_built_on_first_use():
     assert request.built_headers() == {"host": "example.com", "x-a": "1, 2", "x-b": "3"}
 
 
+def test_one_request_header_is_read_without_building_them_all():
+    raw = [(b"Host", b"example.com"), (b"X-A", b"1"), (b"x-a", b"2")]
+    request = Request("GET", "/", "", None, "127.0.0.1", 1, "127.0.0.1", 9080, raw_headers=raw)
+    assert (request.header("x-a"), request.header("x-b")) == ("1, 2", None)
+    assert request.built_headers() is None
+    request.headers["x-a"] = "edited"  # once built (and edited), the dict answers
+    assert request.header("x-a") == "edited"
+
+
 def test_forwarded_headers_follow_a_plugin_edit(gateway, upstreams):
     up = upstreams("a")
     gateway.put(
