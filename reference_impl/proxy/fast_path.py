@@ -74,7 +74,7 @@ class FastPath(ABC):
             attempt.untried(node)
             return self.resume(attempt)
         keep = request.keep_alive and not conn.closing
-        method = method_bytes(request, ctx)
+        method = request.method if phases is None else method_bytes(request, ctx)
         framing = b"Content-Length: 0\r\n" if method in BODY_METHODS else b""  # no body here
         head = upstream_head(conn, request, ctx, up, id(node), framing, method)
         exchange = Exchange(
@@ -105,7 +105,8 @@ class FastPath(ABC):
         client.exchange = None
         if failure is None:
             attempt.answered(node, exchange.status)
-            attempt.log(exchange.status)
+            if attempt.plan.log:
+                attempt.log(exchange.status)
             client.fast_done(exchange.keep_client)
             return
         upstream_conn = exchange.conn

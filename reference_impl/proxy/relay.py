@@ -120,10 +120,11 @@ class Exchange:
                 if lowered == b"content-length":
                     has_length = True
                 lines += (name, b": ", value, b"\r\n")
-            for text, value_text in added.items():
-                if value_text is not None:
-                    has_length = has_length or text.lower() == "content-length"
-                    lines.append(f"{text}: {value_text}\r\n".encode("latin-1", "replace"))
+            if added:
+                for text, value_text in added.items():
+                    if value_text is not None:
+                        has_length = has_length or text.lower() == "content-length"
+                        lines.append(f"{text}: {value_text}\r\n".encode("latin-1", "replace"))
             head_bytes = self._finish_head(lines, has_length)
         self.head_sent = True
         self.out.append(head_bytes)
