@@ -64,7 +64,8 @@ class FastPath(ABC):
         target = ctx.chosen_upstream or route.target
         if target is None:
             return self.resume(attempt, phases=phases)
-        attempt.proxy(target)
+        attempt.target = target  # the phases ran (or there are none): proxying already
+        attempt.proxying = True
         node = attempt.next_node()
         if node is None:
             return self.resume(attempt)
