@@ -11,7 +11,9 @@ interleaved rounds (so drifting background load hits every target alike); the ta
 the median of the three runs: requests/s, p50 and p99 latency, the CPU time the proxy's
 own processes spent per request (a figure that other load on the machine does not skew
 the way it skews throughput), and the ratios
-proxy/nginx (target >= 0.5, for HTTP/1.1 and HTTP/2) and 10k routes/1 route (target >= 0.9).
+proxy/nginx (target >= 0.5, for HTTP/1.1 and HTTP/2), key-auth + limit-count / no plugins
+(target >= 0.8) and 10k routes/1 route (target >= 0.9), by throughput and by per-core
+capacity (1e6 / CPU us per request).
 
     python benchmarks/proxy_vs_nginx.py [--workers 1] [--duration 5] [--connections 50]
 
@@ -336,9 +338,10 @@ def main() -> int:
             f" {result.errors:>8} {result.cpu_us:>11.1f}"
         )
     names = [name for name, _, _, _, _ in targets]
-    nginx_run, core_run, big_run = results[names[1]], results[names[2]], results[names[4]]
+    nginx_run, core_run, plugins_run, big_run = (results[names[i]] for i in (1, 2, 3, 4))
     nginx_h2, core_h2 = results[names[5]], results[names[6]]
     proxy_ratio = core_run.rps / nginx_run.rps
+    plugins_ratio = plugins_run.rps / core_run.rps
     h2_ratio = core_h2.rps / nginx_h2.rps
     route_ratio = big_run.rps / core_run.rps
     verdict = {True: "ok", False: "MISSED"}
@@ -349,16 +352,22 @@ def main() -> int:
         f"proxy core / nginx, HTTP/2 (rps): {h2_ratio:.2f}  target >= 0.5: {verdict[h2_ratio >= 0.5]}"
     )
     print(
+        f"key-auth + limit-count / no plugins (rps): {plugins_ratio:.2f}"
+        f"  target >= 0.8: {verdict[plugins_ratio >= 0.8]}"
+    )
+    print(
         f"{args.routes:,} routes / 1 route: {route_ratio:.2f}  target >= 0.9: {verdict[route_ratio >= 0.9]}"
     )
     # Throughput swings with whatever else runs on the machine; CPU per request does not:
     # 1e6 / (CPU us per request) is what one fully available core would sustain.
-    nginx_cap, core_cap, big_cap = (
-        1e6 / max(r.cpu_us, 0.001) for r in (nginx_run, core_run, big_run)
+    nginx_cap, core_cap, plugins_cap, big_cap = (
+        1e6 / max(r.cpu_us, 0.001) for r in (nginx_run, core_run, plugins_run, big_run)
     )
     print(
         f"per-core capacity (1e6 / CPU us): nginx {nginx_cap:.0f}, proxy core {core_cap:.0f},"
-        f" {args.routes:,} routes {big_cap:.0f} rps; proxy core / nginx {core_cap / nginx_cap:.2f},"
+        f" key-auth + limit-count {plugins_cap:.0f}, {args.routes:,} routes {big_cap:.0f} rps;"
+        f" proxy core / nginx {core_cap / nginx_cap:.2f},"
+        f" key-auth + limit-count / no plugins {plugins_cap / core_cap:.2f},"
         f" {args.routes:,} routes / 1 route {big_cap / core_cap:.2f}"
     )
     nginx_h2_cap, core_h2_cap = (1e6 / max(r.cpu_us, 0.001) for r in (nginx_h2, core_h2))

@@ -8,12 +8,14 @@ proxying, its target, the nodes tried, the node to try next and the last failure
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Iterator
 
 from .downstream import Client, PendingRequest
 from .nodes import Node
-from .phases import PhasePlan
-from .plugin_api import Ctx, Request
+from .phases import run_log
+from .plugin_api import Ctx, Plugin, Request, Response
 from .snapshot import RouteRuntime, Snapshot
 from .upstream import UpstreamTarget
 from .upstream_conn import UpstreamFailure
@@ -29,6 +31,7 @@ class Attempt:
     next: Node | None = None  # a node to try (again) before any other
     failure: UpstreamFailure | None = None
     started = 0.0  # when the first node was tried, if `retry_timeout` counts from it
+    logged = False  # the log phase ran
 
     def __init__(self, client: Client, request: PendingRequest, snap: Snapshot) -> None:
         self.client = client
@@ -63,9 +66,50 @@ class Attempt:
         ctx.service_id = route.service_id
         self.plan = route.plan
 
-    def proxy(self, plan: PhasePlan, target: UpstreamTarget) -> None:
-        """The phases ran (with `plan`, the consumer's plugins merged in): on to `target`."""
-        self.plan = plan
+    async def phases(self, in_place: bool = False) -> Response | None:
+        """Global rules, then the matched route's rewrite, the consumer's plugins, and
+        access; a plugin's response ends them. `in_place`: run where they are called (see
+        `eager`) until a plugin that may wait, which goes on in a task."""
+        ctx = self.ctx
+        for plugin, rewrite in self._steps():
+            if in_place and plugin.may_wait:
+                in_place = False
+                await asyncio.sleep(0)  # the rest in the task that awaits these phases
+            response = await (plugin.rewrite(ctx) if rewrite else plugin.access(ctx))
+            if response is not None:
+                return response
+        return None
+
+    def _steps(self) -> Iterator[tuple[Plugin, bool]]:
+        """The plugins of the rewrite (True) and access (False) phases, in order; the
+        consumer's, once an auth plugin has identified it."""
+        for rule in self.snap.global_plans:
+            for plugin in rule.rewrite:
+                yield plugin, True
+            for plugin in rule.access:
+                yield plugin, False
+        route = self.route
+        if route is None:
+            return
+        plan = route.plan
+        for plugin in plan.rewrite:
+            yield plugin, True
+        consumer = self.ctx.consumer
+        if consumer is not None:
+            plan, added = self.snap.consumer_plan(route, consumer)
+            for plugin in added:
+                yield plugin, True
+        for plugin in plan.access:
+            yield plugin, False
+
+    def phases_ran(self) -> None:
+        """Once the phases ran: the plugins of the consumer they identified apply."""
+        consumer, route = self.ctx.consumer, self.route
+        if consumer is not None and route is not None:
+            self.plan = self.snap.consumer_plan(route, consumer)[0]
+
+    def proxy(self, target: UpstreamTarget) -> None:
+        """The phases ran: on to `target`."""
         self.target = target
         self.proxying = True
 
@@ -114,6 +158,18 @@ class Attempt:
         checker = self.target.runtime.checker
         if checker is not None:
             checker.observe_failure(node, failure.kind)
+
+    def log(self, status: int) -> None:
+        """The log phase, once, on whichever path the request ends (as nginx runs it for
+        every request): what plugins hold for a request (limit-conn's count) is given back
+        there."""
+        if self.logged:
+            return
+        self.logged = True
+        plan = self.plan
+        if plan.log:
+            self.ctx.state["request_length"] = self.request.length()
+            run_log(plan, self.ctx, status)
 
     def answered(self, node: Node, status: int) -> None:
         checker = self.target.runtime.checker

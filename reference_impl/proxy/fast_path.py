@@ -1,9 +1,9 @@
-"""The fast path: a request on a route without rewrite/access plugins (nor global rules),
-without a body, to a node with an idle pooled connection, is proxied right from the parser
-callbacks, its outcome delivered by callback: no task, no future, no coroutine frames.
-Anything else, and any failure before the response head, goes on on the general path
-(`handler.DataPlane`, which extends this class) from where the request's `Attempt` stands,
-so nothing runs twice.
+"""The fast path: a request without a body, whose plugin phases finish without waiting
+(run eagerly: most do), to a node with an idle pooled connection, is proxied right from the
+parser callbacks, its outcome delivered by callback: no task, no future, no coroutine frames.
+Anything else (a phase that waits, a plugin's own response), and any failure before the
+response head, goes on on the general path (`handler.DataPlane`, which extends this class)
+from where the request's `Attempt` stands, so nothing runs twice.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from abc import ABC, abstractmethod
 from .attempt import Attempt
 from .deadlines import ReadDeadlines
 from .downstream import Client, PendingRequest, Serving
-from .forward import BODY_METHODS, upstream_head
-from .phases import run_log
+from .eager import Eager
+from .forward import BODY_METHODS, method_bytes, upstream_head
+from .plugin_api import Response
 from .relay import Exchange
 from .snapshot import Snapshot
 from .upstream_conn import ConnectionPool, UpstreamFailure
@@ -35,8 +36,11 @@ class FastPath(ABC):
         """The general path for a request the fast path has not looked at."""
 
     @abstractmethod
-    def resume(self, attempt: Attempt) -> Serving:
-        """The general path for a request the fast path gave up, from where it stands."""
+    def resume(
+        self, attempt: Attempt, match: bool = False, phases: Eager[Response | None] | None = None
+    ) -> Serving:
+        """The general path for a request the fast path gave up, from where it stands
+        (`phases`: its phases, started but not finished, or finished with a response)."""
 
     def begin(self, conn: Client, request: PendingRequest) -> Serving | None:
         """None when the request is on its way on the fast path, else what serves it."""
@@ -48,11 +52,19 @@ class FastPath(ABC):
         if route is None:
             return self.resume(attempt)
         attempt.matched(route)
-        plan = route.plan
-        target = route.target
-        if snap.global_plans or route.error or plan.rewrite or plan.access or target is None:
+        if route.error:
             return self.resume(attempt)
-        attempt.target = target  # the phases are empty: proxying already
+        ctx = attempt.ctx
+        phases: Eager[Response | None] | None = None
+        if snap.global_plans or route.plan.rewrite or route.plan.access:
+            phases = Eager(attempt.phases(in_place=True))
+            if not phases.passed:
+                return self.resume(attempt, phases=phases)
+            attempt.phases_ran()
+        target = ctx.chosen_upstream or route.target
+        if target is None:
+            return self.resume(attempt, phases=phases)
+        attempt.target = target  # the phases ran (or there are none): proxying already
         attempt.proxying = True
         node = attempt.next_node()
         if node is None:
@@ -63,15 +75,15 @@ class FastPath(ABC):
             attempt.untried(node)
             return self.resume(attempt)
         keep = request.keep_alive and not conn.closing
-        method = request.method  # no plugin ran: the client's; no request body on this path
-        framing = b"Content-Length: 0\r\n" if method in BODY_METHODS else b""
-        head = upstream_head(conn, request, attempt.ctx, up, id(node), framing, method)
+        method = request.method if phases is None else method_bytes(request, ctx)
+        framing = b"Content-Length: 0\r\n" if method in BODY_METHODS else b""  # no body here
+        head = upstream_head(conn, request, ctx, up, id(node), framing, method)
         exchange = Exchange(
             conn.loop,
             conn,
-            attempt.ctx,
-            plan,
-            method == b"HEAD",
+            ctx,
+            attempt.plan,
+            request.method == b"HEAD",
             keep,
             target.timeouts.read,
             self._on_finished,
@@ -94,9 +106,8 @@ class FastPath(ABC):
         client.exchange = None
         if failure is None:
             attempt.answered(node, exchange.status)
-            if exchange.plan.log:
-                exchange.ctx.state["request_length"] = attempt.request.length()
-                run_log(exchange.plan, exchange.ctx, exchange.status)
+            if attempt.plan.log:
+                attempt.log(exchange.status)
             client.fast_done(exchange.keep_client)
             return
         upstream_conn = exchange.conn

@@ -93,7 +93,9 @@ def upstream_head(
         lines[4] = _latin1(up.upstream_host)
     else:
         lines[4] = client_host or b""
-    remote = client.remote_bytes
+    # nginx's $remote_addr: the client's address, or the one real-ip found for it
+    addr = ctx.request.remote_addr
+    remote = client.remote_bytes if addr == client.remote_addr else _latin1(addr)
     lines += (b"X-Real-IP: ", remote, b"\r\nX-Forwarded-For: ")
     if forwarded_for:
         lines += (forwarded_for, b", ")

@@ -13,13 +13,13 @@ import logging
 from ..client_limits import ClientLimits
 from .attempt import Attempt
 from .downstream import Client, Connection, PendingRequest, ServerMetrics
+from .eager import Eager
 from .fast_path import FastPath
 from .forward import forward
 from .grpc_forward import forward_grpc
 from .h2_upstream import H2Pool
-from .phases import EMPTY_PLAN, PhasePlan, run_log
-from .plugin_api import Ctx, Response, ResponseHead
-from .snapshot import RouteRuntime, Snapshot
+from .phases import EMPTY_PLAN
+from .plugin_api import Response, ResponseHead
 from .wire import error_page, plugin_body, response_bytes
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,11 @@ class DataPlane(FastPath):
             return keep
         return await self.resume(attempt, match=True)
 
-    async def resume(self, attempt: Attempt, match: bool = False) -> bool:
-        """Serve the request from where `attempt` stands (`match`: it has not been routed)."""
+    async def resume(
+        self, attempt: Attempt, match: bool = False, phases: Eager[Response | None] | None = None
+    ) -> bool:
+        """Serve the request from where `attempt` stands (`match`: it has not been routed;
+        `phases`: its phases, already started)."""
         pending, ctx, snap = attempt.request, attempt.ctx, attempt.snap
         keep = pending.keep_alive and not attempt.client.closing
         try:
@@ -66,40 +69,39 @@ class DataPlane(FastPath):
             if not attempt.proxying:
                 rt = attempt.route
                 if rt is None:
-                    response = await _run_globals(ctx, snap)
+                    response = await attempt.phases()  # the global rules'
                     return self._reply(attempt, response or ROUTE_NOT_FOUND, keep)
                 if rt.error:
                     page = Response(rt.error, error_page(rt.error), {"Content-Type": HTML})
                     return self._reply(attempt, page, keep)
-                response = await _run_phases(ctx, snap, rt)
-                if ctx.consumer is not None:
-                    attempt.plan = snap.consumer_plan(rt, ctx.consumer)[0]
+                response = await (attempt.phases() if phases is None else phases)
+                attempt.phases_ran()
                 if response is not None:
                     return self._reply(attempt, response, keep)
                 target = ctx.chosen_upstream or rt.target
                 if target is None:
                     page = Response(502, error_page(502), {"Content-Type": HTML})
                     return self._reply(attempt, page, keep)
-                attempt.proxy(attempt.plan, target)
+                attempt.proxy(target)
             if attempt.target.runtime.grpc:
                 status, keep = await forward_grpc(attempt, self.h2_pool, self.deadlines)
             else:
                 status, keep = await forward(attempt, self.pool, self.deadlines)
+            attempt.log(status)
+            return keep
         except Exception:
             log.exception("request %s %s failed", ctx.request.method, ctx.request.uri)
             page = Response(500, error_page(500), {"Content-Type": HTML})
-            return self._reply(attempt, page, False, EMPTY_PLAN)
-        plan = attempt.plan
-        if plan.log:
-            ctx.state["request_length"] = pending.length()
-            run_log(plan, ctx, status)
-        return keep
+            return self._reply(attempt, page, False, filtered=False)
+        finally:
+            attempt.log(499)  # cancelled (a worker stopping): the log phase all the same
 
     def _reply(
-        self, attempt: Attempt, response: Response, keep: bool, plan: PhasePlan | None = None
+        self, attempt: Attempt, response: Response, keep: bool, filtered: bool = True
     ) -> bool:
-        """Answer with a response made by a plugin or the engine, through the filters."""
-        plan = attempt.plan if plan is None else plan
+        """Answer with a response made by a plugin or the engine, through the filters
+        (`filtered`: unless a failure of the request answers)."""
+        plan = attempt.plan if filtered else EMPTY_PLAN
         ctx = attempt.ctx
         status = response.status
         content_type = "text/plain; charset=utf-8"
@@ -127,49 +129,11 @@ class DataPlane(FastPath):
             status, body, headers, ctx.response_headers, keep, head_only, content_type
         )
         attempt.client.write(data)
-        if plan.log:
-            ctx.state["request_length"] = attempt.request.length()
-            ctx.state["bytes_sent"] = len(data)
-            run_log(plan, ctx, status)
+        ctx.state["bytes_sent"] = len(data)
+        attempt.log(status)
         return keep
 
     def close(self) -> None:
         self.pool.close()
         self.h2_pool.close()
         self.deadlines.close()
-
-
-async def _run_phases(ctx: Ctx, snap: Snapshot, rt: RouteRuntime) -> Response | None:
-    """Global rules, then the route's rewrite, the consumer's plugins, and access."""
-    plan = rt.plan
-    response = await _run_globals(ctx, snap)
-    if response is not None:
-        return response
-    for plugin in plan.rewrite:
-        response = await plugin.rewrite(ctx)
-        if response is not None:
-            return response
-    if ctx.consumer is not None:
-        plan, added = snap.consumer_plan(rt, ctx.consumer)
-        for plugin in added:
-            response = await plugin.rewrite(ctx)
-            if response is not None:
-                return response
-    for plugin in plan.access:
-        response = await plugin.access(ctx)
-        if response is not None:
-            return response
-    return None
-
-
-async def _run_globals(ctx: Ctx, snap: Snapshot) -> Response | None:
-    for rule in snap.global_plans:
-        for plugin in rule.rewrite:
-            response = await plugin.rewrite(ctx)
-            if response is not None:
-                return response
-        for plugin in rule.access:
-            response = await plugin.access(ctx)
-            if response is not None:
-                return response
-    return None

@@ -8,6 +8,7 @@ Authentication plugins (`kind = "auth"`) run in `rewrite` and attach a consumer.
 
 from __future__ import annotations
 
+import dis
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
@@ -74,6 +75,20 @@ class Request:
     @headers.setter
     def headers(self, value: dict[str, str]) -> None:
         self._headers = value
+
+    def header(self, name: str) -> str | None:
+        """One header (lower-case `name`) as `headers` has it, without building them all
+        when nothing has yet."""
+        headers = self._headers
+        if headers is not None or self.raw_headers is None:
+            return self.headers.get(name)
+        wanted = name.encode("latin-1")
+        found: str | None = None
+        for raw_name, raw_value in self.raw_headers:
+            if raw_name.lower() == wanted:
+                value = raw_value.decode("latin-1")
+                found = value if found is None else found + ", " + value
+        return found
 
     def header_values(self, name: str) -> list[str]:
         """Every value of a request header (lower-case `name`), one per occurrence, as
@@ -174,6 +189,15 @@ class Plugin:
     # Its header_filter and body_filter run after every other plugin's, as nginx's own
     # output filters (gzip) see what APISIX's filters made of the response.
     output_filter: ClassVar[bool] = False
+    # Its rewrite or access may wait (on I/O, a timer): whether their code awaits anything,
+    # unless the class says otherwise; an instance that knows better sets its own. Phases
+    # of plugins that never wait run in place, on the fast path (`proxy.eager`).
+    may_wait: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "may_wait" not in cls.__dict__:
+            cls.may_wait = _awaits(cls.rewrite) or _awaits(cls.access)
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         self.conf = conf
@@ -193,6 +217,10 @@ class Plugin:
 
     def log(self, ctx: Ctx, status: int) -> None:
         return None
+
+
+def _awaits(function: Callable[..., Any]) -> bool:
+    return any(op.opname == "GET_AWAITABLE" for op in dis.get_instructions(function))
 
 
 # (upstream_id or None, inline upstream conf or None, owner) -> the target, or None when the

@@ -104,18 +104,27 @@ class Exchange:
         self.no_body = self.head_only or status in NO_BODY_STATUSES
         if self.head_only and self.conn is not None:
             self.conn.reusable = False  # the parser would wait for a body that never comes
-        if self.header_filters or self.body_filters or ctx.response_headers:
+        if self.header_filters or self.body_filters:
             head_bytes = self._filtered_head(status, headers)
         else:
+            added = ctx.response_headers  # set by plugins (limit-count's X-RateLimit-*)
+            skip = RESPONSE_OWN
+            if added:
+                skip = RESPONSE_OWN | {name.lower().encode("latin-1") for name in added}
             lines = [STATUS_LINES.get(status) or status_line(status), date_and_server()]
             has_length = False
             for name, value in headers:
                 lowered = name.lower()
-                if lowered in RESPONSE_OWN:
+                if lowered in skip:
                     continue
                 if lowered == b"content-length":
                     has_length = True
                 lines += (name, b": ", value, b"\r\n")
+            if added:
+                for text, value_text in added.items():
+                    if value_text is not None:
+                        has_length = has_length or text.lower() == "content-length"
+                        lines.append(f"{text}: {value_text}\r\n".encode("latin-1", "replace"))
             head_bytes = self._finish_head(lines, has_length)
         self.head_sent = True
         self.out.append(head_bytes)

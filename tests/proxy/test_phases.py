@@ -10,8 +10,8 @@ def _upstream(up) -> dict:
     return {"type": "roundrobin", "nodes": {up.address: 1}}
 
 
-def test_key_auth_then_consumer_plugins_merged(gateway, upstreams):
-    up = upstreams("a")
+def _jack(gateway) -> None:
+    """A consumer with key-auth and a plugin of its own (a header set upstream)."""
     gateway.put(
         "consumers",
         "jack",
@@ -23,6 +23,11 @@ def test_key_auth_then_consumer_plugins_merged(gateway, upstreams):
             },
         },
     )
+
+
+def test_key_auth_then_consumer_plugins_merged(gateway, upstreams):
+    up = upstreams("a")
+    _jack(gateway)
     gateway.put(
         "routes", "1", {"uri": "/auth", "plugins": {"key-auth": {}}, "upstream": _upstream(up)}
     )
@@ -140,3 +145,30 @@ def test_consumer_credentials_authenticate(gateway, upstreams):
     gateway.wait_config()
     assert httpx.get(gateway.url + "/cred", headers={"apikey": "rose-key"}).status_code == 200
     assert httpx.get(gateway.url + "/cred", headers={"apikey": "wrong"}).status_code == 401
+
+
+def test_phases_that_wait_after_ones_that_do_not(gateway, upstreams):
+    """key-auth (rewrite) runs in place, limit-conn (access, may wait) then in a task: the
+    request is proxied once, with the consumer's plugins applied."""
+    up = upstreams("a")
+    _jack(gateway)
+    gateway.put(
+        "routes",
+        "1",
+        {
+            "uri": "/wait",
+            "plugins": {
+                "key-auth": {},
+                "limit-conn": {"conn": 1, "burst": 0, "default_conn_delay": 0.1, "key": "uri"},
+            },
+            "upstream": _upstream(up),
+        },
+    )
+    gateway.wait_config()
+    with httpx.Client(base_url=gateway.url) as client:
+        assert client.get("/wait").status_code == 401
+        allowed = client.get("/wait", headers={"apikey": "jack-key"})
+        again = client.get("/wait", headers={"apikey": "jack-key"})  # the count was given back
+    assert allowed.status_code == again.status_code == 200
+    assert allowed.json()["headers"]["x-consumer"] == "jack"
+    assert len(up.requests) == 2

@@ -18,6 +18,12 @@ def _upstream(up) -> dict:
     return {"type": "roundrobin", "nodes": {up.address: 1}}
 
 
+def _route(gateway, up, uri: str, plugins: dict) -> None:
+    """Route 1: `uri` with `plugins` to `up`, applied."""
+    gateway.put("routes", "1", {"uri": uri, "plugins": plugins, "upstream": _upstream(up)})
+    gateway.wait_config()
+
+
 class _Suffix(Plugin):
     """A plugin with only a body filter: appends a marker and records its calls."""
 
@@ -161,16 +167,7 @@ def test_body_filter_sees_eof_on_an_empty_body(gateway, upstreams, suffix_plugin
 def test_response_rewrite_body_replaces_empty_upstream_body(gateway, upstreams):
     up = upstreams("a")
     up.behave = lambda request: (200, 0.0, b"")
-    gateway.put(
-        "routes",
-        "1",
-        {
-            "uri": "/rr",
-            "plugins": {"response-rewrite": {"body": "replaced body\n"}},
-            "upstream": _upstream(up),
-        },
-    )
-    gateway.wait_config()
+    _route(gateway, up, "/rr", {"response-rewrite": {"body": "replaced body\n"}})
     with httpx.Client(base_url=gateway.url) as client:
         response = client.get("/rr")
         assert client.get("/rr").content == b"replaced body\n"
@@ -184,6 +181,15 @@ def test_request_headers_are_built_on_first_use():
     assert request.headers == {"host": "example.com", "x-a": "1, 2"}
     request.headers["x-b"] = "3"  # plugins edit the same dict
     assert request.built_headers() == {"host": "example.com", "x-a": "1, 2", "x-b": "3"}
+
+
+def test_one_request_header_is_read_without_building_them_all():
+    raw = [(b"Host", b"example.com"), (b"X-A", b"1"), (b"x-a", b"2")]
+    request = Request("GET", "/", "", None, "127.0.0.1", 1, "127.0.0.1", 9080, raw_headers=raw)
+    assert (request.header("x-a"), request.header("x-b")) == ("1, 2", None)
+    assert request.built_headers() is None
+    request.headers["x-a"] = "edited"  # once built (and edited), the dict answers
+    assert request.header("x-a") == "edited"
 
 
 def test_forwarded_headers_follow_a_plugin_edit(gateway, upstreams):
@@ -210,3 +216,49 @@ def test_forwarded_headers_follow_a_plugin_edit(gateway, upstreams):
         assert seen["x-forwarded-for"] == "10.0.0.1, 127.0.0.1"
         assert seen["host"] == "h.example"
         assert seen["x-forwarded-host"] == "h.example"
+
+
+def test_real_ip_address_is_the_one_sent_upstream(gateway, upstreams):
+    """real-ip changes $remote_addr, which nginx sends as X-Real-IP and appends to
+    X-Forwarded-For ($proxy_add_x_forwarded_for)."""
+    up = upstreams("a")
+    _route(gateway, up, "/real", {"real-ip": {"source": "http_x_client_addr"}})
+    with httpx.Client(base_url=gateway.url) as client:
+        client.get("/real", headers={"X-Client-Addr": "203.0.113.7:4431"})
+        found = up.requests[-1]["headers"]
+        client.get("/real", headers={"X-Client-Addr": "203.0.113.7", "X-Forwarded-For": "10.0.0.1"})
+        behind = up.requests[-1]["headers"]
+        client.get("/real", headers={"X-Client-Addr": "not-an-address"})
+        ignored = up.requests[-1]["headers"]
+    assert found["x-real-ip"] == "203.0.113.7"
+    assert found["x-forwarded-for"] == "203.0.113.7"
+    assert behind["x-real-ip"] == "203.0.113.7"
+    assert behind["x-forwarded-for"] == "10.0.0.1, 203.0.113.7"
+    assert ignored["x-real-ip"] == "127.0.0.1"  # no valid address: the connection's
+    assert ignored["x-forwarded-for"] == "127.0.0.1"
+
+
+def test_limit_conn_count_is_given_back_when_the_request_fails(
+    gateway, upstreams, monkeypatch: pytest.MonkeyPatch
+):
+    """A request that raises after limit-conn counted it still runs the log phase, which
+    gives the count back: the next request is not refused."""
+    from reference_impl.proxy.plugins.limit_count import LimitCount
+
+    up = upstreams("a")
+    plugins = {
+        "limit-conn": {"conn": 1, "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"},
+        # runs after limit-conn (lower priority); made to raise below
+        "limit-count": {"count": 1000, "time_window": 60},
+    }
+    _route(gateway, up, "/conn", plugins)
+
+    async def boom(self: LimitCount, ctx: Ctx) -> None:
+        raise RuntimeError("a plugin failed")
+
+    with httpx.Client(base_url=gateway.url) as client:
+        monkeypatch.setattr(LimitCount, "access", boom)
+        assert [client.get("/conn").status_code for _ in range(3)] == [500, 500, 500]
+        monkeypatch.undo()
+        assert client.get("/conn").status_code == 200  # no count was kept
+    assert len(up.requests) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..plugin_api import Ctx, Plugin, Response
 from .auth_common import attach_consumer, reject_or_anonymous
 from .request_edit import remove_query_arg, set_request_header
@@ -12,14 +14,20 @@ class KeyAuth(Plugin):
     priority = 2500
     kind = "auth"
 
+    def __init__(self, conf: dict[str, Any], env: Any) -> None:
+        super().__init__(conf, env)
+        self._header: str = conf.get("header", "apikey")
+        self._query: str = conf.get("query", "apikey")
+        self._header_name = self._header.lower()
+        self._query_var = "arg_" + self._query
+        self._hides = bool(conf.get("hide_credentials"))
+
     async def rewrite(self, ctx: Ctx) -> Response | None:
-        header = self.conf.get("header", "apikey")
-        query = self.conf.get("query", "apikey")
-        hide = bool(self.conf.get("hide_credentials"))
-        key = ctx.var("http_" + header)
+        header, query, hide = self._header, self._query, self._hides
+        key = ctx.request.header(self._header_name)  # APISIX: core.request.header
         from_header = key is not None
         if key is None:
-            key = ctx.var("arg_" + query)
+            key = ctx.var(self._query_var)
         found = self.env.find_consumer(self.name, "key", key) if key is not None else None
         if found is None:
             message = "Missing API key in request" if key is None else "Invalid API key in request"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from ..fingerprint import conf_fingerprint
@@ -43,6 +42,13 @@ class LimitCount(Plugin):
         # a changed conf restarts the counters, like APISIX's conf_version
         self._fingerprint = conf_fingerprint(conf)
         self._redis = redis_target(conf)
+        self.may_wait = self._redis is not None  # counting locally never waits
+        count, window = conf.get("count"), conf.get("time_window")
+        # a plain count and window (no rules, no variables): read once, not per request
+        self._fixed: tuple[int, int] | None = None
+        if not conf.get("rules") and isinstance(count, int) and isinstance(window, int):
+            self._fixed = (count, window)
+        self._quota_headers = bool(conf.get("show_limit_quota_header", True))
 
     def _scope(self, ctx: Ctx) -> str:
         if self.conf.get("group"):
@@ -66,6 +72,9 @@ class LimitCount(Plugin):
     def _rules(self, ctx: Ctx) -> tuple[list[_Rule], str | None]:
         """The limits this request is counted against: `count` per `time_window` under the
         conf's key, or each of `rules` whose key has a value (its headers prefixed)."""
+        if self._fixed is not None:
+            count, window = self._fixed
+            return [_Rule(count, window, limit_key(self.conf, ctx, self._scope(ctx)))], None
         if not self.conf.get("rules"):
             count, err = _resolve_number(ctx, self.conf["count"])
             window, err2 = _resolve_number(ctx, self.conf["time_window"])
@@ -108,17 +117,14 @@ class LimitCount(Plugin):
         self, ctx: Ctx, rule: _Rule, allowed: bool, remaining: int, reset_in: float
     ) -> Response | None:
         """The rule's X-RateLimit-* headers on the answer, or its rejection."""
-        count = rule.count
         headers = {}
-        if self.conf.get("show_limit_quota_header", True):
-            names = _HEADERS if rule.header_prefix is None else _prefixed(rule.header_prefix)
-            headers = dict(
-                zip(
-                    names,
-                    (str(count), str(remaining), str(max(0, math.ceil(reset_in - 1e-6)))),
-                    strict=True,
-                )
+        if self._quota_headers:
+            limit, left, reset = (
+                _HEADERS if rule.header_prefix is None else _prefixed(rule.header_prefix)
             )
+            headers[limit] = str(rule.count)
+            headers[left] = str(remaining)
+            headers[reset] = str(max(0, math.ceil(reset_in - 1e-6)))
         if allowed:
             ctx.response_headers.update(headers)
             return None
@@ -145,17 +151,26 @@ class LimitCount(Plugin):
 _HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 
-def _prefixed(prefix: str) -> tuple[str, ...]:
+def _prefixed(prefix: str) -> tuple[str, str, str]:
     """A rule's headers: its prefix before `RateLimit-` (`X-1-RateLimit-Limit`)."""
-    return tuple(name.replace("RateLimit-", f"{prefix}-RateLimit-", 1) for name in _HEADERS)
+    limit, left, reset = (
+        name.replace("RateLimit-", f"{prefix}-RateLimit-", 1) for name in _HEADERS
+    )
+    return limit, left, reset
 
 
-@dataclass(frozen=True)
 class _Rule:
-    count: int
-    time_window: int
-    key: str  # the counter's key, scope included
-    header_prefix: str | None = None
+    """One limit a request is counted against (a plain class: one per request)."""
+
+    __slots__ = ("count", "header_prefix", "key", "time_window")
+
+    def __init__(
+        self, count: int, time_window: int, key: str, header_prefix: str | None = None
+    ) -> None:
+        self.count = count
+        self.time_window = time_window
+        self.key = key  # the counter's key, scope included
+        self.header_prefix = header_prefix
 
 
 def _resolve_number(ctx: Ctx, value: Any) -> tuple[int, str | None]:

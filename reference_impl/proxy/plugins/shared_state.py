@@ -69,14 +69,21 @@ class MappedRecordTable:
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._map = mmap.mmap(self._fd, size)
+        self._slots: dict[str, tuple[bytes, int]] = {}  # key -> (digest, first slot), recent
 
     def close(self) -> None:
         self._map.close()
         os.close(self._fd)
 
     def update(self, key: str, updater: Updater[R]) -> R:
-        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
-        start = int.from_bytes(digest[:4], "little") % _SLOTS
+        known = self._slots.get(key)
+        if known is None:
+            digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+            known = (digest, int.from_bytes(digest[:4], "little") % _SLOTS)
+            if len(self._slots) >= _SLOTS:
+                self._slots.clear()
+            self._slots[key] = known
+        digest, start = known
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
             now = self._clock()
