@@ -123,6 +123,7 @@ class GatewayConfig:
     control_listen: Listen | None = None
     # `nginx_config.http` timeouts and header buffers, `nginx_config.worker_rlimit_nofile`
     limits: ClientLimits = field(default_factory=ClientLimits)
+    dns_servers: list[str] = field(default_factory=list)  # discovery.dns.servers
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,7 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         ssl=_ssl_config(merged["apisix"], node_listen),
         control_listen=_control_listen(merged["apisix"]),
         limits=_limits(merged["nginx_config"]),
+        dns_servers=dns_servers_of(merged),
     )
 
 
@@ -330,6 +332,18 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> G
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {path} must be a YAML mapping")
     return build_config(_etcd_host_from_env(raw, env))
+
+
+def dns_servers_of(raw: dict[str, Any]) -> list[str]:
+    """config.yaml's `discovery.dns.servers` (`ip:port` of each), [] when not configured."""
+    discovery = raw.get("discovery")
+    dns = discovery.get("dns") if isinstance(discovery, dict) else None
+    servers = dns.get("servers") if isinstance(dns, dict) else None
+    if servers is None:
+        return []
+    if not isinstance(servers, list) or not servers or not all(isinstance(s, str) for s in servers):
+        raise ConfigError("discovery.dns.servers: expected a non-empty list of ip:port strings")
+    return list(servers)
 
 
 def plugin_attr_of(raw: dict[str, Any]) -> dict[str, Any]:

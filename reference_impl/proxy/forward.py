@@ -149,6 +149,9 @@ async def forward(
     if request.expect_continue and body is not None and not body.done and not body.chunks:
         client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     up = attempt.target.runtime
+    discovery = up.discovery
+    if discovery is not None and not discovery.ready.is_set():
+        await discovery.ready.wait()  # the first answer (each query has its timeout)
     exchange_class = UpgradeExchange if websocket else Exchange
     while (node := attempt.next_node()) is not None:
         try:
@@ -161,7 +164,9 @@ async def forward(
         attempt.answered(node, status)
         return status, keep
     failure = attempt.failure
-    status = failure.status if failure is not None else 502
+    # no node at all: APISIX's 503 "no valid upstream node" when discovery found none
+    no_node = 503 if discovery is not None else 502
+    status = failure.status if failure is not None else no_node
     data = response_bytes(
         status,
         error_page(status),
@@ -209,7 +214,7 @@ async def _try_node(
             if conn is None:
                 try:
                     conn = await pool.connect(
-                        key, node.host, node.port, up.tls, timeouts.connect, up.pool
+                        key, node.host, node.port, up.tls_context, timeouts.connect, up.pool
                     )
                 except TimeoutError:
                     raise UpstreamFailure("timeouts", 504) from None

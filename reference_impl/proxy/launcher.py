@@ -14,6 +14,7 @@ from ..config import GatewayConfig, plugin_attr_of
 from ..store import Store
 from ..store.http_api import StoreApi, start_store_api
 from .supervisor import Supervisor
+from .upstream_tls import SYSTEM_TRUST
 from .worker import WorkerSettings
 
 Address = tuple[str, int]
@@ -56,6 +57,10 @@ class DataPlaneLauncher:
             prefix=prefix,
             limits=config.limits,
             plugin_attr=plugin_attr_of(config.raw),
+            trusted_certificate=str(
+                (apisix.get("ssl") or {}).get("ssl_trusted_certificate") or SYSTEM_TRUST
+            ),
+            dns_servers=config.dns_servers,
         )
         if grace_period is not None:
             settings.grace_period = grace_period

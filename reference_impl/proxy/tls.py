@@ -95,7 +95,7 @@ def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     return True
 
 
-def _load_pair(ctx: ssl.SSLContext, cert: str, key: str, workdir: str) -> None:
+def load_pair(ctx: ssl.SSLContext, cert: str, key: str, workdir: str) -> None:
     """`load_cert_chain` reads files only: the PEM goes through a private file, removed at once."""
     fd, path = tempfile.mkstemp(dir=workdir, suffix=".pem")
     try:
@@ -120,7 +120,7 @@ def _context_of(
             key_pem = keyring.decrypt_pkey(key)
             if key_pem is None:
                 raise ValueError("the private key can't be decrypted with the keyring")
-            _load_pair(ctx, cert, key_pem, workdir)
+            load_pair(ctx, cert, key_pem, workdir)
     if conf.get("ssl_protocols"):
         ctx.protocols = frozenset(conf["ssl_protocols"])
     client = conf.get("client")

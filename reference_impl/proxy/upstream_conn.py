@@ -186,20 +186,6 @@ class PoolSettings:
         self.requests = int(conf.get("requests", 1000))
 
 
-_INSECURE_TLS: ssl.SSLContext | None = None
-
-
-def _tls_context() -> ssl.SSLContext:
-    # nginx's default is proxy_ssl_verify off; APISIX keeps it
-    global _INSECURE_TLS
-    if _INSECURE_TLS is None:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        _INSECURE_TLS = ctx
-    return _INSECURE_TLS
-
-
 class ConnectionPool:
     """Idle keep-alive connections by (pool id, host, port, scheme)."""
 
@@ -217,7 +203,13 @@ class ConnectionPool:
         return None
 
     async def connect(
-        self, key: tuple, host: str, port: int, tls: bool, timeout: float, settings: PoolSettings
+        self,
+        key: tuple,
+        host: str,
+        port: int,
+        tls: ssl.SSLContext | None,
+        timeout: float,
+        settings: PoolSettings,
     ) -> UpstreamConnection:
         loop = asyncio.get_running_loop()
         self._settings[key] = settings
@@ -226,8 +218,8 @@ class ConnectionPool:
                 lambda: UpstreamConnection(self, key),
                 host,
                 port,
-                ssl=_tls_context() if tls else None,
-                server_hostname=host if tls else None,
+                ssl=tls,
+                server_hostname=host if tls is not None else None,
             )
         if self._sweeper is None:
             self._sweeper = loop.call_later(1.0, self._sweep)

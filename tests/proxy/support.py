@@ -157,7 +157,8 @@ class Upstream:
 class Gateway:
     """A data plane worker in its own thread's event loop, fed by an in-process MemoryStore."""
 
-    def __init__(self, stream: bool = False, store: Any = None) -> None:
+    def __init__(self, stream: bool = False, store: Any = None, **options: Any) -> None:
+        """`options`: more WorkerSettings (dns_servers, trusted_certificate, ...)."""
         self.store = store if store is not None else MemoryStore()
         self.lt = LoopThread()
         self.port = free_port()
@@ -166,6 +167,7 @@ class Gateway:
             node_listen=[("127.0.0.1", self.port)],
             stream_listen=[("127.0.0.1", self.stream_port)] if stream else [],
             grace_period=3.0,
+            **options,
         )
         self.worker = Worker(settings, self.store)
         self._task = asyncio.run_coroutine_threadsafe(self.worker.run(), self.lt.loop)
