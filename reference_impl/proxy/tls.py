@@ -19,7 +19,6 @@ connection to such an SNI without one is closed as soon as the handshake ends.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import ssl
 import tempfile
@@ -28,6 +27,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from .cert_chain import load_pair
 from .downstream import Plane
 from .fingerprint import conf_fingerprint
 from .http_server import ClientConnection
@@ -93,17 +93,6 @@ def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     except (ValueError, TypeError, InvalidSignature):
         return False
     return True
-
-
-def load_pair(ctx: ssl.SSLContext, cert: str, key: str, workdir: str) -> None:
-    """`load_cert_chain` reads files only: the PEM goes through a private file, removed at once."""
-    fd, path = tempfile.mkstemp(dir=workdir, suffix=".pem")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(cert.rstrip("\n") + "\n" + key)
-        ctx.load_cert_chain(path)
-    finally:
-        os.unlink(path)
 
 
 def _context_of(

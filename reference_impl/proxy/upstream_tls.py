@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from .tls import load_pair
+from .cert_chain import load_pair
 
 SYSTEM_TRUST = "system"
 
