@@ -164,6 +164,9 @@ PROFILES: dict[str, Profile] = {
                 "dp-key-auth",
                 "dp-proxy-rewrite",
                 "dp-no-route-404",
+                # upstreams as APISIX 3.x always has them (issue 16)
+                "dp-pass-host",
+                "dp-upstream-tls",
             ),
             extended=(
                 "dp-vars",
@@ -217,7 +220,14 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
+                # upstreams (issue 16); dp-discovery-dns needs --dns-server
+                "dp-ewma",
+                "dp-keepalive-pool",
+                "dp-upstream-tls-verify",
+                "dp-discovery-dns",
             ),
+            # APISIX documents tls.verify for kafka upstreams only
+            inferred=("dp-upstream-tls-verify",),
         ),
     )
 }
@@ -229,6 +239,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "stream_addr": ("dp-stream",),
     "prometheus_url": ("dp-prometheus",),
     "otel_collector": ("dp-plugin-opentelemetry",),
+    "dns_server": ("dp-discovery-dns",),
 }
 
 # Extended features that need a server the embedded target starts from the machine's own

@@ -191,7 +191,7 @@ class GatewayContainer:
         self.admin_api_version = admin_api_version
         self.admin_port, self.node_port = admin_port, node_port
         self.stream_port, self.metrics_port = listen_port(), listen_port()
-        self.otel_port = listen_port()
+        self.otel_port, self.dns_port = listen_port(), listen_port()
         self.tls_port, self.control_port = listen_port(), listen_port()
 
 

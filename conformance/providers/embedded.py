@@ -57,6 +57,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def gateway_config(
     admin_port: int,
     node_port: int,
@@ -71,6 +77,7 @@ def gateway_config(
     admin_key: str = ADMIN_KEY,
     viewer_key: str = VIEWER_KEY,
     otel_port: int | None = None,
+    dns_port: int | None = None,
 ) -> dict[str, Any]:
     """The config.yaml of a gateway (the reference, or APISIX in a container on the host's
     network) listening on the given loopback ports. Every credential is named here: the
@@ -110,6 +117,8 @@ def gateway_config(
             "collector": {"address": f"127.0.0.1:{otel_port}"},
             "batch_span_processor": {"inactive_timeout": 0.5, "batch_timeout": 1},
         }
+    if dns_port is not None:  # the DNS server a test serves records from
+        config["discovery"] = {"dns": {"servers": [f"127.0.0.1:{dns_port}"]}}
     if admin_password is not None:
         config["gwconform"]["iam"] = {"admin_password": admin_password}
     if etcd_url:
@@ -163,6 +172,7 @@ class LoopbackGateway(Protocol):
     tls_port: int
     control_port: int
     otel_port: int  # where a test's OTLP collector listens
+    dns_port: int  # where a test's DNS server listens (UDP)
 
 
 def etcd_prefix_of(admin_api_version: str) -> str:
@@ -193,6 +203,7 @@ def loopback_gateway_config(
         admin_key=admin_key,
         viewer_key=viewer_key,
         otel_port=gateway.otel_port,
+        dns_port=gateway.dns_port,
     )
 
 
@@ -227,6 +238,7 @@ def loopback_target(
         token=admin_key,
         prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
         otel_collector=f"127.0.0.1:{gateway.otel_port}",
+        dns_server=f"127.0.0.1:{gateway.dns_port}",
         admin_api_version=gateway.admin_api_version,
         **identity,
     )
@@ -250,6 +262,7 @@ class EmbeddedGateway:
         self.admin_password = admin_password or secrets.token_urlsafe(18)
         self.admin_port, self.node_port, self.stream_port = free_port(), free_port(), free_port()
         self.metrics_port, self.otel_port = free_port(), free_port()
+        self.dns_port = free_udp_port()
         self.tls_port, self.control_port = free_port(), free_port()
         self.config_path = workdir / f"config-{admin_api_version}.yaml"
         self.stderr_path = workdir / f"gateway-{admin_api_version}.stderr"

@@ -116,6 +116,7 @@ class UrlProvider:
             cloud_url=settings.cloud_url,
             prometheus_url=settings.prometheus_url,
             otel_collector=settings.otel_collector,
+            dns_server=settings.dns_server,
             redis_url=settings.redis_url,
             redis_cluster_nodes=settings.redis_cluster_nodes,
             token=settings.token,

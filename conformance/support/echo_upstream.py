@@ -48,6 +48,7 @@ class ReceivedRequest:
     headers: dict[str, str]
     body: bytes = b""
     remote_addr: str = ""
+    remote_port: int = 0  # tells the gateway's connections apart
     http_version: str = "1.1"
     raw_headers: list[tuple[str, str]] = field(default_factory=list)
     client_cert_cn: str = ""  # over TLS: the common name of the client's certificate
@@ -145,6 +146,7 @@ class _Connection(asyncio.Protocol):
             headers=headers,
             body=bytes(self._body),
             remote_addr=peer[0] if peer else "",
+            remote_port=peer[1] if peer else 0,
             http_version=self.parser.get_http_version(),
             raw_headers=list(self._headers),
             client_cert_cn=self._client_cert_cn(),
@@ -315,6 +317,7 @@ class EchoUpstream:
             "headers": request.headers,
             "body": request.body.decode("utf-8", errors="replace"),
             "remote_addr": request.remote_addr,
+            "remote_port": request.remote_port,
             "client_cert_cn": request.client_cert_cn,
         }
 

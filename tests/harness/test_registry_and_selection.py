@@ -122,5 +122,8 @@ def test_profiles_table_matches_the_brief():
     assert len(PROFILES["apisix-v3"].core) == 10 and len(PROFILES["apisix-v3"].extended) == 8
     assert PROFILES["apisix-v2"].core == ("admin-v2-bodies", "admin-spec-v2")
     dataplane = PROFILES["dataplane"]
-    assert len(dataplane.core) == 6
-    assert len(dataplane.extended) == 48 + len(OBSERVABILITY_PLUGIN_FEATURES)
+    # issue 16: pass_host and upstream TLS are Core; ewma, keepalive_pool, tls.verify and dns
+    # discovery Extended
+    assert len(dataplane.core) == 8
+    assert {"dp-pass-host", "dp-upstream-tls"} <= set(dataplane.core)
+    assert len(dataplane.extended) == 52 + len(OBSERVABILITY_PLUGIN_FEATURES)
