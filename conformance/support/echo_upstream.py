@@ -52,6 +52,7 @@ class ReceivedRequest:
     http_version: str = "1.1"
     raw_headers: list[tuple[str, str]] = field(default_factory=list)
     client_cert_cn: str = ""  # over TLS: the common name of the client's certificate
+    sni: str = ""  # over TLS: the server name the client sent
 
 
 def parse_control_status(path: str, headers: dict[str, str]) -> int | None:
@@ -78,6 +79,13 @@ def parse_control_delay(headers: dict[str, str]) -> float:
     except ValueError:
         return 0.0
     return min(max(delay, 0.0), MAX_DELAY)
+
+
+SNI_ATTRIBUTE = "gwconform_sni"
+
+
+def _remember_sni(ssl_object: ssl.SSLObject, name: str | None, _: ssl.SSLContext) -> None:
+    setattr(ssl_object, SNI_ATTRIBUTE, name or "")
 
 
 class _Connection(asyncio.Protocol):
@@ -150,6 +158,9 @@ class _Connection(asyncio.Protocol):
             http_version=self.parser.get_http_version(),
             raw_headers=list(self._headers),
             client_cert_cn=self._client_cert_cn(),
+            sni=getattr(self.transport.get_extra_info("ssl_object"), SNI_ATTRIBUTE, "")
+            if self.transport
+            else "",
         )
         keep_alive = self.parser.should_keep_alive() and not self._too_large
         self.queue.put_nowait((request, keep_alive))
@@ -203,6 +214,8 @@ class EchoUpstream:
         self.host = "127.0.0.1"
         self.port = port
         self.tls = tls
+        if tls is not None:
+            tls.sni_callback = _remember_sni
         self.forced_status: int | None = None
         self.forced_delay = 0.0
         self._server: asyncio.base_events.Server | None = None
@@ -319,6 +332,7 @@ class EchoUpstream:
             "remote_addr": request.remote_addr,
             "remote_port": request.remote_port,
             "client_cert_cn": request.client_cert_cn,
+            "sni": request.sni,
         }
 
     def render(self, request: ReceivedRequest, keep_alive: bool) -> bytes:

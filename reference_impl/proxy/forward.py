@@ -115,6 +115,21 @@ def upstream_head(
     return b"".join(lines)
 
 
+_HOST_LINE = b" HTTP/1.1\r\nHost: "  # where `upstream_head` writes the Host
+
+
+def tls_server_name(head: bytes) -> str | None:
+    """The name a TLS upstream is sent (SNI) and checked against: APISIX's `proxy_ssl_name
+    $upstream_host`, the Host sent upstream without its port (nginx strips it); None when
+    the Host is empty."""
+    start = head.index(_HOST_LINE) + len(_HOST_LINE)
+    host = head[start : head.index(b"\r\n", start)].decode("latin-1")
+    if host.startswith("["):
+        return host[1 : host.find("]")] or None
+    name, sep, port = host.rpartition(":")
+    return (name if sep and port.isdigit() else host) or None
+
+
 def method_bytes(request: PendingRequest, ctx: Ctx) -> bytes:
     """The method sent upstream: the client's, unless a plugin (proxy-rewrite) changed it."""
     method = ctx.request.method.encode("latin-1", "replace")
@@ -213,8 +228,15 @@ async def _try_node(
             reused = conn is not None
             if conn is None:
                 try:
+                    tls = up.tls_context
                     conn = await pool.connect(
-                        key, node.host, node.port, up.tls_context, timeouts.connect, up.pool
+                        key,
+                        node.host,
+                        node.port,
+                        tls,
+                        timeouts.connect,
+                        up.pool,
+                        None if tls is None else tls_server_name(sending.head),
                     )
                 except TimeoutError:
                     raise UpstreamFailure("timeouts", 504) from None

@@ -210,7 +210,10 @@ class ConnectionPool:
         tls: ssl.SSLContext | None,
         timeout: float,
         settings: PoolSettings,
+        server_name: str | None = None,
     ) -> UpstreamConnection:
+        """A new connection; over TLS when `tls` is given, with `server_name` (None: `host`)
+        as the name sent (SNI) and checked."""
         loop = asyncio.get_running_loop()
         self._settings[key] = settings
         async with asyncio.timeout(timeout):
@@ -219,7 +222,7 @@ class ConnectionPool:
                 host,
                 port,
                 ssl=tls,
-                server_hostname=host if tls is not None else None,
+                server_hostname=(server_name or host) if tls is not None else None,
             )
         if self._sweeper is None:
             self._sweeper = loop.call_later(1.0, self._sweep)

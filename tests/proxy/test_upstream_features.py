@@ -188,3 +188,20 @@ def test_dns_discovery_follows_the_records(echoes, dns):
 def test_dns_discovery_without_servers_leaves_the_route_out(gateway):
     _route(gateway, "nodns", {"discovery_type": "dns", "service_name": "svc.test"})
     assert "routes/nodns" in gateway.worker.plane.snapshot.left_out.reasons
+
+
+def test_tls_server_name_is_the_host_sent_upstream(gateway, echoes):
+    secure = echoes("sni", tls=server_context(make_certificate("127.0.0.1")))
+    named = {"scheme": "https", "nodes": {f"localhost:{secure.port}": 1}}
+    _route(gateway, "pass", named)
+    _route(gateway, "node", {**named, "pass_host": "node"})
+    _route(gateway, "rewrite", {**named, "pass_host": "rewrite", "upstream_host": "up.test:8443"})
+    sent = {
+        mode: httpx.get(f"{gateway.url}/{mode}/x", headers={"Host": "svc.example:9080"}).json()
+        for mode in ("pass", "node", "rewrite")
+    }
+    # APISIX's proxy_ssl_name $upstream_host: the Host sent upstream, without its port
+    assert sent["pass"]["sni"] == "svc.example"
+    assert sent["node"]["sni"] == "localhost"
+    assert sent["rewrite"]["sni"] == "up.test"
+    assert sent["rewrite"]["headers"]["host"] == "up.test:8443"
