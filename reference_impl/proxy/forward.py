@@ -217,7 +217,12 @@ async def _try_node(
     client, ctx, up = attempt.client, attempt.ctx, attempt.target.runtime
     timeouts = attempt.target.timeouts
     loop = client.loop
-    key = up.pool_keys[id(node)]
+    key: tuple = up.pool_keys[id(node)]
+    tls = up.tls_context
+    server_name = None
+    if tls is not None:  # as APISIX, a pool per server name: no connection made for another
+        server_name = tls_server_name(sending.head)
+        key = (*key, server_name)
     body = attempt.request.body
     chunked = attempt.request.chunked
     is_retry = sending.is_retry
@@ -228,15 +233,8 @@ async def _try_node(
             reused = conn is not None
             if conn is None:
                 try:
-                    tls = up.tls_context
                     conn = await pool.connect(
-                        key,
-                        node.host,
-                        node.port,
-                        tls,
-                        timeouts.connect,
-                        up.pool,
-                        None if tls is None else tls_server_name(sending.head),
+                        key, node.host, node.port, tls, timeouts.connect, up.pool, server_name
                     )
                 except TimeoutError:
                     raise UpstreamFailure("timeouts", 504) from None

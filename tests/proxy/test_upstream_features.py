@@ -205,3 +205,15 @@ def test_tls_server_name_is_the_host_sent_upstream(gateway, echoes):
     assert sent["node"]["sni"] == "localhost"
     assert sent["rewrite"]["sni"] == "up.test"
     assert sent["rewrite"]["headers"]["host"] == "up.test:8443"
+
+
+def test_tls_connections_are_pooled_per_server_name(gateway, echoes):
+    secure = echoes("sni", tls=server_context(make_certificate("127.0.0.1")))
+    _route(gateway, "pooled", {"scheme": "https", "nodes": {secure.node: 1}})
+
+    def get(host: str) -> dict:
+        return httpx.get(f"{gateway.url}/pooled/x", headers={"Host": host}).json()
+
+    first, other, again = get("a.example"), get("b.example"), get("a.example")
+    assert (first["sni"], other["sni"], again["sni"]) == ("a.example", "b.example", "a.example")
+    assert again["remote_port"] == first["remote_port"] != other["remote_port"]
