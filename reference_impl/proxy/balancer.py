@@ -218,6 +218,8 @@ def _split_combination(template: str) -> list[tuple[bool, str]]:
 
 
 def make_balancer(conf: dict[str, Any], nodes: list[Node]) -> Balancer:
+    """The balancer of an upstream's `type`; ValueError for a type there is none of (the
+    object using the upstream is left out rather than balanced some other way)."""
     kind = conf.get("type") or "roundrobin"
     if kind == "chash":
         return ConsistentHash(nodes, chash_key_getter(conf))
@@ -225,4 +227,6 @@ def make_balancer(conf: dict[str, Any], nodes: list[Node]) -> Balancer:
         return LeastConn(nodes)
     if kind == "ewma":
         return Ewma(nodes)
-    return RoundRobin(nodes)
+    if kind == "roundrobin":
+        return RoundRobin(nodes)
+    raise ValueError(f"no balancer of type {kind}")

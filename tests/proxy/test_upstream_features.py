@@ -217,3 +217,13 @@ def test_tls_connections_are_pooled_per_server_name(gateway, echoes):
     first, other, again = get("a.example"), get("b.example"), get("a.example")
     assert (first["sni"], other["sni"], again["sni"]) == ("a.example", "b.example", "a.example")
     assert again["remote_port"] == first["remote_port"] != other["remote_port"]
+
+
+def test_unknown_balancer_type_leaves_the_route_out(gateway, echoes):
+    echo = echoes("e")
+    _route(gateway, "random", {"type": "random", "nodes": {echo.node: 1}})
+    assert httpx.get(f"{gateway.url}/random/x").status_code == 404
+    assert (
+        "no balancer of type random"
+        in gateway.worker.plane.snapshot.left_out.reasons["routes/random"]
+    )
