@@ -171,6 +171,9 @@ PROFILES: dict[str, Profile] = {
                 "dp-no-route-404",
                 "dp-http2-tls",
                 "dp-grpc",
+                # upstreams as APISIX 3.x always has them (issue 16)
+                "dp-pass-host",
+                "dp-upstream-tls",
             ),
             extended=(
                 "dp-vars",
@@ -236,7 +239,14 @@ PROFILES: dict[str, Profile] = {
                 "dp-secret-refs-vault",
                 "dp-filter-func",
                 "dp-serverless",
+                # upstreams (issue 16); dp-discovery-dns needs --dns-server
+                "dp-ewma",
+                "dp-keepalive-pool",
+                "dp-upstream-tls-verify",
+                "dp-discovery-dns",
             ),
+            # APISIX documents tls.verify for kafka upstreams only
+            inferred=("dp-upstream-tls-verify",),
         ),
     )
 }
@@ -251,6 +261,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "prometheus_url": ("dp-prometheus",),
     "otel_collector": ("dp-plugin-opentelemetry",),
     "secret_env": ("dp-secret-refs-env",),
+    "dns_server": ("dp-discovery-dns",),
 }
 
 # Extended features that need a server the embedded target starts from the machine's own

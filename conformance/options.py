@@ -83,6 +83,11 @@ OPTIONS: tuple[Option, ...] = (
         "dp-secret-refs-env)",
     ),
     _endpoint(
+        "dns_server",
+        "HOST:PORT of the gateway's discovery.dns.servers, where a test serves DNS records "
+        "(giving it claims dp-discovery-dns)",
+    ),
+    _endpoint(
         "redis_url", "redis://HOST:PORT of a Redis both the gateway and the suite reach, for "
         "the dp-plugin-*-redis features (the embedded target starts one)",
     ),

@@ -48,6 +48,7 @@ class Target:
     prometheus_url: str | None = None  # the data plane's metrics export
     otel_collector: str | None = None  # HOST:PORT the gateway sends OTLP traces to
     secret_env: str | None = None  # NAME=VALUE of a variable in the gateway's environment
+    dns_server: str | None = None  # HOST:PORT of the gateway's discovery.dns.servers
     redis_url: str | None = None  # a Redis for the redis policies (redis://HOST:PORT)
     redis_cluster_nodes: tuple[str, ...] = ()  # a Redis Cluster's HOST:PORT nodes
     data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
@@ -101,6 +102,7 @@ class TargetSettings:
     prometheus_url: str | None = None
     otel_collector: str | None = None
     secret_env: str | None = None
+    dns_server: str | None = None
     redis_url: str | None = None
     redis_cluster_nodes: tuple[str, ...] = ()
     name: str | None = None
@@ -335,6 +337,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
         otel_collector=pick("otel_collector"),
         secret_env=_check_secret_env(pick("secret_env")),
+        dns_server=pick("dns_server"),
         redis_url=_check_redis_url(pick("redis_url")),
         redis_cluster_nodes=_check_redis_nodes(_as_list(pick("redis_cluster_nodes"))),
         name=pick("name"),
@@ -360,6 +363,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
     parse_stream_addr(settings.stream_tls_addr, "TLS stream address")
     parse_stream_addr(settings.stream_udp_addr, "UDP stream address")
     parse_stream_addr(settings.otel_collector, "OTLP collector address")
+    parse_stream_addr(settings.dns_server, "DNS server address")
     settings = _check_provider(settings, given={key for key in DOCKER_ONLY if pick(key)})
     max_examples = cli.get("max_examples")
     if max_examples is not None and int(max_examples) < 1:

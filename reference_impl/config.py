@@ -128,6 +128,7 @@ class GatewayConfig:
     # `apisix.enable_http2`: h2c with prior knowledge on `node_listen`, h2 through ALPN on
     # `apisix.ssl.listen` (nginx's `http2 on` in APISIX's server block)
     enable_http2: bool = True
+    dns_servers: list[str] = field(default_factory=list)  # discovery.dns.servers
 
     @property
     def stream_enabled(self) -> bool:
@@ -264,6 +265,7 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         control_listen=_control_listen(merged["apisix"]),
         limits=_limits(merged["nginx_config"]),
         enable_http2=_enable_http2(merged["apisix"]),
+        dns_servers=dns_servers_of(merged),
     )
 
 
@@ -357,6 +359,18 @@ def load_config(path: str | Path | None, env: dict[str, str] | None = None) -> G
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {path} must be a YAML mapping")
     return build_config(_etcd_host_from_env(raw, env))
+
+
+def dns_servers_of(raw: dict[str, Any]) -> list[str]:
+    """config.yaml's `discovery.dns.servers` (`ip:port` of each), [] when not configured."""
+    discovery = raw.get("discovery")
+    dns = discovery.get("dns") if isinstance(discovery, dict) else None
+    servers = dns.get("servers") if isinstance(dns, dict) else None
+    if servers is None:
+        return []
+    if not isinstance(servers, list) or not servers or not all(isinstance(s, str) for s in servers):
+        raise ConfigError("discovery.dns.servers: expected a non-empty list of ip:port strings")
+    return list(servers)
 
 
 def plugin_attr_of(raw: dict[str, Any]) -> dict[str, Any]:

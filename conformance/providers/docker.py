@@ -194,7 +194,7 @@ class GatewayContainer:
         self.admin_port, self.node_port = admin_port, node_port
         self.stream_port, self.metrics_port = listen_port(), listen_port()
         self.stream_tls_port, self.stream_udp_port = listen_port(), listen_port(socket.SOCK_DGRAM)
-        self.otel_port = listen_port()
+        self.otel_port, self.dns_port = listen_port(), listen_port()
         self.tls_port, self.control_port = listen_port(), listen_port()
         self.secret_env_value = secrets.token_hex(12)
 

@@ -60,6 +60,12 @@ def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
         return sock.getsockname()[1]
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def gateway_config(
     admin_port: int,
     node_port: int,
@@ -76,6 +82,7 @@ def gateway_config(
     otel_port: int | None = None,
     stream_tls_port: int | None = None,
     stream_udp_port: int | None = None,
+    dns_port: int | None = None,
 ) -> dict[str, Any]:
     """The config.yaml of a gateway (the reference, or APISIX in a container on the host's
     network) listening on the given loopback ports. Every credential is named here: the
@@ -117,6 +124,8 @@ def gateway_config(
             "collector": {"address": f"127.0.0.1:{otel_port}"},
             "batch_span_processor": {"inactive_timeout": 0.5, "batch_timeout": 1},
         }
+    if dns_port is not None:  # the DNS server a test serves records from
+        config["discovery"] = {"dns": {"servers": [f"127.0.0.1:{dns_port}"]}}
     if admin_password is not None:
         config["gwconform"]["iam"] = {"admin_password": admin_password}
     if etcd_url:
@@ -184,6 +193,7 @@ class LoopbackGateway(Protocol):
     control_port: int
     otel_port: int  # where a test's OTLP collector listens
     secret_env_value: str  # the value of SECRET_ENV_NAME in the gateway's environment
+    dns_port: int  # where a test's DNS server listens (UDP)
 
 
 def etcd_prefix_of(admin_api_version: str) -> str:
@@ -216,6 +226,7 @@ def loopback_gateway_config(
         otel_port=gateway.otel_port,
         stream_tls_port=gateway.stream_tls_port,
         stream_udp_port=gateway.stream_udp_port,
+        dns_port=gateway.dns_port,
     )
 
 
@@ -253,6 +264,7 @@ def loopback_target(
         prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
         otel_collector=f"127.0.0.1:{gateway.otel_port}",
         secret_env=f"{SECRET_ENV_NAME}={gateway.secret_env_value}",
+        dns_server=f"127.0.0.1:{gateway.dns_port}",
         admin_api_version=gateway.admin_api_version,
         **identity,
     )
@@ -277,6 +289,7 @@ class EmbeddedGateway:
         self.admin_port, self.node_port, self.stream_port = free_port(), free_port(), free_port()
         self.stream_tls_port, self.stream_udp_port = free_port(), free_port(socket.SOCK_DGRAM)
         self.metrics_port, self.otel_port = free_port(), free_port()
+        self.dns_port = free_udp_port()
         self.tls_port, self.control_port = free_port(), free_port()
         self.secret_env_value = secrets.token_hex(12)
         self.config_path = workdir / f"config-{admin_api_version}.yaml"

@@ -119,6 +119,7 @@ class UrlProvider:
             prometheus_url=settings.prometheus_url,
             otel_collector=settings.otel_collector,
             secret_env=settings.secret_env,
+            dns_server=settings.dns_server,
             redis_url=settings.redis_url,
             redis_cluster_nodes=settings.redis_cluster_nodes,
             token=settings.token,

@@ -22,6 +22,7 @@ import asyncio
 import json
 import re
 import socket
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -47,8 +48,11 @@ class ReceivedRequest:
     headers: dict[str, str]
     body: bytes = b""
     remote_addr: str = ""
+    remote_port: int = 0  # tells the gateway's connections apart
     http_version: str = "1.1"
     raw_headers: list[tuple[str, str]] = field(default_factory=list)
+    client_cert_cn: str = ""  # over TLS: the common name of the client's certificate
+    sni: str = ""  # over TLS: the server name the client sent
 
 
 def parse_control_status(path: str, headers: dict[str, str]) -> int | None:
@@ -75,6 +79,13 @@ def parse_control_delay(headers: dict[str, str]) -> float:
     except ValueError:
         return 0.0
     return min(max(delay, 0.0), MAX_DELAY)
+
+
+SNI_ATTRIBUTE = "gwconform_sni"
+
+
+def _remember_sni(ssl_object: ssl.SSLObject, name: str | None, _: ssl.SSLContext) -> None:
+    setattr(ssl_object, SNI_ATTRIBUTE, name or "")
 
 
 class _Connection(asyncio.Protocol):
@@ -143,11 +154,24 @@ class _Connection(asyncio.Protocol):
             headers=headers,
             body=bytes(self._body),
             remote_addr=peer[0] if peer else "",
+            remote_port=peer[1] if peer else 0,
             http_version=self.parser.get_http_version(),
             raw_headers=list(self._headers),
+            client_cert_cn=self._client_cert_cn(),
+            sni=getattr(self.transport.get_extra_info("ssl_object"), SNI_ATTRIBUTE, "")
+            if self.transport
+            else "",
         )
         keep_alive = self.parser.should_keep_alive() and not self._too_large
         self.queue.put_nowait((request, keep_alive))
+
+    def _client_cert_cn(self) -> str:
+        cert = self.transport.get_extra_info("peercert") if self.transport else None
+        for rdn in (cert or {}).get("subject", ()):
+            for name, value in rdn:
+                if name == "commonName":
+                    return str(value)
+        return ""
 
     async def _answer_in_order(self) -> None:
         while True:
@@ -176,12 +200,22 @@ class _Connection(asyncio.Protocol):
 
 
 class EchoUpstream:
-    """An echo HTTP server on 127.0.0.1 (port 0 picks a free port), usable as a context manager."""
+    """An echo HTTP server on 127.0.0.1 (port 0 picks a free port), usable as a context manager;
+    over TLS with `tls` (a server context, which may demand a client certificate)."""
 
-    def __init__(self, name: str = "echo", port: int = 0, history: int = 1000) -> None:
+    def __init__(
+        self,
+        name: str = "echo",
+        port: int = 0,
+        history: int = 1000,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.name = name
         self.host = "127.0.0.1"
         self.port = port
+        self.tls = tls
+        if tls is not None:
+            tls.sni_callback = _remember_sni
         self.forced_status: int | None = None
         self.forced_delay = 0.0
         self._server: asyncio.base_events.Server | None = None
@@ -210,7 +244,7 @@ class EchoUpstream:
         sock.listen(512)
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
-        self._server = await loop.create_server(lambda: _Connection(self), sock=sock)
+        self._server = await loop.create_server(lambda: _Connection(self), sock=sock, ssl=self.tls)
 
     def stop(self) -> None:
         """Close the listening port and every open connection (clients see resets/refusals)."""
@@ -251,7 +285,7 @@ class EchoUpstream:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     # controls and observations
     def force_status(self, status: int | None) -> None:
@@ -296,6 +330,9 @@ class EchoUpstream:
             "headers": request.headers,
             "body": request.body.decode("utf-8", errors="replace"),
             "remote_addr": request.remote_addr,
+            "remote_port": request.remote_port,
+            "client_cert_cn": request.client_cert_cn,
+            "sni": request.sni,
         }
 
     def render(self, request: ReceivedRequest, keep_alive: bool) -> bytes:

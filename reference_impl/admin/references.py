@@ -8,6 +8,7 @@ from typing import Any
 
 from ..api.context import Context
 from ..api.errors import ApiError, bad_request
+from .unhonoured import unhonoured
 from .validation import check_schema
 
 SECRET_REF = "$secret://"
@@ -66,7 +67,8 @@ def seal_upstream(ctx: Context, upstream: dict[str, Any]) -> dict[str, Any]:
 def check_with_upstream(
     ctx: Context, kind: str, conf: dict[str, Any], *, embedded: bool = True
 ) -> dict[str, Any]:
-    """Schema check of an object that is or embeds an upstream, plus its references."""
+    """Schema check of an object that is or embeds an upstream, what of it the data plane
+    can't honour (refused), and its references."""
     if embedded:
         if "upstream" in conf:
             conf = {**conf, "upstream": open_upstream(ctx, conf["upstream"])}
@@ -75,6 +77,9 @@ def check_with_upstream(
             checked["upstream"] = seal_upstream(ctx, checked["upstream"])
     else:
         checked = seal_upstream(ctx, check_schema(kind, open_upstream(ctx, conf)))
+    reason = unhonoured(kind, checked, ctx.config.dns_servers)
+    if reason is not None:
+        raise bad_request(reason)
     check_common_refs(ctx, checked)
     check_secret_refs(ctx, checked)
     return checked

@@ -32,6 +32,7 @@ class Attempt:
     failure: UpstreamFailure | None = None
     started = 0.0  # when the first node was tried, if `retry_timeout` counts from it
     logged = False  # the log phase ran
+    sent_at = 0.0  # when the current node was tried, if the balancer measures latency
 
     def __init__(self, client: Client, request: PendingRequest, snap: Snapshot) -> None:
         self.client = client
@@ -132,6 +133,8 @@ class Attempt:
             self.tried = [node]
             if self.target.runtime.retry_timeout:
                 self.started = self.client.loop.time()
+        if self.target.runtime.latency is not None:
+            self.sent_at = self.client.loop.time()
         if self.plan.log:  # what log plugins (prometheus) report
             state = self.ctx.state
             state["upstream_addr"] = node.key
@@ -172,6 +175,8 @@ class Attempt:
             run_log(plan, self.ctx, status)
 
     def answered(self, node: Node, status: int) -> None:
-        checker = self.target.runtime.checker
-        if checker is not None:
-            checker.observe_status(node, status)
+        up = self.target.runtime
+        if up.checker is not None:
+            up.checker.observe_status(node, status)
+        if up.latency is not None:
+            up.latency.observe(node, self.client.loop.time() - self.sent_at)

@@ -1,4 +1,5 @@
-"""Load balancers over an upstream's nodes: smooth weighted round robin, chash, least_conn.
+"""Load balancers over an upstream's nodes: smooth weighted round robin, chash, least_conn,
+ewma.
 
 Every balancer honours node `priority`: nodes of a lower priority are used only when every
 node of all higher priorities is down (unhealthy) or already tried by this request.
@@ -7,6 +8,9 @@ node of all higher priorities is down (unhealthy) or already tried by this reque
 from __future__ import annotations
 
 import bisect
+import math
+import random
+import time
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection
@@ -128,6 +132,42 @@ class ConsistentHash(Balancer):
         return None
 
 
+EWMA_DECAY_TIME = 10.0  # seconds (apisix/balancer/ewma.lua DECAY_TIME)
+
+
+class Ewma(Balancer):
+    """apisix/balancer/ewma.lua: each node's exponentially weighted moving average of its
+    latency (connect + response time), decaying towards 0 with the time since it was last
+    updated; of two nodes drawn at random the one with the lower score serves (weights are
+    not used, as in APISIX). It is told how long each answered try took (`observe`)."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        super().__init__(nodes)
+        self.score: dict[int, float] = {}
+        self.touched: dict[int, float] = {}
+        self.random = random.Random(0)
+
+    def _decayed(self, node: Node, rtt: float, now: float) -> float:
+        key = id(node)
+        weight = math.exp(-max(now - self.touched.get(key, 0.0), 0.0) / EWMA_DECAY_TIME)
+        return self.score.get(key, 0.0) * weight + rtt * (1.0 - weight)
+
+    def _pick_in(
+        self, index: int, group: list[Node], ctx: Any, exclude: Collection[Node]
+    ) -> Node | None:
+        peers = [n for n in group if n.healthy and n not in exclude]
+        if len(peers) < 2:
+            return peers[0] if peers else None
+        first, second = self.random.sample(peers, 2)
+        now = time.monotonic()
+        return second if self._decayed(first, 0.0, now) > self._decayed(second, 0.0, now) else first
+
+    def observe(self, node: Node, seconds: float) -> None:
+        now = time.monotonic()
+        self.score[id(node)] = self._decayed(node, seconds, now)
+        self.touched[id(node)] = now
+
+
 def chash_key_getter(conf: dict[str, Any]) -> Callable[[Any], str]:
     """How an upstream's `hash_on` + `key` turn a request ctx into a hash key; when the
     value is missing the key falls back to remote_addr, as APISIX does."""
@@ -178,9 +218,15 @@ def _split_combination(template: str) -> list[tuple[bool, str]]:
 
 
 def make_balancer(conf: dict[str, Any], nodes: list[Node]) -> Balancer:
+    """The balancer of an upstream's `type`; ValueError for a type there is none of (the
+    object using the upstream is left out rather than balanced some other way)."""
     kind = conf.get("type") or "roundrobin"
     if kind == "chash":
         return ConsistentHash(nodes, chash_key_getter(conf))
     if kind == "least_conn":
         return LeastConn(nodes)
-    return RoundRobin(nodes)
+    if kind == "ewma":
+        return Ewma(nodes)
+    if kind == "roundrobin":
+        return RoundRobin(nodes)
+    raise ValueError(f"no balancer of type {kind}")

@@ -117,6 +117,21 @@ def upstream_head(
     return b"".join(lines)
 
 
+_HOST_LINE = b" HTTP/1.1\r\nHost: "  # where `upstream_head` writes the Host
+
+
+def tls_server_name(head: bytes) -> str | None:
+    """The name a TLS upstream is sent (SNI) and checked against: APISIX's `proxy_ssl_name
+    $upstream_host`, the Host sent upstream without its port (nginx strips it); None when
+    the Host is empty."""
+    start = head.index(_HOST_LINE) + len(_HOST_LINE)
+    host = head[start : head.index(b"\r\n", start)].decode("latin-1")
+    if host.startswith("["):
+        return host[1 : host.find("]")] or None
+    name, sep, port = host.rpartition(":")
+    return (name if sep and port.isdigit() else host) or None
+
+
 def method_bytes(request: PendingRequest, ctx: Ctx) -> bytes:
     """The method sent upstream: the client's, unless a plugin (proxy-rewrite) changed it."""
     method = ctx.request.method.encode("latin-1", "replace")
@@ -151,6 +166,9 @@ async def forward(
     if request.expect_continue and body is not None and not body.done and not body.chunks:
         client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     up = attempt.target.runtime
+    discovery = up.discovery
+    if discovery is not None and not discovery.ready.is_set():
+        await discovery.ready.wait()  # the first answer (each query has its timeout)
     exchange_class = UpgradeExchange if websocket else Exchange
     while (node := attempt.next_node()) is not None:
         try:
@@ -162,7 +180,10 @@ async def forward(
             continue
         attempt.answered(node, status)
         return status, keep
-    return answer_failure(attempt, attempt.failure.status if attempt.failure else 502)
+    failure = attempt.failure
+    # no node at all: APISIX's 503 "no valid upstream node" when discovery found none
+    no_node = 503 if discovery is not None else 502
+    return answer_failure(attempt, failure.status if failure is not None else no_node)
 
 
 def answer_failure(attempt: Attempt, status: int) -> tuple[int, bool]:
@@ -205,7 +226,12 @@ async def _try_node(
     client, ctx, up = attempt.client, attempt.ctx, attempt.target.runtime
     timeouts = attempt.target.timeouts
     loop = client.loop
-    key = up.pool_keys[id(node)]
+    key: tuple = up.pool_keys[id(node)]
+    tls = up.tls_context
+    server_name = None
+    if tls is not None:  # as APISIX, a pool per server name: no connection made for another
+        server_name = tls_server_name(sending.head)
+        key = (*key, server_name)
     body = attempt.request.body
     chunked = attempt.request.chunked
     is_retry = sending.is_retry
@@ -217,7 +243,7 @@ async def _try_node(
             if conn is None:
                 try:
                     conn = await pool.connect(
-                        key, node.host, node.port, up.tls, timeouts.connect, up.pool
+                        key, node.host, node.port, tls, timeouts.connect, up.pool, server_name
                     )
                 except TimeoutError:
                     raise UpstreamFailure("timeouts", 504) from None

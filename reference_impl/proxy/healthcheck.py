@@ -17,11 +17,13 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
+from .background import BackgroundTask
 from .nodes import Node
 
 ACTIVE_DEFAULTS: dict[str, Any] = {
     "type": "http",
     "timeout": 1.0,
+    "concurrency": 10,
     "http_path": "/",
     "host": None,
     "port": None,
@@ -84,7 +86,7 @@ class HealthChecker:
             self._passive_ok = frozenset(self.passive["healthy"]["http_statuses"])
             self._passive_bad = frozenset(self.passive["unhealthy"]["http_statuses"])
         self._counters = {id(n): _Counters() for n in nodes}
-        self._task: asyncio.Task | None = None
+        self._prober = BackgroundTask(self._run)
         self.on_flip: Callable[[], None] | None = None  # called when a node changes health
 
     def check_type(self) -> str:
@@ -166,13 +168,11 @@ class HealthChecker:
 
     # --- active probes ------------------------------------------------------------------------
     def start(self) -> None:
-        if self.active is not None and self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        if self.active is not None:
+            self._prober.start()
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        self._prober.stop()
 
     async def _run(self) -> None:
         active = self.active
@@ -182,13 +182,19 @@ class HealthChecker:
         loop = asyncio.get_running_loop()
         due = {id(n): 0.0 for n in self.nodes}
         tick = min(healthy_every, unhealthy_every) / 2
+        at_once = asyncio.Semaphore(int(active.get("concurrency", 10)))  # probes in flight
+
+        async def probe(node: Node) -> None:
+            async with at_once:
+                await self._probe(node)
+
         while True:
             now = loop.time()
             probes = []
             for node in self.nodes:
                 if due[id(node)] <= now:
                     due[id(node)] = now + (healthy_every if node.healthy else unhealthy_every)
-                    probes.append(self._probe(node))
+                    probes.append(probe(node))
             if probes:
                 await asyncio.gather(*probes)
             await asyncio.sleep(tick)

@@ -15,6 +15,7 @@ from ..store import Store
 from ..store.http_api import StoreApi, start_store_api
 from .secret_refs import cache_times
 from .supervisor import Supervisor
+from .upstream_tls import SYSTEM_TRUST
 from .worker import WorkerSettings
 
 Address = tuple[str, int]
@@ -68,6 +69,10 @@ class DataPlaneLauncher:
             plugin_attr=plugin_attr_of(config.raw),
             secret_ttl=secret_ttl,
             secret_neg_ttl=secret_neg_ttl,
+            trusted_certificate=str(
+                (apisix.get("ssl") or {}).get("ssl_trusted_certificate") or SYSTEM_TRUST
+            ),
+            dns_servers=config.dns_servers,
         )
         if grace_period is not None:
             settings.grace_period = grace_period

@@ -20,7 +20,7 @@ from .plugin_api import Plugin, UpstreamChooser
 from .plugins import PLUGIN_CLASSES, STREAM_PLUGIN_CLASSES, PluginEnv, SharedState
 from .router import Router, StreamRouter
 from .secret_refs import SecretValues
-from .upstream import UpstreamRuntime, UpstreamTarget
+from .upstream import UpstreamEnv, UpstreamRuntime, UpstreamTarget
 from .variables import Variables
 
 KINDS = (
@@ -190,9 +190,11 @@ def merge_stream_route(
 
 
 class UpstreamCache:
-    """Upstream runtimes by conf, reused across generations while their conf is unchanged."""
+    """Upstream runtimes by conf, reused across generations while their conf (and the client
+    SSL object it names) is unchanged."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: UpstreamEnv | None = None) -> None:
+        self.env = env or UpstreamEnv()
         self._by_print: dict[str, UpstreamRuntime] = {}
         self._used: dict[str, UpstreamRuntime] = {}
         # within one build, by id() of a conf shared by many routes (an upstream object)
@@ -203,9 +205,12 @@ class UpstreamCache:
         if runtime is not None:
             return runtime
         key = owner + conf_fingerprint(conf)
+        client_ssl = self.env.tls.client_ssl(conf)
+        if client_ssl is not None:
+            key += conf_fingerprint(client_ssl)
         runtime = self._used.get(key) or self._by_print.get(key)
         if runtime is None:
-            runtime = UpstreamRuntime(conf)
+            runtime = UpstreamRuntime(conf, self.env)
         self._used[key] = runtime
         self._by_object[(owner, id(conf))] = runtime
         return runtime
@@ -242,6 +247,7 @@ def build_snapshot(
     Secret references in plugin configurations and consumers are resolved by `secrets`."""
     left_out = left_out if left_out is not None else LeftOut()
     secrets = secrets if secrets is not None else SecretValues()
+    cache.env.tls.ssls = objects["ssls"]  # what upstreams' tls.client_cert_id name
     consumers = []
     for username, consumer in objects["consumers"].items():
         merged_consumer = left_out.compile(

@@ -19,7 +19,6 @@ connection to such an SNI without one is closed as soon as the handshake ends.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import ssl
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from .cert_chain import load_pair
 from .downstream import Plane
 from .fingerprint import conf_fingerprint
 from .h2_server import H2Connection
@@ -97,17 +97,6 @@ def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
     return True
 
 
-def _load_pair(ctx: ssl.SSLContext, cert: str, key: str, workdir: str) -> None:
-    """`load_cert_chain` reads files only: the PEM goes through a private file, removed at once."""
-    fd, path = tempfile.mkstemp(dir=workdir, suffix=".pem")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(cert.rstrip("\n") + "\n" + key)
-        ctx.load_cert_chain(path)
-    finally:
-        os.unlink(path)
-
-
 def _context_of(
     conf: dict[str, Any], keyring: Any, versions: tuple[ssl.TLSVersion, ssl.TLSVersion]
 ) -> CertContext:
@@ -122,7 +111,7 @@ def _context_of(
             key_pem = keyring.decrypt_pkey(key)
             if key_pem is None:
                 raise ValueError("the private key can't be decrypted with the keyring")
-            _load_pair(ctx, cert, key_pem, workdir)
+            load_pair(ctx, cert, key_pem, workdir)
     if conf.get("ssl_protocols"):
         ctx.protocols = frozenset(conf["ssl_protocols"])
     client = conf.get("client")

@@ -186,21 +186,6 @@ class PoolSettings:
         self.requests = int(conf.get("requests", 1000))
 
 
-_INSECURE_TLS: ssl.SSLContext | None = None
-
-
-def unverified_tls_context() -> ssl.SSLContext:
-    """The context of TLS towards upstreams: nginx's default is proxy_ssl_verify off, and
-    APISIX keeps it."""
-    global _INSECURE_TLS
-    if _INSECURE_TLS is None:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        _INSECURE_TLS = ctx
-    return _INSECURE_TLS
-
-
 class ConnectionPool:
     """Idle keep-alive connections by (pool id, host, port, scheme)."""
 
@@ -218,8 +203,17 @@ class ConnectionPool:
         return None
 
     async def connect(
-        self, key: tuple, host: str, port: int, tls: bool, timeout: float, settings: PoolSettings
+        self,
+        key: tuple,
+        host: str,
+        port: int,
+        tls: ssl.SSLContext | None,
+        timeout: float,
+        settings: PoolSettings,
+        server_name: str | None = None,
     ) -> UpstreamConnection:
+        """A new connection; over TLS when `tls` is given, with `server_name` (None: `host`)
+        as the name sent (SNI) and checked."""
         loop = asyncio.get_running_loop()
         self._settings[key] = settings
         async with asyncio.timeout(timeout):
@@ -227,8 +221,8 @@ class ConnectionPool:
                 lambda: UpstreamConnection(self, key),
                 host,
                 port,
-                ssl=unverified_tls_context() if tls else None,
-                server_hostname=host if tls else None,
+                ssl=tls,
+                server_hostname=(server_name or host) if tls is not None else None,
             )
         if self._sweeper is None:
             self._sweeper = loop.call_later(1.0, self._sweep)

@@ -20,11 +20,13 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
 
+from ..admin.ssl_crypto import Keyring
 from ..client_limits import ClientLimits
 from ..store.base import Store
 from . import shared_dir as shared_dirs
 from .client_timeouts import ClientTimeouts
 from .config_feed import ConfigFeed
+from .dns_discovery import DnsClient
 from .handler import DataPlane
 from .health_report import HealthPublisher
 from .http_server import ClientConnection
@@ -36,6 +38,8 @@ from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
 from .stream_udp import UdpListener
 from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
+from .upstream import UpstreamEnv
+from .upstream_tls import SYSTEM_TRUST, UpstreamTlsEnv
 from .variables import Variables
 
 log = logging.getLogger(__name__)
@@ -69,6 +73,9 @@ class WorkerSettings:
     grace_period: float = GRACE_PERIOD
     parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
     plugin_attr: dict[str, Any] = field(default_factory=dict)  # config.yaml's plugin_attr
+    # apisix.ssl.ssl_trusted_certificate: what upstreams with `tls.verify` are checked against
+    trusted_certificate: str = SYSTEM_TRUST
+    dns_servers: list[str] = field(default_factory=list)  # config.yaml's discovery.dns.servers
     limits: ClientLimits = field(default_factory=ClientLimits)
     secret_ttl: float = DEFAULT_TTL  # apisix.lru.secret: how long fetched secrets are kept
     secret_neg_ttl: float = DEFAULT_NEG_TTL
@@ -135,7 +142,13 @@ class Worker:
         self.health: HealthPublisher | None = None
         if settings.shared_dir is not None:
             self.health = HealthPublisher(settings.shared_dir, settings.worker_id, settings.prefix)
-        self.cache = UpstreamCache()
+        keyring = Keyring.from_config({"apisix": {"data_encryption": settings.data_encryption}})
+        self.cache = UpstreamCache(
+            UpstreamEnv(
+                UpstreamTlsEnv(keyring, trusted_certificate=settings.trusted_certificate),
+                DnsClient(settings.dns_servers) if settings.dns_servers else None,
+            )
+        )
         self.secrets = SecretValues(settings.secret_ttl, settings.secret_neg_ttl)
         self._generation: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None = None
         self._secret_fetch: asyncio.Future[bool] | None = None
@@ -144,9 +157,6 @@ class Worker:
         self.tls: TlsListener | None = None
         self.udp: list[UdpListener] = []
         if settings.tls_listen or settings.stream_tls_listen:
-            from ..admin.ssl_crypto import Keyring
-
-            keyring = Keyring.from_config({"apisix": {"data_encryption": settings.data_encryption}})
             self.tls = TlsListener(
                 settings.ssl_protocols, keyring, settings.fallback_sni, settings.enable_http2
             )

@@ -73,12 +73,13 @@ def test_missing_reference_is_400(api, path, body, message):
 def test_client_cert_id_must_name_a_client_ssl(api):
     cert, key = cert_and_key("client.test")
     put_ok(api, "/ssls/server", {"cert": cert, "key": key, "snis": ["client.test"]})
-    wrong = api.put("/upstreams/1", json={**UPSTREAM, "tls": {"client_cert_id": "server"}})
+    https = {**UPSTREAM, "scheme": "https"}  # a client certificate is presented over TLS
+    wrong = api.put("/upstreams/1", json={**https, "tls": {"client_cert_id": "server"}})
     assert wrong.json() == {
         "error_msg": "failed to fetch ssl info by ssl id [server], wrong ssl type"
     }
     put_ok(api, "/ssls/client", {"cert": cert, "key": key, "type": "client"})
-    ok = api.put("/upstreams/1", json={**UPSTREAM, "tls": {"client_cert_id": "client"}})
+    ok = api.put("/upstreams/1", json={**https, "tls": {"client_cert_id": "client"}})
     assert ok.status_code == 201
 
 

@@ -90,7 +90,7 @@ def test_bad_certificates_are_400(api):
 
 def test_upstream_client_key_is_encrypted(api, store):
     cert, key = cert_and_key("client.test")
-    body = {**UPSTREAM, "tls": {"client_cert": cert, "client_key": key}}
+    body = {**UPSTREAM, "scheme": "https", "tls": {"client_cert": cert, "client_key": key}}
     put_ok(api, "/upstreams/1", body)
     stored = store.get("/apisix/upstreams/1").value["tls"]["client_key"]
     assert _decrypt(stored) == key

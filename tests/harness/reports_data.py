@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.features import PROFILES
 from conformance.registry import ConformanceTest
 from conformance.report.identity import Implementation
 from conformance.report.model import ConformanceReport, RunInfo, build_report
@@ -34,14 +35,7 @@ INFO = RunInfo(
     date="2026-01-02T03:04:05+00:00",
 )
 
-CORE_FEATURES = (
-    "dp-routing",
-    "dp-upstream-roundrobin",
-    "dp-config-propagation",
-    "dp-key-auth",
-    "dp-proxy-rewrite",
-    "dp-no-route-404",
-)
+CORE_FEATURES = PROFILES["dataplane"].core  # the table's, so a new Core feature is passed too
 
 
 def all_core_passing() -> list[TestResult]:

@@ -157,7 +157,8 @@ class Upstream:
 class Gateway:
     """A data plane worker in its own thread's event loop, fed by an in-process MemoryStore."""
 
-    def __init__(self, stream: bool = False, store: Any = None, secret_ttl: float = 300.0) -> None:
+    def __init__(self, stream: bool = False, store: Any = None, **options: Any) -> None:
+        """`options`: more WorkerSettings (dns_servers, trusted_certificate, ...)."""
         self.store = store if store is not None else MemoryStore()
         self.lt = LoopThread()
         self.port = free_port()
@@ -171,7 +172,7 @@ class Gateway:
             stream_tls_listen=[("127.0.0.1", self.stream_tls_port)] if stream else [],
             udp_listen=[("127.0.0.1", self.udp_port)] if stream else [],
             grace_period=3.0,
-            secret_ttl=secret_ttl,
+            **options,
         )
         self.worker = Worker(settings, self.store)
         self._task = asyncio.run_coroutine_threadsafe(self.worker.run(), self.lt.loop)

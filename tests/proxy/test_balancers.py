@@ -7,7 +7,7 @@ from collections import Counter
 
 import httpx
 
-from reference_impl.proxy.balancer import ConsistentHash, LeastConn, RoundRobin, make_balancer
+from reference_impl.proxy.balancer import ConsistentHash, Ewma, LeastConn, RoundRobin, make_balancer
 from reference_impl.proxy.nodes import Node, parse_nodes
 
 
@@ -153,3 +153,47 @@ def test_least_conn_on_the_wire_spreads_concurrent_requests(gateway, upstreams, 
 
     hits = loop_thread.call(burst())
     assert hits["a"] == 1 and hits["b"] == 5
+
+
+def test_ewma_prefers_the_lower_decayed_latency(monkeypatch):
+    import reference_impl.proxy.balancer as balancer_module
+
+    now = [1000.0]
+    monkeypatch.setattr(balancer_module.time, "monotonic", lambda: now[0])
+    fast, slow = Node("fast", 80, 1), Node("slow", 80, 100)  # ewma does not use weights
+    balancer = make_balancer({"type": "ewma"}, [fast, slow])
+    assert isinstance(balancer, Ewma)
+    balancer.observe(fast, 0.010)
+    balancer.observe(slow, 0.500)
+    assert {balancer.pick(FakeCtx()) for _ in range(10)} == {fast}
+    assert balancer.pick(FakeCtx(), [fast]) is slow  # a retry takes the other
+    # scores decay towards 0 with the time since their last update (DECAY_TIME 10 s): a
+    # slow node not heard of for a minute is tried again before the fast one just measured
+    now[0] += 60
+    balancer.observe(fast, 0.010)
+    assert balancer.pick(FakeCtx()) is slow
+
+
+def test_health_probes_in_flight_are_bounded_by_concurrency():
+    from reference_impl.proxy.healthcheck import HealthChecker
+
+    nodes = [Node(f"n{i}", 80, 1) for i in range(5)]
+    checker = HealthChecker({"active": {"concurrency": 2}}, nodes)
+    in_flight, most = 0, 0
+
+    async def probe(node: Node) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+
+    checker._probe = probe  # type: ignore[method-assign]
+
+    async def one_round() -> None:
+        task = asyncio.get_running_loop().create_task(checker._run())
+        await asyncio.sleep(0.1)
+        task.cancel()
+
+    asyncio.run(one_round())
+    assert most == 2

@@ -114,3 +114,22 @@ def test_least_conn(admin, dataplane, gw_target, echoes, tag):
     # request still counted (1+1)/3 < 1, so "big" wins every time. Weighted round robin would
     # send a quarter of them to "small".
     assert count_backends(dataplane, f"/{tag}/lc", 40) == {"big": 40}
+
+
+@conformance_test(
+    name="upstream-ewma",
+    description="ewma (pick the node with the lowest latency) sends almost every request to the "
+    "fast node once both have answered",
+    profile="dataplane",
+    features=["dp-ewma"],
+)
+def test_ewma(admin, dataplane, gw_target, echoes, tag):
+    slow, fast = echoes("slow", "fast")
+    slow.force_delay(0.2)
+    upstream = {"type": "ewma", "nodes": nodes(slow, fast)}
+    put(admin, f"/routes/{tag}", {"uri": f"/{tag}/ewma", "upstream": upstream})
+    wait_served(dataplane, f"/{tag}/ewma", None, gw_target.timeouts)
+    counts = count_backends(dataplane, f"/{tag}/ewma", 40)
+    # a worker learns each node's latency from its answers: the slow node is tried about
+    # once per worker, then scores ~0.2 s against the fast node's few milliseconds
+    assert counts.get("slow", 0) <= 4 and counts.get("fast", 0) >= 36, counts

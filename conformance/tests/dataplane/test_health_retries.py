@@ -3,11 +3,15 @@
 Sources: Admin API 3.5 "Upstream": `checks` configures health checks (the example: active
 checks with http_path, healthy.interval/successes, unhealthy.interval/http_failures); a node
 found unhealthy gets no traffic until it is healthy again; `retries` "sets the number of
-retries ... Setting this to 0 disables retry". A node nothing listens on refuses connections,
-which without a retry is answered 502 (nginx's "Bad Gateway").
+retries ... Setting this to 0 disables retry"; `retry_timeout` is the "timeout to continue
+with retries" (nginx's proxy_next_upstream_timeout: no further node once it has passed since
+the first try). A node nothing listens on refuses connections, which without a retry is
+answered 502 (nginx's "Bad Gateway"); a node too slow for the read timeout is answered 504.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import httpx
 
@@ -152,3 +156,30 @@ def test_retries_disabled(admin, dataplane, gw_target, echoes, tag):
     statuses = [dataplane.get(f"/{tag}/r0").status_code for _ in range(20)]
     assert 502 in statuses, statuses
     assert set(statuses) <= {200, 502}, statuses
+
+
+@conformance_test(
+    name="retries-timeout",
+    description="retry_timeout stops retrying once it has passed: of three nodes too slow for "
+    "the read timeout, two are tried, where without it all three are",
+    profile="dataplane",
+    features=["dp-retries"],
+)
+def test_retry_timeout(admin, dataplane, gw_target, echoes, tag):
+    servers = echoes("s1", "s2", "s3")
+    for server in servers:
+        server.force_delay(3)
+    timeout = {"connect": 2, "send": 2, "read": 0.5}
+    # tries at 0 s and 0.5 s; at 1 s the 0.8 s retry timeout has passed
+    for name, extra in (("all", {}), ("two", {"retry_timeout": 0.8})):
+        upstream = echo_upstream(*servers, retries=2, timeout=timeout, **extra)
+        put(admin, f"/routes/{tag}-{name}", {"uri": f"/{tag}/{name}", "upstream": upstream})
+        converge(partial(_answered_504, dataplane, f"/{tag}/{name}"), gw_target.timeouts)
+    for name, tries in (("all", 3), ("two", 2)):
+        before = sum(s.request_count for s in servers)
+        assert dataplane.get(f"/{tag}/{name}", timeout=10).status_code == 504
+        assert sum(s.request_count for s in servers) - before == tries, name
+
+
+def _answered_504(client: httpx.Client, path: str) -> None:
+    assert client.get(path, timeout=10).status_code == 504
