@@ -11,8 +11,8 @@ there:
 - `METADATA`: a node's `metadata`, which APISIX documents as data about the node; the
   fields every object has to describe itself (name, desc, labels, timestamps, id) are
   metadata without an entry;
-- `delegated:<area>`: a field honoured by work under way in another area of issue 16 (its
-  evidence comes with that work).
+- `refused:<test>`: a field inside an object the Admin API refuses as a whole (a stream
+  route's xRPC `protocol`, none of which the reference registers); the test names the object.
 
 A new field with none of these fails the walk, as does an entry for a field that no longer
 exists. Refused fields (`tests/admin/test_admin_unhonoured.py`) are listed with that test.
@@ -34,7 +34,10 @@ from reference_impl.schema import definitions, resources
 ROOT = Path(__file__).resolve().parents[2]
 METADATA = "metadata"
 METADATA_FIELDS = frozenset(["name", "desc", "labels", "create_time", "update_time", "id"])
-DELEGATED_AREAS = frozenset(["lua", "grpc", "stream", "secrets"])
+_PROTOCOL_REFUSED = (
+    "refused:tests/admin/test_admin_resources.py"
+    "::test_stream_plugins_the_data_plane_cannot_run_are_refused"
+)
 
 # what the Admin API serves at /schema/{name}, and the vault secret manager's
 RESOURCES: dict[str, Any] = {**RESOURCE_SCHEMAS, "secret_vault": resources.VAULT_SECRET}
@@ -67,7 +70,7 @@ EFFECTS: dict[str, str] = {
     "route.enable_websocket": f"{_PROXY}/test_websocket.py::test_upgrade_echoes_text_and_binary_frames",
     "route.script": f"{_REFUSED}::test_script_orchestration_is_refused",
     "route.script_id": f"{_REFUSED}::test_script_orchestration_is_refused",
-    "route.filter_func": "delegated:lua",
+    "route.filter_func": "tests/proxy_routing/test_conditions.py::test_filter_func",
     # services
     "service.plugins": f"{_PROXY}/test_phases.py::test_service_plugins_merged_and_disabled_plugin_skipped",
     "service.upstream_id": f"{_PROXY}/test_http.py::test_service_and_upstream_objects_are_merged",
@@ -149,24 +152,24 @@ EFFECTS: dict[str, str] = {
     "ssl.client.depth": f"{_TLS}::test_mtls_client_depth",
     "ssl.client.skip_mtls_uri_regex": f"{_TLS}::test_skip_mtls_uri_regex",
     # other areas of issue 16
-    "proto.content": "delegated:grpc",
-    "stream_route.remote_addr": "delegated:stream",
-    "stream_route.server_addr": "delegated:stream",
-    "stream_route.server_port": "delegated:stream",
-    "stream_route.sni": "delegated:stream",
-    "stream_route.upstream_id": "delegated:stream",
-    "stream_route.service_id": "delegated:stream",
-    "stream_route.plugins": "delegated:stream",
-    "stream_route.protocol.name": "delegated:stream",
-    "stream_route.protocol.superior_id": "delegated:stream",
-    "stream_route.protocol.conf": "delegated:stream",
-    "stream_route.protocol.logger[].name": "delegated:stream",
-    "stream_route.protocol.logger[].filter": "delegated:stream",
-    "stream_route.protocol.logger[].conf": "delegated:stream",
-    "secret_vault.uri": "delegated:secrets",
-    "secret_vault.prefix": "delegated:secrets",
-    "secret_vault.token": "delegated:secrets",
-    "secret_vault.namespace": "delegated:secrets",
+    "proto.content": "tests/proxy/test_grpc_plugins.py::test_transcode_pb_options",
+    "stream_route.remote_addr": "tests/proxy/test_stream.py::test_stream_route_not_matching_closes",
+    "stream_route.server_addr": "conformance/tests/dataplane/test_stream_proxy.py::test_stream_route_match",
+    "stream_route.server_port": "tests/proxy/test_stream.py::test_stream_route_not_matching_closes",
+    "stream_route.sni": "tests/proxy/test_stream.py::test_stream_route_by_sni_over_tls",
+    "stream_route.upstream_id": "tests/proxy/test_stream.py::test_stream_route_by_upstream_id",
+    "stream_route.service_id": "tests/proxy/test_stream.py::test_stream_route_takes_its_services_upstream_and_plugins",
+    "stream_route.plugins": "tests/proxy/test_stream.py::test_stream_ip_restriction_closes_refused_clients",
+    "stream_route.protocol.name": _PROTOCOL_REFUSED,
+    "stream_route.protocol.superior_id": _PROTOCOL_REFUSED,
+    "stream_route.protocol.conf": _PROTOCOL_REFUSED,
+    "stream_route.protocol.logger[].name": _PROTOCOL_REFUSED,
+    "stream_route.protocol.logger[].filter": _PROTOCOL_REFUSED,
+    "stream_route.protocol.logger[].conf": _PROTOCOL_REFUSED,
+    "secret_vault.uri": "tests/proxy/test_secret_refs.py::test_a_failed_fetch_keeps_the_text",
+    "secret_vault.prefix": "tests/proxy/test_secret_refs.py::test_a_failed_fetch_keeps_the_text",
+    "secret_vault.token": "tests/proxy/test_secret_refs.py::test_a_failed_fetch_keeps_the_text",
+    "secret_vault.namespace": "reference_impl/proxy/secret_refs.py",
 }
 
 
@@ -259,12 +262,11 @@ def test_no_entry_for_a_field_that_no_longer_exists():
 def test_evidence_names_the_field(field):
     evidence = EFFECTS[field]
     leaf = field.rsplit(".", 1)[-1]
+    if evidence.startswith("refused:"):  # the test names the refused object
+        evidence, leaf = evidence.removeprefix("refused:"), field.split(".")[1]
     if evidence == METADATA:
         # APISIX documents a node's `metadata` as data about the node, nothing more
         assert field == "upstream.nodes[].metadata", f"{field} is not documented as metadata"
-        return
-    if evidence.startswith("delegated:"):
-        assert evidence.removeprefix("delegated:") in DELEGATED_AREAS, evidence
         return
     file, _, test_name = evidence.partition("::")
     path = ROOT / file
