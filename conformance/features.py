@@ -110,6 +110,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-published-openapi",
                 "ee-service-upstreams",
                 "ee-instances",
+                "ee-alerts",
             ),
             extended=(
                 "ee-healthcheck",
@@ -119,8 +120,13 @@ PROFILES: dict[str, Profile] = {
                 "ee-openapi-import",
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
+                "ee-alert-notifications",
             ),
-            inferred=("ee-dashboard-group-resources", "ee-stream-route-template-patch"),
+            inferred=(
+                "ee-dashboard-group-resources",
+                "ee-stream-route-template-patch",
+                "ee-alert-notifications",
+            ),
         ),
         Profile(
             name="api7cloud",

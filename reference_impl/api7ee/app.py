@@ -29,8 +29,11 @@ from ..api.errors import ApiError
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import (
+    alert_engine,
+    alert_policies,
     cert_usage,
     certificates,
+    contact_points,
     gateway_groups,
     group_resources,
     health,
@@ -45,6 +48,7 @@ from . import (
     service_discovery,
     service_registries,
     service_upstreams,
+    smtp_settings,
     snis,
     templates,
     versions,
@@ -69,6 +73,9 @@ ROUTE_TABLES = (
     secret_usage.ROUTES,
     service_registries.ROUTES,
     cert_usage.ROUTES,
+    alert_policies.ROUTES,
+    contact_points.ROUTES,
+    smtp_settings.ROUTES,
 )
 # API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
 # the dispatcher in apisix_compat.py puts the group in the `gateway_group_id` query argument
@@ -96,6 +103,7 @@ def create_api7ee_app(
         log.warning("api7ee: default gateway group not written yet: %s", exc)
     api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))
     service_discovery.attach(api)  # polls the registries, if there are any
+    alert_engine.start(api)
     guard = Guard(config)
     routes = [
         Route(path, _endpoint(api, guard, handler), methods=[method])

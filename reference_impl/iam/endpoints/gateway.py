@@ -168,13 +168,7 @@ def gateway_endpoints() -> list[Endpoint]:
         row("PUT", "/api/system_settings", "gateway:UpdateDeploymentSetting"),
         *crud("/api/custom_plugins", "{custom_plugin_id}", "CustomPlugin", (), patch=False),
         row("POST", "/api/custom_plugins/parse", None),
-        *crud(
-            "/api/alert/policies",
-            "{alert_policy_id}",
-            "AlertPolicy",
-            (),
-            item_arg="alert_policy_id",
-        ),
+        # alert policies and webhook templates: mounted collections
         row(
             "PUT",
             "/api/alert/policies/{alert_policy_id}/triggers",
@@ -182,13 +176,6 @@ def gateway_endpoints() -> list[Endpoint]:
             "alert_policy_id",
         ),
         row("GET", "/api/alert/policies/histories", "gateway:GetAlertPolicy", "*"),
-        *crud(
-            "/api/alert/webhook_templates",
-            "{webhook_template_id}",
-            "WebhookTemplate",
-            (),
-            patch=False,
-        ),
         row(
             "GET",
             "/api/alert/webhook_templates/{webhook_template_id}/refer",

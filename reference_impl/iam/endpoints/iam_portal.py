@@ -47,15 +47,8 @@ def iam_endpoints() -> list[Endpoint]:
         row("POST", "/api/scim_provisioning/token", "iam:UpdateSCIMProvisioning"),
         row("GET", "/api/smtp_server", "iam:GetSMTPServer"),
         row("PUT", "/api/smtp_server", "iam:UpdateSMTPServer"),
-        *crud(
-            "/api/contact_points",
-            "{contact_point_id}",
-            "ContactPoint",
-            (),
-            item_arg="contact_point_id",
-            patch=False,
-            prefix="iam",
-        ),
+        row("GET", "/api/smtp_server/status", None),
+        # contact points: a mounted collection
         row(
             "GET",
             "/api/contact_points/{contact_point_id}/notification_logs",
