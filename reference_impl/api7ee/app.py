@@ -34,14 +34,20 @@ from . import (
     cert_usage,
     certificates,
     contact_points,
+    core_usage,
+    dp_certificates,
     gateway_groups,
     group_resources,
     health,
+    install_scripts,
     instances,
+    license,
     openapi_io,
+    plugin_catalog,
     published,
     published_openapi,
     publishing,
+    resource_schemas,
     route_templates,
     secret_providers,
     secret_usage,
@@ -50,7 +56,9 @@ from . import (
     service_upstreams,
     smtp_settings,
     snis,
+    system_settings,
     templates,
+    variables,
     versions,
 )
 from .context import Api, Call
@@ -76,6 +84,13 @@ ROUTE_TABLES = (
     alert_policies.ROUTES,
     contact_points.ROUTES,
     smtp_settings.ROUTES,
+    license.ROUTES,
+    system_settings.ROUTES,
+    core_usage.ROUTES,
+    dp_certificates.ROUTES,
+    install_scripts.ROUTES,
+    plugin_catalog.ROUTES,
+    resource_schemas.ROUTES,
 )
 # API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
 # the dispatcher in apisix_compat.py puts the group in the `gateway_group_id` query argument
@@ -84,6 +99,7 @@ COMPAT_TABLES: tuple[list[tuple[str, str, Any]], ...] = (
     service_upstreams.COMPAT_ROUTES,
     certificates.ROUTES,
     snis.ROUTES,
+    variables.ROUTES,
 )
 
 log = logging.getLogger(__name__)
@@ -152,6 +168,8 @@ def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = 
                     payload["value"]["instances"] = instances.of_group(api, group_id)
         except (ApiError, StoreError) as exc:
             return failure_response(STYLE, exc)
+        if isinstance(payload, Response):  # a script, a CSV export
+            return payload
         return json_response(status, payload)
 
     return endpoint

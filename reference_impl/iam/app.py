@@ -16,7 +16,7 @@ from ..api.endpoint import BodyStyle, failure_response, in_worker, read_body
 from ..api.errors import ApiError
 from ..config import GatewayConfig
 from ..store import Store, StoreError
-from . import audit, checks, policies, roles, session, tokens, users
+from . import audit, checks, policies, resource_labels, roles, session, tokens, users
 from .middleware import PRINCIPAL_KEY
 from .service import IamService
 from .web import IamCall
@@ -30,6 +30,7 @@ ROUTE_TABLES = (
     tokens.ROUTES,
     checks.ROUTES,
     audit.ROUTES,
+    resource_labels.ROUTES,
 )
 STYLE = BodyStyle(max_body=1024 * 1024)
 

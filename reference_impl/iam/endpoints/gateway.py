@@ -165,6 +165,13 @@ def gateway_endpoints() -> list[Endpoint]:
         ),
         # organisation-wide gateway settings, custom plugins, alerts
         row("GET", "/api/system_settings", None),
+        row("GET", "/api/system_infos", None),
+        row("GET", "/api/version", None),
+        row("GET", "/api/labels/{resource_type}", None),
+        row("GET", "/api/plugins", None),
+        row("GET", "/api/plugin_catalogs", None),
+        row("GET", "/api/plugins/{plugin_name}/usage", None),
+        row("GET", "/api/schema/{resource_name}", None),
         row("PUT", "/api/system_settings", "gateway:UpdateDeploymentSetting"),
         *crud("/api/custom_plugins", "{custom_plugin_id}", "CustomPlugin", (), patch=False),
         row("POST", "/api/custom_plugins/parse", None),
