@@ -111,6 +111,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-service-upstreams",
                 "ee-instances",
                 "ee-alerts",
+                "ee-operations",
             ),
             extended=(
                 "ee-healthcheck",
@@ -121,11 +122,13 @@ PROFILES: dict[str, Profile] = {
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
                 "ee-alert-notifications",
+                "ee-operations-inferred",
             ),
             inferred=(
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
                 "ee-alert-notifications",
+                "ee-operations-inferred",
             ),
         ),
         Profile(
