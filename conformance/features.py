@@ -123,12 +123,14 @@ PROFILES: dict[str, Profile] = {
                 "ee-stream-route-template-patch",
                 "ee-alert-notifications",
                 "ee-operations-inferred",
+                "ee-debugger",
             ),
             inferred=(
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
                 "ee-alert-notifications",
                 "ee-operations-inferred",
+                "ee-debugger",
             ),
         ),
         Profile(

@@ -35,6 +35,7 @@ from . import (
     certificates,
     contact_points,
     core_usage,
+    debug_sessions,
     dp_certificates,
     gateway_groups,
     group_resources,
@@ -91,6 +92,7 @@ ROUTE_TABLES = (
     install_scripts.ROUTES,
     plugin_catalog.ROUTES,
     resource_schemas.ROUTES,
+    debug_sessions.ROUTES,
 )
 # API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
 # the dispatcher in apisix_compat.py puts the group in the `gateway_group_id` query argument

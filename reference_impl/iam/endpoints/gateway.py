@@ -45,6 +45,14 @@ def gateway_endpoints() -> list[Endpoint]:
         row("PUT", f"{TEMPLATE}/openapi", st_update, "service_template_id"),
         row("POST", "/api/export/services", st_get, "*"),
         row("POST", "/api/import/services", "gateway:CreateServiceTemplate"),
+        # with a gateway group, the import publishes there (seed line 2537)
+        row(
+            "POST",
+            "/api/import/services",
+            "gateway:CreatePublishedService",
+            *G,
+            query="gateway_group_id",
+        ),
         row("POST", "/api/import/services/template", "gateway:CreateServiceTemplate"),
         row("PUT", "/api/openapi/convert", None),
         row("GET", VERSION, st_get, "service_id"),
@@ -147,15 +155,18 @@ def gateway_endpoints() -> list[Endpoint]:
             "gateway:GetServiceRegistry",
             *G,
         ),
-        # debug sessions
-        row("GET", f"{GG}/debug_sessions", "gateway:GetDebugSession", *G),
-        row("POST", f"{GG}/debug_sessions", "gateway:CreateDebugSession", *G),
-        row("GET", f"{GG}/debug_sessions/{{debug_session_id}}", "gateway:GetDebugSession", *G),
-        row(
-            "DELETE", f"{GG}/debug_sessions/{{debug_session_id}}", "gateway:DeleteDebugSession", *G
-        ),
+        # debug sessions (list, create, get, delete: a mounted collection)
         row(
             "PUT", f"{GG}/debug_sessions/{{debug_session_id}}/stop", "gateway:StopDebugSession", *G
+        ),
+        row(
+            "GET", f"{GG}/debug_sessions/{{debug_session_id}}/traces", "gateway:GetDebugSession", *G
+        ),
+        row(
+            "GET",
+            f"{GG}/debug_sessions/{{debug_session_id}}/traces/{{trace_id}}",
+            "gateway:GetDebugSession",
+            *G,
         ),
         row(
             "GET",
