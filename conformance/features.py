@@ -124,6 +124,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-alert-notifications",
                 "ee-operations-inferred",
                 "ee-debugger",
+                "ee-monitoring",
             ),
             inferred=(
                 "ee-dashboard-group-resources",

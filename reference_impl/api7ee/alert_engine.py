@@ -6,7 +6,8 @@ again only once the conditions stopped holding in between.
 
 The conditions read what the reference has:
 - status codes: the group's data plane metrics (`apisix_http_status`, recorded by the
-  `prometheus` plugin on the routes or as a global rule), sampled every tick: the count of
+  `prometheus` plugin on the routes or as a global rule), sampled every tick since the
+  control plane started: the count of
   matching codes over the window (`number_of_status_code`) or their share of all codes in
   percent (`ratio_of_status_code`);
 - certificate expiry: the group's certificates (`validity_end`);
@@ -52,9 +53,10 @@ class AlertEngine:
     def tick(self, api: Api, now: float) -> None:
         policies = [p for p in api.cp.all(ALERT_POLICIES, direct=True) if p.get("enable")]
         groups = [g["id"] for g in api.cp.groups()]
-        if any(_reads_status(p) for p in policies):
-            for group_id in groups:
-                self._sample(api, group_id, now)
+        for group_id in groups:  # always: a window may begin before its policy was made
+            self._sample(api, group_id, now)
+        for gone in set(self.samples) - set(groups):
+            del self.samples[gone]
         for policy in policies:
             due = self.last_check.get(policy["id"], -1e18) + policy["check_interval"]
             if now < due:
@@ -152,10 +154,6 @@ class AlertEngine:
                 code = series.split('code="', 1)[1].split('"', 1)[0]
                 counts[code] = counts.get(code, 0.0) + value
         self.samples.setdefault(group_id, deque(maxlen=MAX_SAMPLES)).append((now, counts))
-
-
-def _reads_status(policy: dict[str, Any]) -> bool:
-    return any("event_config" in c for c in policy["trigger_conditions"])
 
 
 def _code_matches(code: str, wanted: str) -> bool:

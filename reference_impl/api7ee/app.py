@@ -43,6 +43,7 @@ from . import (
     install_scripts,
     instances,
     license,
+    monitoring,
     openapi_io,
     plugin_catalog,
     published,
@@ -67,6 +68,7 @@ from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
 
 STYLE = BodyStyle(max_body=4 * 1024 * 1024)
+FORM_STYLE = BodyStyle(max_body=4 * 1024 * 1024, forms=True)  # endpoints that take a form
 ROUTE_TABLES = (
     templates.ROUTES,  # before publishing: /services/template/x is a template, not a service
     route_templates.ROUTES,
@@ -127,6 +129,9 @@ def create_api7ee_app(
         Route(path, _endpoint(api, guard, handler), methods=[method])
         for table in ROUTE_TABLES
         for method, path, handler in table
+    ] + [
+        Route(path, _endpoint(api, guard, handler, style=FORM_STYLE), methods=[method])
+        for method, path, handler in monitoring.ROUTES
     ]
     app = Starlette(
         routes=routes,
@@ -152,11 +157,18 @@ def _compat_app(api: Api, guard: Guard) -> Starlette:
     )
 
 
-def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = False):
+def _endpoint(
+    api: Api,
+    guard: Guard,
+    handler: Any,
+    *,
+    group_from_query: bool = False,
+    style: BodyStyle = STYLE,
+):
     async def endpoint(request: Request) -> Response:
         try:
             guard.check(request)
-            body = await read_body(request, STYLE)
+            body = await read_body(request, style)
             params = dict(request.path_params)
             if group_from_query:
                 params["gateway_group_id"] = request.query_params["gateway_group_id"]
@@ -169,7 +181,7 @@ def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = 
                     group_id = payload["value"].get("id")
                     payload["value"]["instances"] = instances.of_group(api, group_id)
         except (ApiError, StoreError) as exc:
-            return failure_response(STYLE, exc)
+            return failure_response(style, exc)
         if isinstance(payload, Response):  # a script, a CSV export
             return payload
         return json_response(status, payload)

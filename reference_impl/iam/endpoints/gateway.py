@@ -177,6 +177,8 @@ def gateway_endpoints() -> list[Endpoint]:
         # organisation-wide gateway settings, custom plugins, alerts
         row("GET", "/api/system_settings", None),
         row("GET", "/api/system_infos", None),
+        row("GET", "/api/control_plane/prometheus/{prometheus_path:path}", None),
+        row("POST", "/api/control_plane/prometheus/{prometheus_path:path}", None),
         row("GET", "/api/version", None),
         row("GET", "/api/labels/{resource_type}", None),
         row("GET", "/api/plugins", None),
