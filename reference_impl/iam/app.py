@@ -16,7 +16,17 @@ from ..api.endpoint import BodyStyle, failure_response, in_worker, read_body
 from ..api.errors import ApiError
 from ..config import GatewayConfig
 from ..store import Store, StoreError
-from . import audit, checks, policies, resource_labels, roles, session, tokens, users
+from . import (
+    audit,
+    checks,
+    permissions_list,
+    policies,
+    resource_labels,
+    roles,
+    session,
+    tokens,
+    users,
+)
 from .middleware import PRINCIPAL_KEY
 from .service import IamService
 from .web import IamCall
@@ -31,6 +41,7 @@ ROUTE_TABLES = (
     checks.ROUTES,
     audit.ROUTES,
     resource_labels.ROUTES,
+    permissions_list.ROUTES,
 )
 STYLE = BodyStyle(max_body=1024 * 1024)
 

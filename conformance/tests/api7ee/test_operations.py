@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 
 from cryptography import x509
 
 from conformance.registry import conformance_test
+from conformance.resources import shipped_path
 from conformance.support.ids import unique_id, unique_username
 
 from .ee_client import body_of, items
@@ -137,3 +139,16 @@ def test_plugins_labels_variables(ee):
     assert team in labels.get("team", []), labels
     variables = body_of(ee.apisix("GET", "/variables", "default"))["value"]
     assert {"remote_addr", "request_method", "uri"} <= set(variables)
+
+
+@conformance_test(
+    name="ee-permissions-list",
+    description="the permissions a policy can grant are the catalog's actions, each with its group",
+    profile="api7ee",
+    features=["ee-iam-policies"],
+)
+def test_permissions_list(ee):
+    catalog = json.loads(shipped_path("conformance", "data", "iam", "catalog.json").read_text())
+    listed = items(body_of(ee.client.get("/permissions", params={"page_size": 500})))
+    assert {p["key"] for p in listed} == {e["action"] for e in catalog}
+    assert all(p["group"] for p in listed)

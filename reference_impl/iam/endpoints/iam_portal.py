@@ -19,6 +19,7 @@ def iam_endpoints() -> list[Endpoint]:
         row("DELETE", "/api/me/email", None),
         row("PUT", "/api/password", None),
         row("POST", "/api/permissions/check", None),
+        row("GET", "/api/permissions", None),
         row("POST", "/api/invites", "iam:InviteUser"),
         row("GET", "/api/users", "iam:GetUser", "*", lists="id"),
         row("GET", user, "iam:GetUser", "user_id"),
