@@ -20,6 +20,7 @@ from . import (
     audit,
     checks,
     permissions_list,
+    permitted_users,
     policies,
     resource_labels,
     roles,
@@ -42,6 +43,7 @@ ROUTE_TABLES = (
     audit.ROUTES,
     resource_labels.ROUTES,
     permissions_list.ROUTES,
+    permitted_users.ROUTES,
 )
 STYLE = BodyStyle(max_body=1024 * 1024)
 

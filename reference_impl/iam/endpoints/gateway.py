@@ -113,6 +113,12 @@ def gateway_endpoints() -> list[Endpoint]:
         ),
         row("GET", "/api/gateway_groups/count/{resource_type}", "gateway:GetGatewayGroup", "*"),
         row("GET", f"{GG}/permitted_users", "gateway:GetGatewayGroup", *G),
+        row(
+            "GET",
+            "/api/services/{service_id}/permitted_users",
+            st_get,
+            "service_id",
+        ),
         row("GET", f"{GG}/admin_key", "gateway:GetAdminKey", *G),
         row("PUT", f"{GG}/admin_key", "gateway:UpdateGatewayGroup", *G),
         row("GET", f"{GG}/gateway_api_script", "gateway:GetAdminKey", *G),
