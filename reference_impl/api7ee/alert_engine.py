@@ -49,8 +49,11 @@ class AlertEngine:
         self.samples: dict[str, deque[tuple[float, Counts]]] = {}
         self.last_check: dict[str, float] = {}
         self.firing: set[tuple[str, str]] = set()  # (policy id, group id)
+        # what a tick read once for all its policies: (kind, group id) -> records
+        self.read: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def tick(self, api: Api, now: float) -> None:
+        self.read = {}
         policies = [p for p in api.cp.all(ALERT_POLICIES, direct=True) if p.get("enable")]
         groups = [g["id"] for g in api.cp.groups()]
         for group_id in groups:  # always: a window may begin before its policy was made
@@ -63,13 +66,13 @@ class AlertEngine:
                 continue
             self.last_check[policy["id"]] = now
             for group_id in policy.get("scope") or groups:
-                self._check(api, policy, group_id, now)
+                if group_id in groups:  # a scope may name a group deleted since
+                    self._check(api, policy, group_id, now)
         known = {p["id"] for p in policies}
         self.firing = {f for f in self.firing if f[0] in known}
+        self.last_check = {k: v for k, v in self.last_check.items() if k in known}
 
     def _check(self, api: Api, policy: dict[str, Any], group_id: str, now: float) -> None:
-        if api.cp.group(group_id) is None:
-            return
         results = [self._holds(api, c, group_id, now) for c in policy["trigger_conditions"]]
         combine: Callable[[Any], bool] = all if policy["trigger_logical_operator"] == "All" else any
         holding = combine(r is not None for r in results)
@@ -104,7 +107,7 @@ class AlertEngine:
     def _certificate_expiry(self, api: Api, condition: dict[str, Any], group_id: str) -> str | None:
         limit = condition["value"] * UNITS["day"]
         now = api.cp.clock()
-        for cert in api.cp.all(CERTIFICATES, group_id):
+        for cert in self._once(CERTIFICATES, group_id, lambda: api.cp.all(CERTIFICATES, group_id)):
             if "validity_end" not in cert:  # its certificate is a secret reference
                 continue
             left = int(cert["validity_end"]) - now
@@ -116,7 +119,7 @@ class AlertEngine:
     def _offline(self, api: Api, condition: dict[str, Any], group_id: str) -> str | None:
         limit = condition["value"] * UNITS[condition["value_unit"]]
         now = api.cp.clock()
-        for instance in of_group(api, group_id):
+        for instance in self._once("instances", group_id, lambda: of_group(api, group_id)):
             if instance["status"] != "Offline":
                 continue
             offline_for = now - int(instance["last_heartbeat_time"])
@@ -146,6 +149,14 @@ class AlertEngine:
         if not _compare(measured, condition["operator"], condition["value"]):
             return None
         return f"{what} with status {wanted} in the last {window} seconds"
+
+    def _once(
+        self, kind: str, group_id: str, read: Callable[[], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        key = (kind, group_id)
+        if key not in self.read:
+            self.read[key] = read()
+        return self.read[key]
 
     def _sample(self, api: Api, group_id: str, now: float) -> None:
         counts: Counts = {}
