@@ -125,6 +125,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-operations-inferred",
                 "ee-debugger",
                 "ee-monitoring",
+                "ee-iam-inferred-endpoints",
             ),
             inferred=(
                 "ee-dashboard-group-resources",
@@ -132,6 +133,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-alert-notifications",
                 "ee-operations-inferred",
                 "ee-debugger",
+                "ee-iam-inferred-endpoints",
             ),
         ),
         Profile(
@@ -176,6 +178,8 @@ PROFILES: dict[str, Profile] = {
                 "dp-key-auth",
                 "dp-proxy-rewrite",
                 "dp-no-route-404",
+                "dp-http2-tls",
+                "dp-grpc",
             ),
             extended=(
                 "dp-vars",
@@ -198,10 +202,17 @@ PROFILES: dict[str, Profile] = {
                 "dp-prometheus",
                 *OBSERVABILITY_PLUGIN_FEATURES,
                 "dp-stream",
+                "dp-stream-udp",
+                "dp-stream-sni",
+                "dp-stream-plugin-ip-restriction",
+                "dp-stream-plugin-limit-conn",
                 "dp-service-merge",
                 "dp-global-rules",
                 "dp-plugin-configs",
                 "dp-websocket",
+                "dp-h2c",
+                "dp-plugin-grpc-transcode",
+                "dp-plugin-grpc-web",
                 "dp-plugin-ua-restriction",
                 "dp-plugin-referer-restriction",
                 "dp-plugin-uri-blocker",
@@ -229,6 +240,11 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
+                # secret references and Lua (issue 16)
+                "dp-secret-refs-env",
+                "dp-secret-refs-vault",
+                "dp-filter-func",
+                "dp-serverless",
             ),
         ),
     )
@@ -239,8 +255,11 @@ PROFILES: dict[str, Profile] = {
 FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "viewer_key": ("admin-viewer-role",),
     "stream_addr": ("dp-stream",),
+    "stream_tls_addr": ("dp-stream-sni",),
+    "stream_udp_addr": ("dp-stream-udp",),
     "prometheus_url": ("dp-prometheus",),
     "otel_collector": ("dp-plugin-opentelemetry",),
+    "secret_env": ("dp-secret-refs-env",),
 }
 
 # Extended features that need a server the embedded target starts from the machine's own
