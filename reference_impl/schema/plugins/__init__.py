@@ -52,6 +52,8 @@ CATALOGS: dict[str, tuple[str, ...]] = {
         ("security", (*security.SPECS, observability.IP_RESTRICTION)),
         ("traffic", (*traffic.SPECS, *traffic_split.SPECS)),
         ("transformation", transform.SPECS),
+        ("protocol", grpc.SPECS),
+        ("serverless", serverless.SPECS),
         ("observability", tuple(s for s in observability.SPECS if s.name != "ip-restriction")),
     )
 }
