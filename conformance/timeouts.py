@@ -27,6 +27,8 @@ class TimeoutConfig:
     health_check: float = 10.0
     # a service registry polled every second: a few rounds, on top of `apply`
     registry_poll: float = 5.0
+    # an alert policy checked every second firing and its notifications delivered
+    alert_delivery: float = 15.0
     # once one case of a table has used up `apply`, the gateway has had its chance to
     # converge: the remaining cases get this much, so a broken target fails fast
     settled: float = 0.5

@@ -98,6 +98,7 @@ async def _serve(config: GatewayConfig, store, admin_socket: socket.socket) -> i
     launcher = DataPlaneLauncher(config, store)
     supervisor = await start_data_plane(config, launcher)
     group_data_planes.default_control = supervisor.control_address  # None if it can't listen
+    group_data_planes.default_shared_dir = supervisor.shared_dir
     await group_data_planes.sync()  # one per stored gateway group besides the default
     listens = ", ".join(f"{x.ip}:{x.port}" for x in config.node_listen)
     if config.ssl.listen:

@@ -39,10 +39,14 @@ def _subsystem(args: Mapping[str, str]) -> str:
 
 
 def plugin_list(args: Mapping[str, str]) -> list[str]:
+    """`?has_metadata=true`: only the plugins that have metadata."""
     subsystem = args.get("subsystem", "http")
     if subsystem not in SUBSYSTEMS:
         raise ApiError(400, "invalid subsystem passed")
-    return schema.plugin_names(subsystem)
+    names = schema.plugin_names(subsystem)
+    if args.get("has_metadata") == "true":
+        names = [n for n in names if schema.PLUGINS[n].metadata_schema is not None]
+    return names
 
 
 def plugin_get(name: str | None, args: Mapping[str, str]) -> Any:
@@ -56,6 +60,8 @@ def plugin_get(name: str | None, args: Mapping[str, str]) -> Any:
     found = schema.plugin_schema(name, None, subsystem) if name else None
     if found is None:
         raise ApiError(404, f"plugin not found in subsystem {subsystem}")
+    if name and args.get("scope") == "all":  # API7: the schema with its metadata schema,
+        return _summary(schema.PLUGINS[name])  # priority and version around it
     # apisix/admin/plugins.lua knows one schema_type, "consumer"; any other is ignored
     if name and args.get("schema_type") == "consumer":
         found = schema.plugin_schema(name, "consumer", subsystem)

@@ -19,6 +19,9 @@ class Endpoint:
     # a list answer filtered per item: the field of each listed object whose value fills
     # the ARN's last slot (its `*` argument); None: the list is checked once, as a whole
     lists: str | None = None
+    # the row applies only to requests carrying this query argument (the same path without
+    # it is another operation: `/api/import/services?gateway_group_id=`)
+    query: str | None = None
 
 
 def row(
@@ -28,10 +31,11 @@ def row(
     *args: str,
     resource: str | None = None,
     lists: str | None = None,
+    query: str | None = None,
 ) -> Endpoint:
     if lists is not None and (not args or args[-1] != "*"):
         raise ValueError(f"{method} {path}: a filtered list needs `*` as its last argument")
-    return Endpoint(method, path, action, args, resource, lists)
+    return Endpoint(method, path, action, args, resource, lists, query)
 
 
 def crud(

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from ..store import RevisionConflict, StoreError
 from .context import MISSING
 from .errors import ApiError
 
+FORM = "application/x-www-form-urlencoded"
 T = TypeVar("T")
 ALL_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -35,8 +37,10 @@ class BodyStyle:
         body_methods: frozenset[str] = BODY_METHODS,
         empty: Any = None,
         max_depth: int | None = None,
+        forms: bool = False,
     ) -> None:
         self.max_body = max_body
+        self.forms = forms  # whether a form body is read as its fields
         self.body_methods = body_methods  # the methods whose body is read (else `empty`)
         self.empty = empty  # the body of a request without one
         self.max_depth = max_depth
@@ -85,9 +89,28 @@ class ApisixBodyStyle(BodyStyle):
 
 async def read_body(request: Request, style: BodyStyle) -> Any:
     """The JSON body (`style.empty` when there is none); refused beyond `style.max_body`,
-    when not strict JSON or nested deeper than `style.max_depth`."""
+    when not strict JSON or nested deeper than `style.max_depth`. A form body
+    (`application/x-www-form-urlencoded`, where an endpoint takes one) is its fields."""
     if request.method not in style.body_methods:
         return style.empty
+    raw = await _raw_body(request, style)
+    if not raw.strip():
+        return style.empty
+    if style.forms and request.headers.get("content-type", "").startswith(FORM):
+        try:
+            return dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=True))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, f"invalid request body: not a form: {exc}") from None
+    try:
+        data = strict_json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise style.not_json(exc) from None
+    if style.max_depth is not None and _depth(data, style.max_depth) > style.max_depth:
+        raise style.too_deep()
+    return data
+
+
+async def _raw_body(request: Request, style: BodyStyle) -> bytes:
     limit = style.max_body
     declared = request.headers.get("content-length")
     if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
@@ -100,16 +123,7 @@ async def read_body(request: Request, style: BodyStyle) -> Any:
     # the whole body is read (nginx buffers it to a file), so its size can be named
     if size > limit:
         raise style.too_large(size)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        return style.empty
-    try:
-        data = strict_json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise style.not_json(exc) from None
-    if style.max_depth is not None and _depth(data, style.max_depth) > style.max_depth:
-        raise style.too_deep()
-    return data
+    return b"".join(chunks)
 
 
 async def in_worker(lock: threading.RLock | None, work: Callable[..., T], *args: Any) -> T:

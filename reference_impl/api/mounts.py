@@ -91,12 +91,21 @@ class Operations:
         *args: str,
         resource: str | None = None,
         lists: str | None = None,
+        query: str | None = None,
     ) -> None:
         """The row of an endpoint no route table serves: one an app dispatches itself, or
         one the API documents that the reference refuses (a caller holding its action
         gets the 404 or 405, not a 403)."""
         OPERATIONS.append(
-            row(method, self.prefix + path, action, *args, resource=resource, lists=lists)
+            row(
+                method,
+                self.prefix + path,
+                action,
+                *args,
+                resource=resource,
+                lists=lists,
+                query=query,
+            )
         )
 
     def crud(

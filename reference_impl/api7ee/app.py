@@ -30,24 +30,38 @@ from ..api.mounts import declared
 from ..config import GatewayConfig
 from ..store import Store, StoreError
 from . import (
+    alert_engine,
+    alert_policies,
     cert_usage,
     certificates,
+    contact_points,
+    core_usage,
+    debug_sessions,
     discovery_poller,
+    dp_certificates,
     gateway_groups,
     group_resources,
     health,
+    install_scripts,
     instances,
+    license,
+    monitoring,
     openapi_io,
+    plugin_catalog,
     published,
     published_openapi,
     publishing,
+    resource_schemas,
     route_templates,
     secret_providers,
     secret_usage,
     service_registries,
     service_upstreams,
+    smtp_settings,
     snis,
+    system_settings,
     templates,
+    variables,
     versions,
 )
 from .context import Api, Call
@@ -55,6 +69,7 @@ from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
 
 STYLE = BodyStyle(max_body=4 * 1024 * 1024)
+FORM_STYLE = BodyStyle(max_body=4 * 1024 * 1024, forms=True)  # endpoints that take a form
 ROUTE_TABLES = declared(
     "/api",
     templates.ROUTES,  # before publishing: /services/template/x is a template, not a service
@@ -71,7 +86,19 @@ ROUTE_TABLES = declared(
     secret_usage.ROUTES,
     service_registries.ROUTES,
     cert_usage.ROUTES,
+    alert_policies.ROUTES,
+    contact_points.ROUTES,
+    smtp_settings.ROUTES,
+    license.ROUTES,
+    system_settings.ROUTES,
+    core_usage.ROUTES,
+    dp_certificates.ROUTES,
+    install_scripts.ROUTES,
+    plugin_catalog.ROUTES,
+    resource_schemas.ROUTES,
+    debug_sessions.ROUTES,
 )
+(FORM_TABLE,) = declared("/api", monitoring.ROUTES)  # endpoints that take a form
 # API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
 # the dispatcher in apisix_compat.py puts the group in the `gateway_group_id` query argument
 COMPAT_TABLES = declared(
@@ -80,6 +107,7 @@ COMPAT_TABLES = declared(
     service_upstreams.COMPAT_ROUTES,
     certificates.ROUTES,
     snis.ROUTES,
+    variables.ROUTES,
 )
 
 log = logging.getLogger(__name__)
@@ -99,11 +127,15 @@ def create_api7ee_app(
         log.warning("api7ee: default gateway group not written yet: %s", exc)
     api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))
     discovery_poller.attach(api)  # polls the registries, if there are any
+    alert_engine.start(api)
     guard = Guard(config)
     routes = [
         Route(path, _endpoint(api, guard, handler), methods=[method])
         for table in ROUTE_TABLES
         for method, path, handler in table
+    ] + [
+        Route(path, _endpoint(api, guard, handler, style=FORM_STYLE), methods=[method])
+        for method, path, handler in FORM_TABLE
     ]
     app = Starlette(
         routes=routes,
@@ -129,11 +161,18 @@ def _compat_app(api: Api, guard: Guard) -> Starlette:
     )
 
 
-def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = False):
+def _endpoint(
+    api: Api,
+    guard: Guard,
+    handler: Any,
+    *,
+    group_from_query: bool = False,
+    style: BodyStyle = STYLE,
+):
     async def endpoint(request: Request) -> Response:
         try:
             guard.check(request)
-            body = await read_body(request, STYLE)
+            body = await read_body(request, style)
             params = dict(request.path_params)
             if group_from_query:
                 params["gateway_group_id"] = request.query_params["gateway_group_id"]
@@ -146,7 +185,9 @@ def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = 
                     group_id = payload["value"].get("id")
                     payload["value"]["instances"] = instances.of_group(api, group_id)
         except (ApiError, StoreError) as exc:
-            return failure_response(STYLE, exc)
+            return failure_response(style, exc)
+        if isinstance(payload, Response):  # a script, a CSV export
+            return payload
         return json_response(status, payload)
 
     return endpoint

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config import ConfigError, GatewayConfig
 from ..proxy.launcher import DataPlaneLauncher, Listeners
+from ..proxy.plugins.metrics_store import read_metrics_directory
 from ..proxy.supervisor import Supervisor
 from ..store import Store
 from .cpstore import DEFAULT_GROUP, ControlStore
@@ -78,6 +79,8 @@ class GroupDataPlanes:
         # Control API listens once it does (never guessed from the config: the configured
         # port may belong to another process when this one could not take it)
         self.default_control: tuple[str, int] | None = None
+        # and the directory its workers share (their metrics), set by the server likewise
+        self.default_shared_dir: str | None = None
         self.synced = False
         self._launcher = DataPlaneLauncher(config, store)
         self._lock: asyncio.Lock | None = None
@@ -135,6 +138,15 @@ class GroupDataPlanes:
                 "data_plane_tls_url": f"https://{shown}:{tls[0]}" if tls else None,
             }
         ]
+
+    def metrics(self, group_id: str) -> dict[str, float]:
+        """The summed metrics series of a group's data plane workers ({}: it runs none)."""
+        if group_id == DEFAULT_GROUP:
+            directory = self.default_shared_dir
+        else:
+            supervisor = self.running.get(group_id)
+            directory = supervisor.shared_dir if supervisor is not None else None
+        return read_metrics_directory(directory) if directory else {}
 
     # --- processes ------------------------------------------------------------------------------
     async def sync(self) -> None:

@@ -105,12 +105,37 @@ def delete_group(api: Api, call: Call) -> tuple[int, Any]:
     return 200, None
 
 
-def get_admin_key(api: Api, call: Call) -> tuple[int, Any]:
-    group = api.group_or_404(call.params["gateway_group_id"])
+def admin_key_of(api: Api, group: dict[str, Any]) -> str:
+    """The group's admin key, made on first use."""
     if not group.get("admin_key"):
         group = {**group, "admin_key": _new_admin_key()}
         api.cp.put(GATEWAY_GROUPS, group, group["id"])
-    return 200, value({"key": group["admin_key"]})
+    return str(group["admin_key"])
+
+
+def get_admin_key(api: Api, call: Call) -> tuple[int, Any]:
+    group = api.group_or_404(call.params["gateway_group_id"])
+    return 200, value({"key": admin_key_of(api, group)})
+
+
+COUNTED = ("ssl", "consumer", "gateway_instance")
+
+
+def count_resources(api: Api, call: Call) -> tuple[int, Any]:
+    """`GET /api/gateway_groups/count/{resource_type}`: every group with its number of
+    SSL objects, consumers or gateway instances."""
+    kind = call.params["resource_type"]
+    if kind not in COUNTED:
+        raise ApiError(400, f"invalid resource_type {kind!r}: must be one of {list(COUNTED)}")
+    api.cp.ensure_default_group()
+    rows = []
+    for group in api.cp.groups():
+        if kind == "gateway_instance":
+            count = len(instances.of_group(api, group["id"]))
+        else:
+            count = len(api.cp.apisix_list(group["id"], f"{kind}s"))
+        rows.append({**{k: v for k, v in group.items() if k not in HIDDEN}, "count": count})
+    return 200, call.listing(rows, search_fields=("name", "description"))
 
 
 def regenerate_admin_key(api: Api, call: Call) -> tuple[int, Any]:
@@ -165,5 +190,12 @@ ROUTES = [
         create_instance_token,
         "gateway:CreateGatewayInstance",
         *G,
+    ),
+    API(
+        "GET",
+        "/gateway_groups/count/{resource_type}",
+        count_resources,
+        "gateway:GetGatewayGroup",
+        "*",
     ),
 ]

@@ -257,6 +257,14 @@ def _openapi_path(uri: str) -> str:
 
 
 # documented; answered 404 here (`/import/services` imports templates)
+# with a gateway group, the import publishes there (seed line 2537)
+API.declare(
+    "POST",
+    "/import/services",
+    "gateway:CreatePublishedService",
+    "gateway_group_id",
+    query="gateway_group_id",
+)
 API.declare("POST", "/import/services/template", "gateway:CreateServiceTemplate")
 ROUTES = [
     API("PUT", "/openapi/convert", convert_openapi, None),

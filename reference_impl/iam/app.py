@@ -17,7 +17,18 @@ from ..api.errors import ApiError
 from ..api.mounts import declared
 from ..config import GatewayConfig
 from ..store import Store, StoreError
-from . import audit, checks, policies, roles, session, tokens, users
+from . import (
+    audit,
+    checks,
+    permissions_list,
+    permitted_users,
+    policies,
+    resource_labels,
+    roles,
+    session,
+    tokens,
+    users,
+)
 from .middleware import PRINCIPAL_KEY
 from .service import IamService
 from .web import IamCall
@@ -32,6 +43,9 @@ ROUTE_TABLES = declared(
     tokens.ROUTES,
     checks.ROUTES,
     audit.ROUTES,
+    resource_labels.ROUTES,
+    permissions_list.ROUTES,
+    permitted_users.ROUTES,
 )
 STYLE = BodyStyle(max_body=1024 * 1024)
 

@@ -29,8 +29,10 @@ def _compile(path: str) -> re.Pattern[str]:
 
 
 class EndpointTable:
-    """Matches (method, path) to its row; of several matches the most literal path wins
-    (`/api/alert/policies/histories` before `/api/alert/policies/{alert_policy_id}`)."""
+    """Matches (method, path, query arguments) to its row; of several matches the most
+    literal path wins (`/api/alert/policies/histories` before
+    `/api/alert/policies/{alert_policy_id}`), and of one path the row for a query argument
+    the request carries wins over the row without."""
 
     def __init__(self) -> None:
         self.resources = catalog_resources()
@@ -39,11 +41,13 @@ class EndpointTable:
             literal = len(_PARAM.sub("", row.path))
             self.rows.setdefault(row.method, []).append((literal, _compile(row.path), row))
         for rows in self.rows.values():
-            rows.sort(key=lambda item: -item[0])
+            rows.sort(key=lambda item: (-item[0], item[2].query is None))
 
-    def match(self, method: str, path: str) -> Match | None:
+    def match(self, method: str, path: str, query: frozenset[str] = frozenset()) -> Match | None:
         method = "GET" if method == "HEAD" else method
         for _, regex, row in self.rows.get(method, ()):
+            if row.query is not None and row.query not in query:
+                continue
             found = regex.fullmatch(path)
             if found:
                 return Match(row, found.groupdict())

@@ -82,7 +82,7 @@ class IamMiddleware:
             if too_large:
                 await _reply(send, 413, f"request body larger than {MAX_BUFFERED_BODY} bytes")
                 return
-        match = self.table.match(method, path)
+        match = self.table.match(method, path, _query_names(scope))
         values = _request_values(scope, match, body)
         try:
             principal, item_filter = await run_in_threadpool(
@@ -251,6 +251,11 @@ def _matches(template: str, path: str) -> bool:
     return len(parts) == len(wanted) and all(
         p == w or (p.startswith("{") and w) for p, w in zip(parts, wanted, strict=True)
     )
+
+
+def _query_names(scope: Scope) -> frozenset[str]:
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return frozenset(k for k, v in query if v)
 
 
 def _request_values(scope: Scope, match: Match | None, body: bytes) -> dict[str, Any]:

@@ -126,6 +126,15 @@ _CONTEXT_VARS: dict[str, Callable[[Ctx], Any]] = {
 }
 
 
+# variables named by a prefix and a request-specific rest (`arg_name`, `http_x_id`)
+FAMILIES = ("arg_", "http_", "cookie_", "upstream_http_", "sent_http_")
+
+
+def names() -> list[str]:
+    """Every variable this data plane resolves; a family as its prefix followed by `*`."""
+    return sorted([*_REQUEST_VARS, *_CONTEXT_VARS, *(f"{p}*" for p in FAMILIES)])
+
+
 class Variables:
     """Resolves variable names for one data plane worker; stateless, shared by requests."""
 

@@ -52,8 +52,18 @@ def test_every_row_fills_its_resource_template(seed_catalog):
 
 
 def test_rows_are_unique():
-    keys = [(e.method, e.path) for e in endpoints()]
+    keys = [(e.method, e.path, e.query) for e in endpoints()]
     assert len(keys) == len(set(keys))
+
+
+def test_a_query_argument_selects_its_row():
+    table = EndpointTable()
+    template = table.match("POST", "/api/import/services")
+    assert template.endpoint.action == "gateway:CreateServiceTemplate"
+    published = table.match("POST", "/api/import/services", frozenset({"gateway_group_id"}))
+    assert published.endpoint.action == "gateway:CreatePublishedService"
+    arn = table.resource(published.endpoint, {"gateway_group_id": "g1"})
+    assert arn == "arn:api7:gateway:gatewaygroup/g1/publishedservice/*"
 
 
 def test_match_fills_ids_and_prefers_literal_paths():

@@ -9,8 +9,6 @@ from ...api.actions import Endpoint, crud, row
 
 def iam_endpoints() -> list[Endpoint]:
     rows = [
-        row("GET", "/api/license", None),
-        row("PUT", "/api/license", "iam:UpdateLicense"),
         row("GET", "/api/login_options", "iam:GetLoginOption"),
         row("POST", "/api/login_options", "iam:CreateLoginOption"),
         row("GET", "/api/login_options/{login_option_id}", "iam:GetLoginOption"),
@@ -20,29 +18,7 @@ def iam_endpoints() -> list[Endpoint]:
         row("GET", "/api/scim_provisioning", "iam:GetSCIMProvisioning"),
         row("PUT", "/api/scim_provisioning", "iam:UpdateSCIMProvisioning"),
         row("POST", "/api/scim_provisioning/token", "iam:UpdateSCIMProvisioning"),
-        row("GET", "/api/smtp_server", "iam:GetSMTPServer"),
-        row("PUT", "/api/smtp_server", "iam:UpdateSMTPServer"),
-        *crud(
-            "/api/contact_points",
-            "{contact_point_id}",
-            "ContactPoint",
-            (),
-            item_arg="contact_point_id",
-            patch=False,
-            prefix="iam",
-        ),
-        row(
-            "GET",
-            "/api/contact_points/{contact_point_id}/notification_logs",
-            "iam:GetContactPoint",
-            "contact_point_id",
-        ),
-        row(
-            "GET",
-            "/api/contact_points/{contact_point_id}/usages",
-            "iam:GetContactPoint",
-            "contact_point_id",
-        ),
+        # contact points: a mounted collection
     ]
     return rows
 

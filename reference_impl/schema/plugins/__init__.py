@@ -43,6 +43,21 @@ PLUGINS: dict[str, PluginSpec] = {
     )
 }
 
+# the plugin catalogs the API7 dashboard browses: the plugins by what they do (ip-restriction
+# sits with the observability schemas but restricts access)
+CATALOGS: dict[str, tuple[str, ...]] = {
+    catalog: tuple(spec.name for spec in specs)
+    for catalog, specs in (
+        ("authentication", auth.SPECS),
+        ("security", (*security.SPECS, observability.IP_RESTRICTION)),
+        ("traffic", (*traffic.SPECS, *traffic_split.SPECS)),
+        ("transformation", transform.SPECS),
+        ("protocol", grpc.SPECS),
+        ("serverless", serverless.SPECS),
+        ("observability", tuple(s for s in observability.SPECS if s.name != "ip-restriction")),
+    )
+}
+
 SCOPES = (SCOPE_ROUTE, SCOPE_CONSUMER, SCOPE_STREAM, SCOPE_METADATA)
 SUBSYSTEMS = ("http", "stream")
 
@@ -148,6 +163,7 @@ def plugin_names(subsystem: str = "http") -> list[str]:
 
 
 __all__ = [
+    "CATALOGS",
     "PLUGINS",
     "SCOPES",
     "SUBSYSTEMS",
