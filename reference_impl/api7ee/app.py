@@ -52,6 +52,10 @@ from . import (
 from .context import Api, Call
 from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
+from .portal import dcr, developers, files, products
+from .portal import instances as portal_instances
+from .portal import subscriptions as portal_subscriptions
+from .portal import tokens as portal_tokens
 
 STYLE = BodyStyle(max_body=4 * 1024 * 1024)
 ROUTE_TABLES = (
@@ -69,6 +73,12 @@ ROUTE_TABLES = (
     secret_usage.ROUTES,
     service_registries.ROUTES,
     cert_usage.ROUTES,
+    portal_instances.ROUTES,
+    dcr.ROUTES,
+    products.ROUTES,
+    portal_subscriptions.ROUTES,
+    portal_tokens.ROUTES,
+    developers.ROUTES,
 )
 # API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
 # the dispatcher in apisix_compat.py puts the group in the `gateway_group_id` query argument
@@ -101,6 +111,10 @@ def create_api7ee_app(
         Route(path, _endpoint(api, guard, handler), methods=[method])
         for table in ROUTE_TABLES
         for method, path, handler in table
+    ]
+    routes += [
+        Route(path, _raw_endpoint(api, guard, handler), methods=[method])
+        for method, path, handler in files.RAW_ROUTES
     ]
     app = Starlette(
         routes=routes,
@@ -145,6 +159,23 @@ def _endpoint(api: Api, guard: Guard, handler: Any, *, group_from_query: bool = 
         except (ApiError, StoreError) as exc:
             return failure_response(STYLE, exc)
         return json_response(status, payload)
+
+    return endpoint
+
+
+def _raw_endpoint(api: Api, guard: Guard, handler: Any):
+    """An endpoint whose request body is the raw content (a file), answering a Response."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            guard.check(request)
+            raw = await files.read_raw(request)
+            call = Call(request.method, dict(request.path_params), request.query_params)
+            lock = None if call.method in ("GET", "HEAD") else api.cp.lock
+            answer: Response = await in_worker(lock, handler, api, call, raw)
+        except (ApiError, StoreError) as exc:
+            return failure_response(STYLE, exc)
+        return answer
 
     return endpoint
 

@@ -1,9 +1,10 @@
 """The iam and portal namespaces: users, roles, policies, tokens, audit, organisation
-settings; portals, API products, developers."""
+settings; API products' subscriptions, approvals, files."""
 
 from __future__ import annotations
 
 from ...api.actions import Endpoint, crud, row
+from ...api7ee.portal.instances import settings_endpoints
 
 
 def iam_endpoints() -> list[Endpoint]:
@@ -82,73 +83,27 @@ def iam_endpoints() -> list[Endpoint]:
 
 
 def portal_endpoints() -> list[Endpoint]:
-    portal = "/api/portals/{portal_id}"
-    product = f"{portal}/api_products/{{api_product_id}}"
-    developer = f"{portal}/developers/{{developer_id}}"
-    p = ("portal_id",)
+    """The portal endpoints that are not collections (those are declared where they are
+    mounted); `portal_id` is the query argument the seed documents."""
+    product = "/api/api_products/{api_product_id}"
+    ids = ("portal_id", "api_product_id")
+    approval = "portal:ApproveAPIProductSubscription"
     return [
-        row("GET", "/api/portals", "portal:ListPortals", resource="arn:api7:portal:portal/*"),
-        row("POST", "/api/portals", "portal:CreatePortal"),
-        row("GET", portal, "portal:GetPortal", *p),
-        row("PUT", portal, "portal:UpdatePortal", *p),
-        row("DELETE", portal, "portal:DeletePortal", *p),
-        *crud(f"{portal}/tokens", "{token_id}", "PortalToken", p, patch=False, prefix="portal"),
-        row("PUT", f"{portal}/tokens/{{token_id}}/regenerate", "portal:UpdatePortalToken", *p),
-        *crud(
-            f"{portal}/api_products",
-            "{api_product_id}",
-            "APIProduct",
-            p,
-            item_arg="api_product_id",
-            prefix="portal",
-        ),
-        row(
-            "GET", f"{product}/subscriptions", "portal:GetAPIProduct", "portal_id", "api_product_id"
-        ),
-        row(
-            "DELETE",
-            f"{product}/subscriptions/{{subscription_id}}",
-            "portal:UpdateAPIProduct",
-            "portal_id",
-            "api_product_id",
-        ),
-        row(
-            "POST",
-            f"{product}/subscriptions/{{subscription_id}}/approve",
-            "portal:ApproveAPIProductSubscription",
-            "portal_id",
-            "api_product_id",
-        ),
-        row(
-            "GET",
-            f"{product}/notification_histories",
-            "portal:GetAPIProduct",
-            "portal_id",
-            "api_product_id",
-        ),
-        row("GET", f"{portal}/developers", "portal:GetDeveloper", "portal_id", "*", lists="id"),
-        row("POST", f"{portal}/developers", "portal:InviteDeveloper", *p),
-        row("GET", developer, "portal:GetDeveloper", "portal_id", "developer_id"),
-        row("DELETE", developer, "portal:DeleteDeveloper", "portal_id", "developer_id"),
-        row("POST", f"{developer}/approve", "portal:ApproveDeveloperSignUp", *p),
-        *crud(
-            "/api/dcr_providers",
-            "{dcr_provider_id}",
-            "DCRProvider",
-            (),
-            patch=False,
-            prefix="portal",
-        ),
-        *crud(
-            f"{portal}/login_options",
-            "{login_option_id}",
-            "DeveloperLoginOption",
-            p,
-            patch=False,
-            prefix="portal",
-        ),
-        row("GET", f"{portal}/scim_provisioning", "portal:GetDeveloperSCIMProvisioning", *p),
-        row("PUT", f"{portal}/scim_provisioning", "portal:UpdateDeveloperSCIMProvisioning", *p),
-        row("GET", f"{portal}/public_access", "portal:GetDeveloperPortalPublicAccess", *p),
-        row("PUT", f"{portal}/public_access", "portal:UpdateDeveloperPortalPublicAccess", *p),
-    ]
+        *settings_endpoints(),
+        row("PUT", "/api/portal_tokens/{portal_token_id}/regenerate", "portal:UpdatePortalToken",
+            "portal_id"),
+        row("GET", f"{product}/subscriptions", "portal:GetAPIProduct", *ids),
+        row("DELETE", f"{product}/subscriptions/{{subscription_id}}", "portal:UpdateAPIProduct",
+            *ids),
+        row("GET", f"{product}/notification_histories", "portal:GetAPIProduct", *ids),
+        # an approval's portal and product are not in its path: a policy naming them allows
+        # the request that names them too (`?portal_id=&api_product_id=`, checked against
+        # the approval), any other request is checked on `*`
+        row("GET", "/api/approvals", approval, "portal_id", "*", lists="resource_id"),
+        row("POST", "/api/approvals/{approval_id}/accept", approval, *ids),
+        row("POST", "/api/approvals/{approval_id}/reject", approval, *ids),
+        row("POST", "/api/developers/{developer_external_id}/approve",
+            "portal:ApproveDeveloperSignUp", "portal_id"),
+        row("POST", "/api/files", None),
+        row("GET", "/api/files/{file_id}", None),
+    ]  # fmt: skip
