@@ -110,6 +110,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-published-openapi",
                 "ee-service-upstreams",
                 "ee-instances",
+                "ee-portal",
             ),
             extended=(
                 "ee-healthcheck",
@@ -119,8 +120,15 @@ PROFILES: dict[str, Profile] = {
                 "ee-openapi-import",
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
+                "ee-portal-inferred",
+                "ee-portal-developer",
             ),
-            inferred=("ee-dashboard-group-resources", "ee-stream-route-template-patch"),
+            inferred=(
+                "ee-dashboard-group-resources",
+                "ee-stream-route-template-patch",
+                "ee-portal-inferred",
+                "ee-portal-developer",
+            ),
         ),
         Profile(
             name="api7cloud",
@@ -228,6 +236,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "viewer_key": ("admin-viewer-role",),
     "stream_addr": ("dp-stream",),
     "prometheus_url": ("dp-prometheus",),
+    "portal_api_url": ("ee-portal-developer",),
     "otel_collector": ("dp-plugin-opentelemetry",),
 }
 

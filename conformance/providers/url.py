@@ -114,6 +114,7 @@ class UrlProvider:
             stream_addr=parse_stream_addr(settings.stream_addr),
             dashboard_url=settings.dashboard_url,
             cloud_url=settings.cloud_url,
+            portal_api_url=settings.portal_api_url,
             prometheus_url=settings.prometheus_url,
             otel_collector=settings.otel_collector,
             redis_url=settings.redis_url,

@@ -56,6 +56,7 @@ from .portal import dcr, developers, files, products
 from .portal import instances as portal_instances
 from .portal import subscriptions as portal_subscriptions
 from .portal import tokens as portal_tokens
+from .portal.scope import ensure_default_portal
 
 STYLE = BodyStyle(max_body=4 * 1024 * 1024)
 ROUTE_TABLES = (
@@ -102,6 +103,7 @@ def create_api7ee_app(
     cp = ControlStore(store, config.etcd_prefix)
     try:
         cp.ensure_default_group()
+        ensure_default_portal(cp)
     except StoreError as exc:  # the store may come up later; the first request retries
         log.warning("api7ee: default gateway group not written yet: %s", exc)
     api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))

@@ -16,6 +16,7 @@ from ..schemas import LABELS, check
 from ..web import value
 from .kinds import API_PRODUCTS, PORTAL_LOGIN_OPTIONS, PORTAL_SETTINGS, PORTAL_TOKENS, PORTALS
 from .scope import (
+    DEFAULT_PORTAL,
     PORTAL,
     PortalCollection,
     api_routes,
@@ -83,6 +84,8 @@ class Portals(RecordCollection):
         return f"portal {id} not found"
 
     def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        if id == DEFAULT_PORTAL:
+            raise ApiError(400, "the default portal cannot be deleted")
         if control_store(ctx).all(API_PRODUCTS, id):
             raise ApiError(400, f"portal {id} still has API products: delete them first")
 

@@ -27,8 +27,27 @@ def portal_id(args: Any) -> str:
     return DEFAULT_PORTAL if raw is None else check_id(raw, PORTAL)
 
 
+def ensure_default_portal(cp: ControlStore) -> None:
+    """The portal a request without `portal_id` names (the seed's default)."""
+    with cp.lock:
+        if cp.get(PORTALS, DEFAULT_PORTAL) is None:
+            now = cp.clock()
+            portal = {
+                "id": DEFAULT_PORTAL,
+                "name": "default",
+                "labels": {},
+                "public_url": "http://127.0.0.1",
+                "created_at": now,
+                "updated_at": now,
+            }
+            cp.create(PORTALS, portal, DEFAULT_PORTAL)
+
+
 def portal_or_404(cp: ControlStore, portal: str) -> dict[str, Any]:
     found = cp.get(PORTALS, portal)
+    if found is None and portal == DEFAULT_PORTAL:  # the store was down at start-up
+        ensure_default_portal(cp)
+        found = cp.get(PORTALS, portal)
     if found is None:
         raise ApiError(404, f"portal {portal} not found")
     return found
