@@ -14,7 +14,18 @@ from ..context import Api, Call
 from ..group_collections import control_store
 from ..schemas import LABELS, check
 from ..web import value
-from .kinds import API_PRODUCTS, PORTAL_LOGIN_OPTIONS, PORTAL_SETTINGS, PORTAL_TOKENS, PORTALS
+from . import products
+from .kinds import (
+    APPLICATIONS,
+    APPROVALS,
+    DEVELOPERS,
+    NOTIFICATIONS,
+    PORTAL_LOGIN_OPTIONS,
+    PORTAL_SETTINGS,
+    PORTAL_TOKENS,
+    PORTALS,
+    SUBSCRIPTIONS,
+)
 from .scope import (
     DEFAULT_PORTAL,
     PORTAL,
@@ -35,6 +46,14 @@ PORTAL_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": False,
 }
+PER_PORTAL = (
+    PORTAL_TOKENS,
+    PORTAL_LOGIN_OPTIONS,
+    DEVELOPERS,
+    APPLICATIONS,
+    SUBSCRIPTIONS,
+    NOTIFICATIONS,
+)
 PUBLIC_ACCESS: dict[str, Any] = {
     "type": "object",
     "required": ["portal_public_access"],
@@ -86,14 +105,17 @@ class Portals(RecordCollection):
     def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
         if id == DEFAULT_PORTAL:
             raise ApiError(400, "the default portal cannot be deleted")
-        if control_store(ctx).all(API_PRODUCTS, id):
-            raise ApiError(400, f"portal {id} still has API products: delete them first")
 
     def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        """Everything of the portal goes with it: its products first (their subscriptions
+        end, their services lose their authentication), then its records."""
+        products.remove_all(ctx, id)
         cp = control_store(ctx)
-        for kind in (PORTAL_TOKENS, PORTAL_LOGIN_OPTIONS):
+        for kind in PER_PORTAL:
             for kv in cp.entries(kind, id):
                 cp.store.delete(kv.key)
+        for approval in cp.where(APPROVALS, PORTAL, id):
+            cp.delete(APPROVALS, approval["id"])
         cp.delete(PORTAL_SETTINGS, id)
 
 

@@ -128,10 +128,23 @@ class ApiProducts(PortalCollection):
         id, _ = self.locate(req)
         product = control_store(ctx).get(API_PRODUCTS, str(req.parent), id) if id else None
         answer = super().delete(ctx, req)
-        if product is not None:  # its subscriptions end, its services lose its auth
-            subscriptions.close_all(control_plane(ctx), product)
-            rerender(ctx, auth.links(product))
+        if product is not None:
+            ended(ctx, product)
         return answer
+
+
+def ended(ctx: Context, product: dict[str, Any]) -> None:
+    """A deleted product's subscriptions end and its services lose its authentication."""
+    subscriptions.close_all(control_plane(ctx), product)
+    rerender(ctx, auth.links(product))
+
+
+def remove_all(ctx: Context, portal: str) -> None:
+    """Delete every API product of a portal (the portal is being deleted)."""
+    cp = control_store(ctx)
+    for product in cp.all(API_PRODUCTS, portal):
+        cp.delete(API_PRODUCTS, portal, product["id"])
+        ended(ctx, product)
 
 
 def rerender(ctx: Context, links: set[tuple[str, str]]) -> None:
