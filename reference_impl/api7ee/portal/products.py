@@ -84,9 +84,7 @@ class ApiProducts(PortalCollection):
             group, service = link["gateway_group_id"], link["service_id"]
             if cp.get(PUBLISHED, group, service) is None:
                 raise ApiError(
-                    400,
-                    f"invalid linked_gateway_services: service {service} is not published "
-                    f"on gateway group {group}",
+                    404, f"published service {service} not found on gateway group {group}"
                 )
         dcr = body["auth"].get("dcr")
         if dcr and cp.get(DCR_PROVIDERS, dcr["dcr_provider_id"]) is None:
