@@ -1,6 +1,6 @@
-"""What the provider portal's kinds share: their store kinds, the portal a request names
-(`?portal_id=`, "default" when absent, as the seed documents) and the collections kept per
-portal instance."""
+"""What the provider portal's kinds share: the portal a request names (`?portal_id=`,
+"default" when absent, as the seed documents; that portal always exists) and the
+collections kept per portal instance."""
 
 from __future__ import annotations
 
