@@ -122,12 +122,14 @@ PROFILES: dict[str, Profile] = {
                 "ee-stream-route-template-patch",
                 "ee-portal-inferred",
                 "ee-portal-developer",
+                "ee-iam-inferred-endpoints",
             ),
             inferred=(
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
                 "ee-portal-inferred",
                 "ee-portal-developer",
+                "ee-iam-inferred-endpoints",
             ),
         ),
         Profile(
@@ -172,6 +174,8 @@ PROFILES: dict[str, Profile] = {
                 "dp-key-auth",
                 "dp-proxy-rewrite",
                 "dp-no-route-404",
+                "dp-http2-tls",
+                "dp-grpc",
             ),
             extended=(
                 "dp-vars",
@@ -194,10 +198,17 @@ PROFILES: dict[str, Profile] = {
                 "dp-prometheus",
                 *OBSERVABILITY_PLUGIN_FEATURES,
                 "dp-stream",
+                "dp-stream-udp",
+                "dp-stream-sni",
+                "dp-stream-plugin-ip-restriction",
+                "dp-stream-plugin-limit-conn",
                 "dp-service-merge",
                 "dp-global-rules",
                 "dp-plugin-configs",
                 "dp-websocket",
+                "dp-h2c",
+                "dp-plugin-grpc-transcode",
+                "dp-plugin-grpc-web",
                 "dp-plugin-ua-restriction",
                 "dp-plugin-referer-restriction",
                 "dp-plugin-uri-blocker",
@@ -225,6 +236,11 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
+                # secret references and Lua (issue 16)
+                "dp-secret-refs-env",
+                "dp-secret-refs-vault",
+                "dp-filter-func",
+                "dp-serverless",
             ),
         ),
     )
@@ -235,9 +251,12 @@ PROFILES: dict[str, Profile] = {
 FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "viewer_key": ("admin-viewer-role",),
     "stream_addr": ("dp-stream",),
+    "stream_tls_addr": ("dp-stream-sni",),
+    "stream_udp_addr": ("dp-stream-udp",),
     "prometheus_url": ("dp-prometheus",),
     "portal_api_url": ("ee-portal-developer",),
     "otel_collector": ("dp-plugin-opentelemetry",),
+    "secret_env": ("dp-secret-refs-env",),
 }
 
 # Extended features that need a server the embedded target starts from the machine's own

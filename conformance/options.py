@@ -63,6 +63,12 @@ OPTIONS: tuple[Option, ...] = (
     _endpoint("token", "API token for the dashboard and cloud APIs"),
     _endpoint("data_plane_url", "data plane base URL, e.g. http://127.0.0.1:9080"),
     _endpoint("stream_addr", "stream proxy HOST:PORT (giving it claims dp-stream)"),
+    _endpoint(
+        "stream_tls_addr",
+        "TLS-over-TCP stream proxy HOST:PORT (a `stream_proxy.tcp` entry with `tls: true`; "
+        "giving it claims dp-stream-sni)",
+    ),
+    _endpoint("stream_udp_addr", "UDP stream proxy HOST:PORT (giving it claims dp-stream-udp)"),
     _endpoint("dashboard_url", "API7 dashboard base URL"),
     _endpoint("cloud_url", "API7 Cloud base URL"),
     _endpoint(
@@ -75,6 +81,11 @@ OPTIONS: tuple[Option, ...] = (
         "otel_collector",
         "HOST:PORT of the gateway's plugin_attr.opentelemetry.collector.address, where a test "
         "listens (giving it claims dp-plugin-opentelemetry)",
+    ),
+    _endpoint(
+        "secret_env", "NAME=VALUE of an environment variable the gateway's workers see (APISIX: "
+        "listed in nginx_config.envs), for `$env://NAME` references (giving it claims "
+        "dp-secret-refs-env)",
     ),
     _endpoint(
         "redis_url", "redis://HOST:PORT of a Redis both the gateway and the suite reach, for "

@@ -40,12 +40,15 @@ class Target:
     viewer_key: str | None = None
     data_plane_url: str | None = None
     stream_addr: tuple[str, int] | None = None
+    stream_tls_addr: tuple[str, int] | None = None  # TLS over TCP, routes matched by SNI
+    stream_udp_addr: tuple[str, int] | None = None
     dashboard_url: str | None = None
     cloud_url: str | None = None
     portal_api_url: str | None = None  # the developer portal backend (portal tokens)
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
     otel_collector: str | None = None  # HOST:PORT the gateway sends OTLP traces to
+    secret_env: str | None = None  # NAME=VALUE of a variable in the gateway's environment
     redis_url: str | None = None  # a Redis for the redis policies (redis://HOST:PORT)
     redis_cluster_nodes: tuple[str, ...] = ()  # a Redis Cluster's HOST:PORT nodes
     data_plane_tls_url: str | None = None  # the data plane's HTTPS port (SNI certificates)
@@ -71,9 +74,15 @@ class Target:
             "prometheus": self.prometheus_url,
             "redis": self.redis_url,
             "redis cluster": ",".join(self.redis_cluster_nodes) or None,
-            "stream": f"{self.stream_addr[0]}:{self.stream_addr[1]}" if self.stream_addr else None,
+            "stream": _address(self.stream_addr),
+            "stream TLS": _address(self.stream_tls_addr),
+            "stream UDP": _address(self.stream_udp_addr),
         }
         return {key: value for key, value in named.items() if value}
+
+
+def _address(addr: tuple[str, int] | None) -> str | None:
+    return f"{addr[0]}:{addr[1]}" if addr else None
 
 
 @dataclass(frozen=True)
@@ -87,11 +96,14 @@ class TargetSettings:
     token: str | None = None
     data_plane_url: str | None = None
     stream_addr: str | None = None
+    stream_tls_addr: str | None = None
+    stream_udp_addr: str | None = None
     dashboard_url: str | None = None
     cloud_url: str | None = None
     portal_api_url: str | None = None
     prometheus_url: str | None = None
     otel_collector: str | None = None
+    secret_env: str | None = None
     redis_url: str | None = None
     redis_cluster_nodes: tuple[str, ...] = ()
     name: str | None = None
@@ -173,6 +185,15 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     raise TargetError(f"expected a list or a comma-separated string, got {value!r}")
+
+
+def _check_secret_env(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name, sep, _ = str(value).partition("=")
+    if not sep or not name or not name.replace("_", "").isalnum():
+        raise TargetError(f"secret env {value!r} must be NAME=VALUE")
+    return str(value)
 
 
 def _check_redis_url(value: str | None) -> str | None:
@@ -310,11 +331,14 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         token=pick("token"),
         data_plane_url=_check_url("data plane URL", pick("data_plane_url")),
         stream_addr=pick("stream_addr"),
+        stream_tls_addr=pick("stream_tls_addr"),
+        stream_udp_addr=pick("stream_udp_addr"),
         dashboard_url=_check_url("dashboard URL", pick("dashboard_url")),
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
         portal_api_url=_check_url("portal API URL", pick("portal_api_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
         otel_collector=pick("otel_collector"),
+        secret_env=_check_secret_env(pick("secret_env")),
         redis_url=_check_redis_url(pick("redis_url")),
         redis_cluster_nodes=_check_redis_nodes(_as_list(pick("redis_cluster_nodes"))),
         name=pick("name"),
@@ -337,6 +361,8 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         keep_containers=bool(pick("keep_containers", False)),
     )
     parse_stream_addr(settings.stream_addr)
+    parse_stream_addr(settings.stream_tls_addr, "TLS stream address")
+    parse_stream_addr(settings.stream_udp_addr, "UDP stream address")
     parse_stream_addr(settings.otel_collector, "OTLP collector address")
     settings = _check_provider(settings, given={key for key in DOCKER_ONLY if pick(key)})
     max_examples = cli.get("max_examples")

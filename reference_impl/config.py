@@ -98,6 +98,7 @@ class AdminKey:
 class Listen:
     ip: str
     port: int
+    tls: bool = False  # a `stream_proxy.tcp` entry with `tls: true` (TLS over TCP)
 
 
 @dataclass
@@ -109,7 +110,7 @@ class GatewayConfig:
     admin_listen: Listen
     admin_api_version: str
     node_listen: list[Listen]
-    stream_listen: list[Listen]
+    stream_listen: list[Listen]  # `stream_proxy.tcp`
     workers: int
     store: str
     data_dir: str | None
@@ -123,6 +124,14 @@ class GatewayConfig:
     control_listen: Listen | None = None
     # `nginx_config.http` timeouts and header buffers, `nginx_config.worker_rlimit_nofile`
     limits: ClientLimits = field(default_factory=ClientLimits)
+    stream_udp_listen: list[Listen] = field(default_factory=list)  # `stream_proxy.udp`
+    # `apisix.enable_http2`: h2c with prior knowledge on `node_listen`, h2 through ALPN on
+    # `apisix.ssl.listen` (nginx's `http2 on` in APISIX's server block)
+    enable_http2: bool = True
+
+    @property
+    def stream_enabled(self) -> bool:
+        return bool(self.stream_listen or self.stream_udp_listen)
 
 
 @dataclass(frozen=True)
@@ -162,11 +171,20 @@ def _listen(entry: Any, default_ip: str, what: str) -> Listen:
     port_number = entry.get("port", entry.get("addr")) if isinstance(entry, dict) else None
     if isinstance(entry, dict) and isinstance(port_number, int):
         return Listen(str(entry.get("ip", default_ip)), port_number)
-    if isinstance(entry, dict) and isinstance(entry.get("addr"), str):
-        host, _, port = entry["addr"].rpartition(":")
+    address = entry.get("addr") if isinstance(entry, dict) else entry
+    if isinstance(address, str):
+        host, _, port = address.rpartition(":")
         if port.isdigit():
             return Listen(host.strip("[]") or default_ip, int(port))
     raise ConfigError(f"invalid {what}: {entry!r} (expected a port or {{ip, port}})")
+
+
+def _stream_tcp_listen(entry: Any) -> Listen:
+    listen = _listen(entry, "0.0.0.0", "apisix.stream_proxy.tcp")
+    tls = entry.get("tls", False) if isinstance(entry, dict) else False
+    if not isinstance(tls, bool):
+        raise ConfigError(f"invalid apisix.stream_proxy.tcp tls: {tls!r} (expected true or false)")
+    return Listen(listen.ip, listen.port, tls)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -232,8 +250,9 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         admin_listen=_listen(admin.get("admin_listen"), "0.0.0.0", "deployment.admin.admin_listen"),
         admin_api_version=version,
         node_listen=node_listen,
-        stream_listen=[
-            _listen(e, "0.0.0.0", "apisix.stream_proxy.tcp") for e in _as_list(stream.get("tcp"))
+        stream_listen=[_stream_tcp_listen(e) for e in _as_list(stream.get("tcp"))],
+        stream_udp_listen=[
+            _listen(e, "0.0.0.0", "apisix.stream_proxy.udp") for e in _as_list(stream.get("udp"))
         ],
         workers=_workers(merged["nginx_config"].get("worker_processes", 1)),
         store=store,
@@ -244,7 +263,15 @@ def build_config(raw: dict[str, Any]) -> GatewayConfig:
         ssl=_ssl_config(merged["apisix"], node_listen),
         control_listen=_control_listen(merged["apisix"]),
         limits=_limits(merged["nginx_config"]),
+        enable_http2=_enable_http2(merged["apisix"]),
     )
+
+
+def _enable_http2(apisix: dict[str, Any]) -> bool:
+    enabled = apisix.get("enable_http2", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"invalid apisix.enable_http2: {enabled!r} (expected true or false)")
+    return enabled
 
 
 def _limits(nginx_config: Any) -> ClientLimits:

@@ -134,8 +134,10 @@ async def start_data_plane(config: GatewayConfig, launcher: DataPlaneLauncher) -
     return await launcher.launch(
         Listeners(
             http=[(x.ip, x.port) for x in config.node_listen],
-            stream=[(x.ip, x.port) for x in config.stream_listen],
+            stream=[(x.ip, x.port) for x in config.stream_listen if not x.tls],
             tls=[(x.ip, x.port) for x in config.ssl.listen],
+            stream_tls=[(x.ip, x.port) for x in config.stream_listen if x.tls],
+            udp=[(x.ip, x.port) for x in config.stream_udp_listen],
         ),
         config.etcd_prefix,
         config.workers,

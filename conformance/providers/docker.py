@@ -34,6 +34,7 @@ from ..target import (
     read_yaml_mapping,
 )
 from .embedded import (
+    SECRET_ENV_NAME,
     etcd_prefix_of,
     loopback_gateway_config,
     loopback_target,
@@ -154,21 +155,22 @@ def _ephemeral_floor() -> int:
 _taken: set[int] = set()  # ports this process handed out: never twice
 
 
-def listen_port() -> int:
-    """A free 127.0.0.1 port below the ephemeral range. A container binds it seconds after
-    it is chosen; an ephemeral port (bind to port 0) could meanwhile become the source port
-    of any outgoing connection on this host, and the gateway would fail to start."""
+def listen_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A free 127.0.0.1 port (of UDP with `kind` SOCK_DGRAM) below the ephemeral range. A
+    container binds it seconds after it is chosen; an ephemeral port (bind to port 0) could
+    meanwhile become the source port of any outgoing connection on this host, and the
+    gateway would fail to start."""
     floor = _ephemeral_floor()
     low = max(1024, floor - 12000)
     while True:
         port = random.SystemRandom().randrange(low, floor)
-        if port not in _taken and not _port_in_use(port):
+        if port not in _taken and not _port_in_use(port, kind):
             _taken.add(port)
             return port
 
 
-def _port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def _port_in_use(port: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -191,8 +193,10 @@ class GatewayContainer:
         self.admin_api_version = admin_api_version
         self.admin_port, self.node_port = admin_port, node_port
         self.stream_port, self.metrics_port = listen_port(), listen_port()
+        self.stream_tls_port, self.stream_udp_port = listen_port(), listen_port(socket.SOCK_DGRAM)
         self.otel_port = listen_port()
         self.tls_port, self.control_port = listen_port(), listen_port()
+        self.secret_env_value = secrets.token_hex(12)
 
 
 class DockerProvider:
@@ -316,6 +320,7 @@ class DockerProvider:
             name=self._name(f"gateway-{gateway.admin_api_version}"),
             labels=self.labels,
             network_mode="host",
+            environment={SECRET_ENV_NAME: gateway.secret_env_value},
         )
         try:
             if not container.put_archive(CONFIG_DIR, _config_archive(config)):

@@ -32,6 +32,8 @@ VIEWER_KEY = "4054f7cf07e344346cd3f287985e76a2"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 REFERENCE_NAME = "gwconform reference implementation"
+# the variable a started gateway has for `$env://` references (dp-secret-refs-env)
+SECRET_ENV_NAME = "GWCONFORM_SECRET_REF"
 
 
 def server_command(*args: str) -> list[str]:
@@ -51,8 +53,9 @@ def suite_version() -> str:
         return "0+unknown"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A free 127.0.0.1 port (of UDP with `kind` SOCK_DGRAM)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
@@ -71,6 +74,8 @@ def gateway_config(
     admin_key: str = ADMIN_KEY,
     viewer_key: str = VIEWER_KEY,
     otel_port: int | None = None,
+    stream_tls_port: int | None = None,
+    stream_udp_port: int | None = None,
 ) -> dict[str, Any]:
     """The config.yaml of a gateway (the reference, or APISIX in a container on the host's
     network) listening on the given loopback ports. Every credential is named here: the
@@ -91,7 +96,7 @@ def gateway_config(
         "apisix": {
             "node_listen": [{"ip": "127.0.0.1", "port": node_port}],
             "proxy_mode": "http&stream",  # APISIX 3.x serves stream_proxy only then
-            "stream_proxy": {"tcp": [{"addr": f"127.0.0.1:{stream_port}"}]},
+            "stream_proxy": _stream_proxy(stream_port, stream_tls_port, stream_udp_port),
             "ssl": {
                 "enable": tls_port is not None,
                 "listen": [{"ip": "127.0.0.1", "port": tls_port}],
@@ -101,6 +106,8 @@ def gateway_config(
         },
         "plugin_attr": {"prometheus": {"export_addr": {"ip": "127.0.0.1", "port": metrics_port}}},
         "deployment": deployment,
+        # APISIX's workers see only the variables nginx.conf lists
+        "nginx_config": {"envs": [SECRET_ENV_NAME]},
         # one credential for every API: the admin key is also the Cloud API's bearer token
         "gwconform": {"cloud": {"tokens": [admin_key]}},
     }
@@ -116,6 +123,17 @@ def gateway_config(
         deployment["etcd"] = {"host": [etcd_url], "prefix": etcd_prefix}
         config["gwconform"]["store"] = "etcd"
     return config
+
+
+def _stream_proxy(tcp: int, tls: int | None, udp: int | None) -> dict[str, Any]:
+    """`apisix.stream_proxy`: TCP, and TLS over TCP and UDP when given their ports."""
+    entries: list[dict[str, Any]] = [{"addr": f"127.0.0.1:{tcp}"}]
+    if tls is not None:
+        entries.append({"addr": f"127.0.0.1:{tls}", "tls": True})
+    section: dict[str, Any] = {"tcp": entries}
+    if udp is not None:
+        section["udp"] = [f"127.0.0.1:{udp}"]
+    return section
 
 
 def _port_open(port: int) -> bool:
@@ -159,10 +177,13 @@ class LoopbackGateway(Protocol):
     admin_port: int
     node_port: int
     stream_port: int
+    stream_tls_port: int
+    stream_udp_port: int
     metrics_port: int
     tls_port: int
     control_port: int
     otel_port: int  # where a test's OTLP collector listens
+    secret_env_value: str  # the value of SECRET_ENV_NAME in the gateway's environment
 
 
 def etcd_prefix_of(admin_api_version: str) -> str:
@@ -193,6 +214,8 @@ def loopback_gateway_config(
         admin_key=admin_key,
         viewer_key=viewer_key,
         otel_port=gateway.otel_port,
+        stream_tls_port=gateway.stream_tls_port,
+        stream_udp_port=gateway.stream_udp_port,
     )
 
 
@@ -222,12 +245,15 @@ def loopback_target(
         data_plane_url=f"http://127.0.0.1:{gateway.node_port}",
         data_plane_tls_url=f"https://127.0.0.1:{gateway.tls_port}",
         stream_addr=("127.0.0.1", gateway.stream_port),
+        stream_tls_addr=("127.0.0.1", gateway.stream_tls_port),
+        stream_udp_addr=("127.0.0.1", gateway.stream_udp_port),
         dashboard_url=admin_url,
         cloud_url=f"{admin_url}/api/v1",
         portal_api_url=f"{admin_url}/developer_portal",
         token=admin_key,
         prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
         otel_collector=f"127.0.0.1:{gateway.otel_port}",
+        secret_env=f"{SECRET_ENV_NAME}={gateway.secret_env_value}",
         admin_api_version=gateway.admin_api_version,
         **identity,
     )
@@ -250,8 +276,10 @@ class EmbeddedGateway:
         # the dashboard's `admin` user (IAM): explicit, never a built-in password
         self.admin_password = admin_password or secrets.token_urlsafe(18)
         self.admin_port, self.node_port, self.stream_port = free_port(), free_port(), free_port()
+        self.stream_tls_port, self.stream_udp_port = free_port(), free_port(socket.SOCK_DGRAM)
         self.metrics_port, self.otel_port = free_port(), free_port()
         self.tls_port, self.control_port = free_port(), free_port()
+        self.secret_env_value = secrets.token_hex(12)
         self.config_path = workdir / f"config-{admin_api_version}.yaml"
         self.stderr_path = workdir / f"gateway-{admin_api_version}.stderr"
         self.start_timeout = start_timeout
@@ -291,6 +319,7 @@ class EmbeddedGateway:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                env={**os.environ, SECRET_ENV_NAME: self.secret_env_value},
             )
         self._wait_healthy()
 

@@ -4,34 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from types import TracebackType
+import ssl
+import tempfile
+from pathlib import Path
 
-from .background_loop import run_sync
+from .certs import GeneratedCertificate
+from .named_echo import NamedEcho
 
 
-class TcpEcho:
-    """Listens on 127.0.0.1 (port 0: a free port); answers each chunk with `NAME:` + chunk."""
+class TcpEcho(NamedEcho):
+    """Answers each chunk of a TCP connection with `NAME:` + chunk. With `certificate`, it
+    speaks TLS with that certificate and records the SNI of each handshake in
+    `server_names` (None for a handshake without one)."""
 
-    def __init__(self, name: str = "tcp-echo", port: int = 0) -> None:
-        self.name = name
-        self.host = "127.0.0.1"
-        self.port = port
+    def __init__(
+        self,
+        name: str = "tcp-echo",
+        port: int = 0,
+        certificate: GeneratedCertificate | None = None,
+    ) -> None:
+        super().__init__(name, port)
         self.connections = 0
+        self.server_names: list[str | None] = []
+        self._tls = _server_context(certificate, self.server_names) if certificate else None
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
     @property
-    def node(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    @property
-    def prefix(self) -> bytes:
-        return f"{self.name}:".encode()
-
-    def start(self) -> TcpEcho:
-        if self._server is None:
-            run_sync(self._start())
-        return self
+    def running(self) -> bool:
+        return self._server is not None
 
     async def _start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -40,7 +41,7 @@ class TcpEcho:
         sock.listen(128)
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
-        self._server = await asyncio.start_server(self._serve, sock=sock)
+        self._server = await asyncio.start_server(self._serve, sock=sock, ssl=self._tls)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -55,10 +56,6 @@ class TcpEcho:
             self._writers.discard(writer)
             writer.close()
 
-    def stop(self) -> None:
-        if self._server is not None:
-            run_sync(self._stop())
-
     async def _stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
@@ -67,16 +64,21 @@ class TcpEcho:
                 writer.transport.abort()
             await server.wait_closed()
 
-    def __enter__(self) -> TcpEcho:
-        return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+def _server_context(
+    certificate: GeneratedCertificate, server_names: list[str | None]
+) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "server.pem"
+        path.write_text(certificate.cert_pem + certificate.key_pem, encoding="ascii")
+        ctx.load_cert_chain(str(path))
+
+    def seen(_: ssl.SSLObject, name: str | None, __: ssl.SSLContext) -> None:
+        server_names.append(name)
+
+    ctx.sni_callback = seen
+    return ctx
 
 
 def tcp_exchange(host: str, port: int, payload: bytes, expect: int, timeout: float = 2.0) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from ..client_limits import ClientLimits
-from .downstream import Client
+from .downstream import Connection
 
 
 def tick_of(limits: ClientLimits) -> float:
@@ -22,7 +22,7 @@ def tick_of(limits: ClientLimits) -> float:
 
 
 class ClientTimeouts:
-    def __init__(self, connections: set[Client], limits: ClientLimits) -> None:
+    def __init__(self, connections: set[Connection], limits: ClientLimits) -> None:
         self.connections = connections
         self.tick = tick_of(limits)
         self._handle: asyncio.TimerHandle | None = None

@@ -50,6 +50,9 @@ class ConfigMirror:
         elif kind in self.objects and len(parts) == 2 and parts[1]:
             table = self.objects[kind]
             ident = parts[1]
+        elif kind == "secrets" and len(parts) == 3 and parts[1] and parts[2]:
+            table = self.objects[kind]
+            ident = f"{parts[1]}/{parts[2]}"  # manager/id, as `$secret://` names it
         else:
             return False
         if isinstance(value, dict):

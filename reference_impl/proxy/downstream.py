@@ -2,7 +2,8 @@
 
 `PendingRequest` and `RequestBody` are a request as the client connection parsed it. The
 protocols are the faces the parts show each other, so that the modules depend one way only:
-`Client` is what the proxy asks of a client connection (`http_server.ClientConnection`),
+`Client` is what the proxy asks of a client connection (`http_server.ClientConnection`) or of
+an HTTP/2 stream (`h2_server.H2Stream`), `Connection` what the worker asks of a connection,
 `InFlight` what the connection asks of the upstream exchange serving it (`relay.Exchange`),
 `Plane` what the connection asks of the data plane (`handler.DataPlane`), and
 `ServerMetrics` the hook through which connection and request counts are recorded.
@@ -32,8 +33,18 @@ class InFlight(Protocol):
     def pause_upstream(self, paused: bool) -> None: ...
 
 
+class Connection(Protocol):
+    """A client connection as its worker sees it: timed out, stopped, dropped."""
+
+    transport: asyncio.Transport | None
+
+    def shutdown(self) -> None: ...
+    def timed_out(self, now: float) -> bool:
+        """The client let one of its timeouts (`ClientLimits`) run out."""
+
+
 class Client(Protocol):
-    """A downstream connection as the proxy sees it."""
+    """A downstream connection (or an HTTP/2 stream) as the proxy sees it."""
 
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport | None
@@ -93,9 +104,10 @@ class ServerMetrics(Protocol):
 class Plane(Protocol):
     """What a client connection asks of the data plane serving it."""
 
-    connections: set[Client]
+    connections: set[Connection]
     metrics: ServerMetrics | None
     limits: ClientLimits
+    http2: bool  # HTTP/2 is served (h2c with prior knowledge, h2 through ALPN)
 
     def begin(self, conn: Client, request: PendingRequest) -> Serving | None:
         """Start serving a request: None when the fast path has it (it reports through

@@ -160,15 +160,21 @@ async def forward(
             continue
         attempt.answered(node, status)
         return status, keep
-    failure = attempt.failure
-    status = failure.status if failure is not None else 502
+    return answer_failure(attempt, attempt.failure.status if attempt.failure else 502)
+
+
+def answer_failure(attempt: Attempt, status: int) -> tuple[int, bool]:
+    """Answer with nginx's error page for `status` (no node answered); returns (status, keep
+    the client connection)."""
+    client, request, ctx = attempt.client, attempt.request, attempt.ctx
+    keep_client = request.keep_alive and not client.closing
     data = response_bytes(
         status,
         error_page(status),
         None,
         ctx.response_headers,
         keep_client,
-        head_only,
+        request.method == b"HEAD",
         "text/html; charset=utf-8",
     )
     client.write(data)

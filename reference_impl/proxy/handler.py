@@ -12,9 +12,11 @@ import logging
 
 from ..client_limits import ClientLimits
 from .attempt import Attempt
-from .downstream import Client, PendingRequest, ServerMetrics
+from .downstream import Client, Connection, PendingRequest, ServerMetrics
 from .fast_path import FastPath
 from .forward import forward
+from .grpc_forward import forward_grpc
+from .h2_upstream import H2Pool
 from .phases import EMPTY_PLAN, PhasePlan, run_log
 from .plugin_api import Ctx, Response, ResponseHead
 from .snapshot import RouteRuntime, Snapshot
@@ -33,7 +35,9 @@ class DataPlane(FastPath):
     def __init__(self, limits: ClientLimits | None = None) -> None:
         super().__init__()
         self.limits = limits or ClientLimits()
-        self.connections: set[Client] = set()
+        self.connections: set[Connection] = set()
+        self.http2 = True
+        self.h2_pool = H2Pool()  # connections to grpc/grpcs upstreams
         self.metrics: ServerMetrics | None = None  # connection and request counters
 
     async def handle(self, conn: Client, pending: PendingRequest) -> bool:
@@ -77,7 +81,10 @@ class DataPlane(FastPath):
                     page = Response(502, error_page(502), {"Content-Type": HTML})
                     return self._reply(attempt, page, keep)
                 attempt.proxy(attempt.plan, target)
-            status, keep = await forward(attempt, self.pool, self.deadlines)
+            if attempt.target.runtime.grpc:
+                status, keep = await forward_grpc(attempt, self.h2_pool, self.deadlines)
+            else:
+                status, keep = await forward(attempt, self.pool, self.deadlines)
         except Exception:
             log.exception("request %s %s failed", ctx.request.method, ctx.request.uri)
             page = Response(500, error_page(500), {"Content-Type": HTML})
@@ -128,6 +135,7 @@ class DataPlane(FastPath):
 
     def close(self) -> None:
         self.pool.close()
+        self.h2_pool.close()
         self.deadlines.close()
 
 

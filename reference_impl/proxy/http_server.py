@@ -16,6 +16,7 @@ from collections import deque
 import httptools
 
 from .downstream import InFlight, PendingRequest, Plane, RequestBody, Serving
+from .h2_server import PREFACE, H2Connection
 from .plugin_api import Ctx
 from .websocket_tunnel import UpgradeHold
 from .wire import error_page, response_bytes
@@ -144,7 +145,19 @@ class ClientConnection(asyncio.Protocol):
             else:
                 self._reject(400 if cause is None else 500)
         except httptools.HttpParserError:
+            if self.heads_read == 0 and self._url == b"*" and self.plane.http2:
+                self._to_http2(data)
+            else:
+                self._reject(400)
+
+    def _to_http2(self, data: bytes) -> None:
+        """The client sent the HTTP/2 preface (h2c with prior knowledge): an `H2Connection`
+        takes the connection over with everything read so far."""
+        before = self._head_seen - len(data)  # bytes the parser took before it stopped
+        if not 0 <= before <= len(PREFACE):
             self._reject(400)
+            return
+        H2Connection(self, self.plane, PREFACE[:before] + data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True

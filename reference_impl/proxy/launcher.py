@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import GatewayConfig, plugin_attr_of
+from ..config import ConfigError, GatewayConfig, plugin_attr_of
 from ..store import Store
 from ..store.http_api import StoreApi, start_store_api
+from .secret_refs import cache_times
 from .supervisor import Supervisor
 from .worker import WorkerSettings
 
@@ -24,6 +25,8 @@ class Listeners:
     http: list[Address]
     stream: list[Address] = field(default_factory=list)
     tls: list[Address] = field(default_factory=list)  # HTTPS (when `apisix.ssl` is enabled)
+    stream_tls: list[Address] = field(default_factory=list)  # TLS over TCP (`tls: true`)
+    udp: list[Address] = field(default_factory=list)  # `stream_proxy.udp`
 
 
 class DataPlaneLauncher:
@@ -46,16 +49,25 @@ class DataPlaneLauncher:
         `grace_period`: the workers' own when None)."""
         config = self.config
         apisix = config.raw.get("apisix") or {}
+        try:
+            secret_ttl, secret_neg_ttl = cache_times(apisix)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         settings = WorkerSettings(
             node_listen=listen.http,
             stream_listen=listen.stream,
             tls_listen=listen.tls,
+            stream_tls_listen=listen.stream_tls,
+            udp_listen=listen.udp,
             ssl_protocols=config.ssl.protocols,
             fallback_sni=config.ssl.fallback_sni,
+            enable_http2=config.enable_http2,
             data_encryption=apisix.get("data_encryption") or {},
             prefix=prefix,
             limits=config.limits,
             plugin_attr=plugin_attr_of(config.raw),
+            secret_ttl=secret_ttl,
+            secret_neg_ttl=secret_neg_ttl,
         )
         if grace_period is not None:
             settings.grace_period = grace_period

@@ -17,8 +17,9 @@ from .left_out import LeftOut
 from .nodes import timeouts
 from .phases import PhasePlan, PluginConfError, instantiate
 from .plugin_api import Plugin, UpstreamChooser
-from .plugins import PLUGIN_CLASSES, PluginEnv, SharedState
+from .plugins import PLUGIN_CLASSES, STREAM_PLUGIN_CLASSES, PluginEnv, SharedState
 from .router import Router, StreamRouter
+from .secret_refs import SecretValues
 from .upstream import UpstreamRuntime, UpstreamTarget
 from .variables import Variables
 
@@ -33,6 +34,8 @@ KINDS = (
     "plugin_metadata",
     "ssls",
     "stream_routes",
+    "secrets",
+    "protos",
 )
 
 log = logging.getLogger(__name__)
@@ -57,13 +60,25 @@ class RouteRuntime:
 
 
 class StreamRouteRuntime:
-    """A stream route with its upstream runtime (None when it has none)."""
+    """A stream route merged with its service, with its upstream runtime (None when it has
+    none) and its stream plugins; `refuses`: a referenced object is missing or a plugin's
+    conf can't be used, and connections are closed rather than served without it."""
 
-    __slots__ = ("conf", "upstream")
+    __slots__ = ("conf", "plan", "refuses", "route_id", "service_id", "upstream")
 
-    def __init__(self, conf: dict[str, Any], upstream: UpstreamRuntime | None) -> None:
+    def __init__(
+        self,
+        conf: dict[str, Any],
+        upstream: UpstreamRuntime | None,
+        plan: PhasePlan,
+        refuses: bool = False,
+    ) -> None:
         self.conf = conf
+        self.route_id = str(conf.get("id")) if conf.get("id") is not None else None
+        self.service_id = str(conf["service_id"]) if conf.get("service_id") is not None else None
         self.upstream = upstream
+        self.plan = plan
+        self.refuses = refuses
 
 
 def _conf_of(route: RouteRuntime | StreamRouteRuntime) -> dict[str, Any]:
@@ -153,6 +168,27 @@ def merge_route(
     return merged, error
 
 
+def merge_stream_route(
+    route: dict[str, Any], services: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """A stream route with its service merged in as APISIX's `merge_service_stream_route`
+    does (the service adds plugins the route lacks, and its upstream when the route has
+    none), and whether the service is missing."""
+    service_id = route.get("service_id")
+    if service_id is None:
+        return route, False
+    service = services.get(str(service_id))
+    if service is None:
+        return route, True
+    merged = dict(route)
+    merged["plugins"] = {**(service.get("plugins") or {}), **(route.get("plugins") or {})}
+    if not route.get("upstream") and service.get("upstream"):
+        merged["upstream"] = service["upstream"]
+    if route.get("upstream_id") is None and service.get("upstream_id") is not None:
+        merged["upstream_id"] = service["upstream_id"]
+    return merged, False
+
+
 class UpstreamCache:
     """Upstream runtimes by conf, reused across generations while their conf is unchanged."""
 
@@ -198,25 +234,34 @@ def build_snapshot(
     shared: SharedState,
     variables: Variables,
     left_out: LeftOut | None = None,
+    secrets: SecretValues | None = None,
 ) -> Snapshot:
     """A new generation from the store's objects (`objects[kind][id] = value`). Each
     consumer, global rule, route and stream route is compiled on its own: one that fails is
-    left out (recorded in `left_out`, and in the snapshot's), the others are served."""
+    left out (recorded in `left_out`, and in the snapshot's), the others are served.
+    Secret references in plugin configurations and consumers are resolved by `secrets`."""
     left_out = left_out if left_out is not None else LeftOut()
+    secrets = secrets if secrets is not None else SecretValues()
     consumers = []
     for username, consumer in objects["consumers"].items():
         merged_consumer = left_out.compile(
-            "consumers", username, _consumer, username, consumer, credentials
+            "consumers", username, _consumer, username, consumer, credentials, secrets
         )
         if merged_consumer is not None:
             consumers.append(merged_consumer)
-    env = PluginEnv(consumers, objects["consumer_groups"], objects["plugin_metadata"], shared)
+    env = PluginEnv(
+        consumers,
+        objects["consumer_groups"],
+        objects["plugin_metadata"],
+        shared,
+        protos=objects["protos"],
+    )
 
     global_plans = []
     global_plugins = []
     for rule_id, rule in sorted(objects["global_rules"].items()):
         plugins = left_out.compile(
-            "global_rules", rule_id, _global_rule_plugins, rule_id, rule, env
+            "global_rules", rule_id, _global_rule_plugins, rule_id, secrets.resolve(rule), env
         )
         if plugins is not None:
             global_plans.append(PhasePlan(plugins))
@@ -224,7 +269,7 @@ def build_snapshot(
     global_plans = [p for p in global_plans if p.rewrite or p.access]
     global_plan = PhasePlan(global_plugins)
 
-    build = _RouteBuilder(objects, env, global_plan, cache)
+    build = _RouteBuilder(objects, env, global_plan, cache, secrets)
     routes: list[RouteRuntime] = []
     for route_id, route in objects["routes"].items():
         rt = left_out.compile("routes", route_id, build.route, route)
@@ -253,12 +298,19 @@ def build_snapshot(
 
 
 def _consumer(
-    username: str, consumer: dict[str, Any], credentials: dict[str, dict[str, Any]]
+    username: str,
+    consumer: dict[str, Any],
+    credentials: dict[str, dict[str, Any]],
+    secrets: SecretValues,
 ) -> dict[str, Any]:
-    """The consumer with its username and credentials, checked to index as `PluginEnv` will."""
-    merged = dict(consumer)
+    """The consumer with its username and credentials (their secret references resolved, as
+    APISIX does when it loads consumers), checked to index as `PluginEnv` will."""
+    merged = dict(secrets.resolve(consumer, owner=consumer))
     merged.setdefault("username", username)
-    merged["credentials"] = list(credentials.get(username, {}).values())
+    merged["credentials"] = [
+        secrets.resolve(credential, owner=credential)
+        for credential in credentials.get(username, {}).values()
+    ]
     PluginEnv.credential_entries(merged)
     return merged
 
@@ -280,8 +332,10 @@ class _RouteBuilder:
         env: PluginEnv,
         global_plan: PhasePlan,
         cache: UpstreamCache,
+        secrets: SecretValues,
     ) -> None:
         self.plugin_classes = PLUGIN_CLASSES
+        self.secrets = secrets
         self.services = objects["services"]
         self.plugin_configs = objects["plugin_configs"]
         self.upstreams = objects["upstreams"]
@@ -293,7 +347,9 @@ class _RouteBuilder:
     def route(self, route: dict[str, Any]) -> RouteRuntime:
         merged, error = merge_route(route, self.services, self.plugin_configs)
         try:
-            plugins = instantiate(merged["plugins"], self.plugin_classes, self.env)
+            plugins = instantiate(
+                self.secrets.resolve(merged["plugins"]), self.plugin_classes, self.env
+            )
         except PluginConfError as exc:
             # fail closed: the route answers 503 rather than run without the plugin
             log.warning("route %s served as 503: %s", route.get("id"), exc)
@@ -302,7 +358,7 @@ class _RouteBuilder:
         if plugins:
             plan = PhasePlan(plugins, self.global_plan)
             _bind_upstreams(plugins, merged, self.upstreams, self.cache)
-        upstream_conf, owner = _upstream_of(merged, self.upstreams)
+        upstream_conf, owner = self._upstream_of(merged)
         if upstream_conf is None and not error and (merged.get("upstream_id") is not None):
             error = 502
         target = None
@@ -311,9 +367,25 @@ class _RouteBuilder:
         return RouteRuntime(merged, plan, target, error)
 
     def stream_route(self, conf: dict[str, Any]) -> StreamRouteRuntime:
-        upstream_conf, owner = _upstream_of(conf, self.upstreams)
+        conf = self.secrets.resolve(conf)  # its plugins' references, as APISIX's stream_filter
+        merged, refuses = merge_stream_route(conf, self.services)
+        try:
+            plugins = instantiate(merged.get("plugins"), STREAM_PLUGIN_CLASSES, self.env)
+        except PluginConfError as exc:
+            log.warning("stream route %s closes its connections: %s", conf.get("id"), exc)
+            plugins, refuses = [], True
+        for plugin in plugins:
+            if hasattr(plugin, "scope_id"):  # its counters are the stream route's own
+                plugin.scope_id = f"stream_route/{conf.get('id')}"
+        upstream_conf, owner = self._upstream_of(merged)
         runtime = self.cache.get(upstream_conf, owner) if upstream_conf is not None else None
-        return StreamRouteRuntime(conf, runtime)
+        return StreamRouteRuntime(merged, runtime, PhasePlan(plugins), refuses)
+
+    def _upstream_of(self, conf: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+        """The route's upstream, its references (tls.client_cert, client_key) resolved as
+        APISIX resolves the upstream's TLS settings before it connects."""
+        upstream_conf, owner = _upstream_of(conf, self.upstreams)
+        return (self.secrets.resolve(upstream_conf), owner) if upstream_conf else (None, owner)
 
 
 def _target(

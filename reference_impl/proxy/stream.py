@@ -1,37 +1,17 @@
-"""The TCP (L4) proxy: a stream route chosen by server address/port and client address, then
-bytes copied both ways between the client and an upstream node, with back-pressure."""
+"""The TCP (L4) proxy, plain or TLS over TCP: a stream route chosen by server address/port,
+client address and the TLS SNI, its stream plugins run, then bytes copied both ways between
+the client and an upstream node, with back-pressure."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from .handler import DataPlane
-from .nodes import DEFAULT_TIMEOUT
+from .nodes import Node
+from .stream_session import StreamSession
+from .tls import Handshake
 
-log = logging.getLogger(__name__)
-
-
-class _StreamRequest:
-    __slots__ = ("remote_addr", "remote_port", "server_addr", "server_port")
-
-    def __init__(self, remote: tuple, local: tuple) -> None:
-        self.remote_addr, self.remote_port = remote[0], remote[1]
-        self.server_addr, self.server_port = local[0], local[1]
-
-
-class StreamCtx:
-    """What a balancer needs of a connection (chash keys on its variables)."""
-
-    __slots__ = ("request",)
-    consumer_name = None
-
-    def __init__(self, request: _StreamRequest) -> None:
-        self.request = request
-
-    def var(self, name: str) -> str | None:
-        value = getattr(self.request, name, None)
-        return None if value is None else str(value)
+UPSTREAM_SNI = "apisix_backend"  # towards a TLS upstream, when the client sent no SNI
 
 
 class _Pipe(asyncio.Protocol):
@@ -42,6 +22,7 @@ class _Pipe(asyncio.Protocol):
         self.peer: _Pipe | None = None
         self.pending: list[bytes] = []
         self.closed = False
+        self.got_eof = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -55,9 +36,13 @@ class _Pipe(asyncio.Protocol):
             peer.transport.write(data)
 
     def eof_received(self) -> bool | None:
+        self.got_eof = True
         peer = self.peer
         if peer is not None and peer.transport is not None and peer.transport.can_write_eof():
             peer.transport.write_eof()
+            if peer.got_eof:  # both directions are done: neither socket is closed otherwise
+                peer.transport.close()
+                return None
             return True  # half-close: keep receiving the other direction
         return None
 
@@ -77,57 +62,56 @@ class _Pipe(asyncio.Protocol):
 
 
 class StreamClient(_Pipe):
-    """The client side: on connect, route and dial the upstream."""
+    """The client side: on connect (after the handshake, over TLS), route, run the stream
+    plugins and dial the upstream; the session ends (log phase) when the client is gone."""
 
     def __init__(self, plane: DataPlane) -> None:
         super().__init__()
         self.plane = plane
+        self.session: StreamSession | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        asyncio.get_running_loop().create_task(self._dial())
+        handshake = Handshake.of(transport)
+        self.session = StreamSession(
+            self.plane,
+            transport.get_extra_info("peername") or ("", 0),
+            transport.get_extra_info("sockname") or ("", 0),
+            "tcp",
+            handshake.sni or None,
+        )
+        if handshake.refused:
+            transport.close()
+            return
+        asyncio.get_running_loop().create_task(self._proxy(self.session))
 
-    async def _dial(self) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.session is not None:
+            self.session.close()
+
+    async def _proxy(self, session: StreamSession) -> None:
         transport = self.transport
         assert transport is not None
-        snap = self.plane.snapshot
-        local = transport.get_extra_info("sockname") or ("", 0)
-        remote = transport.get_extra_info("peername") or ("", 0)
-        request = _StreamRequest(remote, local)
-        route = None
-        if snap is not None:
-            route = snap.stream_router.match(
-                request.server_addr, request.server_port, request.remote_addr
-            )
-        upstream = route.upstream if route is not None else None
+        upstream = await session.connect(self._dial) if await session.admit() else None
         if upstream is None:
             transport.close()
             return
-        ctx = StreamCtx(request)
-        connect_timeout = float(
-            (upstream.conf.get("timeout") or {}).get("connect", DEFAULT_TIMEOUT)
+        side: _Pipe = upstream.get_protocol()  # type: ignore[assignment]
+        side.peer, self.peer = self, side
+        for data in self.pending:
+            side.transport.write(data)  # type: ignore[union-attr]
+        self.pending.clear()
+        transport.resume_reading()
+
+    async def _dial(self, node: Node) -> asyncio.BaseTransport:
+        """A connection to `node`; over TLS to an upstream of scheme `tls`, with the client's
+        SNI when it sent one, else `apisix_backend` (as APISIX's stream proxy does)."""
+        session = self.session
+        route = session.route if session is not None else None
+        tls = route.upstream.tls_context if route is not None and route.upstream else None
+        sni = (session.sni if session is not None else None) or UPSTREAM_SNI
+        transport, _ = await asyncio.get_running_loop().create_connection(
+            _Pipe, node.host, node.port, ssl=tls, server_hostname=sni if tls else None
         )
-        loop = asyncio.get_running_loop()
-        tried: list = []
-        while not self.closed:
-            node = upstream.balancer.pick(ctx, tried)
-            if node is None or len(tried) > upstream.retries:
-                break
-            tried.append(node)
-            try:
-                async with asyncio.timeout(connect_timeout):
-                    _, side = await loop.create_connection(_Pipe, node.host, node.port)
-            except (OSError, TimeoutError):
-                if upstream.checker is not None:
-                    upstream.checker.observe_failure(node, "tcp_failures")
-                continue
-            side.peer, self.peer = self, side
-            if self.closed:
-                side.transport.close()
-                return
-            for data in self.pending:
-                side.transport.write(data)  # type: ignore[union-attr]
-            self.pending.clear()
-            transport.resume_reading()
-            return
-        transport.close()
+        return transport

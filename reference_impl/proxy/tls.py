@@ -23,6 +23,7 @@ import os
 import re
 import ssl
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -30,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 
 from .downstream import Plane
 from .fingerprint import conf_fingerprint
+from .h2_server import H2Connection
 from .http_server import ClientConnection
 from .left_out import LeftOut
 from .plugin_api import Ctx
@@ -192,6 +194,9 @@ class SniCertificates:
                 else:
                     self.exact.setdefault(name, ctx)
 
+    def contexts(self) -> list[CertContext]:
+        return list(self._by_print.values())
+
     def lookup(self, server_name: str) -> CertContext | None:
         name = server_name.lower().rstrip(".")
         ctx = self.exact.get(name)
@@ -208,19 +213,26 @@ class SniCertificates:
 class TlsListener:
     """The context HTTPS listeners are created with; `update()` on every config change."""
 
-    def __init__(self, protocols: str, keyring: Any, fallback_sni: str | None = None) -> None:
+    def __init__(
+        self, protocols: str, keyring: Any, fallback_sni: str | None = None, http2: bool = True
+    ) -> None:
         self.versions = protocol_range(protocols)
         self.keyring = keyring
         self.fallback_sni = fallback_sni
+        # ALPN: the context a handshake switches to (by SNI) is the one that answers it
+        self.alpn = ["h2", "http/1.1"] if http2 else ["http/1.1"]
         self.certificates = SniCertificates({}, keyring, self.versions)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.minimum_version, self.context.maximum_version = self.versions
+        self.context.set_alpn_protocols(self.alpn)
         self.context.sni_callback = self._select
 
     def update(self, ssls: dict[str, dict[str, Any]], left_out: LeftOut | None = None) -> None:
         certificates = SniCertificates(
             ssls, self.keyring, self.versions, self.certificates, left_out
         )
+        for ctx in certificates.contexts():
+            ctx.set_alpn_protocols(self.alpn)
         self.certificates = certificates
         # see the module docstring: the listener's verify mode is the one every handshake gets
         self.context.verify_mode = ssl.CERT_OPTIONAL if certificates.mtls else ssl.CERT_NONE
@@ -233,6 +245,32 @@ class TlsListener:
         sslobj.context = ctx
         sslobj.gw_sni = name.lower()  # read back by the connection (TlsClientConnection)
         return None
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """What a finished handshake on a TLS listener settled (HTTPS or TLS over TCP):
+    the chosen SSL object's context and SNI, whether a client certificate passed, and
+    `refused`: an mTLS SNI without a client certificate, or a protocol version the SSL
+    object does not allow (the connection is closed)."""
+
+    cert_ctx: CertContext | None = None
+    sni: str = ""
+    client_verified: bool = False
+    refused: bool = False
+
+    @classmethod
+    def of(cls, transport: asyncio.BaseTransport) -> Handshake:
+        sslobj = transport.get_extra_info("ssl_object")
+        ctx = sslobj.context if sslobj is not None else None
+        if not isinstance(ctx, CertContext):
+            return cls()
+        peer = sslobj.getpeercert(True)
+        verified = bool(peer) and not ctx.chain_too_deep(peer)
+        refused = (ctx.client_required and not verified) or (
+            ctx.protocols is not None and sslobj.version() not in ctx.protocols
+        )
+        return cls(ctx, getattr(sslobj, "gw_sni", ""), verified, refused)
 
 
 class TlsClientConnection(ClientConnection):
@@ -252,17 +290,15 @@ class TlsClientConnection(ClientConnection):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        handshake = Handshake.of(transport)
+        self.cert_ctx, self.sni = handshake.cert_ctx, handshake.sni
+        self.client_verified = handshake.client_verified
+        if handshake.refused:
+            transport.abort()  # type: ignore[attr-defined]
+            return
         sslobj = transport.get_extra_info("ssl_object")
-        ctx = sslobj.context if sslobj is not None else None
-        if isinstance(ctx, CertContext):
-            self.cert_ctx = ctx
-            self.sni = getattr(sslobj, "gw_sni", "")
-            peer = sslobj.getpeercert(True)
-            self.client_verified = bool(peer) and not ctx.chain_too_deep(peer)
-            if (ctx.client_required and not self.client_verified) or (
-                ctx.protocols is not None and sslobj.version() not in ctx.protocols
-            ):
-                transport.abort()  # type: ignore[attr-defined]
+        if sslobj is not None and sslobj.selected_alpn_protocol() == "h2":
+            H2Connection(self, self.plane, b"")
 
     @property
     def client_checks(self) -> bool:

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from .balancer import make_balancer
 from .healthcheck import HealthChecker
 from .nodes import Node, Timeouts, parse_nodes, timeouts
-from .upstream_conn import PoolSettings
+from .upstream_conn import PoolSettings, unverified_tls_context
 
 _pool_ids = itertools.count(1)
 
@@ -22,7 +22,9 @@ class UpstreamRuntime:
         self.nodes: list[Node] = parse_nodes(conf)
         self.balancer = make_balancer(conf, self.nodes)
         self.scheme = conf.get("scheme") or "http"
-        self.tls = self.scheme in ("https", "grpcs")
+        self.tls = self.scheme in ("https", "grpcs", "tls")  # tls: a stream route's
+        self.tls_context = unverified_tls_context() if self.tls else None
+        self.grpc = self.scheme in ("grpc", "grpcs")  # proxied over HTTP/2 (`grpc_forward`)
         self.pass_host = conf.get("pass_host") or "pass"
         self.upstream_host = conf.get("upstream_host")
         retries = conf.get("retries")

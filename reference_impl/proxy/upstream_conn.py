@@ -189,8 +189,9 @@ class PoolSettings:
 _INSECURE_TLS: ssl.SSLContext | None = None
 
 
-def _tls_context() -> ssl.SSLContext:
-    # nginx's default is proxy_ssl_verify off; APISIX keeps it
+def unverified_tls_context() -> ssl.SSLContext:
+    """The context of TLS towards upstreams: nginx's default is proxy_ssl_verify off, and
+    APISIX keeps it."""
     global _INSECURE_TLS
     if _INSECURE_TLS is None:
         ctx = ssl.create_default_context()
@@ -226,7 +227,7 @@ class ConnectionPool:
                 lambda: UpstreamConnection(self, key),
                 host,
                 port,
-                ssl=_tls_context() if tls else None,
+                ssl=unverified_tls_context() if tls else None,
                 server_hostname=host if tls else None,
             )
         if self._sweeper is None:

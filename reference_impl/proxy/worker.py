@@ -1,5 +1,5 @@
 """A data plane worker: listens (SO_REUSEPORT, shared with its sibling workers), follows the
-config store and serves HTTP and TCP stream traffic until told to stop.
+config store and serves HTTP and stream (TCP, TLS over TCP, UDP) traffic until told to stop.
 
 Run by the supervisor as `python -m reference_impl.proxy.worker` with its settings as JSON in
 the `GWCONFORM_WORKER` environment variable (the store token stays out of the process list).
@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
@@ -30,8 +31,10 @@ from .http_server import ClientConnection
 from .left_out import LeftOut
 from .lifeline import ORPHAN_EXIT, ORPHAN_GRACE, ParentWatch, die_with_parent
 from .plugins import ServerCounters, SharedState
+from .secret_refs import DEFAULT_NEG_TTL, DEFAULT_TTL, SecretValues
 from .snapshot import UpstreamCache, build_snapshot
 from .stream import StreamClient
+from .stream_udp import UdpListener
 from .tls import HANDSHAKE_TIMEOUT, TlsClientConnection, TlsListener
 from .variables import Variables
 
@@ -49,8 +52,11 @@ class WorkerSettings:
     node_listen: list[tuple[str, int]]
     stream_listen: list[tuple[str, int]] = field(default_factory=list)
     tls_listen: list[tuple[str, int]] = field(default_factory=list)  # HTTPS, SNI certificates
+    stream_tls_listen: list[tuple[str, int]] = field(default_factory=list)  # TLS over TCP
+    udp_listen: list[tuple[str, int]] = field(default_factory=list)  # UDP stream proxy
     ssl_protocols: str = "TLSv1.2 TLSv1.3"
     fallback_sni: str | None = None
+    enable_http2: bool = True  # apisix.enable_http2
     data_encryption: dict[str, Any] = field(default_factory=dict)  # apisix.data_encryption
     store: str = "remote"  # "remote" (the control process's store API) or "etcd"
     store_url: str = ""
@@ -64,6 +70,8 @@ class WorkerSettings:
     parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
     plugin_attr: dict[str, Any] = field(default_factory=dict)  # config.yaml's plugin_attr
     limits: ClientLimits = field(default_factory=ClientLimits)
+    secret_ttl: float = DEFAULT_TTL  # apisix.lru.secret: how long fetched secrets are kept
+    secret_neg_ttl: float = DEFAULT_NEG_TTL
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -73,7 +81,8 @@ class WorkerSettings:
         data = json.loads(text)
         data["node_listen"] = [tuple(x) for x in data["node_listen"]]
         data["stream_listen"] = [tuple(x) for x in data.get("stream_listen", [])]
-        data["tls_listen"] = [tuple(x) for x in data.get("tls_listen", [])]
+        for key in ("tls_listen", "stream_tls_listen", "udp_listen"):
+            data[key] = [tuple(x) for x in data.get(key, [])]
         data["limits"] = ClientLimits(**data.get("limits", {}))
         return cls(**data)
 
@@ -98,6 +107,17 @@ def listening_socket(ip: str, port: int) -> socket.socket:
     return sock
 
 
+def datagram_socket(ip: str, port: int) -> socket.socket:
+    """A UDP socket shared with the sibling workers (the kernel keeps a client's datagrams
+    on one of them, so each session lives in one worker)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((ip, port))
+    sock.setblocking(False)
+    return sock
+
+
 class Worker:
     """The data plane of one process; `run()` serves until `stop()`."""
 
@@ -105,6 +125,7 @@ class Worker:
         self.settings = settings
         self.store = store
         self.plane = DataPlane(settings.limits)
+        self.plane.http2 = settings.enable_http2
         self.client_timeouts = ClientTimeouts(self.plane.connections, settings.limits)
         self.variables = Variables()
         self.shared = SharedState(
@@ -115,13 +136,20 @@ class Worker:
         if settings.shared_dir is not None:
             self.health = HealthPublisher(settings.shared_dir, settings.worker_id, settings.prefix)
         self.cache = UpstreamCache()
+        self.secrets = SecretValues(settings.secret_ttl, settings.secret_neg_ttl)
+        self._generation: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]] | None = None
+        self._secret_fetch: asyncio.Future[bool] | None = None
+        self._secret_timer: asyncio.TimerHandle | None = None
         self.servers: list[asyncio.base_events.Server] = []
         self.tls: TlsListener | None = None
-        if settings.tls_listen:
+        self.udp: list[UdpListener] = []
+        if settings.tls_listen or settings.stream_tls_listen:
             from ..admin.ssl_crypto import Keyring
 
             keyring = Keyring.from_config({"apisix": {"data_encryption": settings.data_encryption}})
-            self.tls = TlsListener(settings.ssl_protocols, keyring, settings.fallback_sni)
+            self.tls = TlsListener(
+                settings.ssl_protocols, keyring, settings.fallback_sni, settings.enable_http2
+            )
         self.feed: ConfigFeed | None = None
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
@@ -133,18 +161,58 @@ class Worker:
     ) -> None:
         """Serve a new generation: every object that compiles, the others left out (logged
         once, not again by later generations while they stay as they are)."""
+        self._generation = (objects, credentials)
         previous = self.plane.snapshot
         left_out = LeftOut(previous.left_out if previous is not None else None)
+        self.secrets.begin(objects["secrets"])
         if self.tls is not None:
-            self.tls.update(objects["ssls"], left_out)
+            self.tls.update(self.secrets.resolve(objects["ssls"]), left_out)
         self.plane.snapshot = build_snapshot(
-            objects, credentials, self.cache, self.shared, self.variables, left_out
+            objects, credentials, self.cache, self.shared, self.variables, left_out, self.secrets
         )
+        self.secrets.commit()
+        self._follow_secrets()
         if self.health is not None:
             self.health.update(objects, self.plane.snapshot)
         if self._gc_timer is not None:
             self._gc_timer.cancel()
         self._gc_timer = asyncio.get_running_loop().call_later(GC_SETTLE, self._freeze_heap)
+
+    def _follow_secrets(self) -> None:
+        """Fetch the Vault values the generation wants (off the event loop), or wait until
+        the first cached one is due again; build again when a value changed."""
+        if self._secret_fetch is not None:  # under way: it looks again when it is done
+            return
+        if self._secret_timer is not None:
+            self._secret_timer.cancel()
+            self._secret_timer = None
+        loop = asyncio.get_running_loop()
+        if self.secrets.wanted:
+            self._secret_fetch = loop.run_in_executor(None, self.secrets.fetch_wanted)
+            self._secret_fetch.add_done_callback(self._secrets_fetched)
+            return
+        due = self.secrets.next_expiry()
+        if due is not None:
+            self._secret_timer = loop.call_later(due, self._secrets_due)
+
+    def _secrets_due(self) -> None:
+        self._secret_timer = None
+        self._secret_fetch = asyncio.get_running_loop().run_in_executor(
+            None, self.secrets.fetch_wanted
+        )
+        self._secret_fetch.add_done_callback(self._secrets_fetched)
+
+    def _secrets_fetched(self, fetch: asyncio.Future[bool]) -> None:
+        self._secret_fetch = None
+        if self._stop.is_set() or fetch.cancelled():
+            return
+        error = fetch.exception()
+        if error is not None:
+            log.error("fetching secrets failed: %r", error)
+        if error is None and fetch.result() and self._generation is not None:
+            self._on_change(*self._generation)
+        else:
+            self._follow_secrets()
 
     def _freeze_heap(self) -> None:
         """Keep the collector off the config: with 10,000 routes every full collection would
@@ -172,29 +240,18 @@ class Worker:
             self._on_change({k: {} for k in self.feed.mirror.objects}, {})
         plane = self.plane
         try:
-            for ip, port in self.settings.node_listen:
-                server = await loop.create_server(
-                    lambda: ClientConnection(plane),
-                    sock=listening_socket(ip, port),
-                    backlog=BACKLOG,
-                )
-                self.servers.append(server)
+            await self._listen(lambda: ClientConnection(plane), self.settings.node_listen)
+            await self._listen(lambda: StreamClient(plane), self.settings.stream_listen)
             if self.tls is not None:
                 tls_connection = partial(TlsClientConnection, plane, self.tls)
-                for ip, port in self.settings.tls_listen:
-                    server = await loop.create_server(
-                        tls_connection,
-                        sock=listening_socket(ip, port),
-                        backlog=BACKLOG,
-                        ssl=self.tls.context,
-                        ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
-                    )
-                    self.servers.append(server)
-            for ip, port in self.settings.stream_listen:
-                server = await loop.create_server(
-                    lambda: StreamClient(plane), sock=listening_socket(ip, port), backlog=BACKLOG
+                await self._listen(tls_connection, self.settings.tls_listen, self.tls)
+                stream_tls = self.settings.stream_tls_listen
+                await self._listen(lambda: StreamClient(plane), stream_tls, self.tls)
+            for ip, port in self.settings.udp_listen:
+                _, udp = await loop.create_datagram_endpoint(
+                    lambda: UdpListener(plane), sock=datagram_socket(ip, port)
                 )
-                self.servers.append(server)
+                self.udp.append(udp)
             if self.health is not None:
                 self.health.start()
             self.client_timeouts.start()
@@ -202,6 +259,23 @@ class Worker:
             await self._stop.wait()
         finally:
             await self._shutdown()
+
+    async def _listen(
+        self,
+        factory: Callable[[], asyncio.BaseProtocol],
+        addresses: list[tuple[str, int]],
+        tls: TlsListener | None = None,
+    ) -> None:
+        """Serve TCP connections on `addresses` (TLS with certificates by SNI, with `tls`)."""
+        loop = asyncio.get_running_loop()
+        handshake: dict[str, Any] = {}
+        if tls is not None:
+            handshake = {"ssl": tls.context, "ssl_handshake_timeout": HANDSHAKE_TIMEOUT}
+        for ip, port in addresses:
+            server = await loop.create_server(
+                factory, sock=listening_socket(ip, port), backlog=BACKLOG, **handshake
+            )
+            self.servers.append(server)
 
     def stop(self, grace: float | None = None) -> None:
         """Stop accepting and end once the requests in flight are done, or after the grace
@@ -213,9 +287,13 @@ class Worker:
     async def _shutdown(self) -> None:
         if self._gc_timer is not None:
             self._gc_timer.cancel()
+        if self._secret_timer is not None:
+            self._secret_timer.cancel()
         self.client_timeouts.stop()
         for server in self.servers:
             server.close()
+        for udp in self.udp:
+            udp.close()
         for conn in list(self.plane.connections):
             conn.shutdown()
         loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reference_impl.lua.checks import filter_func_error
 from reference_impl.schema import resources
 from reference_impl.schema.certificates import cert_error, is_secret_ref
 from reference_impl.schema.engine import CompiledSchema, fill_defaults
@@ -65,6 +66,10 @@ def _route(conf: dict) -> None:
         err = check_expr(conf["vars"])
         if err:
             raise SchemaError(f"failed to validate the 'vars' expression: {err}")
+    if "filter_func" in conf:
+        err = filter_func_error(conf["filter_func"])
+        if err:
+            raise SchemaError(err)
 
 
 def _service(conf: dict) -> None:
@@ -116,6 +121,10 @@ def _stream_route(conf: dict) -> None:
     for field in ("remote_addr", "server_addr"):
         if field in conf and not valid_cidr_or_ip(conf[field]):
             raise SchemaError(f"invalid {field}: {conf[field]}")
+    if "protocol" in conf:
+        # APISIX registers no xRPC protocol unless config.yaml's `xrpc.protocols` lists it,
+        # and the reference proxies none
+        raise SchemaError(f"unknown protocol [{conf['protocol']['name']}]")
 
 
 def _no_rules(conf: dict) -> None:

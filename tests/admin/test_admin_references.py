@@ -143,10 +143,14 @@ def test_delete_in_use_is_refused_unless_forced(api, target, target_body, user, 
     assert api.delete(f"{target}?force=true").status_code == 200
 
 
-def test_proto_in_use_by_grpc_transcode_is_checked_on_the_stored_objects(api, store):
+def test_proto_in_use_by_grpc_transcode_is_refused_deletion(api):
     put_ok(api, "/protos/1", {"content": 'syntax = "proto3";'})
-    # grpc-transcode is not a plugin of the reference implementation; write the user directly
-    store.put("/apisix/routes/r1", {"id": "r1", "plugins": {"grpc-transcode": {"proto_id": "1"}}})
+    transcode = {"proto_id": "1", "service": "helloworld.Greeter", "method": "SayHello"}
+    put_ok(
+        api,
+        "/routes/r1",
+        {"uri": "/hello", "plugins": {"grpc-transcode": transcode}, "upstream": UPSTREAM},
+    )
     refused = api.delete("/protos/1")
     assert refused.json() == {
         "error_msg": "can not delete this proto, route [r1] is still using it now"

@@ -169,3 +169,39 @@ def test_ttl_expires_the_object(api, store):
     assert api.get("/routes/2").status_code == 404
     put_ok(api, "/routes/3?ttl=0", {"uri": "/b", "upstream": UPSTREAM})
     assert store.expires_at("/apisix/routes/3") is None
+
+
+def test_stream_routes_with_only_udp_listeners(client_factory):
+    udp_only = client_factory({"apisix": {"stream_proxy": {"udp": [9200]}}})
+    assert udp_only.put("/stream_routes/1", json={"upstream": UPSTREAM}).status_code == 201
+
+
+def test_stream_plugins_the_data_plane_cannot_run_are_refused(api):
+    """APISIX's stream plugins the reference does not run are unknown to its stream
+    subsystem, and an xRPC protocol (none registered by default) is refused by name."""
+    for name in ("mqtt-proxy", "syslog", "traffic-split", "prometheus"):
+        resp = api.put("/stream_routes/1", json={"upstream": UPSTREAM, "plugins": {name: {}}})
+        assert (resp.status_code, resp.json()) == (
+            400,
+            {"error_msg": f"unknown plugin [{name}]"},
+        ), name
+    resp = api.put("/stream_routes/1", json={"upstream": UPSTREAM, "protocol": {"name": "redis"}})
+    assert (resp.status_code, resp.json()) == (400, {"error_msg": "unknown protocol [redis]"})
+
+
+def test_stream_limit_conn_has_the_stream_schema(api):
+    assert api.get("/plugins/list?subsystem=stream").json() == ["ip-restriction", "limit-conn"]
+    stream = api.get("/plugins/limit-conn?subsystem=stream").json()
+    assert "rejected_code" not in stream["properties"]
+    assert "rejected_code" in api.get("/plugins/limit-conn").json()["properties"]
+    conf = {"conn": 1, "burst": 0, "default_conn_delay": 0.1, "key": "remote_addr"}
+    ok = api.put("/stream_routes/1", json={"upstream": UPSTREAM, "plugins": {"limit-conn": conf}})
+    assert ok.status_code == 201
+    bad = api.put(
+        "/stream_routes/1",
+        json={"upstream": UPSTREAM, "plugins": {"limit-conn": {**conf, "conn": 0}}},
+    )
+    assert bad.status_code == 400
+    assert bad.json()["error_msg"].startswith(
+        "failed to check the configuration of stream plugin [limit-conn]: "
+    ), bad.json()

@@ -29,6 +29,7 @@ from conformance.target import DEFAULT_SEED, build_run_options
         (["--admin-url", "http://127.0.0.1:9", "--store", "etcd"], "--store only applies"),
         (["--seed", "lucky"], "seed 'lucky' must be a whole number or 'random'"),
         (["--seed", "-1"], "seed -1 must be between 0 and"),
+        (["--secret-env", "NOVALUE"], "secret env 'NOVALUE' must be NAME=VALUE"),
     ],
 )
 def test_bad_options_are_one_line(args, message, tmp_path):
@@ -141,6 +142,8 @@ def test_supplied_inputs_claim_and_require_their_features():
     state = RunState(given)
     assert "admin-viewer-role" in state.claimed_features
     assert state.required_features == {"admin-viewer-role"}
+    with_env = RunState(build_run_options({"admin_url": "http://127.0.0.1:9", "secret_env": "A=b"}))
+    assert "dp-secret-refs-env" in with_env.required_features
     bare = RunState(build_run_options({"admin_url": "http://127.0.0.1:9"}))
     assert "admin-viewer-role" not in bare.claimed_features
     assert not bare.required_features

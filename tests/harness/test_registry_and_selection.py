@@ -123,4 +123,4 @@ def test_profiles_table_matches_the_brief():
     assert PROFILES["apisix-v2"].core == ("admin-v2-bodies", "admin-spec-v2")
     dataplane = PROFILES["dataplane"]
     assert len(dataplane.core) == 6
-    assert len(dataplane.extended) == 48 + len(OBSERVABILITY_PLUGIN_FEATURES)
+    assert len(dataplane.extended) == 52 + len(OBSERVABILITY_PLUGIN_FEATURES)

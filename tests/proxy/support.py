@@ -157,15 +157,21 @@ class Upstream:
 class Gateway:
     """A data plane worker in its own thread's event loop, fed by an in-process MemoryStore."""
 
-    def __init__(self, stream: bool = False, store: Any = None) -> None:
+    def __init__(self, stream: bool = False, store: Any = None, secret_ttl: float = 300.0) -> None:
         self.store = store if store is not None else MemoryStore()
         self.lt = LoopThread()
         self.port = free_port()
-        self.stream_port = free_port() if stream else None
+        # with `stream`, a TCP, a TLS-over-TCP and a UDP stream port
+        self.stream_port, self.stream_tls_port, self.udp_port = (
+            (free_port(), free_port(), free_port()) if stream else (0, 0, 0)
+        )
         settings = WorkerSettings(
             node_listen=[("127.0.0.1", self.port)],
             stream_listen=[("127.0.0.1", self.stream_port)] if stream else [],
+            stream_tls_listen=[("127.0.0.1", self.stream_tls_port)] if stream else [],
+            udp_listen=[("127.0.0.1", self.udp_port)] if stream else [],
             grace_period=3.0,
+            secret_ttl=secret_ttl,
         )
         self.worker = Worker(settings, self.store)
         self._task = asyncio.run_coroutine_threadsafe(self.worker.run(), self.lt.loop)

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from conformance.support.h2_client import h2_request
 from reference_impl.admin.ssl_crypto import DEFAULT_KEYRING, Keyring
 from reference_impl.proxy.worker import Worker, WorkerSettings
 from reference_impl.store.memory import MemoryStore
@@ -81,7 +82,12 @@ class TestCa:
 class TlsGateway:
     """A data plane worker with a plain and an HTTPS port, fed by an in-process MemoryStore."""
 
-    def __init__(self, protocols: str = "TLSv1.2 TLSv1.3", fallback_sni: str | None = None) -> None:
+    def __init__(
+        self,
+        protocols: str = "TLSv1.2 TLSv1.3",
+        fallback_sni: str | None = None,
+        http2: bool = True,
+    ) -> None:
         self.store = MemoryStore()
         self.lt = LoopThread()
         self.port, self.tls_port = free_port(), free_port()
@@ -91,6 +97,7 @@ class TlsGateway:
             ssl_protocols=protocols,
             fallback_sni=fallback_sni,
             grace_period=1.0,
+            enable_http2=http2,
         )
         self.worker = Worker(settings, self.store)
         self._task = asyncio.run_coroutine_threadsafe(self.worker.run(), self.lt.loop)
@@ -352,3 +359,34 @@ def test_mtls_client_depth(tls_gateway, ca, upstreams, tmp_path, depth, served):
         with pytest.raises(failures), connect(tls_gateway.tls_port, "deep.test", ctx) as sock:
             get(sock, "/hello", "deep.test")
         assert up.requests == []
+
+
+def test_alpn_chooses_h2_and_routes_as_http1(tls_gateway, ca, upstreams):
+    up = upstreams("echo")
+    tls_gateway.put_ssl("1", ca.issue("api.example.test"), ["api.example.test"])
+    tls_gateway.put("routes", "1", _route(up))
+    ctx = client_context(ca)
+    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    with connect(tls_gateway.tls_port, "api.example.test", ctx) as sock:
+        assert sock.selected_alpn_protocol() == "h2"
+        answer = h2_request(sock, "/hello", "api.example.test", scheme="https")
+    body = json.loads(answer.body)
+    assert answer.status == 200 and body["upstream"] == "echo"
+    assert body["headers"]["x-forwarded-proto"] == "https"
+    assert body["headers"]["host"] == "api.example.test"
+
+
+def test_alpn_without_http2_settles_on_http1(ca, upstreams):
+    gw = TlsGateway(http2=False)
+    try:
+        up = upstreams("echo")
+        gw.put_ssl("1", ca.issue("api.example.test"), ["api.example.test"])
+        gw.put("routes", "1", _route(up))
+        ctx = client_context(ca)
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        with connect(gw.tls_port, "api.example.test", ctx) as sock:
+            assert sock.selected_alpn_protocol() == "http/1.1"
+            status, body = get(sock, "/hello", "api.example.test")
+        assert status == 200 and body["upstream"] == "echo"
+    finally:
+        gw.stop()

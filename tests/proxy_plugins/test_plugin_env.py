@@ -53,6 +53,12 @@ def test_plugin_classes_follow_the_contract():
         "api-breaker": 1005,
         "workflow": 1006,
         "proxy-cache": 1085,
+        # Lua (issue 16)
+        "serverless-pre-function": 10000,
+        "serverless-post-function": -2000,
+        # gRPC
+        "grpc-transcode": 506,
+        "grpc-web": 505,
     }
     assert {name: cls.priority for name, cls in PLUGIN_CLASSES.items()} == expected | OBSERVABILITY
     assert all(issubclass(cls, Plugin) for cls in PLUGIN_CLASSES.values())
@@ -83,3 +89,10 @@ def test_consumer_lookup_and_group_plugins():
     }
     assert env.metadata("cors") == {"allow_origins": {}}
     assert env.metadata("prometheus") is None
+
+
+def test_a_credential_still_a_secret_reference_never_matches():
+    # apisix/consumer.lua: fail closed, never authenticate with a reference's own text
+    consumers = [{"username": "jack", "plugins": {"key-auth": {"key": "$env://GWC_UNSET"}}}]
+    env = PluginEnv(consumers, {}, {})
+    assert env.find_consumer("key-auth", "key", "$env://GWC_UNSET") is None

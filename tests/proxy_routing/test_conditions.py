@@ -109,3 +109,33 @@ def test_invalid_vars_route_is_left_out(make_ctx, rule):
     router = Router([{"id": "bad", "uri": "/v", "vars": rule}, {"id": "ok", "uri": "/*"}])
     assert router.match(make_ctx("GET", "/v"))["id"] == "ok"
     assert "bad" in router.skipped
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "expected"),
+    [
+        ("/f?userid=3", {}, "filtered"),
+        ("/f?userid=4", {}, "fallback"),
+        ("/f?userid=x", {}, "fallback"),  # tonumber gives nil: the filter raises
+        ("/f", {"x-tier": "gold"}, "filtered"),
+    ],
+)
+def test_filter_func(make_ctx, path, headers, expected):
+    source = (
+        "function(vars) if vars.http_x_tier == 'gold' then return true end "
+        "return tonumber(vars.arg_userid) % 4 > 2 end"
+    )
+    router = Router(
+        [
+            {"id": "filtered", "uri": "/f", "filter_func": source},
+            {"id": "fallback", "uri": "/f", "priority": -1},
+        ]
+    )
+    found = router.match(make_ctx("GET", path, headers=headers))
+    assert found is not None and found["id"] == expected
+
+
+def test_a_filter_func_that_does_not_compile_leaves_its_route_out(make_ctx):
+    router = Router([{"id": "bad", "uri": "/f", "filter_func": "function(vars) return"}])
+    assert router.match(make_ctx("GET", "/f")) is None
+    assert "'end' expected" in router.skipped["bad"]

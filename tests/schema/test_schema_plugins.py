@@ -168,6 +168,31 @@ ROUTE_CASES = {
         {"headers": {"X-A": "1"}},
         'object matches none of the required: ["before_body"] or ["body"] or ["after_body"]',
     ),
+    "grpc-transcode": (
+        {"proto_id": "1", "service": "helloworld.Greeter", "method": "SayHello"},
+        {
+            "deadline": 0,
+            "max_resp_body_size": 67108864,
+            "show_status_in_body": False,
+            "pb_option": [
+                "enum_as_name",
+                "int64_as_number",
+                "auto_default_values",
+                "disable_hooks",
+            ],
+        },
+        {"proto_id": "1", "service": "helloworld.Greeter"},
+        'property "method" is required',
+    ),
+    "grpc-web": (
+        {},
+        {
+            "max_req_body_size": 67108864,
+            "cors_allow_headers": "content-type,x-grpc-web,x-user-agent",
+        },
+        {"max_req_body_size": 0},
+        'property "max_req_body_size" validation failed: expected 0 to be at least 1',
+    ),
     "gzip": (
         {},
         {"types": ["text/html"], "min_length": 20, "comp_level": 1, "http_version": 1.1},
@@ -369,6 +394,19 @@ OBSERVABILITY_CASES = {
         {"prefer_name": True, "name": "datadog", **_BATCH_DEFAULTS},
         {"max_retry_count": -1},
         'property "max_retry_count" validation failed: expected -1 to be at least 0',
+    ),
+    "serverless-pre-function": (
+        {"functions": ["return function(conf, ctx) ngx.say('pre') end"]},
+        {"phase": "access"},
+        {"functions": ["return function(conf, ctx) ngx.say('pre')"]},
+        "failed to loadstring: [string \"return function(conf, ctx) ngx.say('pre')\"]:1: "
+        "'end' expected near '<eof>'",
+    ),
+    "serverless-post-function": (
+        {"phase": "log", "functions": ["return function() end"]},
+        {"phase": "log"},
+        {"functions": ["local count = 1 ngx.say(count)"]},
+        "only accept Lua function, the input code type is nil",
     ),
 }
 ROUTE_CASES.update(OBSERVABILITY_CASES)
@@ -734,7 +772,7 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert priorities == sorted(priorities, reverse=True)
     # 23000, 12015, 12011, 12009, 11000
     assert names[:5] == ["real-ip", "request-id", "zipkin", "opentelemetry", "fault-injection"]
-    assert plugin_names("stream") == ["ip-restriction"]
+    assert plugin_names("stream") == ["ip-restriction", "limit-conn"]
 
 
 # --- Authentication and authorization plugins (issue 17) -------------------------------------
@@ -771,3 +809,10 @@ def test_openid_connect_refusals(extra: dict, refusal: str) -> None:
     conf = {"client_id": "c", "client_secret": "s", "discovery": "d", "bearer_only": True}
     with pytest.raises(SchemaError, match=refusal):
         check_plugins({"openid-connect": {**conf, **extra}})
+
+
+def test_serverless_before_proxy_is_refused_not_ignored() -> None:
+    # the reference has no point after the balancer to run it: a 400 naming the phase
+    conf = {"phase": "before_proxy", "functions": ["return function() end"]}
+    with pytest.raises(SchemaError, match="phase before_proxy is not supported"):
+        check_plugins({"serverless-post-function": conf})

@@ -154,6 +154,22 @@ def test_vars_expression_is_compiled(vars_expr: list, reason: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "function(vars) return vars.arg_a == 1",
+            "failed to load 'filter_func' string: [string \"return function(vars) return "
+            "vars.arg_a == 1\"]:1: 'end' expected near '<eof>'",
+        ),
+        ("function_name", "'filter_func' should be a function"),
+    ],
+)
+def test_filter_func_is_compiled(source: str, message: str) -> None:
+    # apisix/admin/routes.lua: loadstring("return " .. filter_func), then a type check
+    assert reject("routes", {**BASE, "filter_func": source}) == message
+
+
 @pytest.mark.parametrize("good_id", ["a", "A-b_c.1", "x" * 64, 1, 99999999999])
 def test_id_rules_accept(good_id: object) -> None:
     assert check_resource("routes", {**BASE, "id": good_id, "service_id": good_id})["id"] == good_id

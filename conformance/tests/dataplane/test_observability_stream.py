@@ -14,7 +14,6 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from conformance.registry import conformance_test
 from conformance.support.admin_api import expect
@@ -75,13 +74,6 @@ def test_prometheus(admin, dataplane, gw_target, echo, tag):
 
     text = converge(counted, gw_target.timeouts)
     assert re.search(r"^# TYPE apisix_http_status counter$", text, re.MULTILINE)
-
-
-@pytest.fixture
-def stream_addr(gw_target) -> tuple[str, int]:
-    if not gw_target.stream_addr:
-        pytest.skip("the target has no stream proxy address (--stream-addr)")
-    return gw_target.stream_addr
 
 
 @conformance_test(

@@ -165,3 +165,27 @@ def test_mtls(admin, gw_target, echo, tag):
         return  # refused in (or right after) the handshake
     # APISIX may also verify the client in the request phase and answer 400
     assert status == 400, f"a client without a certificate got {status}"
+
+
+@conformance_test(
+    name="tls-key-from-vault",
+    description="an SSL object's key `$secret://vault/...` is read from Vault for the handshake",
+    profile="dataplane",
+    features=["dp-tls", "dp-secret-refs-vault"],
+)
+def test_key_from_vault(admin, gw_target, echo, vault, tag):
+    # docs/en/latest/terminology/secret.md: references in an SSL object's cert and key are
+    # resolved for the TLS handshake
+    address = _tls_address(gw_target)
+    host = f"{tag}.vault.test"
+    cert = make_certificate(host)
+    vault.put(f"kv/{tag}/tls", {"key": cert.key_pem})
+    put(admin, f"/secrets/vault/{tag}", vault.secret_resource(f"kv/{tag}"))
+    key = f"$secret://vault/{tag}/tls/key"
+    put(admin, f"/ssls/{tag}", {"cert": cert.cert_pem, "key": key, "snis": [host]})
+    route = {"uri": f"/{tag}/v", "host": host, "upstream": echo_upstream(echo)}
+    put(admin, f"/routes/{tag}", route)
+    _, _, der = _wait_https(
+        address, host, _client_context(cert), f"/{tag}/v", "echo", gw_target.timeouts
+    )
+    assert _served_cert(der) == f"CN={host}"

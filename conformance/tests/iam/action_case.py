@@ -32,3 +32,5 @@ class ActionCase:
     body: Any = None  # JSON; string values may hold placeholders
     params: dict[str, str] = field(default_factory=dict)
     ok: tuple[int, ...] = (200, 201, 204)
+    creates: str = ""  # the path of what the allowed request makes, `{id}` its id: deleted after
+    inferred: bool = False  # the path is inferred, not documented: exercised as Extended only

@@ -18,6 +18,6 @@ class StreamRoutes(Collection):
         return check_with_upstream(ctx, self.schema_kind, conf)
 
     def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
-        if not ctx.config.stream_listen:
+        if not ctx.config.stream_enabled:
             raise bad_request("stream mode is disabled, can not add stream routes")
         return super().handle(method, ctx, req)

@@ -18,6 +18,8 @@ from .csrf import Csrf
 from .echo import Echo
 from .env import PluginEnv
 from .fault_injection import FaultInjection
+from .grpc_transcode import GrpcTranscode
+from .grpc_web import GrpcWeb
 from .gzip import Gzip
 from .ip_restriction import IpRestriction
 from .jwt_auth import JwtAuth
@@ -37,6 +39,7 @@ from .referer_restriction import RefererRestriction
 from .request_id import RequestId
 from .request_validation import RequestValidation
 from .response_rewrite import ResponseRewrite
+from .serverless import ServerlessPostFunction, ServerlessPreFunction
 from .shared_state import SharedState
 from .traffic_split import TrafficSplit
 from .ua_restriction import UaRestriction
@@ -52,6 +55,8 @@ _CLASSES: tuple[type[Plugin], ...] = (
     Csrf,
     Echo,
     FaultInjection,
+    GrpcTranscode,
+    GrpcWeb,
     Gzip,
     IpRestriction,
     JwtAuth,
@@ -68,6 +73,8 @@ _CLASSES: tuple[type[Plugin], ...] = (
     RequestId,
     RequestValidation,
     ResponseRewrite,
+    ServerlessPreFunction,
+    ServerlessPostFunction,
     TrafficSplit,
     UaRestriction,
     UriBlocker,
@@ -77,9 +84,15 @@ _CLASSES: tuple[type[Plugin], ...] = (
     *OBSERVABILITY_PLUGINS,
 )
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {cls.name: cls for cls in _CLASSES}
+# the stream plugins the data plane runs (preread: `access`, then `log`): APISIX's stream
+# ip-restriction and limit-conn are its HTTP plugins' logic
+STREAM_PLUGIN_CLASSES: dict[str, type[Plugin]] = {
+    cls.name: cls for cls in (IpRestriction, LimitConn)
+}
 
 __all__ = [
     "PLUGIN_CLASSES",
+    "STREAM_PLUGIN_CLASSES",
     "MetricsExporter",
     "PluginEnv",
     "ServerCounters",

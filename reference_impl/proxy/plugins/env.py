@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from ..secret_refs import has_secret_ref
 from .shared_state import SharedState
+
+log = logging.getLogger(__name__)
 
 
 class PluginEnv:
-    """Consumers (with their credentials merged in), consumer groups, plugin metadata, and
-    the worker's `SharedState`. Rebuilt by the engine on every config change."""
+    """Consumers (with their credentials merged in), consumer groups, plugin metadata, protos,
+    and the worker's `SharedState`. Rebuilt by the engine on every config change."""
 
     def __init__(
         self,
@@ -17,17 +21,27 @@ class PluginEnv:
         consumer_groups: dict[str, dict[str, Any]],
         plugin_metadata: dict[str, dict[str, Any]],
         shared: SharedState | None = None,
+        protos: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.consumers = {c["username"]: c for c in consumers if c.get("username")}
         self.consumer_groups = consumer_groups
         self.plugin_metadata = plugin_metadata
         self.shared = shared if shared is not None else SharedState()
+        self.protos = protos or {}  # /apisix/admin/protos by id (grpc-transcode)
         # (plugin, field, value) -> (consumer, that plugin's conf on the consumer/credential)
         self._credentials: dict[tuple[str, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
         self._plugins_in_use: set[str] = set()
         for consumer in self.consumers.values():
             for plugin_name, conf in self.credential_entries(consumer):
                 self._plugins_in_use.add(plugin_name)
+                if has_secret_ref(conf):
+                    # fail closed, as APISIX: never match a credential on a reference's text
+                    log.error(
+                        "consumer %s: %s left out: a secret reference is unresolved",
+                        consumer["username"],
+                        plugin_name,
+                    )
+                    continue
                 for field, value in conf.items():
                     if isinstance(value, str):
                         key = (plugin_name, field, value)

@@ -50,7 +50,17 @@ def _param_pattern(path: str) -> re.Pattern[str]:
 class _Candidate(Generic[R]):
     """One route on one path, with its pre-compiled conditions."""
 
-    __slots__ = ("expr", "ip_matcher", "methods", "path", "pattern", "priority", "route", "seq")
+    __slots__ = (
+        "expr",
+        "filter",
+        "ip_matcher",
+        "methods",
+        "path",
+        "pattern",
+        "priority",
+        "route",
+        "seq",
+    )
 
     def __init__(
         self, conf: dict[str, Any], route: R, path: str, seq: int, conditions: _Conditions
@@ -62,6 +72,7 @@ class _Candidate(Generic[R]):
         self.methods = conditions.methods
         self.ip_matcher = conditions.ip_matcher
         self.expr = conditions.expr
+        self.filter = conditions.filter
         star = path.find("*")
         self.pattern = _param_pattern(path) if 0 <= star < len(path) - 1 else None
 
@@ -75,11 +86,13 @@ class _Candidate(Generic[R]):
             return False
         if self.expr is not None and not self.expr.evaluate(ctx.var):
             return False
-        return self.pattern is None or self.pattern.fullmatch(uri) is not None
+        if self.pattern is not None and self.pattern.fullmatch(uri) is None:
+            return False
+        return self.filter is None or self.filter(ctx)
 
 
 class _Conditions:
-    __slots__ = ("expr", "ip_matcher", "methods")
+    __slots__ = ("expr", "filter", "ip_matcher", "methods")
 
     def __init__(self, route: dict[str, Any]) -> None:
         methods = _as_list(route.get("methods"))
@@ -88,6 +101,13 @@ class _Conditions:
         self.ip_matcher = IpMatcher(addrs) if addrs else None
         rule = route.get("vars")
         self.expr = Expr(rule) if rule else None
+        source = route.get("filter_func")
+        self.filter: Callable[[Ctx], bool] | None = None
+        if source:
+            # imported here: the Lua bridge uses the plugins' helpers, which use the router
+            from .lua_filter import LuaFilter
+
+            self.filter = LuaFilter(source, route.get("id"))
 
 
 def _placements(
@@ -137,7 +157,12 @@ class _UriTable(Generic[R]):
             bucket.sort(key=_Candidate.sort_key)
         for path, bucket in self._exact.items():
             best = bucket[0]
-            if best.methods is None and best.ip_matcher is None and best.expr is None:
+            if (
+                best.methods is None
+                and best.ip_matcher is None
+                and best.expr is None
+                and best.filter is None
+            ):
                 self.unconditional[path] = best
 
     def match(self, ctx: Ctx, uri: str, method: str, remote: str | None) -> _Candidate[R] | None:

@@ -12,8 +12,10 @@ from reference_impl.schema.engine import CompiledSchema
 from reference_impl.schema.errors import SchemaError, lua_type
 from reference_impl.schema.plugins import (
     auth,
+    grpc,
     observability,
     security,
+    serverless,
     traffic,
     traffic_split,
     transform,
@@ -31,11 +33,13 @@ PLUGINS: dict[str, PluginSpec] = {
     spec.name: spec
     for spec in (
         *auth.SPECS,
+        *grpc.SPECS,
         *security.SPECS,
         *traffic.SPECS,
         *traffic_split.SPECS,
         *transform.SPECS,
         *observability.SPECS,
+        *serverless.SPECS,
     )
 }
 
@@ -52,6 +56,11 @@ def _inject_meta(schema: Schema) -> Schema:
 
 
 _INJECTED: dict[str, Schema] = {name: _inject_meta(spec.schema) for name, spec in PLUGINS.items()}
+_INJECTED_STREAM: dict[str, Schema] = {
+    name: _inject_meta(spec.stream_schema) if spec.stream_schema else _INJECTED[name]
+    for name, spec in PLUGINS.items()
+    if SCOPE_STREAM in spec.subsystems
+}
 
 
 @cache
@@ -61,6 +70,8 @@ def _compiled(name: str, scope: str) -> CompiledSchema | None:
         return CompiledSchema(spec.consumer_schema)
     if scope == SCOPE_METADATA:
         return CompiledSchema(spec.metadata_schema) if spec.metadata_schema else None
+    if scope == SCOPE_STREAM:
+        return CompiledSchema(_INJECTED_STREAM[name])
     return CompiledSchema(_INJECTED[name])
 
 
@@ -126,7 +137,7 @@ def plugin_schema(
     elif schema_type == "metadata":
         chosen = spec.metadata_schema
     else:
-        chosen = _INJECTED[name]
+        chosen = (_INJECTED_STREAM if subsystem == SCOPE_STREAM else _INJECTED)[name]
     return copy.deepcopy(chosen) if chosen is not None else None
 
 

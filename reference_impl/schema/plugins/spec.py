@@ -29,6 +29,9 @@ class PluginSpec:
     metadata_schema: Schema | None = None
     kind: str | None = None  # "auth" for authentication plugins
     subsystems: tuple[str, ...] = ("http",)
+    # the stream subsystem's schema where APISIX's stream plugin has its own (limit-conn's
+    # has no rejected_code: a refused connection is closed)
+    stream_schema: Schema | None = None
     extra_check: ExtraCheck | None = field(default=None, compare=False, repr=False)
 
 

@@ -151,28 +151,36 @@ LIMIT_REQ = PluginSpec(
     },
 )
 
+_LIMIT_CONN_COMMON: Schema = {
+    "conn": {"type": "integer", "exclusiveMinimum": 0},
+    "burst": {"type": "integer", "minimum": 0},
+    "default_conn_delay": {"type": "number", "exclusiveMinimum": 0},
+    "only_use_default_delay": {"type": "boolean", "default": False},
+    "key": {"type": "string"},
+    "key_type": {"type": "string", "enum": ["var", "var_combination"], "default": "var"},
+}
+_LIMIT_CONN_REQUIRED = ["conn", "burst", "default_conn_delay", "key"]
+
 LIMIT_CONN = PluginSpec(
     name="limit-conn",
     priority=1003,
     version=0.1,
+    subsystems=("http", "stream"),
+    # apisix/stream/plugins/limit-conn.lua
+    stream_schema={
+        "type": "object",
+        "properties": _LIMIT_CONN_COMMON,
+        "required": _LIMIT_CONN_REQUIRED,
+    },
     schema={
         "type": "object",
         "properties": {
-            "conn": {"type": "integer", "exclusiveMinimum": 0},
-            "burst": {"type": "integer", "minimum": 0},
-            "default_conn_delay": {"type": "number", "exclusiveMinimum": 0},
-            "only_use_default_delay": {"type": "boolean", "default": False},
-            "key": {"type": "string"},
-            "key_type": {
-                "type": "string",
-                "enum": ["var", "var_combination"],
-                "default": "var",
-            },
+            **_LIMIT_CONN_COMMON,
             "rejected_code": {"type": "integer", "minimum": 200, "maximum": 599, "default": 503},
             "rejected_msg": {"type": "string", "minLength": 1},
             "allow_degradation": {"type": "boolean", "default": False},
         },
-        "required": ["conn", "burst", "default_conn_delay", "key"],
+        "required": _LIMIT_CONN_REQUIRED,
     },
 )
 
