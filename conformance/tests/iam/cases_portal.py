@@ -1,16 +1,14 @@
 """The 29 `portal:` actions of the catalog, each through a real request on the provider
-portal's endpoints (paths: see conformance/tests/api7ee/test_portal.py) with the resource ARN
-the catalog gives. `portal_id` is the query argument the seed documents."""
+portal's endpoints with the resource ARN the catalog gives; `portal_id` is the query argument
+the seed documents. API7's documentation gives two of these paths (creating an API product,
+listing developers); the others are inferred (see conformance/tests/api7ee/test_portal.py)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from typing import Any
+from functools import partial
 
-import httpx
-
-from .action_case import ActionCase, Prepared
+from .action_case import ActionCase
+from .setups import Make, group_step, made
 
 ARN = "arn:api7:portal:"
 PORTAL_ARN = ARN + "portal/{portal}"
@@ -18,237 +16,188 @@ LOGIN_ARN = PORTAL_ARN + "/loginsetting/*"
 TOKEN_ARN = PORTAL_ARN + "/token/*"
 PRODUCT_ARN = PORTAL_ARN + "/apiproduct/{product}"
 DEVELOPER_ARN = PORTAL_ARN + "/developer/{developer}"
+DCR_ARN = ARN + "dcrprovider/*"
 IN_PORTAL = {"portal_id": "{portal}"}
-Setup = Callable[[httpx.Client], Prepared]
+
+# deleting the portal deletes what the case made in it (products, tokens, developers...)
+_PORTAL_STEP = Make(
+    "portal",
+    "POST",
+    "/api/portals",
+    {"name": "{unique}", "public_url": "https://portal.example.com"},
+    cleanup="/api/portals/{portal}",
+)
+_UPSTREAM = {"type": "roundrobin", "nodes": [{"host": "127.0.0.1", "port": 1980, "weight": 1}]}
+_PUBLISH = {
+    "gateway_group_id": "{group}",
+    "create_new_version": True,
+    "services": [{"service_id": "{template}", "version": "{unique}"}],
+}
+_LINKED = [{"gateway_group_id": "{group}", "service_id": "{template}"}]
+_PRODUCT_BODY = {"name": "{unique}", "auth": {"key-auth": {}}, "linked_gateway_services": _LINKED}
+# a service published in a new gateway group (the template first, so the group and what is
+# published in it go before it), then a portal
+_PUBLISHED_STEPS = (
+    Make(
+        "template",
+        "POST",
+        "/api/services/template",
+        {"name": "{unique}", "upstream": _UPSTREAM},
+        cleanup="/api/services/template/{template}",
+    ),
+    group_step(),
+    Make(
+        "publication",
+        "POST",
+        "/api/services/publish",
+        _PUBLISH,
+        id_field=None,
+        cleanup="/api/gateway_groups/{group}/services/{template}",
+    ),
+    _PORTAL_STEP,
+)
+_PORTAL = made(_PORTAL_STEP)
+_PUBLISHED = made(*_PUBLISHED_STEPS)
+_PRODUCT = made(
+    *_PUBLISHED_STEPS, Make("product", "POST", "/api/api_products", _PRODUCT_BODY, IN_PORTAL)
+)
+_TOKEN = made(_PORTAL_STEP, Make("token", "POST", "/api/portal_tokens", {"name": "t"}, IN_PORTAL))
+_LOGIN_BODY = {"name": "builtin", "type": "builtin"}
+_OPTION = made(
+    _PORTAL_STEP, Make("option", "POST", "/api/portal_login_options", _LOGIN_BODY, IN_PORTAL)
+)
+_DEVELOPER = made(
+    _PORTAL_STEP,
+    Make(
+        "developer",
+        "POST",
+        "/api/developers",
+        {"developer_id": "{unique}"},
+        IN_PORTAL,
+        id_field="developer_id",
+    ),
+)
+_DCR_BODY = {"name": "{unique}", "issuer": "https://idp.example.com"}
+_DCR = made(
+    Make("dcr", "POST", "/api/dcr_providers", _DCR_BODY, cleanup="/api/dcr_providers/{dcr}")
+)
+_PORTAL_BODY = {"name": "{unique}", "public_url": "https://dev.example.com"}
 
 
-def _name(prefix: str) -> str:
-    return f"gwc-{prefix}-{uuid.uuid4().hex[:10]}"
+_inferred = partial(ActionCase, inferred=True)
 
-
-def _created(answer: httpx.Response) -> dict[str, Any]:
-    assert answer.status_code in (200, 201), f"{answer.request.url}: {answer.text[:300]}"
-    return answer.json()["value"]
-
-
-def _portal(admin: httpx.Client) -> Prepared:
-    body = {"name": _name("portal"), "public_url": "https://portal.example.com"}
-    portal = _created(admin.post("/api/portals", json=body))["id"]
-    return Prepared({"portal": portal}, [f"/api/portals/{portal}"])
-
-
-def _with(
-    make: Callable[[httpx.Client, Prepared], tuple[str, str, str | None]],
-) -> Setup:
-    """A portal, then one object in it: `make` answers (placeholder, id, cleanup path)."""
-
-    def setup(admin: httpx.Client) -> Prepared:
-        prepared = _portal(admin)
-        name, value, cleanup = make(admin, prepared)
-        prepared.values[name] = value
-        if cleanup:
-            prepared.cleanup.append(cleanup)
-        return prepared
-
-    return setup
-
-
-def _token(admin: httpx.Client, prepared: Prepared) -> tuple[str, str, str | None]:
-    portal = prepared.values["portal"]
-    token = _created(
-        admin.post("/api/portal_tokens", params={"portal_id": portal}, json={"name": "t"})
-    )["id"]
-    return "token", token, f"/api/portal_tokens/{token}?portal_id={portal}"
-
-
-def _login_option(admin: httpx.Client, prepared: Prepared) -> tuple[str, str, str | None]:
-    portal = prepared.values["portal"]
-    body = {"name": "builtin", "type": "builtin"}
-    option = _created(
-        admin.post("/api/portal_login_options", params={"portal_id": portal}, json=body)
-    )["id"]
-    return "option", option, f"/api/portal_login_options/{option}?portal_id={portal}"
-
-
-def _developer(admin: httpx.Client, prepared: Prepared) -> tuple[str, str, str | None]:
-    portal, developer = prepared.values["portal"], _name("dev")
-    body = {"developer_id": developer}
-    _created(admin.post("/api/developers", params={"portal_id": portal}, json=body))
-    return "developer", developer, f"/api/developers/{developer}?portal_id={portal}"
-
-
-def _published(admin: httpx.Client) -> Prepared:
-    """A service published on the default gateway group, and a portal."""
-    upstream = {"type": "roundrobin", "nodes": [{"host": "127.0.0.1", "port": 1980, "weight": 1}]}
-    body = {"name": _name("svc"), "upstream": upstream}
-    service = _created(admin.post("/api/services/template", json=body))["id"]
-    route = {"name": _name("route"), "paths": ["/portal-iam"], "service_id": service}
-    _created(admin.post("/api/routes/template", json=route))
-    publish = {
-        "gateway_group_id": "default",
-        "create_new_version": True,
-        "services": [{"service_id": service, "version": _name("v")}],
-    }
-    _created(admin.post("/api/services/publish", json=publish))
-    prepared = _portal(admin)
-    prepared.values["service"] = service
-    prepared.cleanup[:0] = [
-        f"/api/services/template/{service}",
-        f"/api/gateway_groups/default/services/{service}",
-    ]
-    return prepared
-
-
-def _product_body(prepared_service: str) -> dict[str, Any]:
-    return {
-        "name": _name("product"),
-        "auth": {"key-auth": {}},
-        "linked_gateway_services": [
-            {"gateway_group_id": "default", "service_id": prepared_service}
-        ],
-    }
-
-
-def _product(admin: httpx.Client) -> Prepared:
-    prepared = _published(admin)
-    portal = prepared.values["portal"]
-    body = _product_body(prepared.values["service"])
-    product = _created(admin.post("/api/api_products", params={"portal_id": portal}, json=body))
-    prepared.values["product"] = product["id"]
-    prepared.cleanup.append(f"/api/api_products/{product['id']}?portal_id={portal}")
-    return prepared
-
-
-def _dcr(admin: httpx.Client) -> Prepared:
-    body = {"name": _name("dcr"), "issuer": "https://idp.example.com"}
-    provider = _created(admin.post("/api/dcr_providers", json=body))["id"]
-    return Prepared({"dcr": provider}, [f"/api/dcr_providers/{provider}"])
-
-
-PORTAL_BODY = {"name": "gwc-portal-renamed", "public_url": "https://dev.example.com"}
-DCR_BODY = {"name": "gwc-dcr-renamed", "issuer": "https://idp.example.com"}
-LOGIN_BODY = {"name": "builtin", "type": "builtin", "enabled": True}
 
 CASES: list[ActionCase] = [
-    # portal instances
-    ActionCase("portal:GetPortal", "GET", "/api/portals/{portal}", PORTAL_ARN, _portal),
-    ActionCase(
-        "portal:CreatePortal", "POST", "/api/portals", ARN + "portal/*",
-        body={"name": "gwc-portal-created", "public_url": "https://portal.example.com"},
-    ),
-    ActionCase(
-        "portal:UpdatePortal", "PUT", "/api/portals/{portal}", PORTAL_ARN, _portal,
-        body=PORTAL_BODY,
-    ),
-    ActionCase("portal:DeletePortal", "DELETE", "/api/portals/{portal}", PORTAL_ARN, _portal),
-    # portal tokens
-    ActionCase(
-        "portal:GetPortalToken", "GET", "/api/portal_tokens", TOKEN_ARN, _portal,
-        params=IN_PORTAL,
-    ),
-    ActionCase(
-        "portal:CreatePortalToken", "POST", "/api/portal_tokens", TOKEN_ARN, _portal,
-        body={"name": "gwc-token"}, params=IN_PORTAL,
-    ),
-    ActionCase(
-        "portal:UpdatePortalToken", "PUT", "/api/portal_tokens/{token}", TOKEN_ARN,
-        _with(_token), body={"name": "renamed"}, params=IN_PORTAL,
-    ),
-    ActionCase(
-        "portal:DeletePortalToken", "DELETE", "/api/portal_tokens/{token}", TOKEN_ARN,
-        _with(_token), params=IN_PORTAL,
-    ),
-    # API products
-    ActionCase(
-        "portal:GetAPIProduct", "GET", "/api/api_products/{product}", PRODUCT_ARN, _product,
-        params=IN_PORTAL,
-    ),
+    # documented paths: creating an API product, listing developers (shown item by item)
     ActionCase(
         "portal:CreateAPIProduct", "POST", "/api/api_products", PORTAL_ARN + "/apiproduct/*",
-        _published, params=IN_PORTAL,
-        body={"name": "gwc-product", "auth": {"key-auth": {}}, "linked_gateway_services": [
-            {"gateway_group_id": "default", "service_id": "{service}"}]},
+        _PUBLISHED, _PRODUCT_BODY, IN_PORTAL,
     ),
     ActionCase(
+        "portal:GetDeveloper", "GET", "/api/developers", DEVELOPER_ARN, _DEVELOPER,
+        params=IN_PORTAL,
+    ),
+    # portal instances
+    _inferred("portal:GetPortal", "GET", "/api/portals/{portal}", PORTAL_ARN, _PORTAL),
+    _inferred(
+        "portal:CreatePortal", "POST", "/api/portals", ARN + "portal/*", made(),
+        body=_PORTAL_BODY, creates="/api/portals/{id}",
+    ),
+    _inferred(
+        "portal:UpdatePortal", "PUT", "/api/portals/{portal}", PORTAL_ARN, _PORTAL,
+        body=_PORTAL_BODY,
+    ),
+    _inferred("portal:DeletePortal", "DELETE", "/api/portals/{portal}", PORTAL_ARN, _PORTAL),
+    # portal tokens
+    _inferred("portal:GetPortalToken", "GET", "/api/portal_tokens", TOKEN_ARN, _PORTAL,
+              params=IN_PORTAL),
+    _inferred(
+        "portal:CreatePortalToken", "POST", "/api/portal_tokens", TOKEN_ARN, _PORTAL,
+        body={"name": "gwc-token"}, params=IN_PORTAL,
+    ),
+    _inferred(
+        "portal:UpdatePortalToken", "PUT", "/api/portal_tokens/{token}/regenerate", TOKEN_ARN,
+        _TOKEN, body={"expires_at": 0}, params=IN_PORTAL,
+    ),
+    _inferred(
+        "portal:DeletePortalToken", "DELETE", "/api/portal_tokens/{token}", TOKEN_ARN, _TOKEN,
+        params=IN_PORTAL,
+    ),
+    # API products
+    _inferred(
+        "portal:GetAPIProduct", "GET", "/api/api_products/{product}", PRODUCT_ARN, _PRODUCT,
+        params=IN_PORTAL,
+    ),
+    _inferred(
         "portal:UpdateAPIProduct", "PATCH", "/api/api_products/{product}", PRODUCT_ARN,
-        _product, params=IN_PORTAL,
-        body=[{"op": "add", "path": "/desc", "value": "patched"}],
+        _PRODUCT, params=IN_PORTAL, body=[{"op": "add", "path": "/desc", "value": "patched"}],
     ),
-    ActionCase(
+    _inferred(
         "portal:DeleteAPIProduct", "DELETE", "/api/api_products/{product}", PRODUCT_ARN,
-        _product, params=IN_PORTAL,
+        _PRODUCT, params=IN_PORTAL,
     ),
     # the approvals of a product's subscriptions, listed item by item on the product's ARN
-    ActionCase(
-        "portal:ApproveAPIProductSubscription", "GET", "/api/approvals", PRODUCT_ARN,
-        _product, params=IN_PORTAL,
+    _inferred(
+        "portal:ApproveAPIProductSubscription", "GET", "/api/approvals", PRODUCT_ARN, _PRODUCT,
+        params=IN_PORTAL,
     ),
     # developers
-    ActionCase(
-        "portal:GetDeveloper", "GET", "/api/developers/{developer}", DEVELOPER_ARN,
-        _with(_developer), params=IN_PORTAL,
-    ),
-    ActionCase(
+    _inferred(
         "portal:InviteDeveloper", "POST", "/api/developers", PORTAL_ARN + "/developer/*",
-        _portal, params=IN_PORTAL, body={"developer_id": "gwc-invited"},
+        _PORTAL, params=IN_PORTAL, body={"developer_id": "{unique}"},
     ),
-    ActionCase(
+    _inferred(
         "portal:DeleteDeveloper", "DELETE", "/api/developers/{developer}", DEVELOPER_ARN,
-        _with(_developer), params=IN_PORTAL,
+        _DEVELOPER, params=IN_PORTAL,
     ),
-    ActionCase(
+    _inferred(
         "portal:ApproveDeveloperSignUp", "POST", "/api/developers/{developer}/approve",
-        PORTAL_ARN + "/developer/*", _with(_developer), params=IN_PORTAL,
+        PORTAL_ARN + "/developer/*", _DEVELOPER, params=IN_PORTAL,
     ),
     # DCR providers
-    ActionCase(
-        "portal:GetDCRProvider", "GET", "/api/dcr_providers/{dcr}", ARN + "dcrprovider/*", _dcr
+    _inferred("portal:GetDCRProvider", "GET", "/api/dcr_providers/{dcr}", DCR_ARN, _DCR),
+    _inferred(
+        "portal:CreateDCRProvider", "POST", "/api/dcr_providers", DCR_ARN, made(),
+        body=_DCR_BODY, creates="/api/dcr_providers/{id}",
     ),
-    ActionCase(
-        "portal:CreateDCRProvider", "POST", "/api/dcr_providers", ARN + "dcrprovider/*",
-        body={"name": "gwc-dcr-created", "issuer": "https://idp.example.com"},
+    _inferred(
+        "portal:UpdateDCRProvider", "PUT", "/api/dcr_providers/{dcr}", DCR_ARN, _DCR,
+        body=_DCR_BODY,
     ),
-    ActionCase(
-        "portal:UpdateDCRProvider", "PUT", "/api/dcr_providers/{dcr}", ARN + "dcrprovider/*",
-        _dcr, body=DCR_BODY,
-    ),
-    ActionCase(
-        "portal:DeleteDCRProvider", "DELETE", "/api/dcr_providers/{dcr}",
-        ARN + "dcrprovider/*", _dcr,
-    ),
+    _inferred("portal:DeleteDCRProvider", "DELETE", "/api/dcr_providers/{dcr}", DCR_ARN, _DCR),
     # developer login options, SCIM provisioning, public access
-    ActionCase(
+    _inferred(
         "portal:GetDeveloperLoginOption", "GET", "/api/portal_login_options", LOGIN_ARN,
-        _portal, params=IN_PORTAL,
+        _PORTAL, params=IN_PORTAL,
     ),
-    ActionCase(
+    _inferred(
         "portal:CreateDeveloperLoginOption", "POST", "/api/portal_login_options", LOGIN_ARN,
-        _portal, params=IN_PORTAL, body=LOGIN_BODY,
+        _PORTAL, params=IN_PORTAL, body=_LOGIN_BODY,
     ),
-    ActionCase(
+    _inferred(
         "portal:UpdateDeveloperLoginOption", "PUT", "/api/portal_login_options/{option}",
-        LOGIN_ARN, _with(_login_option), params=IN_PORTAL, body=LOGIN_BODY,
+        LOGIN_ARN, _OPTION, params=IN_PORTAL, body=_LOGIN_BODY,
     ),
-    ActionCase(
+    _inferred(
         "portal:DeleteDeveloperLoginOption", "DELETE", "/api/portal_login_options/{option}",
-        LOGIN_ARN, _with(_login_option), params=IN_PORTAL,
+        LOGIN_ARN, _OPTION, params=IN_PORTAL,
     ),
-    ActionCase(
+    _inferred(
         "portal:GetDeveloperSCIMProvisioning", "GET", "/api/portal_settings/scim_provisioning",
-        LOGIN_ARN, _portal, params=IN_PORTAL,
+        LOGIN_ARN, _PORTAL, params=IN_PORTAL,
     ),
-    ActionCase(
+    _inferred(
         "portal:UpdateDeveloperSCIMProvisioning", "PUT",
-        "/api/portal_settings/scim_provisioning", LOGIN_ARN, _portal, params=IN_PORTAL,
+        "/api/portal_settings/scim_provisioning", LOGIN_ARN, _PORTAL, params=IN_PORTAL,
         body={"enabled": False},
     ),
-    ActionCase(
+    _inferred(
         "portal:GetDeveloperPortalPublicAccess", "GET", "/api/portal_settings/public_access",
-        LOGIN_ARN, _portal, params=IN_PORTAL,
+        LOGIN_ARN, _PORTAL, params=IN_PORTAL,
     ),
-    ActionCase(
+    _inferred(
         "portal:UpdateDeveloperPortalPublicAccess", "PUT",
-        "/api/portal_settings/public_access", LOGIN_ARN, _portal, params=IN_PORTAL,
+        "/api/portal_settings/public_access", LOGIN_ARN, _PORTAL, params=IN_PORTAL,
         body={"portal_public_access": True},
     ),
 ]  # fmt: skip
