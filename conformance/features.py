@@ -112,6 +112,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-instances",
                 "ee-alerts",
                 "ee-operations",
+                "ee-portal",
             ),
             extended=(
                 "ee-healthcheck",
@@ -125,6 +126,8 @@ PROFILES: dict[str, Profile] = {
                 "ee-operations-inferred",
                 "ee-debugger",
                 "ee-monitoring",
+                "ee-portal-inferred",
+                "ee-portal-developer",
                 "ee-iam-inferred-endpoints",
             ),
             inferred=(
@@ -133,6 +136,8 @@ PROFILES: dict[str, Profile] = {
                 "ee-alert-notifications",
                 "ee-operations-inferred",
                 "ee-debugger",
+                "ee-portal-inferred",
+                "ee-portal-developer",
                 "ee-iam-inferred-endpoints",
             ),
         ),
@@ -268,6 +273,7 @@ FEATURES_OF_INPUTS: dict[str, tuple[str, ...]] = {
     "stream_tls_addr": ("dp-stream-sni",),
     "stream_udp_addr": ("dp-stream-udp",),
     "prometheus_url": ("dp-prometheus",),
+    "portal_api_url": ("ee-portal-developer",),
     "otel_collector": ("dp-plugin-opentelemetry",),
     "secret_env": ("dp-secret-refs-env",),
     "dns_server": ("dp-discovery-dns",),

@@ -71,6 +71,11 @@ OPTIONS: tuple[Option, ...] = (
     _endpoint("stream_udp_addr", "UDP stream proxy HOST:PORT (giving it claims dp-stream-udp)"),
     _endpoint("dashboard_url", "API7 dashboard base URL"),
     _endpoint("cloud_url", "API7 Cloud base URL"),
+    _endpoint(
+        "portal_api_url",
+        "API7 developer portal backend base URL (without /api; giving it claims "
+        "ee-portal-developer)",
+    ),
     _endpoint("prometheus_url", "the data plane's metrics URL (giving it claims dp-prometheus)"),
     _endpoint(
         "otel_collector",

@@ -44,6 +44,7 @@ class Target:
     stream_udp_addr: tuple[str, int] | None = None
     dashboard_url: str | None = None
     cloud_url: str | None = None
+    portal_api_url: str | None = None  # the developer portal backend (portal tokens)
     token: str | None = None
     prometheus_url: str | None = None  # the data plane's metrics export
     otel_collector: str | None = None  # HOST:PORT the gateway sends OTLP traces to
@@ -70,6 +71,7 @@ class Target:
             "data_plane": self.data_plane_url,
             "dashboard": self.dashboard_url,
             "cloud": self.cloud_url,
+            "portal api": self.portal_api_url,
             "prometheus": self.prometheus_url,
             "redis": self.redis_url,
             "redis cluster": ",".join(self.redis_cluster_nodes) or None,
@@ -99,6 +101,7 @@ class TargetSettings:
     stream_udp_addr: str | None = None
     dashboard_url: str | None = None
     cloud_url: str | None = None
+    portal_api_url: str | None = None
     prometheus_url: str | None = None
     otel_collector: str | None = None
     secret_env: str | None = None
@@ -334,6 +337,7 @@ def build_run_options(cli: dict[str, Any]) -> RunOptions:
         stream_udp_addr=pick("stream_udp_addr"),
         dashboard_url=_check_url("dashboard URL", pick("dashboard_url")),
         cloud_url=_check_url("cloud URL", pick("cloud_url")),
+        portal_api_url=_check_url("portal API URL", pick("portal_api_url")),
         prometheus_url=_check_url("prometheus URL", pick("prometheus_url")),
         otel_collector=pick("otel_collector"),
         secret_env=_check_secret_env(pick("secret_env")),

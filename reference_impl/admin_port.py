@@ -24,6 +24,8 @@ from .api7ee import GatewayGroupAdmin, create_api7ee_app
 from .api7ee.context import Api
 from .api7ee.dataplanes import GroupDataPlanes
 from .api7ee.gateway_groups import admin_key_owner
+from .api7ee.portal.developer_api import PREFIX as DEVELOPER_PORTAL_PREFIX
+from .api7ee.portal.developer_api import create_developer_portal_app
 from .caller import SCOPE_KEY, Caller, admin_key_caller
 from .cloud import create_cloud_app
 from .cloud.auth import CloudTokens
@@ -142,14 +144,16 @@ def create_admin_port(
     # no routes: every request goes to the default, the one prefix test for both APIs
     control_plane.router.default = PrefixDispatcher(api7, apisix, API7_PREFIX)
     control_plane.add_middleware(IamMiddleware, iam_app=iam)
+    # the developer portal backend authenticates its own callers (portal tokens)
+    dashboard = PrefixDispatcher(
+        create_developer_portal_app(api), control_plane, DEVELOPER_PORTAL_PREFIX
+    )
     identify = Middleware(Identify, config=config, iam=iam.state.iam, api=api)
     # allow_admin first: one check for everything the port serves
     port = Starlette(middleware=[Middleware(AllowAdmin, allow_admin=config.allow_admin), identify])
     # the Cloud API is outside the rest so the API7 `/api` dispatcher and IAM never see
     # `/api/v1` paths
-    port.router.default = PrefixDispatcher(
-        create_cloud_app(config, store), control_plane, CLOUD_PREFIX
-    )
+    port.router.default = PrefixDispatcher(create_cloud_app(config, store), dashboard, CLOUD_PREFIX)
     port.state.api7ee = api
     port.state.data_planes = api.planes
     return port, api.planes

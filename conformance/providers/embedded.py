@@ -260,6 +260,7 @@ def loopback_target(
         stream_udp_addr=("127.0.0.1", gateway.stream_udp_port),
         dashboard_url=admin_url,
         cloud_url=f"{admin_url}/api/v1",
+        portal_api_url=f"{admin_url}/developer_portal",
         token=admin_key,
         prometheus_url=f"http://127.0.0.1:{gateway.metrics_port}/apisix/prometheus/metrics",
         otel_collector=f"127.0.0.1:{gateway.otel_port}",

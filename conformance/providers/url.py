@@ -116,6 +116,7 @@ class UrlProvider:
             stream_udp_addr=parse_stream_addr(settings.stream_udp_addr),
             dashboard_url=settings.dashboard_url,
             cloud_url=settings.cloud_url,
+            portal_api_url=settings.portal_api_url,
             prometheus_url=settings.prometheus_url,
             otel_collector=settings.otel_collector,
             secret_env=settings.secret_env,

@@ -34,10 +34,14 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class OidcProvider(LoopbackHttpServer):
-    def __init__(self, client_id: str, client_secret: str) -> None:
+    def __init__(
+        self, client_id: str, client_secret: str, *, require_registration: bool = False
+    ) -> None:
         super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
+        # only clients registered by RFC 7591 (`registration_endpoint`) may log users in
+        self.require_registration = require_registration
         self.introspections = 0
 
     @property
@@ -53,7 +57,7 @@ class OidcProvider(LoopbackHttpServer):
         return self.issuer + "/oauth2/introspect"
 
     def _app(self) -> flask.Flask:
-        app = oidc_provider_mock.app()
+        app = oidc_provider_mock.app(require_client_registration=self.require_registration)
         expected = (
             "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         )
@@ -79,14 +83,15 @@ class OidcProvider(LoopbackHttpServer):
             "127.0.0.1", port, self._app(), threaded=True, request_handler=_QuietHandler
         )
 
-    def login(self, subject: str) -> dict[str, Any]:
-        """The tokens the provider issues to this client for `subject` (authorization code
-        flow: the user consents, the client redeems the code)."""
-        with httpx.Client(base_url=self.issuer, timeout=10) as client:
-            consent = client.post(
+    def login(self, subject: str, client: tuple[str, str] | None = None) -> dict[str, Any]:
+        """The tokens the provider issues to this client (or `client`: id, secret) for
+        `subject` (authorization code flow: the user consents, the client redeems the code)."""
+        client_id, client_secret = client or (self.client_id, self.client_secret)
+        with httpx.Client(base_url=self.issuer, timeout=10) as http:
+            consent = http.post(
                 "/oauth2/authorize",
                 params={
-                    "client_id": self.client_id,
+                    "client_id": client_id,
                     "redirect_uri": REDIRECT_URI,
                     "response_type": "code",
                     "scope": "openid email",
@@ -95,14 +100,14 @@ class OidcProvider(LoopbackHttpServer):
             )
             assert consent.status_code == 302, consent.text
             code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-            tokens = client.post(
+            tokens = http.post(
                 "/oauth2/token",
                 data={
                     "grant_type": "authorization_code",
                     "code": code,
                     "redirect_uri": REDIRECT_URI,
                 },
-                auth=(self.client_id, self.client_secret),
+                auth=(client_id, client_secret),
             )
             assert tokens.status_code == 200, tokens.text
             return tokens.json()

@@ -67,6 +67,11 @@ from . import (
 from .context import Api, Call
 from .cpstore import ControlStore
 from .dataplanes import GroupDataPlanes
+from .portal import dcr, developers, files, products
+from .portal import instances as portal_instances
+from .portal import subscriptions as portal_subscriptions
+from .portal import tokens as portal_tokens
+from .portal.scope import ensure_default_portal
 
 STYLE = BodyStyle(max_body=4 * 1024 * 1024)
 FORM_STYLE = BodyStyle(max_body=4 * 1024 * 1024, forms=True)  # endpoints that take a form
@@ -97,6 +102,12 @@ ROUTE_TABLES = declared(
     plugin_catalog.ROUTES,
     resource_schemas.ROUTES,
     debug_sessions.ROUTES,
+    portal_instances.ROUTES,
+    dcr.ROUTES,
+    products.ROUTES,
+    portal_subscriptions.ROUTES,
+    portal_tokens.ROUTES,
+    developers.ROUTES,
 )
 (FORM_TABLE,) = declared("/api", monitoring.ROUTES)  # endpoints that take a form
 # API7-only resources served under `/apisix/admin` (paths relative to it), per gateway group:
@@ -123,6 +134,7 @@ def create_api7ee_app(
     cp = ControlStore(store, config.etcd_prefix)
     try:
         cp.ensure_default_group()
+        ensure_default_portal(cp)
     except StoreError as exc:  # the store may come up later; the first request retries
         log.warning("api7ee: default gateway group not written yet: %s", exc)
     api = Api(config, cp, GroupDataPlanes(config, store, cp, launch=launch_data_planes))
@@ -136,6 +148,10 @@ def create_api7ee_app(
     ] + [
         Route(path, _endpoint(api, guard, handler, style=FORM_STYLE), methods=[method])
         for method, path, handler in FORM_TABLE
+    ]
+    routes += [
+        Route(path, _raw_endpoint(api, guard, handler), methods=[method])
+        for method, path, handler in files.RAW_ROUTES
     ]
     app = Starlette(
         routes=routes,
@@ -189,6 +205,23 @@ def _endpoint(
         if isinstance(payload, Response):  # a script, a CSV export
             return payload
         return json_response(status, payload)
+
+    return endpoint
+
+
+def _raw_endpoint(api: Api, guard: Guard, handler: Any):
+    """An endpoint whose request body is the raw content (a file), answering a Response."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            guard.check(request)
+            raw = await files.read_raw(request)
+            call = Call(request.method, dict(request.path_params), request.query_params)
+            lock = None if call.method in ("GET", "HEAD") else api.cp.lock
+            answer: Response = await in_worker(lock, handler, api, call, raw)
+        except (ApiError, StoreError) as exc:
+            return failure_response(STYLE, exc)
+        return answer
 
     return endpoint
 

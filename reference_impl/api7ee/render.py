@@ -9,6 +9,7 @@ from typing import Any
 
 from . import runtime, service_discovery
 from .cpstore import ControlStore
+from .portal import auth as portal_auth
 from .schemas import check_apisix, check_plugin_set, check_upstream
 
 STRIP_PLUGIN = "proxy-rewrite"
@@ -45,7 +46,9 @@ def render(
     upstream = check_upstream(service["upstream"]) if service.get("upstream") else None
     if upstream is not None:  # nodes of a registry-discovered upstream
         upstream = service_discovery.resolve(cp, group_id, upstream)
-    plugins = check_plugin_set(service.get("plugins") or {})
+    # the authentication of the published API products that link the service
+    portal = portal_auth.service_plugins(cp, group_id, service_id)
+    plugins = check_plugin_set({**(service.get("plugins") or {}), **portal})
     apisix_service: dict[str, Any] = {
         "id": service_id,
         "name": service.get("name", service_id)[:256],

@@ -37,6 +37,7 @@ MAX_BUFFERED_BODY = 4 * 1024 * 1024
 PUBLIC = {("POST", "/api/login")}
 NOT_AUDITED = {("POST", "/api/permissions/check")}
 DEFAULT_GROUP = "default"
+DEFAULT_PORTAL = "default"
 
 
 class IamMiddleware:
@@ -273,6 +274,8 @@ def _request_values(scope: Scope, match: Match | None, body: bytes) -> dict[str,
         values.update(match.params)
     if scope["path"].startswith("/apisix/admin"):
         values.setdefault("gateway_group_id", DEFAULT_GROUP)
+    if match is not None and "portal_id" in match.endpoint.args:
+        values.setdefault("portal_id", DEFAULT_PORTAL)  # the seed's default portal
     return values
 
 

@@ -11,6 +11,7 @@ import pytest
 from conformance.support.echo_upstream import EchoUpstream
 
 from .ee_client import Api7
+from .portal_client import Provider
 
 
 @pytest.fixture
@@ -44,3 +45,17 @@ def echoes() -> Iterator[Callable[..., list[EchoUpstream]]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def provider(ee) -> Iterator[Provider]:
+    portal = Provider(ee)
+    yield portal
+    portal.cleanup()
+
+
+@pytest.fixture
+def portal_api_url(gw_target) -> str:
+    if not gw_target.portal_api_url:
+        pytest.skip("the target has no developer portal backend URL (--portal-api-url)")
+    return str(gw_target.portal_api_url).rstrip("/")

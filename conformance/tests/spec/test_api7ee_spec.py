@@ -32,6 +32,7 @@ from conformance.specs.suite import (
 from conformance.specs.suite import spec_cases as cases_of
 from conformance.support.kubernetes_standin import KubernetesStandIn
 from conformance.support.nacos_standin import NacosStandIn
+from conformance.tests.api7ee.portal_fixture import PORTAL_PATHS, portal_objects
 
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # the API7 error envelope is APISIX's: a 4xx carries a non-empty `error_msg`
@@ -104,9 +105,11 @@ def _fixture_resources(gw_target, headers: dict[str, str]) -> Iterator[dict[str,
             return path.rsplit("/", 1)[-1]
 
         try:
+            portal_known = portal_objects(api, gw_target.portal_api_url, made)
             certificate = create("/certificates", {"name": "spec-usage", "cert": cert, "key": key})
             vault = {"uri": "http://127.0.0.1:8200", "prefix": "kv", "token": "spec"}
             yield {
+                **portal_known,
                 "certificate_id": certificate,
                 "ca_certificate_id": create(
                     "/ca_certificates", {"name": "spec-usage", "cert": cert}
@@ -142,7 +145,8 @@ def _fixture_resources(gw_target, headers: dict[str, str]) -> Iterator[dict[str,
             kubernetes.stop()
             for path in reversed(made):
                 with contextlib.suppress(httpx.HTTPError):
-                    (api if path.startswith(DEFAULT_REGISTRIES) else client).delete(path)
+                    on_api = path.startswith((DEFAULT_REGISTRIES, *PORTAL_PATHS))
+                    (api if on_api else client).delete(path)
 
 
 @pytest.fixture(scope="module")

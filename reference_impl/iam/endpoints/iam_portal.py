@@ -1,10 +1,9 @@
 """The iam and portal namespaces' documented endpoints the reference does not serve:
-organisation settings (license, login options, SCIM, SMTP, contact points); portals, API
-products, developers."""
+organisation settings (login options, SCIM); the files of portal approvals."""
 
 from __future__ import annotations
 
-from ...api.actions import Endpoint, crud, row
+from ...api.actions import Endpoint, row
 
 
 def iam_endpoints() -> list[Endpoint]:
@@ -24,73 +23,8 @@ def iam_endpoints() -> list[Endpoint]:
 
 
 def portal_endpoints() -> list[Endpoint]:
-    portal = "/api/portals/{portal_id}"
-    product = f"{portal}/api_products/{{api_product_id}}"
-    developer = f"{portal}/developers/{{developer_id}}"
-    p = ("portal_id",)
+    """The portal endpoints no app's route table declares (the files of approvals)."""
     return [
-        row("GET", "/api/portals", "portal:ListPortals", resource="arn:api7:portal:portal/*"),
-        row("POST", "/api/portals", "portal:CreatePortal"),
-        row("GET", portal, "portal:GetPortal", *p),
-        row("PUT", portal, "portal:UpdatePortal", *p),
-        row("DELETE", portal, "portal:DeletePortal", *p),
-        *crud(f"{portal}/tokens", "{token_id}", "PortalToken", p, patch=False, prefix="portal"),
-        row("PUT", f"{portal}/tokens/{{token_id}}/regenerate", "portal:UpdatePortalToken", *p),
-        *crud(
-            f"{portal}/api_products",
-            "{api_product_id}",
-            "APIProduct",
-            p,
-            item_arg="api_product_id",
-            prefix="portal",
-        ),
-        row(
-            "GET", f"{product}/subscriptions", "portal:GetAPIProduct", "portal_id", "api_product_id"
-        ),
-        row(
-            "DELETE",
-            f"{product}/subscriptions/{{subscription_id}}",
-            "portal:UpdateAPIProduct",
-            "portal_id",
-            "api_product_id",
-        ),
-        row(
-            "POST",
-            f"{product}/subscriptions/{{subscription_id}}/approve",
-            "portal:ApproveAPIProductSubscription",
-            "portal_id",
-            "api_product_id",
-        ),
-        row(
-            "GET",
-            f"{product}/notification_histories",
-            "portal:GetAPIProduct",
-            "portal_id",
-            "api_product_id",
-        ),
-        row("GET", f"{portal}/developers", "portal:GetDeveloper", "portal_id", "*", lists="id"),
-        row("POST", f"{portal}/developers", "portal:InviteDeveloper", *p),
-        row("GET", developer, "portal:GetDeveloper", "portal_id", "developer_id"),
-        row("DELETE", developer, "portal:DeleteDeveloper", "portal_id", "developer_id"),
-        row("POST", f"{developer}/approve", "portal:ApproveDeveloperSignUp", *p),
-        *crud(
-            "/api/dcr_providers",
-            "{dcr_provider_id}",
-            "DCRProvider",
-            (),
-            patch=False,
-            prefix="portal",
-        ),
-        *crud(
-            f"{portal}/login_options",
-            "{login_option_id}",
-            "DeveloperLoginOption",
-            p,
-            patch=False,
-            prefix="portal",
-        ),
-        row("GET", f"{portal}/scim_provisioning", "portal:GetDeveloperSCIMProvisioning", *p),
-        row("PUT", f"{portal}/scim_provisioning", "portal:UpdateDeveloperSCIMProvisioning", *p),
-        row("GET", f"{portal}/public_access", "portal:GetDeveloperPortalPublicAccess", *p),
-        row("PUT", f"{portal}/public_access", "portal:UpdateDeveloperPortalPublicAccess", *p),
+        row("POST", "/api/files", None),
+        row("GET", "/api/files/{file_id}", None),
     ]
