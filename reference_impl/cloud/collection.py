@@ -148,11 +148,13 @@ class CloudDialect:
             view=coll.page_view,
         )
 
-    def one(self, coll: Resource, kv: KeyValue) -> Any:
-        return coll.view(kv.value)
+    def one(self, coll: Resource, ctx: Context, kv: KeyValue) -> Any:
+        return coll.view_in(ctx, kv.value)
 
-    def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
-        return 200, coll.view(value)
+    def written(
+        self, coll: Resource, ctx: Context, key: str, value: Record, action: str, status: int
+    ) -> Answer:
+        return 200, coll.view_in(ctx, value)
 
     def deleted(self, key: str) -> Any:
         return NO_PAYLOAD
