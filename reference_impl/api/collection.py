@@ -40,6 +40,7 @@ class Collection(ABC):
     # the IAM action of each endpoint; every method a concrete collection serves needs one
     actions: Actions | None = None
     item_pattern: str = "{id}"  # the item below the list path, as the IAM table names it
+    item_get: bool = True  # False: GET serves the list only, no single item
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -104,6 +105,11 @@ class Collection(ABC):
     def stamp(self, ctx: Context, id: str, conf: dict, prev: Any) -> dict:
         """The value PUT or POST stores (ids and timestamps), `prev` the replaced one."""
         return ctx.dialect.record(self, ctx, id, conf, prev)
+
+    def new_id(self, ctx: Context, req: CollectionRequest) -> str:
+        """The id of an object POST creates (a client may choose it: check it in
+        `check_conf`)."""
+        return ctx.records.new_id()
 
     def created(self, ctx: Context, id: str, conf: dict) -> dict:
         """The conf of an object POST creates, once its new id is known (fields derived
@@ -200,7 +206,7 @@ class Collection(ABC):
         ctx.dialect.check_new(self, id, conf)
         conf = self.check_conf(ctx, None, conf, req)
         self.before_put(ctx, req)
-        new_id = ctx.records.new_id()
+        new_id = self.new_id(ctx, req)
         value = self.stamp(ctx, new_id, self.created(ctx, new_id, conf), None)
         key = self.store_key(ctx, new_id, req)
         self.commit(ctx, req, key, value, 0)

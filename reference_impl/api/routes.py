@@ -59,4 +59,8 @@ def collection_routes(
         ("PATCH", item, "patch"),
         ("DELETE", item, "delete"),
     ]
-    return [(m, path, handler) for m, path, name in served if name not in coll.unsupported]
+    return [
+        (m, path, handler)
+        for m, path, name in served
+        if name not in coll.unsupported and (coll.item_get or (m, path) != ("GET", item))
+    ]

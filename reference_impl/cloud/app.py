@@ -92,11 +92,7 @@ ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
     (C + "/gateway_certificate", {"GET": clusters.client_certificate}),
     (C + "/instances", {"GET": clusters.list_instances}),
     (C + "/startup_config_tpl/{config_type}", {"GET": clusters.startup_template}),
-    (C + "/plugin_management", {"GET": plugins.list_plugins, "POST": plugins.load_plugin}),
-    (
-        C + "/plugin_management/{plugin_management_id}",
-        {"PUT": plugins.update_plugin, "DELETE": plugins.delete_plugin},
-    ),
+    *owned_endpoints(plugins.PLUGIN_MANAGEMENT, "plugin_management_id"),
     (C + "/plugin_management/{plugin_management_id}/reference", {"GET": plugins.plugin_reference}),
     # before /apps/{app_id}: application ids are decimal, so "openapi" names none
     (C + "/apps/openapi", {"POST": import_openapi}),

@@ -202,12 +202,15 @@ def owned_endpoints(
 ) -> list[tuple[str, dict[str, Handler]]]:
     """The Cloud app's endpoint rows of an owned kind (`on_list`: more handlers of its list
     path)."""
-    base = f"/{coll.owner_kind}/{{{coll.owner_field}}}/{coll.name}"
+    base = f"/{coll.owner_kind}/{{{coll.owner_field}}}/{coll.path or coll.name}"
 
     def handler(method: str) -> Handler:
         return cloud_handler(coll, method, id_param, coll.owner_field)
 
     served = {"get", "post", "put", "patch", "delete"} - coll.unsupported
     on_base = {**{m.upper(): handler(m) for m in ("get", "post") if m in served}, **(on_list or {})}
-    on_item = {m.upper(): handler(m) for m in ("get", "put", "patch", "delete") if m in served}
+    item_methods = (
+        ("get", "put", "patch", "delete") if coll.item_get else ("put", "patch", "delete")
+    )
+    on_item = {m.upper(): handler(m) for m in item_methods if m in served}
     return [(base, on_base), (f"{base}/{{{id_param}}}", on_item)]
