@@ -106,6 +106,11 @@ class Collection(ABC):
         """The value PUT or POST stores (ids and timestamps), `prev` the replaced one."""
         return ctx.dialect.record(self, ctx, id, conf, prev)
 
+    def encode(self, ctx: Context, value: dict) -> dict:
+        """The form a written value is stored and answered in (fields encrypted); its
+        `editable` document decodes them for a PATCH."""
+        return value
+
     def new_id(self, ctx: Context, req: CollectionRequest) -> str:
         """The id of an object POST creates (a client may choose it: check it in
         `check_conf`)."""
@@ -184,7 +189,7 @@ class Collection(ABC):
             prev = ctx.store.get(key)
             if prev is None and not self.creates(ctx):
                 raise ctx.dialect.not_found(self, id, req)
-            value = self.stamp(ctx, id, conf, prev.value if prev else None)
+            value = self.encode(ctx, self.stamp(ctx, id, conf, prev.value if prev else None))
             rev: int | None = prev.mod_revision if prev else 0
             if conflicts == CAS_ATTEMPTS:
                 if not self.creates(ctx):
@@ -207,7 +212,7 @@ class Collection(ABC):
         conf = self.check_conf(ctx, None, conf, req)
         self.before_put(ctx, req)
         new_id = self.new_id(ctx, req)
-        value = self.stamp(ctx, new_id, self.created(ctx, new_id, conf), None)
+        value = self.encode(ctx, self.stamp(ctx, new_id, self.created(ctx, new_id, conf), None))
         key = self.store_key(ctx, new_id, req)
         self.commit(ctx, req, key, value, 0)
         self.changed(ctx, req, new_id)
@@ -227,7 +232,7 @@ class Collection(ABC):
             kv = ctx.store.get(key)
             if kv is None:
                 raise ctx.dialect.not_found(self, id, req)
-            value = ctx.dialect.patched(self, ctx, id, kv.value, req)
+            value = self.encode(ctx, ctx.dialect.patched(self, ctx, id, kv.value, req))
             try:
                 self.commit(ctx, req, key, value, kv.mod_revision)
             except RevisionConflict:
