@@ -40,6 +40,7 @@ class Collection(ABC):
     # the IAM action of each endpoint; every method a concrete collection serves needs one
     actions: Actions | None = None
     item_pattern: str = "{id}"  # the item below the list path, as the IAM table names it
+    item_get: bool = True  # False: GET serves the list only, no single item
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -75,6 +76,10 @@ class Collection(ABC):
     def item_path(self, id: str, req: CollectionRequest) -> str:
         return f"{self.dir_path(req)}/{id}"
 
+    def store_key(self, ctx: Context, id: str, req: CollectionRequest) -> str:
+        """The store key of an item (by default under the records' root)."""
+        return ctx.key(self.item_path(id, req))
+
     def listed(self, ctx: Context, req: CollectionRequest) -> list[KeyValue]:
         return ctx.children(self.dir_path(req))
 
@@ -91,6 +96,34 @@ class Collection(ABC):
     def view(self, value: Any) -> Any:
         """What GET shows of a stored value."""
         return value
+
+    def view_in(self, ctx: Context, value: Any) -> Any:
+        """What an answer shows of a stored value, with fields derived from outside the
+        record (a gateway group's instances); by default its `view`."""
+        return self.view(value)
+
+    def stamp(self, ctx: Context, id: str, conf: dict, prev: Any) -> dict:
+        """The value PUT or POST stores (ids and timestamps), `prev` the replaced one."""
+        return ctx.dialect.record(self, ctx, id, conf, prev)
+
+    def encode(self, ctx: Context, value: dict) -> dict:
+        """The form a written value is stored and answered in (fields encrypted); its
+        `editable` document decodes them for a PATCH."""
+        return value
+
+    def new_id(self, ctx: Context, req: CollectionRequest) -> str:
+        """The id of an object POST creates (a client may choose it: check it in
+        `check_conf`)."""
+        return ctx.records.new_id()
+
+    def created(self, ctx: Context, id: str, conf: dict) -> dict:
+        """The conf of an object POST creates, once its new id is known (fields derived
+        from the id)."""
+        return {"id": id, **conf}
+
+    def changed(self, ctx: Context, req: CollectionRequest, id: str) -> None:
+        """Called once a write or delete of `id` has been stored (data-plane sync)."""
+        return None
 
     def editable(self, ctx: Context, value: dict[str, Any]) -> dict[str, Any]:
         """The document a JSON Patch applies to (API7 dialect)."""
@@ -138,7 +171,7 @@ class Collection(ABC):
         id, _ = self.locate(req)
         if id is None:
             return 200, ctx.dialect.listing(self, ctx, req, self.listed(ctx, req))
-        return 200, ctx.dialect.one(self, self._existing(ctx, id, req))
+        return 200, ctx.dialect.one(self, ctx, self._existing(ctx, id, req))
 
     def put(self, ctx: Context, req: CollectionRequest) -> Answer:
         self.refuse("put", ctx)
@@ -150,13 +183,13 @@ class Collection(ABC):
         conf = self.check_conf(ctx, id, conf, req)
         id = self.stored_id(id, conf)
         self.before_put(ctx, req)
-        key = ctx.key(self.item_path(id, req))
+        key = self.store_key(ctx, id, req)
         conflicts = 0
         while True:
             prev = ctx.store.get(key)
             if prev is None and not self.creates(ctx):
                 raise ctx.dialect.not_found(self, id, req)
-            value = ctx.dialect.record(self, ctx, id, conf, prev.value if prev else None)
+            value = self.encode(ctx, self.stamp(ctx, id, conf, prev.value if prev else None))
             rev: int | None = prev.mod_revision if prev else 0
             if conflicts == CAS_ATTEMPTS:
                 if not self.creates(ctx):
@@ -168,7 +201,8 @@ class Collection(ABC):
             except RevisionConflict:
                 conflicts += 1
                 continue
-            return ctx.dialect.written(self, key, value, "set", 200 if prev else 201)
+            self.changed(ctx, req, id)
+            return ctx.dialect.written(self, ctx, key, value, "set", 200 if prev else 201)
 
     def post(self, ctx: Context, req: CollectionRequest) -> Answer:
         self.refuse("post", ctx)
@@ -177,11 +211,12 @@ class Collection(ABC):
         ctx.dialect.check_new(self, id, conf)
         conf = self.check_conf(ctx, None, conf, req)
         self.before_put(ctx, req)
-        new_id = ctx.records.new_id()
-        value = ctx.dialect.record(self, ctx, new_id, {"id": new_id, **conf}, None)
-        key = ctx.key(self.item_path(new_id, req))
+        new_id = self.new_id(ctx, req)
+        value = self.encode(ctx, self.stamp(ctx, new_id, self.created(ctx, new_id, conf), None))
+        key = self.store_key(ctx, new_id, req)
         self.commit(ctx, req, key, value, 0)
-        return ctx.dialect.written(self, key, value, "create", 201)
+        self.changed(ctx, req, new_id)
+        return ctx.dialect.written(self, ctx, key, value, "create", 201)
 
     def patch(self, ctx: Context, req: CollectionRequest) -> Answer:
         self.refuse("patch", ctx)
@@ -192,17 +227,18 @@ class Collection(ABC):
             self._changeable(ctx, id, req)
         id = self.check_lookup_id(id)
         ctx.dialect.check_patch(self, req)
-        key = ctx.key(self.item_path(id, req))
+        key = self.store_key(ctx, id, req)
         for _ in range(CAS_ATTEMPTS):
             kv = ctx.store.get(key)
             if kv is None:
                 raise ctx.dialect.not_found(self, id, req)
-            value = ctx.dialect.patched(self, ctx, id, kv.value, req)
+            value = self.encode(ctx, ctx.dialect.patched(self, ctx, id, kv.value, req))
             try:
                 self.commit(ctx, req, key, value, kv.mod_revision)
             except RevisionConflict:
                 continue
-            return ctx.dialect.written(self, key, value, "compareAndSwap", 200)
+            self.changed(ctx, req, id)
+            return ctx.dialect.written(self, ctx, key, value, "compareAndSwap", 200)
         raise _lost_race()
 
     def delete(self, ctx: Context, req: CollectionRequest) -> Answer:
@@ -215,10 +251,11 @@ class Collection(ABC):
         id = self.check_lookup_id(id)
         if not (ctx.dialect.force_delete and req.args.get("force") == "true"):
             self.delete_checker(ctx, id, req)
-        key = ctx.key(self.item_path(id, req))
+        key = self.store_key(ctx, id, req)
         if not ctx.records.remove(key):
             raise ctx.dialect.not_found(self, id, req)
         self.after_delete(ctx, id, req)
+        self.changed(ctx, req, id)
         return 200, ctx.dialect.deleted(key)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -239,7 +276,7 @@ class Collection(ABC):
         return ctx.dialect.put_creates if self.put_creates is None else self.put_creates
 
     def _existing(self, ctx: Context, id: str, req: CollectionRequest) -> KeyValue:
-        kv = ctx.get(self.item_path(self.check_lookup_id(id), req))
+        kv = ctx.store.get(self.store_key(ctx, self.check_lookup_id(id), req))
         if kv is None or not self.owns(kv.value, req):
             raise ctx.dialect.not_found(self, id, req)
         return kv

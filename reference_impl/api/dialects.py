@@ -10,6 +10,7 @@ PATCH (a JSON Patch of `add`/`replace`) change an existing object, `created_at`/
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ..store import KeyValue
@@ -106,12 +107,15 @@ class ApisixDialect(Bodies):
     def listing(
         self, coll: Resource, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
     ) -> Any:
-        return self.list_body(ctx.key(coll.dir_path(req)), kvs, coll.view, req.args)
+        view = partial(coll.view_in, ctx)
+        return self.list_body(ctx.key(coll.dir_path(req)), kvs, view, req.args)
 
-    def one(self, coll: Resource, kv: KeyValue) -> Any:
-        return self.one_body(kv, coll.view)
+    def one(self, coll: Resource, ctx: Context, kv: KeyValue) -> Any:
+        return self.one_body(kv, partial(coll.view_in, ctx))
 
-    def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
+    def written(
+        self, coll: Resource, ctx: Context, key: str, value: Record, action: str, status: int
+    ) -> Answer:
         return status, self.written_body(key, value, action)
 
     def deleted(self, key: str) -> Any:
@@ -160,7 +164,7 @@ class Api7Dialect:
     def listing(
         self, coll: Resource, ctx: Context, req: CollectionRequest, kvs: list[KeyValue]
     ) -> Any:
-        rows = [coll.view(kv.value) for kv in kvs if isinstance(kv.value, dict)]
+        rows = [coll.view_in(ctx, kv.value) for kv in kvs if isinstance(kv.value, dict)]
         return list_answer(
             coll.narrow(ctx, req, rows),
             req.args,
@@ -169,11 +173,13 @@ class Api7Dialect:
             search_fields=coll.search_fields,
         )
 
-    def one(self, coll: Resource, kv: KeyValue) -> Any:
-        return {"value": coll.view(kv.value)}
+    def one(self, coll: Resource, ctx: Context, kv: KeyValue) -> Any:
+        return {"value": coll.view_in(ctx, kv.value)}
 
-    def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
-        return 200, {"value": coll.view(value)}
+    def written(
+        self, coll: Resource, ctx: Context, key: str, value: Record, action: str, status: int
+    ) -> Answer:
+        return 200, {"value": coll.view_in(ctx, value)}
 
     def deleted(self, key: str) -> Any:
         return None

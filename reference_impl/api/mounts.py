@@ -108,14 +108,6 @@ class Operations:
             )
         )
 
-    def crud(
-        self, actions: Actions, base: str, item: str, routes: list[Route[H]]
-    ) -> list[Route[H]]:
-        """Hand-written CRUD routes under `base` (items at `{base}/{item}`), checked with
-        a collection's kind of `actions` (all of its rows enter the table)."""
-        OPERATIONS.extend(actions.rows(self.prefix + base, item))
-        return routes
-
     def same(
         self, routes: Iterable[Route[H]], get: str | None, update: str | None, *args: str
     ) -> list[Route[H]]:

@@ -14,10 +14,13 @@ import secrets
 from typing import Any
 
 from ..api.actions import crud_actions
+from ..api.collection import Answer, RecordCollection
+from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError
 from . import instances, service_registries
 from .context import API, Api, Call
 from .cpstore import DEFAULT_GROUP, GATEWAY_GROUPS, PUBLISHED
+from .group_collections import api_routes, control_plane, control_store
 from .schemas import GATEWAY_GROUP_CREATE, GATEWAY_GROUP_UPDATE, check
 from .web import value
 
@@ -30,79 +33,87 @@ def view(api: Api, group: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def list_groups(api: Api, call: Call) -> tuple[int, Any]:
-    api.cp.ensure_default_group()
-    rows = [view(api, g) for g in api.cp.groups()]
-    name = call.args.get("name")
-    if name is not None:
-        rows = [g for g in rows if g.get("name") == name]
-    return 200, call.listing(rows, search_fields=("name", "description"))
+class GatewayGroups(RecordCollection):
+    """The gateway groups: creating or deleting one starts or stops its data plane (the
+    app syncs the data planes once the request's write is stored)."""
 
+    name, kind = GATEWAY_GROUPS, "gateway group"
+    unsupported = frozenset({"patch"})
+    item_pattern = "{gateway_group_id}"
+    search_fields = ("name", "description")
+    actions = crud_actions("GatewayGroup", (), item_arg="gateway_group_id", patch=False)
 
-def create_group(api: Api, call: Call) -> tuple[int, Any]:
-    body = check(GATEWAY_GROUP_CREATE, call.obj())
-    now = api.cp.clock()
-    group_id = api.cp.new_id()
-    limit = api.planes.max_groups
-    group = {
-        "id": group_id,
-        "name": body["name"],
-        "description": body.get("description", ""),
-        "labels": body.get("labels", {}),
-        "type": body.get("type", "api7_gateway"),
-        "enforce_service_publishing": body.get("enforce_service_publishing", False),
-        "prefix": api.cp.group_prefix(group_id),
-        "admin_key": _new_admin_key(),
-        "created_at": now,
-        "updated_at": now,
-    }
-    with api.cp.lock:
-        api.cp.ensure_default_group()
-        if len(api.cp.groups()) >= limit:
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        if method == "get":
+            control_store(ctx).ensure_default_group()
+        return super().handle(method, ctx, req)
+
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        return f"gateway group {id} not found"
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        if id is not None:
+            body = check(GATEWAY_GROUP_UPDATE, conf)
+            old = ctx.records.get(self.name, id) or {}
+            return {**old, **body, "labels": body.get("labels", {})}
+        body = check(GATEWAY_GROUP_CREATE, conf)
+        return {
+            "name": body["name"],
+            "description": body.get("description", ""),
+            "labels": body.get("labels", {}),
+            "type": body.get("type", "api7_gateway"),
+            "enforce_service_publishing": body.get("enforce_service_publishing", False),
+            "admin_key": _new_admin_key(),
+        }
+
+    def before_put(self, ctx: Context, req: CollectionRequest) -> None:
+        if req.method != "post":
+            return
+        cp, limit = control_store(ctx), control_plane(ctx).planes.max_groups
+        cp.ensure_default_group()
+        if len(cp.groups()) >= limit:
             raise ApiError(
                 400,
                 f"too many gateway groups: at most {limit}, the default one included "
                 "(gwconform.max_gateway_groups); delete one before creating another",
             )
-        api.cp.put(GATEWAY_GROUPS, group, group_id)
-    api.planes.reserve(group_id)
-    call.groups_changed = True
-    return 200, value(view(api, group))
 
+    def created(self, ctx: Context, id: str, conf: dict) -> dict:
+        return {**super().created(ctx, id, conf), "prefix": control_store(ctx).group_prefix(id)}
 
-def get_group(api: Api, call: Call) -> tuple[int, Any]:
-    api.cp.ensure_default_group()
-    return 200, value(view(api, api.group_or_404(call.params["gateway_group_id"])))
+    def view_in(self, ctx: Context, value: Any) -> Any:
+        return view(control_plane(ctx), value)
 
+    def narrow(
+        self, ctx: Context, req: CollectionRequest, rows: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        name = req.args.get("name")
+        return rows if name is None else [g for g in rows if g.get("name") == name]
 
-def update_group(api: Api, call: Call) -> tuple[int, Any]:
-    group = api.group_or_404(call.params["gateway_group_id"])
-    body = check(GATEWAY_GROUP_UPDATE, call.obj())
-    group = {**group, **body, "labels": body.get("labels", {}), "updated_at": api.cp.clock()}
-    api.cp.put(GATEWAY_GROUPS, group, group["id"])
-    return 200, value(view(api, group))
-
-
-def delete_group(api: Api, call: Call) -> tuple[int, Any]:
-    group_id = call.params["gateway_group_id"]
-    with api.cp.lock:
-        api.group_or_404(group_id)
-        if group_id == DEFAULT_GROUP:
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        if id == DEFAULT_GROUP:
             raise ApiError(400, "the default gateway group cannot be deleted")
-        published = api.cp.all(PUBLISHED, group_id)
+        published = control_store(ctx).all(PUBLISHED, id)
         if published:
             names = ", ".join(sorted(p["service_id"] for p in published))
             raise ApiError(
                 400,
-                f"gateway group {group_id} still has published services ({names}); "
+                f"gateway group {id} still has published services ({names}); "
                 "delete them before deleting the gateway group",
             )
-        api.cp.drop_group_namespace(group_id)
-        service_registries.forget_group_registries(api, group_id)
-        api.cp.drop_group_records(group_id)
-        api.cp.delete(GATEWAY_GROUPS, group_id)
-    call.groups_changed = True
-    return 200, None
+
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        cp = control_store(ctx)
+        cp.drop_group_namespace(id)
+        service_registries.forget_group_registries(control_plane(ctx), id)
+        cp.drop_group_records(id)
+
+    def changed(self, ctx: Context, req: CollectionRequest, id: str) -> None:
+        if req.method == "post":
+            control_plane(ctx).planes.reserve(id)
+        if req.method in ("post", "delete"):
+            assert isinstance(req.origin, Call)
+            req.origin.groups_changed = True
 
 
 def admin_key_of(api: Api, group: dict[str, Any]) -> str:
@@ -170,18 +181,7 @@ def _new_admin_key() -> str:
 GROUP = "/gateway_groups/{gateway_group_id}"
 G = ("gateway_group_id",)
 ROUTES = [
-    *API.crud(
-        crud_actions("GatewayGroup", (), item_arg="gateway_group_id", patch=False),
-        "/gateway_groups",
-        "{gateway_group_id}",
-        [
-            ("GET", "/gateway_groups", list_groups),
-            ("POST", "/gateway_groups", create_group),
-            ("GET", "/gateway_groups/{gateway_group_id}", get_group),
-            ("PUT", "/gateway_groups/{gateway_group_id}", update_group),
-            ("DELETE", "/gateway_groups/{gateway_group_id}", delete_group),
-        ],
-    ),
+    *api_routes(GatewayGroups(), "gateway_group_id"),
     API("GET", f"{GROUP}/admin_key", get_admin_key, "gateway:GetAdminKey", *G),
     API("PUT", f"{GROUP}/admin_key", regenerate_admin_key, "gateway:UpdateGatewayGroup", *G),
     API(

@@ -46,7 +46,7 @@ def group_context(api: Api) -> Context:
     return GroupContext(api.config, api.cp, keyring, API7, api.cp.clock, api)
 
 
-def routes(coll: Collection, id_param: str) -> list[tuple[str, str, Any]]:
+def routes(coll: Collection, id_param: str | tuple[str, ...]) -> list[tuple[str, str, Any]]:
     """The endpoints of a kind under `/apisix/admin` (`?gateway_group_id=`)."""
     return collection_routes(coll, id_param, group_context, "/apisix/admin", GROUP)
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.actions import Actions, row
+from ..api.collection import Answer
+from ..api.context import CollectionRequest, Context
 from ..api.errors import not_found
 from ..api.patching import apply_patch
+from ..store import KeyValue
 from . import health, render, runtime, service_upstreams
 from .context import API, Api, Call
 from .cpstore import PUBLISHED, VERSIONS
+from .group_collections import GroupCollection, control_plane, control_store, group_routes
 from .schemas import ROUTE_RUNTIME_CONFIGURATION, RUNTIME_CONFIGURATION, check
 from .web import value
 
@@ -51,38 +56,74 @@ def service_view(record: dict[str, Any], version: dict[str, Any]) -> dict[str, A
     return shown
 
 
-def list_services(api: Api, call: Call) -> tuple[int, Any]:
-    group_id = call.params["gateway_group_id"]
-    api.group_or_404(group_id)
-    rows = []
-    for record in api.cp.all(PUBLISHED, group_id):
-        version = api.cp.get(VERSIONS, record["service_version_id"])
-        if version is not None:
-            rows.append(service_view(record, version))
-    kinds = call.args.getlist("type")
-    if kinds:
-        rows = [r for r in rows if r.get("type", "http") in kinds]
-    hosts = call.args.getlist("hosts")
-    if hosts:
-        rows = [r for r in rows if set(hosts) & set(r.get("hosts") or [])]
-    unhealthy_nodes = call.args.getlist("unhealthy_nodes")
-    if unhealthy_nodes:  # asks the group's data plane
-        rows = health.filter_unhealthy_nodes(api, group_id, rows, unhealthy_nodes)
-    return 200, call.listing(rows, order_fields=SERVICE_ORDER, search_fields=("name", "desc", "id"))
+class PublishedServices(GroupCollection):
+    """The services published on a gateway group: created by publishing (publishing.py),
+    listed, read and deleted here (a delete removes what was rendered for it and its
+    extra upstreams); a record whose version is gone is not listed, and is a 404."""
 
+    name, path, kind = PUBLISHED, "services", "published service"
+    unsupported = frozenset({"post", "put", "patch"})
+    item_pattern = "{service_id}"
+    order_fields = SERVICE_ORDER
+    search_fields = ("name", "desc", "id")
+    actions = Actions(
+        lambda base, item: [
+            row("GET", base, GET, "gateway_group_id", "*", lists="id"),
+            row("GET", f"{base}/{item}", GET, *SERVICE_ARGS),
+            row("DELETE", f"{base}/{item}", "gateway:DeletePublishedService", *SERVICE_ARGS),
+        ]
+    )
 
-def get_service(api: Api, call: Call) -> tuple[int, Any]:
-    record, version = published_or_404(api, call)
-    return 200, value(service_view(record, version))
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        control_plane(ctx).group_or_404(str(req.parent))
+        return super().handle(method, ctx, req)
 
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        raise AssertionError("unreachable: a published service is written by publishing")
 
-def delete_service(api: Api, call: Call) -> tuple[int, Any]:
-    with api.cp.lock:
-        record, _ = published_or_404(api, call)
-        render.remove(api.cp, record["gateway_group_id"], record.get("rendered"))
-        service_upstreams.remove_all(api, record["gateway_group_id"], record["service_id"])
-        api.cp.delete(PUBLISHED, record["gateway_group_id"], record["service_id"])
-    return 200, None
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        return f"published service {id} on gateway group {req.parent} not found"
+
+    def listed(self, ctx: Context, req: CollectionRequest) -> list[KeyValue]:
+        cp = control_store(ctx)
+        return [
+            kv
+            for kv in super().listed(ctx, req)
+            if isinstance(kv.value, dict) and cp.get(VERSIONS, kv.value["service_version_id"])
+        ]
+
+    def check_mutable(self, ctx: Context, value: Any) -> None:
+        self.view_in(ctx, value)  # a 404 when its version is gone
+
+    def view_in(self, ctx: Context, value: Any) -> Any:
+        version = control_store(ctx).get(VERSIONS, value["service_version_id"])
+        if version is None:
+            raise not_found(f"service version {value['service_version_id']}")
+        return service_view(value, version)
+
+    def narrow(
+        self, ctx: Context, req: CollectionRequest, rows: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        args: Any = req.args  # the app's QueryParams (repeated parameters)
+        kinds = args.getlist("type")
+        if kinds:
+            rows = [r for r in rows if r.get("type", "http") in kinds]
+        hosts = args.getlist("hosts")
+        if hosts:
+            rows = [r for r in rows if set(hosts) & set(r.get("hosts") or [])]
+        unhealthy_nodes = args.getlist("unhealthy_nodes")
+        if unhealthy_nodes:  # asks the group's data plane
+            api = control_plane(ctx)
+            rows = health.filter_unhealthy_nodes(api, str(req.parent), rows, unhealthy_nodes)
+        return rows
+
+    def delete(self, ctx: Context, req: CollectionRequest) -> Answer:
+        record = self._existing(ctx, req.segments[0], req).value
+        answer = super().delete(ctx, req)
+        group_id = record["gateway_group_id"]
+        render.remove(control_store(ctx), group_id, record.get("rendered"))
+        service_upstreams.remove_all(control_plane(ctx), group_id, record["service_id"])
+        return answer
 
 
 def history(api: Api, call: Call) -> tuple[int, Any]:
@@ -202,19 +243,9 @@ API.declare("PUT", SERVICE, UPDATE, *SERVICE_ARGS)
 API.declare("PATCH", SERVICE, UPDATE, *SERVICE_ARGS)
 API.declare("PUT", f"{SERVICE}/runtime_configuration", UPDATE, *SERVICE_ARGS)
 ROUTES = [
-    API(
-        "GET",
-        GROUP_SERVICES,
-        list_services,
-        GET,
-        "gateway_group_id",
-        "*",
-        lists="id",
-    ),
-    API("DELETE", SERVICE, delete_service, "gateway:DeletePublishedService", *SERVICE_ARGS),
+    *group_routes(PublishedServices(), "service_id"),
     *API.same(
         [
-            ("GET", SERVICE, get_service),
             ("GET", f"{SERVICE}/versions", history),
             ("GET", f"{SERVICE}/runtime_configuration", get_runtime),
             ("PATCH", f"{SERVICE}/runtime_configuration", patch_runtime),

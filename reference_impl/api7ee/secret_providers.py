@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api.errors import ApiError, not_found
-from .context import COMPAT, Api, Call
+from ..api.actions import Actions, row
+from ..api.collection import RecordCollection
+from ..api.context import CollectionRequest, Context
+from ..api.errors import ApiError
+from ..store import KeyValue
+from .group_collections import GROUP, control_plane, control_store, routes
 from .secret_provider_schemas import SCHEMAS, check_provider_body, provider_path
 from .secret_usage import references_to
-from .web import value
 
 PROVIDERS = tuple(SCHEMAS)
 SEARCH_FIELDS = ("id", "desc", "uri", "prefix", "region", "apiserver_addr")
+NAME = "secret_provider_id"  # the item's own id, as the IAM ARN names it
 
 
 def view(stored: dict[str, Any]) -> dict[str, Any]:
@@ -36,74 +40,69 @@ def view(stored: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def stored_provider(api: Api, group_id: str, provider: str, own_id: str) -> dict[str, Any]:
-    stored = api.cp.apisix_get(group_id, f"/secrets/{provider}/{own_id}")
-    if stored is None:
-        raise not_found(f"secret provider {provider}/{own_id}")
-    return stored
+class SecretProviders(RecordCollection):
+    """The group's APISIX `secrets/{provider}/{id}` objects; the item id is the two-part
+    APISIX one. PUT creates or replaces; there is no POST or PATCH."""
+
+    name, kind = "secret_providers", "secret provider"
+    unsupported = frozenset({"post", "patch"})
+    put_creates = True
+    item_pattern = "{secret_provider}/{secret_provider_id}"
+    search_fields = SEARCH_FIELDS
+    actions = Actions(
+        lambda base, item: [
+            row("GET", base, "gateway:GetSecretProvider", GROUP, "*", lists=NAME),
+            row("GET", f"{base}/{item}", "gateway:GetSecretProvider", GROUP, NAME),
+            row("PUT", f"{base}/{item}", "gateway:PutSecretProvider", GROUP, NAME),
+            row("DELETE", f"{base}/{item}", "gateway:DeleteSecretProvider", GROUP, NAME),
+        ]
+    )
+
+    def locate(self, req: CollectionRequest) -> tuple[str | None, str]:
+        if not req.segments:
+            return None, ""
+        provider, own_id = req.segments
+        provider, own_id = provider_path({"secret_provider": provider, NAME: own_id})
+        return f"{provider}/{own_id}", ""
+
+    def store_key(self, ctx: Context, id: str, req: CollectionRequest) -> str:
+        return f"{control_store(ctx).group_prefix(str(req.parent))}/secrets/{id}"
+
+    def listed(self, ctx: Context, req: CollectionRequest) -> list[KeyValue]:
+        prefix = control_store(ctx).group_prefix(str(req.parent))
+        kvs = []
+        for provider in PROVIDERS:
+            base = f"{prefix}/secrets/{provider}/"
+            found, _ = ctx.store.range(base)
+            kvs += [kv for kv in found if "/" not in kv.key[len(base) :]]
+        return kvs
+
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        return f"secret provider {id} not found"
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        return check_provider_body(str(id).partition("/")[0], conf)
+
+    def stamp(self, ctx: Context, id: str, conf: dict, prev: Any) -> dict:
+        now = ctx.clock()
+        created = prev.get("create_time", now) if isinstance(prev, dict) else now
+        return {**conf, "id": id, "create_time": created, "update_time": now}
+
+    def view(self, value: Any) -> Any:
+        return view(value)
+
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        provider, _, own_id = id.partition("/")
+        users = references_to(control_plane(ctx), str(req.parent), provider, own_id)
+        if users:
+            first = users[0]
+            more = f" and {len(users) - 1} more" if len(users) > 1 else ""
+            raise ApiError(
+                400,
+                f"secret provider {id} is still referenced by "
+                f"{first['resource_type']} {first['id']}{more}; remove the $secret:// "
+                "references before deleting it",
+            )
 
 
-def list_providers(api: Api, call: Call) -> tuple[int, Any]:
-    group_id = call.params["gateway_group_id"]
-    rows = [
-        view(item)
-        for provider in PROVIDERS
-        for item in api.cp.apisix_list(group_id, f"secrets/{provider}")
-    ]
-    return 200, call.listing(rows, search_fields=SEARCH_FIELDS)
-
-
-def get_provider(api: Api, call: Call) -> tuple[int, Any]:
-    provider, own_id = provider_path(call.params)
-    return 200, value(view(stored_provider(api, call.params["gateway_group_id"], provider, own_id)))
-
-
-def put_provider(api: Api, call: Call) -> tuple[int, Any]:
-    provider, own_id = provider_path(call.params)
-    group_id = call.params["gateway_group_id"]
-    body = check_provider_body(provider, call.obj())
-    relative = f"/secrets/{provider}/{own_id}"
-    now = api.cp.clock()
-    previous = api.cp.apisix_get(group_id, relative)
-    created = previous.get("create_time", now) if previous else now
-    stored = {**body, "id": f"{provider}/{own_id}", "create_time": created, "update_time": now}
-    api.cp.apisix_put(group_id, relative, stored)
-    return 200, value(view(stored))
-
-
-def delete_provider(api: Api, call: Call) -> tuple[int, Any]:
-    provider, own_id = provider_path(call.params)
-    group_id = call.params["gateway_group_id"]
-    stored_provider(api, group_id, provider, own_id)
-    users = references_to(api, group_id, provider, own_id)
-    if users:
-        first = users[0]
-        more = f" and {len(users) - 1} more" if len(users) > 1 else ""
-        raise ApiError(
-            400,
-            f"secret provider {provider}/{own_id} is still referenced by "
-            f"{first['resource_type']} {first['id']}{more}; remove the $secret:// references "
-            "before deleting it",
-        )
-    api.cp.apisix_delete(group_id, f"/secrets/{provider}/{own_id}")
-    return 200, None
-
-
-ITEM = "/secret_providers/{secret_provider}/{secret_provider_id}"
-G = "gateway_group_id"
-COMPAT_ROUTES = [
-    COMPAT(
-        "GET",
-        "/secret_providers",
-        list_providers,
-        "gateway:GetSecretProvider",
-        G,
-        "*",
-        lists="secret_provider_id",
-    ),
-    COMPAT("GET", ITEM, get_provider, "gateway:GetSecretProvider", G, "secret_provider_id"),
-    COMPAT("PUT", ITEM, put_provider, "gateway:PutSecretProvider", G, "secret_provider_id"),
-    COMPAT(
-        "DELETE", ITEM, delete_provider, "gateway:DeleteSecretProvider", G, "secret_provider_id"
-    ),
-]
+COMPAT_ROUTES = routes(SecretProviders(), ("secret_provider", NAME))

@@ -20,16 +20,17 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from ..admin.ssl_crypto import Keyring
+from ..api.actions import same_actions
+from ..api.collection import Answer
+from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError, not_found
-from ..api.listing import list_answer
-from ..api.patching import apply_patch
+from ..api.routes import collection_routes
 from . import render, service_discovery
-from .cert_store import keyring
-from .context import COMPAT, Api, Call
-from .cpstore import PUBLISHED, SERVICE_UPSTREAMS
+from .context import Api
+from .cpstore import PUBLISHED, SERVICE_UPSTREAMS, ControlStore
+from .group_collections import GROUP, GroupCollection, control_store, group_context
 from .schemas import DESC, ID, LABELS, NAME, check
 from .sni_render import upstream_tls
-from .web import value
 
 READ_ONLY = ("id", "created_at", "updated_at")
 DEFAULTS = {
@@ -86,24 +87,18 @@ UPSTREAM = {
 }
 
 
-def _published_record(api: Api, call: Call) -> dict[str, Any]:
-    group_id = call.params["gateway_group_id"]
-    service_id = call.params["service_id"]
-    record = api.cp.get(PUBLISHED, group_id, service_id)
+def _published_record(cp: ControlStore, req: CollectionRequest) -> dict[str, Any]:
+    group_id, service_id = _scope(req)
+    record = cp.get(PUBLISHED, group_id, service_id)
     if record is None:
         raise not_found(f"published service {service_id} on gateway group {group_id}")
     return record
 
 
-def _upstream_or_404(api: Api, call: Call) -> dict[str, Any]:
-    record = _published_record(api, call)
-    upstream_id = call.params["upstream_id"]
-    upstream = api.cp.get(
-        SERVICE_UPSTREAMS, record["gateway_group_id"], record["service_id"], upstream_id
-    )
-    if upstream is None:
-        raise not_found(f"upstream {upstream_id} of published service {record['service_id']}")
-    return upstream
+def _scope(req: CollectionRequest) -> tuple[str, str]:
+    """(gateway group, published service) of a request."""
+    group_id, _, service_id = str(req.parent).partition("/")
+    return group_id, service_id
 
 
 def _validated(body: Any) -> dict[str, Any]:
@@ -112,28 +107,6 @@ def _validated(body: Any) -> dict[str, Any]:
     for node in filled.get("nodes", []):
         node.setdefault("priority", 0)
     return filled
-
-
-def _save(api: Api, call: Call, upstream_id: str, body: dict[str, Any], created_at: int | None):
-    """Render and write the APISIX upstream, then store the API7 record (private keys of
-    the deprecated `tls` field and of the rendered client certificate encrypted)."""
-    group_id, service_id = call.params["gateway_group_id"], call.params["service_id"]
-    now = api.cp.clock()
-    ring = keyring(api)
-    tls = upstream_tls(api.cp, group_id, body, ring).get("tls")
-    rendered = service_discovery.resolve(
-        api.cp, group_id, render.service_upstream(upstream_id, body, now, tls)
-    )
-    stored = {
-        **body,
-        "id": upstream_id,
-        "created_at": now if created_at is None else created_at,
-        "updated_at": now,
-    }
-    render.write_upstream(api.cp, group_id, _sealed(rendered, ring))
-    stored = _sealed(stored, ring)
-    api.cp.put(SERVICE_UPSTREAMS, stored, group_id, service_id, upstream_id)
-    return stored
 
 
 def _sealed(obj: dict[str, Any], ring: Keyring) -> dict[str, Any]:
@@ -151,9 +124,7 @@ def _unsealed(obj: dict[str, Any], ring: Keyring) -> dict[str, Any]:
     return {**obj, "tls": {**tls, "client_key": tls["client_key"] if plain is None else plain}}
 
 
-def _view(record: dict[str, Any], call: Call, upstream: dict[str, Any]) -> dict[str, Any]:
-    if not _flag(call, "with_publish_info"):
-        return upstream
+def _with_publish_info(record: dict[str, Any], upstream: dict[str, Any]) -> dict[str, Any]:
     return {
         **upstream,
         "gateway_group_id": record["gateway_group_id"],
@@ -163,66 +134,83 @@ def _view(record: dict[str, Any], call: Call, upstream: dict[str, Any]) -> dict[
     }
 
 
-def _flag(call: Call, name: str) -> bool:
-    raw = call.args.get(name)
+def _flag(args: Any, name: str) -> bool:
+    raw = args.get(name)
     if raw not in (None, "true", "false"):
         raise ApiError(400, f"invalid query parameter {name}: must be true or false")
     return raw == "true"
 
 
-def create_upstream(api: Api, call: Call) -> tuple[int, Any]:
-    _published_record(api, call)
-    return 200, value(_save(api, call, api.cp.new_id(), _validated(call.obj()), None))
+class ServiceUpstreams(GroupCollection):
+    """A published service's extra upstreams, scoped by `{group}/{service}`: each write is
+    rendered into the group's APISIX upstream; the deprecated `tls.client_key` is stored
+    (and answered) encrypted. They are read and written as the published service."""
 
+    name, path, kind = SERVICE_UPSTREAMS, "upstreams", "upstream"
+    item_pattern = "{upstream_id}"
+    order_fields = ("created_at",)
+    default_order = "created_at"
+    actions = same_actions(
+        "gateway:GetPublishedService", "gateway:UpdatePublishedService", GROUP, "service_id"
+    )
 
-def list_upstreams(api: Api, call: Call) -> tuple[int, Any]:
-    record = _published_record(api, call)
-    for name, only in (("order_by", "created_at"), ("direction", "asc")):
-        if call.args.get(name) not in (None, only):
-            raise ApiError(400, f"invalid query parameter {name}: the only value is {only}")
-    rows = [
-        _view(record, call, u)
-        for u in api.cp.all(SERVICE_UPSTREAMS, record["gateway_group_id"], record["service_id"])
-    ]
-    args = QueryParams([*call.args.multi_items(), ("direction", "asc")])  # documented order
-    return 200, list_answer(rows, args, order_fields=("created_at",), default_order="created_at")
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        record = _published_record(control_store(ctx), req)
+        if method == "get" and not req.segments:
+            for name, only in (("order_by", "created_at"), ("direction", "asc")):
+                if req.args.get(name) not in (None, only):
+                    raise ApiError(400, f"invalid query parameter {name}: the only value is {only}")
+            # the documented order
+            req.args = QueryParams([*QueryParams(req.args).multi_items(), ("direction", "asc")])
+        status, body = super().handle(method, ctx, req)
+        if method == "delete":
+            return status, {"value": {}}
+        if method == "get" and req.segments:
+            if _flag(req.args, "with_publish_info"):
+                body = {"value": _with_publish_info(record, body["value"])}
+        elif method == "get" and body["list"] and _flag(req.args, "with_publish_info"):
+            body = {**body, "list": [_with_publish_info(record, u) for u in body["list"]]}
+        return status, body
 
+    def missing(self, id: str, req: CollectionRequest) -> str:
+        return f"upstream {id} of published service {_scope(req)[1]} not found"
 
-def get_upstream(api: Api, call: Call) -> tuple[int, Any]:
-    upstream = _upstream_or_404(api, call)
-    return 200, value(_view(_published_record(api, call), call, upstream))
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        if req.method == "put" and "id" in conf and conf["id"] != id:
+            raise ApiError(
+                400, "invalid request body: id does not match the upstream_id in the path"
+            )
+        return _validated({k: v for k, v in conf.items() if k not in READ_ONLY})
 
+    def editable(self, ctx: Context, value: dict[str, Any]) -> dict[str, Any]:
+        plain = _unsealed(value, ctx.keyring)
+        return {k: v for k, v in plain.items() if k not in READ_ONLY}
 
-def put_upstream(api: Api, call: Call) -> tuple[int, Any]:
-    old = _upstream_or_404(api, call)
-    body = call.obj()
-    if "id" in body and body["id"] != old["id"]:
-        raise ApiError(400, "invalid request body: id does not match the upstream_id in the path")
-    body = {k: v for k, v in body.items() if k not in READ_ONLY}
-    return 200, value(_save(api, call, old["id"], _validated(body), old["created_at"]))
+    def encode(self, ctx: Context, value: dict) -> dict:
+        return _sealed(value, ctx.keyring)
 
+    def commit(
+        self, ctx: Context, req: CollectionRequest, key: str, value: dict, rev: int | None
+    ) -> None:
+        """Render and write the APISIX upstream (its client key sealed too), then store."""
+        cp, group_id = control_store(ctx), _scope(req)[0]
+        body = self.editable(ctx, value)
+        tls = upstream_tls(cp, group_id, body, ctx.keyring).get("tls")
+        rendered = render.service_upstream(value["id"], body, value["updated_at"], tls)
+        rendered = service_discovery.resolve(cp, group_id, rendered)
+        render.write_upstream(cp, group_id, _sealed(rendered, ctx.keyring))
+        super().commit(ctx, req, key, value, rev)
 
-def patch_upstream(api: Api, call: Call) -> tuple[int, Any]:
-    old = _upstream_or_404(api, call)
-    current = {k: v for k, v in _unsealed(old, keyring(api)).items() if k not in READ_ONLY}
-    patched = apply_patch(current, call.patch())
-    patched = {k: v for k, v in patched.items() if k not in READ_ONLY}
-    return 200, value(_save(api, call, old["id"], _validated(patched), old["created_at"]))
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        users = render.upstream_users(control_store(ctx), _scope(req)[0], id)
+        if users:
+            raise ApiError(
+                400,
+                f"upstream {id} is still used by {', '.join(users)}; remove those references first",
+            )
 
-
-def delete_upstream(api: Api, call: Call) -> tuple[int, Any]:
-    upstream = _upstream_or_404(api, call)
-    group_id, service_id = call.params["gateway_group_id"], call.params["service_id"]
-    users = render.upstream_users(api.cp, group_id, upstream["id"])
-    if users:
-        raise ApiError(
-            400,
-            f"upstream {upstream['id']} is still used by {', '.join(users)}; "
-            "remove those references first",
-        )
-    render.remove_upstream(api.cp, group_id, upstream["id"])
-    api.cp.delete(SERVICE_UPSTREAMS, group_id, service_id, upstream["id"])
-    return 200, value({})
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        render.remove_upstream(control_store(ctx), _scope(req)[0], id)
 
 
 def remove_all(api: Api, group_id: str, service_id: str) -> None:
@@ -232,20 +220,15 @@ def remove_all(api: Api, group_id: str, service_id: str) -> None:
         api.cp.delete(SERVICE_UPSTREAMS, group_id, service_id, upstream["id"])
 
 
-COLLECTION = "/services/{service_id}/upstreams"
-ITEM = f"{COLLECTION}/{{upstream_id}}"
-# a service's upstreams are read and written as the published service
-COMPAT_ROUTES = COMPAT.same(
-    [
-        ("POST", COLLECTION, create_upstream),
-        ("GET", COLLECTION, list_upstreams),
-        ("GET", ITEM, get_upstream),
-        ("PUT", ITEM, put_upstream),
-        ("PATCH", ITEM, patch_upstream),
-        ("DELETE", ITEM, delete_upstream),
-    ],
-    "gateway:GetPublishedService",
-    "gateway:UpdatePublishedService",
-    "gateway_group_id",
-    "service_id",
+def _group_and_service(call: Any) -> str:
+    return f"{call.params[GROUP]}/{call.params['service_id']}"
+
+
+COMPAT_ROUTES = collection_routes(
+    ServiceUpstreams(),
+    "upstream_id",
+    group_context,
+    "/apisix/admin",
+    under="/services/{service_id}",
+    scope_of=_group_and_service,
 )

@@ -24,7 +24,8 @@ from ..store import Store, StoreError
 from . import apis, applications, certificates, clusters, consumers, organizations
 from . import plugin_management as plugins
 from .auth import TokenGuard
-from .collection import owned_endpoints
+from .clusters import CLUSTERS
+from .collection import cloud_handler, owned_endpoints
 from .context import MISSING, CloudContext, CloudRequest
 from .envelope import (
     INTERNAL,
@@ -37,6 +38,7 @@ from .envelope import (
     success_body,
 )
 from .openapi_import import import_openapi
+from .organizations import ORGANIZATIONS as ORGS
 from .records import cloud_records
 from .translate import DataPlaneWriter
 
@@ -67,25 +69,30 @@ log = logging.getLogger(__name__)
 C = "/clusters/{cluster_id}"
 ENDPOINTS: list[tuple[str, dict[str, Handler]]] = [
     ("/user/me", {"GET": organizations.me}),
-    ("/orgs", {"POST": organizations.create_org}),
+    ("/orgs", {"POST": cloud_handler(ORGS, "post")}),
     ("/orgs/initialize", {"POST": organizations.initialize_org}),
-    ("/orgs/{id}", {"GET": organizations.get_org, "DELETE": organizations.delete_org}),
+    (
+        "/orgs/{id}",
+        {"GET": cloud_handler(ORGS, "get", "id"), "DELETE": cloud_handler(ORGS, "delete", "id")},
+    ),
     ("/orgs/{id}/subscriptions", {"POST": organizations.create_subscription}),
     ("/orgs/{id}/upcoming_invoice", {"GET": organizations.upcoming_invoice}),
     ("/orgs/{id}/billing_portal", {"GET": organizations.billing_portal}),
     ("/orgs/{id}/plugins", {"GET": organizations.available_plugins}),
-    ("/orgs/{id}/clusters", {"GET": clusters.list_clusters, "POST": clusters.create_cluster}),
-    (C, {"GET": clusters.get_cluster}),
+    (
+        "/orgs/{id}/clusters",
+        {
+            "GET": cloud_handler(CLUSTERS, "get", None, "id"),
+            "POST": cloud_handler(CLUSTERS, "post", None, "id"),
+        },
+    ),
+    (C, {"GET": cloud_handler(CLUSTERS, "get", "cluster_id")}),
     (C + "/config", {"PATCH": clusters.update_settings}),
     (C + "/plugins", {"PATCH": clusters.update_plugins}),
     (C + "/gateway_certificate", {"GET": clusters.client_certificate}),
     (C + "/instances", {"GET": clusters.list_instances}),
     (C + "/startup_config_tpl/{config_type}", {"GET": clusters.startup_template}),
-    (C + "/plugin_management", {"GET": plugins.list_plugins, "POST": plugins.load_plugin}),
-    (
-        C + "/plugin_management/{plugin_management_id}",
-        {"PUT": plugins.update_plugin, "DELETE": plugins.delete_plugin},
-    ),
+    *owned_endpoints(plugins.PLUGIN_MANAGEMENT, "plugin_management_id"),
     (C + "/plugin_management/{plugin_management_id}/reference", {"GET": plugins.plugin_reference}),
     # before /apps/{app_id}: application ids are decimal, so "openapi" names none
     (C + "/apps/openapi", {"POST": import_openapi}),

@@ -10,13 +10,15 @@ from typing import Any
 
 import yaml
 
+from ..api.collection import Answer
+from ..api.context import MISSING, CollectionRequest, Context
 from . import lookup
 from .applications import remove_app
 from .certificates import remove_certificate
+from .collection import OwnedCollection, Record
 from .consumers import remove_consumer
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, invalid
-from .listing import page
 from .pki import gateway_certificate
 from .records import iso_now, stamp
 from .schemas import CLUSTER, CLUSTER_PLUGINS, CLUSTER_SETTINGS
@@ -46,11 +48,11 @@ def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def new_cluster(
-    ctx: CloudContext, org_id: str, name: str | None, region_id: str = "1"
+def cluster_fields(
+    cluster_id: str, org_id: str, name: str | None, region_id: str = "1"
 ) -> dict[str, Any]:
-    cluster_id = ctx.records.new_id()
-    cluster = {
+    """A new cluster of an organization."""
+    return {
         "id": cluster_id,
         "name": name or f"cluster-{cluster_id}",
         "org_id": org_id,
@@ -61,7 +63,40 @@ def new_cluster(
         "policies": {},
         "config_version": 1,
     }
+
+
+def new_cluster(
+    ctx: CloudContext, org_id: str, name: str | None, region_id: str = "1"
+) -> dict[str, Any]:
+    cluster = cluster_fields(ctx.records.new_id(), org_id, name, region_id)
     return ctx.records.put("clusters", stamp(cluster))
+
+
+class Clusters(OwnedCollection):
+    """Clusters of an organization: listed and created at `/orgs/{id}/clusters`, read at
+    `/clusters/{cluster_id}` (their settings and policies change through their own
+    endpoints; they go with their organization)."""
+
+    name, kind = "clusters", "cluster"
+    owner_kind, owner_label, owner_field = "orgs", "organization", "org_id"
+    items_unscoped = True
+    unsupported = frozenset({"put", "patch", "delete"})
+    order_fields = ("created_at", "updated_at")
+    schema = CLUSTER
+
+    def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        if method == "post" and req.body is MISSING:  # the body is optional
+            req.body = {}
+        return super().handle(method, ctx, req)
+
+    def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
+        return {**conf, "org_id": req.parent}
+
+    def created(self, ctx: Context, id: str, conf: dict) -> dict:
+        return cluster_fields(id, conf["org_id"], conf.get("name"), conf.get("region_id", "1"))
+
+
+CLUSTERS = Clusters()
 
 
 def remove_cluster(ctx: CloudContext, cluster: dict[str, Any]) -> None:
@@ -78,23 +113,6 @@ def remove_cluster(ctx: CloudContext, cluster: dict[str, Any]) -> None:
     ctx.records.delete("clusters", cluster["id"])
     if cluster["id"] == ctx.default_cluster_id:
         ctx.records.delete("defaults", "cluster")
-
-
-def list_clusters(ctx: CloudContext, req: CloudRequest) -> Any:
-    org = lookup.org(ctx, req)
-    return page(
-        ctx.records.where("clusters", "org_id", org["id"]), req.query, ("created_at", "updated_at")
-    )
-
-
-def create_cluster(ctx: CloudContext, req: CloudRequest) -> Any:
-    org = lookup.org(ctx, req)
-    conf = lookup.body(req, CLUSTER, optional=True)
-    return new_cluster(ctx, org["id"], conf.get("name"), conf.get("region_id", "1"))
-
-
-def get_cluster(ctx: CloudContext, req: CloudRequest) -> Any:
-    return lookup.cluster(ctx, req)
 
 
 def update_settings(ctx: CloudContext, req: CloudRequest) -> Any:

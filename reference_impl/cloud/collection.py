@@ -44,12 +44,26 @@ def cloud_of(ctx: Context) -> CloudContext:
     return ctx.cloud
 
 
-class OwnedCollection(Collection):
+class CloudCollection(Collection):
+    """A kind of the Cloud API: token-only endpoints, and a malformed path id is a 400."""
+
+    actions = TOKEN_ONLY
+
+    def check_id(self, id: str) -> str:
+        return check_path_id(id, self.kind)  # a CloudError (400): not made a 404
+
+    def owns(self, value: Any, req: CollectionRequest) -> bool:
+        return isinstance(value, dict)
+
+
+class OwnedCollection(CloudCollection):
     """A kind whose objects belong to an owner (a cluster by default); declarations give
-    `schema`, `patch_schema` and `fields` (the object's fields, the owner's id included)."""
+    `schema`, `patch_schema` and `fields` (the object's fields, the owner's id included).
+    With `items_unscoped`, an item is also read without its owner (`/clusters/{id}`, the
+    list being `/orgs/{id}/clusters`): a request without a parent is not checked for one."""
 
     owner_kind, owner_label, owner_field = "clusters", "cluster", "cluster_id"
-    actions = TOKEN_ONLY
+    items_unscoped = False
     order_fields: tuple[str, ...] = ("created_at", "updated_at", "name")
     schema: dict[str, Any] = {}
     patch_schema: dict[str, Any] = {}
@@ -63,10 +77,9 @@ class OwnedCollection(Collection):
             conf = check_body(self.schema, conf)
         return self.fields(ctx, id, conf, req)
 
-    def check_id(self, id: str) -> str:
-        return check_path_id(id, self.kind)  # a CloudError (400): not made a 404
-
     def owns(self, value: Any, req: CollectionRequest) -> bool:
+        if req.parent is None and self.items_unscoped:
+            return isinstance(value, dict)
         return isinstance(value, dict) and value.get(self.owner_field) == req.parent
 
     def listed(self, ctx: Context, req: CollectionRequest) -> list[KeyValue]:
@@ -94,6 +107,8 @@ class OwnedCollection(Collection):
         return row
 
     def handle(self, method: str, ctx: Context, req: CollectionRequest) -> Answer:
+        if req.parent is None and self.items_unscoped:
+            return super().handle(method, ctx, req)
         owner_id = check_path_id(str(req.parent), self.owner_label)
         require(ctx.records.get(self.owner_kind, owner_id), self.owner_label)
         return super().handle(method, ctx, req)
@@ -148,11 +163,13 @@ class CloudDialect:
             view=coll.page_view,
         )
 
-    def one(self, coll: Resource, kv: KeyValue) -> Any:
-        return coll.view(kv.value)
+    def one(self, coll: Resource, ctx: Context, kv: KeyValue) -> Any:
+        return coll.view_in(ctx, kv.value)
 
-    def written(self, coll: Resource, key: str, value: Record, action: str, status: int) -> Answer:
-        return 200, coll.view(value)
+    def written(
+        self, coll: Resource, ctx: Context, key: str, value: Record, action: str, status: int
+    ) -> Answer:
+        return 200, coll.view_in(ctx, value)
 
     def deleted(self, key: str) -> Any:
         return NO_PAYLOAD
@@ -164,26 +181,36 @@ class CloudDialect:
 CLOUD = CloudDialect()
 
 
+def cloud_handler(
+    coll: Collection, method: str, id_param: str | None = None, owner_param: str | None = None
+) -> Handler:
+    """The Cloud app's handler of one of `coll`'s methods: the item named by the path
+    parameter `id_param`, the owner (a request's parent) by `owner_param`."""
+
+    def handle(cloud: CloudContext, req: CloudRequest) -> Any:
+        segments = [req.params[id_param]] if id_param and id_param in req.params else []
+        parent = req.params[owner_param] if owner_param else None
+        request = CollectionRequest(method, segments, req.body, req.query, parent)
+        ctx = CloudCollectionContext(cloud.config, cloud.records, cloud.keyring, CLOUD, cloud=cloud)
+        return coll.handle(method, ctx, request)[1]
+
+    return handle
+
+
 def owned_endpoints(
     coll: OwnedCollection, id_param: str, on_list: dict[str, Handler] | None = None
 ) -> list[tuple[str, dict[str, Handler]]]:
     """The Cloud app's endpoint rows of an owned kind (`on_list`: more handlers of its list
     path)."""
-    base = f"/{coll.owner_kind}/{{{coll.owner_field}}}/{coll.name}"
+    base = f"/{coll.owner_kind}/{{{coll.owner_field}}}/{coll.path or coll.name}"
 
     def handler(method: str) -> Handler:
-        def handle(cloud: CloudContext, req: CloudRequest) -> Any:
-            segments = [req.params[id_param]] if id_param in req.params else []
-            parent = req.params[coll.owner_field]
-            request = CollectionRequest(method, segments, req.body, req.query, parent)
-            ctx = CloudCollectionContext(
-                cloud.config, cloud.records, cloud.keyring, CLOUD, cloud=cloud
-            )
-            return coll.handle(method, ctx, request)[1]
-
-        return handle
+        return cloud_handler(coll, method, id_param, coll.owner_field)
 
     served = {"get", "post", "put", "patch", "delete"} - coll.unsupported
     on_base = {**{m.upper(): handler(m) for m in ("get", "post") if m in served}, **(on_list or {})}
-    on_item = {m.upper(): handler(m) for m in ("get", "put", "patch", "delete") if m in served}
+    item_methods = (
+        ("get", "put", "patch", "delete") if coll.item_get else ("put", "patch", "delete")
+    )
+    on_item = {m.upper(): handler(m) for m in item_methods if m in served}
     return [(base, on_base), (f"{base}/{{{id_param}}}", on_item)]

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..admin.ssl_crypto import Keyring
+from ..api.context import MISSING  # a request without a body: one sentinel for both
 from ..api.records import Records
 from ..config import GatewayConfig
 from .records import ROOT
 from .translate import DataPlaneWriter
-
-MISSING: Any = object()  # a request without a body
 
 
 @dataclass

@@ -12,31 +12,60 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..api.context import CollectionRequest, Context
+from ..api.records import Records
 from ..schema import PLUGINS
 from . import lookup
 from .clusters import new_cluster, remove_cluster
+from .collection import CloudCollection, cloud_of
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, Reply, conflict, invalid
 from .records import iso_now, stamp
 from .schemas import ORGANIZATION, SUBSCRIPTION
+from .validation import check_body
 
 USER_ID = "gwconform-user"
 NO_PROVIDER = "no payment provider is configured on this gateway"
 PLANS = ("free", "developer", "pro", "enterprise")
 
 
-def new_org(ctx: CloudContext, name: str) -> dict[str, Any]:
-    if any(org["name"] == name for org in ctx.records.all("orgs")):
+def org_fields(records: Records, name: str) -> dict[str, Any]:
+    """A new organization named `name` (a 409 if another has that name)."""
+    if any(org["name"] == name for org in records.all("orgs")):
         raise conflict(f"organization name {name!r} is already used")
-    org = {
-        "id": ctx.records.new_id(),
+    return {
         "name": name,
         "plan_id": "0",
         "plan_expire_time": "0001-01-01T00:00:00Z",
         "subscription_started_at": None,
         "owner_id": USER_ID,
     }
+
+
+def new_org(ctx: CloudContext, name: str) -> dict[str, Any]:
+    org = {"id": ctx.records.new_id(), **org_fields(ctx.records, name)}
     return ctx.records.put("orgs", stamp(org))
+
+
+class Organizations(CloudCollection):
+    """Organizations: created at `/orgs`, read and deleted at `/orgs/{id}`; deleting one
+    deletes its clusters with everything in them."""
+
+    name, kind = "orgs", "organization"
+    unsupported = frozenset({"put", "patch"})
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        return org_fields(ctx.records, check_body(ORGANIZATION, conf)["name"])
+
+    def after_delete(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        cloud = cloud_of(ctx)
+        for cluster in ctx.records.where("clusters", "org_id", id):
+            remove_cluster(cloud, cluster)
+        ctx.records.delete("subscriptions", id)
+        ensure_default(cloud)  # the gateway's own data plane always has a cluster to serve
+
+
+ORGANIZATIONS = Organizations()
 
 
 def ensure_default(ctx: CloudContext) -> None:
@@ -65,28 +94,10 @@ def me(ctx: CloudContext, req: CloudRequest) -> Any:
     }
 
 
-def create_org(ctx: CloudContext, req: CloudRequest) -> Any:
-    return new_org(ctx, lookup.body(req, ORGANIZATION)["name"])
-
-
 def initialize_org(ctx: CloudContext, req: CloudRequest) -> Any:
     """An organization with its first cluster, as the Cloud console's sign-up does."""
     org = new_org(ctx, lookup.body(req, ORGANIZATION)["name"])
     new_cluster(ctx, org["id"], "default")
-    return NO_PAYLOAD
-
-
-def get_org(ctx: CloudContext, req: CloudRequest) -> Any:
-    return lookup.org(ctx, req)
-
-
-def delete_org(ctx: CloudContext, req: CloudRequest) -> Any:
-    org = lookup.org(ctx, req)
-    for cluster in ctx.records.where("clusters", "org_id", org["id"]):
-        remove_cluster(ctx, cluster)
-    ctx.records.delete("subscriptions", org["id"])
-    ctx.records.delete("orgs", org["id"])
-    ensure_default(ctx)  # the gateway's own data plane always has a cluster to serve
     return NO_PAYLOAD
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.collection import Answer
+from ..api.context import CollectionRequest, Context
 from ..schema import PLUGINS, SchemaError, check_resource
 from . import lookup
+from .collection import OwnedCollection, Record, cloud_of
 from .context import CloudContext, CloudRequest
 from .envelope import NO_PAYLOAD, conflict, invalid, not_found, precondition
-from .listing import page
-from .records import stamp
 from .schemas import PLUGIN_LOAD, PLUGIN_UPDATE
+from .validation import check_body
 
 
 def _check_metadata(name: str, metadata: dict[str, Any]) -> None:
@@ -59,53 +61,64 @@ def references(ctx: CloudContext, cluster_id: str, name: str) -> list[dict[str, 
     return found
 
 
-def load_plugin(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster = lookup.cluster(ctx, req)
-    conf = lookup.body(req, PLUGIN_LOAD)
-    name = conf["name"]
-    if name not in PLUGINS:
-        raise invalid(f"unknown plugin {name!r}: this gateway does not implement it")
-    loaded = ctx.records.all("plugins", cluster["id"])
-    if any(p["name"] == name for p in loaded):
-        raise conflict(f"plugin {name!r} is already loaded in this cluster")
-    plugin_id = conf.get("plugin_management_id") or ctx.records.new_id()
-    if ctx.records.get("plugins", cluster["id"], plugin_id) is not None:
-        raise conflict(f"plugin_management_id {plugin_id!r} is already used")
-    metadata = conf.get("metadata", {})
-    _check_metadata(name, metadata)
-    plugin = {
-        "id": plugin_id,
-        "cluster_id": cluster["id"],
-        "name": name,
-        "type": conf.get("type") or PLUGINS[name].kind or "other",
-        "metadata": metadata,
-    }
-    stamp(plugin)
-    return ctx.records.put("plugins", plugin, cluster["id"], plugin_id)
+class PluginManagement(OwnedCollection):
+    """Plugins loaded in a cluster, stored per cluster (`plugins/{cluster}/{id}`): POST
+    loads one (its id may be the client's `plugin_management_id`), PUT changes its
+    metadata, DELETE unloads one no object uses; there is no GET of one item."""
+
+    name, path, kind = "plugins", "plugin_management", "loaded plugin"
+    unsupported = frozenset({"patch"})
+    item_get = False
+    order_fields = ("created_at", "updated_at")
+
+    def dir_path(self, req: CollectionRequest) -> str:
+        return f"/{self.name}/{req.parent}"
+
+    def check_id(self, id: str) -> str:
+        return id  # any path id names a loaded plugin or none (404)
+
+    def check_conf(self, ctx: Context, id: str | None, conf: dict, req: CollectionRequest) -> dict:
+        if id is not None:
+            current = ctx.records.get(self.name, str(req.parent), id) or {}
+            metadata = check_body(PLUGIN_UPDATE, conf).get("metadata", {})
+            _check_metadata(current["name"], metadata)
+            return {**current, "metadata": metadata}
+        conf = dict(check_body(PLUGIN_LOAD, conf))
+        name = conf["name"]
+        if name not in PLUGINS:
+            raise invalid(f"unknown plugin {name!r}: this gateway does not implement it")
+        if any(p["name"] == name for p in ctx.records.all(self.name, str(req.parent))):
+            raise conflict(f"plugin {name!r} is already loaded in this cluster")
+        chosen = conf.get("plugin_management_id")
+        if chosen and ctx.records.get(self.name, str(req.parent), chosen) is not None:
+            raise conflict(f"plugin_management_id {chosen!r} is already used")
+        metadata = conf.get("metadata", {})
+        _check_metadata(name, metadata)
+        return {
+            "cluster_id": req.parent,
+            "name": name,
+            "type": conf.get("type") or PLUGINS[name].kind or "other",
+            "metadata": metadata,
+        }
+
+    def fields(self, ctx: Context, id: str | None, conf: Record, req: CollectionRequest) -> Record:
+        return conf  # check_conf is this kind's own
+
+    def new_id(self, ctx: Context, req: CollectionRequest) -> str:
+        return str(req.body.get("plugin_management_id") or ctx.records.new_id())
+
+    def put(self, ctx: Context, req: CollectionRequest) -> Answer:
+        status, _ = super().put(ctx, req)
+        return status, NO_PAYLOAD  # the change is not echoed
+
+    def delete_checker(self, ctx: Context, id: str, req: CollectionRequest) -> None:
+        current = ctx.records.get(self.name, str(req.parent), id) or {}
+        used = references(cloud_of(ctx), str(req.parent), current["name"])
+        if used:
+            raise precondition(f"plugin {current['name']!r} is still used by {len(used)} object(s)")
 
 
-def list_plugins(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster = lookup.cluster(ctx, req)
-    return page(ctx.records.all("plugins", cluster["id"]), req.query, ("created_at", "updated_at"))
-
-
-def update_plugin(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster, current = _loaded(ctx, req)
-    conf = lookup.body(req, PLUGIN_UPDATE)
-    metadata = conf.get("metadata", {})
-    _check_metadata(current["name"], metadata)
-    plugin = stamp({**current, "metadata": metadata}, current)
-    ctx.records.put("plugins", plugin, cluster["id"], current["id"])
-    return NO_PAYLOAD
-
-
-def delete_plugin(ctx: CloudContext, req: CloudRequest) -> Any:
-    cluster, current = _loaded(ctx, req)
-    used = references(ctx, cluster["id"], current["name"])
-    if used:
-        raise precondition(f"plugin {current['name']!r} is still used by {len(used)} object(s)")
-    ctx.records.delete("plugins", cluster["id"], current["id"])
-    return NO_PAYLOAD
+PLUGIN_MANAGEMENT = PluginManagement()
 
 
 def plugin_reference(ctx: CloudContext, req: CloudRequest) -> Any:
