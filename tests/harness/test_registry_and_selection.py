@@ -122,8 +122,9 @@ def test_profiles_table_matches_the_brief():
     assert len(PROFILES["apisix-v3"].core) == 10 and len(PROFILES["apisix-v3"].extended) == 8
     assert PROFILES["apisix-v2"].core == ("admin-v2-bodies", "admin-spec-v2")
     dataplane = PROFILES["dataplane"]
-    # issue 16: HTTP/2 over TLS, gRPC, pass_host and upstream TLS are Core; ewma, keepalive_pool,
-    # tls.verify and dns discovery Extended
+    # issue 16: HTTP/2 over TLS, gRPC, pass_host and upstream TLS are Core; h2c, grpc-transcode,
+    # grpc-web, UDP and SNI stream routes and stream plugins, secret references, filter_func,
+    # serverless, ewma, keepalive_pool, tls.verify and dns discovery Extended
     assert len(dataplane.core) == 10
     assert {"dp-http2-tls", "dp-grpc", "dp-pass-host", "dp-upstream-tls"} <= set(dataplane.core)
-    assert len(dataplane.extended) == 52 + len(OBSERVABILITY_PLUGIN_FEATURES)
+    assert len(dataplane.extended) == 63 + len(OBSERVABILITY_PLUGIN_FEATURES)
