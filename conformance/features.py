@@ -231,6 +231,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
+                "dp-plugin-proxy-cache-disk",
                 # secret references and Lua (issue 16)
                 "dp-secret-refs-env",
                 "dp-secret-refs-vault",

@@ -69,6 +69,7 @@ class WorkerSettings:
     grace_period: float = GRACE_PERIOD
     parent_pid: int = 0  # the process the worker dies with (0: whichever started it)
     plugin_attr: dict[str, Any] = field(default_factory=dict)  # config.yaml's plugin_attr
+    proxy_cache: dict[str, Any] | None = None  # config.yaml's apisix.proxy_cache
     limits: ClientLimits = field(default_factory=ClientLimits)
     secret_ttl: float = DEFAULT_TTL  # apisix.lru.secret: how long fetched secrets are kept
     secret_neg_ttl: float = DEFAULT_NEG_TTL
@@ -129,7 +130,10 @@ class Worker:
         self.client_timeouts = ClientTimeouts(self.plane.connections, settings.limits)
         self.variables = Variables()
         self.shared = SharedState(
-            settings.shared_dir, settings.worker_id, plugin_attr=settings.plugin_attr
+            settings.shared_dir,
+            settings.worker_id,
+            plugin_attr=settings.plugin_attr,
+            proxy_cache=settings.proxy_cache,
         )
         self.plane.metrics = ServerCounters(self.shared.metrics)
         self.health: HealthPublisher | None = None

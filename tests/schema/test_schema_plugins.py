@@ -435,6 +435,16 @@ def test_route_scope_invalid_names_the_field(name: str) -> None:
     assert str(info.value).startswith(prefix + tail)
 
 
+def test_proxy_cache_strategy_matches_its_zone() -> None:
+    assert check_plugin("proxy-cache", {})["cache_zone"] == "disk_cache_one"  # on disk
+    for strategy, zone in (("disk", "memory_cache"), ("memory", "disk_cache_one")):
+        with pytest.raises(SchemaError) as err:
+            check_plugin("proxy-cache", {"cache_strategy": strategy, "cache_zone": zone})
+        assert str(err.value).endswith(
+            f"invalid or empty cache_zone for cache_strategy: {strategy}"
+        )
+
+
 def test_unknown_plugin() -> None:
     with pytest.raises(SchemaError, match=r"^unknown plugin \[foo\]$"):
         check_plugins({"foo": {}})

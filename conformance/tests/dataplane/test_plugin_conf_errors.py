@@ -230,9 +230,23 @@ CASES: dict[str, list[Case]] = {
             _wrong_type("cache_ttl", "integer", "string"),
         ),
     ],
+    "proxy-cache-disk": [
+        # disk_cache_one is the default configuration's zone with a disk_path
+        (
+            "memory-strategy-on-disk-zone",
+            {"cache_strategy": "memory", "cache_zone": "disk_cache_one"},
+            "invalid or empty cache_zone for cache_strategy: memory",
+        ),
+        (
+            "zone-number",
+            {"cache_zone": 1},
+            _wrong_type("cache_zone", "string", "number"),
+        ),
+    ],
 }
 PLUGIN_OF = {
     "limit-count-redis": "limit-count",
+    "proxy-cache-disk": "proxy-cache",
     "limit-count-redis-cluster": "limit-count",
     "limit-req-redis": "limit-req",
     "limit-req-redis-cluster": "limit-req",
@@ -323,3 +337,4 @@ test_limit_req_redis_cluster_conf_errors = _conf_errors_test("limit-req-redis-cl
 test_api_breaker_conf_errors = _conf_errors_test("api-breaker")
 test_workflow_conf_errors = _conf_errors_test("workflow")
 test_proxy_cache_conf_errors = _conf_errors_test("proxy-cache")
+test_proxy_cache_disk_conf_errors = _conf_errors_test("proxy-cache-disk")
