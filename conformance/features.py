@@ -223,6 +223,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-authz-casbin",
                 "dp-plugin-ldap-auth",
                 "dp-plugin-openid-connect",
+                "dp-plugin-openid-connect-code-flow",
                 # traffic plugins: the redis policies need --redis-url / --redis-cluster-nodes
                 "dp-plugin-limit-count-redis",
                 "dp-plugin-limit-count-redis-cluster",

@@ -275,8 +275,8 @@ ROUTE_CASES = {
             "set_userinfo_header": True,
             "set_refresh_token_header": False,
         },
-        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d"},
-        "bearer_only false is not supported",
+        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d", "proxy_opts": {}},
+        "proxy_opts is not supported",
     ),
     # traffic
     "api-breaker": (
@@ -443,6 +443,17 @@ def test_proxy_cache_strategy_matches_its_zone() -> None:
         assert str(err.value).endswith(
             f"invalid or empty cache_zone for cache_strategy: {strategy}"
         )
+
+
+def test_openid_connect_code_flow_gets_a_session_secret() -> None:
+    conf = {"client_id": "c", "client_secret": "s", "discovery": "http://i/d"}
+    first, second = check_plugin("openid-connect", conf), check_plugin("openid-connect", conf)
+    assert len(base64.b64decode(first["session"]["secret"])) == 32
+    assert first["session"] != second["session"], "a random secret"
+    given = {**conf, "session": {"secret": "0123456789abcdef"}}
+    assert check_plugin("openid-connect", given)["session"] == given["session"]
+    bearer = check_plugin("openid-connect", {**conf, "bearer_only": True})
+    assert "session" not in bearer
 
 
 def test_unknown_plugin() -> None:

@@ -247,6 +247,7 @@ CASES: dict[str, list[Case]] = {
 PLUGIN_OF = {
     "limit-count-redis": "limit-count",
     "proxy-cache-disk": "proxy-cache",
+    "openid-connect-code-flow": "openid-connect",
     "limit-count-redis-cluster": "limit-count",
     "limit-req-redis": "limit-req",
     "limit-req-redis-cluster": "limit-req",
@@ -314,6 +315,19 @@ CASES["openid-connect"] = [
         _wrong_type("client_id", "string", "number"),
     ),
 ]
+_OIDC_CODE_FLOW = {"client_id": "c", "client_secret": "s", "discovery": "http://127.0.0.1/d"}
+CASES["openid-connect-code-flow"] = [
+    (
+        "session-without-secret",
+        {**_OIDC_CODE_FLOW, "session": {}},
+        'property "session" validation failed: property "secret" is required',
+    ),
+    (
+        "session-secret-number",
+        {**_OIDC_CODE_FLOW, "session": {"secret": 1}},
+        'property "session" validation failed: ' + _wrong_type("secret", "string", "number"),
+    ),
+]
 CASES["authz-casbin"] = [
     ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
     (
@@ -327,6 +341,7 @@ CASES["authz-casbin"] = [
 test_forward_auth_conf_errors = _conf_errors_test("forward-auth")
 test_authz_casbin_conf_errors = _conf_errors_test("authz-casbin")
 test_openid_connect_conf_errors = _conf_errors_test("openid-connect")
+test_openid_connect_code_flow_conf_errors = _conf_errors_test("openid-connect-code-flow")
 test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)
 test_ldap_auth_conf_errors = _conf_errors_test("ldap-auth")
 test_ldap_auth_consumer_conf_errors = _conf_errors_test("ldap-auth", on_consumer=True)
