@@ -23,16 +23,13 @@ import hashlib
 import logging
 import secrets
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from ..plugin_api import Ctx, Response
 from .oidc_common import Invalid, json_base64
 from .oidc_session import COOKIE, ended_session_cookie, open_session, session_cookie
 from .request_edit import set_request_header
-
-if TYPE_CHECKING:
-    from .openid_connect import OpenidConnect
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +52,21 @@ def _path(uri: str) -> str:
     return without_query
 
 
+class Provider(Protocol):
+    """What the flow asks of the openid-connect plugin: its conf, and its calls to the
+    provider (discovery cached; `Invalid` raised for a failure)."""
+
+    conf: dict[str, Any]
+
+    async def call(self, method: str, url: str, **request: Any) -> dict[str, Any]: ...
+    async def discovery_document(self) -> dict[str, Any]: ...
+    async def discovered(self, field: str) -> str: ...
+    async def verify_jwt(self, token: str) -> dict[str, Any]: ...
+    def pass_on(self, ctx: Ctx, token: str | None, userinfo: dict[str, Any] | None) -> None: ...
+
+
 class CodeFlow:
-    def __init__(self, plugin: OpenidConnect) -> None:
+    def __init__(self, plugin: Provider) -> None:
         self.plugin = plugin
         self.conf = plugin.conf
         # the schema check gives a conf without bearer_only its session secret
