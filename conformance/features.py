@@ -233,6 +233,8 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
                 "dp-plugin-proxy-cache-disk",
+                "dp-plugin-proxy-mirror",
+                "dp-plugin-client-control",
                 # secret references and Lua (issue 16)
                 "dp-secret-refs-env",
                 "dp-secret-refs-vault",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 
-from .downstream import Client, PendingRequest
+from .downstream import Client, PendingRequest, continue_if_expected
 from .nodes import Node
 from .phases import PhasePlan
-from .plugin_api import Ctx, Request
+from .plugin_api import REQUEST_BODY, Ctx, Request
 from .snapshot import RouteRuntime, Snapshot
 from .upstream import UpstreamTarget
 from .upstream_conn import UpstreamFailure
@@ -54,6 +54,13 @@ class Attempt:
             snap.variables,
         )
         ctx.state["request_start"] = time.monotonic()
+
+    async def read_body(self) -> None:
+        """Buffer the whole request body for the plugins that read it (`request_body`)."""
+        body = self.request.body
+        if body is not None:
+            continue_if_expected(self.client, self.request)
+        self.ctx.state[REQUEST_BODY] = b"" if body is None else await body.read_all()
 
     def matched(self, route: RouteRuntime) -> None:
         self.route = route

@@ -71,6 +71,8 @@ class DataPlane(FastPath):
                 if rt.error:
                     page = Response(rt.error, error_page(rt.error), {"Content-Type": HTML})
                     return self._reply(attempt, page, keep)
+                if rt.plan.reads_body:
+                    await attempt.read_body()
                 response = await _run_phases(ctx, snap, rt)
                 if ctx.consumer is not None:
                     attempt.plan = snap.consumer_plan(rt, ctx.consumer)[0]

@@ -174,6 +174,10 @@ class Plugin:
     # Its header_filter and body_filter run after every other plugin's, as nginx's own
     # output filters (gzip) see what APISIX's filters made of the response.
     output_filter: ClassVar[bool] = False
+    # It reads the request body (`request_body`): the engine buffers the whole body before the
+    # phases of routes that have such a plugin, and only of those (an instance may say so
+    # from its conf).
+    reads_body: bool = False
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         self.conf = conf
@@ -193,6 +197,15 @@ class Plugin:
 
     def log(self, ctx: Ctx, status: int) -> None:
         return None
+
+
+REQUEST_BODY = "request_body"  # ctx.state key of the buffered body
+
+
+def request_body(ctx: Ctx) -> bytes:
+    """The whole request body, for a plugin with `reads_body` (b"" without one)."""
+    body: bytes = ctx.state.get(REQUEST_BODY, b"")
+    return body
 
 
 # (upstream_id or None, inline upstream conf or None, owner) -> the target, or None when the

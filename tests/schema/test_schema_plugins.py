@@ -301,6 +301,18 @@ ROUTE_CASES = {
         {"rules": [{"case": [["uri", "==", "/a"]], "actions": [["proxy", {}]]}]},
         "unsupported action: proxy",
     ),
+    "proxy-mirror": (
+        {"host": "http://127.0.0.1:1986"},
+        {"path_concat_mode": "replace", "sample_ratio": 1},
+        {"host": "grpc://127.0.0.1:1986"},
+        "a grpc or grpcs host is not supported by the reference gateway (http and https are)",
+    ),
+    "client-control": (
+        {"max_body_size": 5},
+        {},
+        {"max_body_size": -1},
+        'property "max_body_size" validation failed: expected -1 to be at least 0',
+    ),
     "proxy-cache": (
         {"cache_strategy": "memory", "cache_zone": "memory_cache"},
         {
@@ -791,8 +803,8 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    # 23000, 12015, 12011, 12009, 11000
-    assert names[:5] == ["real-ip", "request-id", "zipkin", "opentelemetry", "fault-injection"]
+    # 23000, 22000, 12015, 12011, 12009
+    assert names[:5] == ["real-ip", "client-control", "request-id", "zipkin", "opentelemetry"]
     assert plugin_names("stream") == ["ip-restriction", "limit-conn"]
 
 

@@ -328,6 +328,13 @@ CASES["openid-connect-code-flow"] = [
         'property "session" validation failed: ' + _wrong_type("secret", "string", "number"),
     ),
 ]
+CASES["proxy-mirror"] = [
+    ("no-host", {"path": "/m"}, 'property "host" is required'),
+    ("host-number", {"host": 1}, _wrong_type("host", "string", "number")),
+]
+CASES["client-control"] = [
+    ("max-string", {"max_body_size": "1"}, _wrong_type("max_body_size", "integer", "string")),
+]
 CASES["authz-casbin"] = [
     ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
     (
@@ -353,3 +360,5 @@ test_api_breaker_conf_errors = _conf_errors_test("api-breaker")
 test_workflow_conf_errors = _conf_errors_test("workflow")
 test_proxy_cache_conf_errors = _conf_errors_test("proxy-cache")
 test_proxy_cache_disk_conf_errors = _conf_errors_test("proxy-cache-disk")
+test_proxy_mirror_conf_errors = _conf_errors_test("proxy-mirror")
+test_client_control_conf_errors = _conf_errors_test("client-control")

@@ -12,6 +12,7 @@ from .api_breaker import ApiBreaker
 from .auth_family import AUTH_FAMILY
 from .basic_auth import BasicAuth
 from .brotli import Brotli
+from .client_control import ClientControl
 from .consumer_restriction import ConsumerRestriction
 from .cors import Cors
 from .csrf import Csrf
@@ -32,6 +33,7 @@ from .mocking import Mocking
 from .observability import OBSERVABILITY_PLUGINS
 from .prometheus import Prometheus, ServerCounters, record_connection, record_request
 from .proxy_cache import ProxyCache
+from .proxy_mirror import ProxyMirror
 from .proxy_rewrite import ProxyRewrite
 from .real_ip import RealIp
 from .redirect import Redirect
@@ -50,6 +52,7 @@ _CLASSES: tuple[type[Plugin], ...] = (
     *AUTH_FAMILY,
     BasicAuth,
     Brotli,
+    ClientControl,
     ConsumerRestriction,
     Cors,
     Csrf,
@@ -81,6 +84,7 @@ _CLASSES: tuple[type[Plugin], ...] = (
     ApiBreaker,
     Workflow,
     ProxyCache,
+    ProxyMirror,
     *OBSERVABILITY_PLUGINS,
 )
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {cls.name: cls for cls in _CLASSES}

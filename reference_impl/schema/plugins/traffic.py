@@ -431,4 +431,58 @@ PROXY_CACHE = PluginSpec(
     extra_check=_proxy_cache_check,
 )
 
-SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER, WORKFLOW, PROXY_CACHE)
+
+def _proxy_mirror_check(conf: dict[str, Any], scope: str) -> str | None:
+    if not conf["host"].startswith("http"):  # nginx's grpc mirror location
+        return "a grpc or grpcs host is not supported by the reference gateway (http and https are)"
+    return None
+
+
+# apisix/plugins/proxy-mirror.lua (3.5)
+PROXY_MIRROR = PluginSpec(
+    name="proxy-mirror",
+    priority=1010,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "host": {
+                "type": "string",
+                "pattern": r"^(http(s)?|grpc(s)?):\/\/([\da-zA-Z.-]+|\[[\da-fA-F:]+\])(:\d+)?$",
+            },
+            "path": {"type": "string", "pattern": r"^/[^?&]+$"},
+            "path_concat_mode": {
+                "type": "string",
+                "default": "replace",
+                "enum": ["replace", "prefix"],
+                "description": "the concatenation mode for custom path",
+            },
+            "sample_ratio": {"type": "number", "minimum": 0.00001, "maximum": 1, "default": 1},
+        },
+        "required": ["host"],
+    },
+    extra_check=_proxy_mirror_check,
+)
+
+# apisix/plugins/client-control.lua (3.5)
+CLIENT_CONTROL = PluginSpec(
+    name="client-control",
+    priority=22000,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {"max_body_size": {"type": "integer", "minimum": 0}},
+    },
+)
+
+SPECS = (
+    LIMIT_COUNT,
+    LIMIT_REQ,
+    LIMIT_CONN,
+    FAULT_INJECTION,
+    API_BREAKER,
+    WORKFLOW,
+    PROXY_CACHE,
+    PROXY_MIRROR,
+    CLIENT_CONTROL,
+)
