@@ -235,6 +235,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-proxy-cache-disk",
                 "dp-plugin-proxy-mirror",
                 "dp-plugin-client-control",
+                "dp-plugin-body-transformer",
                 # secret references and Lua (issue 16)
                 "dp-secret-refs-env",
                 "dp-secret-refs-vault",

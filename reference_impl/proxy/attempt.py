@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 
-from .downstream import Client, PendingRequest, continue_if_expected
+from .downstream import Client, PendingRequest, RequestBody, continue_if_expected
 from .nodes import Node
 from .phases import PhasePlan
-from .plugin_api import REQUEST_BODY, Ctx, Request
+from .plugin_api import NEW_REQUEST_BODY, REQUEST_BODY, Ctx, Request
 from .snapshot import RouteRuntime, Snapshot
 from .upstream import UpstreamTarget
 from .upstream_conn import UpstreamFailure
@@ -61,6 +61,25 @@ class Attempt:
         if body is not None:
             continue_if_expected(self.client, self.request)
         self.ctx.state[REQUEST_BODY] = b"" if body is None else await body.read_all()
+
+    def replace_body(self) -> None:
+        """Send upstream the body a plugin set (`replace_request_body`), if one did."""
+        data = self.ctx.state.get(NEW_REQUEST_BODY)
+        if data is None:
+            return
+        request = self.request
+        body = request.body
+        if body is None:
+            body = request.body = RequestBody(self.client)
+        else:
+            body.take_buffered()  # read whole before the phases: nothing more will come
+        body.history = [data]
+        body.size = len(data)
+        body.chunks.append(data)
+        self.client.buffered += len(data)
+        body.done = True
+        request.chunked = False
+        request.content_length = len(data)
 
     def matched(self, route: RouteRuntime) -> None:
         self.route = route

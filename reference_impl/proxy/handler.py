@@ -74,6 +74,8 @@ class DataPlane(FastPath):
                 if rt.plan.reads_body:
                     await attempt.read_body()
                 response = await _run_phases(ctx, snap, rt)
+                if rt.plan.reads_body:
+                    attempt.replace_body()
                 if ctx.consumer is not None:
                     attempt.plan = snap.consumer_plan(rt, ctx.consumer)[0]
                 if response is not None:

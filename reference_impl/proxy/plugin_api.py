@@ -200,12 +200,19 @@ class Plugin:
 
 
 REQUEST_BODY = "request_body"  # ctx.state key of the buffered body
+NEW_REQUEST_BODY = "new_request_body"  # ctx.state key of the body a plugin sends instead
 
 
 def request_body(ctx: Ctx) -> bytes:
     """The whole request body, for a plugin with `reads_body` (b"" without one)."""
     body: bytes = ctx.state.get(REQUEST_BODY, b"")
     return body
+
+
+def replace_request_body(ctx: Ctx, body: bytes) -> None:
+    """Send `body` upstream instead of the client's (ngx.req.set_body_data), from a plugin
+    with `reads_body`."""
+    ctx.state[NEW_REQUEST_BODY] = body
 
 
 # (upstream_id or None, inline upstream conf or None, owner) -> the target, or None when the

@@ -301,6 +301,12 @@ ROUTE_CASES = {
         {"rules": [{"case": [["uri", "==", "/a"]], "actions": [["proxy", {}]]}]},
         "unsupported action: proxy",
     ),
+    "body-transformer": (
+        {"response": {"template": "{{a}}"}},
+        {},
+        {"request": {"template": "{[ 'x.html' ]}"}},
+        "request template: {[...]} includes are not supported by the reference gateway",
+    ),
     "proxy-mirror": (
         {"host": "http://127.0.0.1:1986"},
         {"path_concat_mode": "replace", "sample_ratio": 1},

@@ -335,6 +335,19 @@ CASES["proxy-mirror"] = [
 CASES["client-control"] = [
     ("max-string", {"max_body_size": "1"}, _wrong_type("max_body_size", "integer", "string")),
 ]
+CASES["body-transformer"] = [
+    (
+        "no-request-nor-response",
+        {},
+        'object matches none of the required: ["request"] or ["response"] or '
+        '["request","response"]',
+    ),
+    (
+        "template-number",
+        {"request": {"template": 1}},
+        'property "request" validation failed: ' + _wrong_type("template", "string", "number"),
+    ),
+]
 CASES["authz-casbin"] = [
     ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
     (
@@ -362,3 +375,4 @@ test_proxy_cache_conf_errors = _conf_errors_test("proxy-cache")
 test_proxy_cache_disk_conf_errors = _conf_errors_test("proxy-cache-disk")
 test_proxy_mirror_conf_errors = _conf_errors_test("proxy-mirror")
 test_client_control_conf_errors = _conf_errors_test("client-control")
+test_body_transformer_conf_errors = _conf_errors_test("body-transformer")

@@ -11,6 +11,7 @@ from ..plugin_api import Plugin
 from .api_breaker import ApiBreaker
 from .auth_family import AUTH_FAMILY
 from .basic_auth import BasicAuth
+from .body_transformer import BodyTransformer
 from .brotli import Brotli
 from .client_control import ClientControl
 from .consumer_restriction import ConsumerRestriction
@@ -51,6 +52,7 @@ from .workflow import Workflow
 _CLASSES: tuple[type[Plugin], ...] = (
     *AUTH_FAMILY,
     BasicAuth,
+    BodyTransformer,
     Brotli,
     ClientControl,
     ConsumerRestriction,
