@@ -13,7 +13,7 @@ import time
 from .downstream import Client, PendingRequest, RequestBody, continue_if_expected
 from .nodes import Node
 from .phases import PhasePlan
-from .plugin_api import NEW_REQUEST_BODY, REQUEST_BODY, Ctx, Request
+from .plugin_api import NEW_REQUEST_BODY, Ctx, Request
 from .snapshot import RouteRuntime, Snapshot
 from .upstream import UpstreamTarget
 from .upstream_conn import UpstreamFailure
@@ -55,12 +55,13 @@ class Attempt:
         )
         ctx.state["request_start"] = time.monotonic()
 
-    async def read_body(self) -> None:
-        """Buffer the whole request body for the plugins that read it (`request_body`)."""
+    async def read_body(self, limit: int = 0) -> bytes:
+        """The request body, buffered for the plugins that read it (`request_body`)."""
         body = self.request.body
-        if body is not None:
-            continue_if_expected(self.client, self.request)
-        self.ctx.state[REQUEST_BODY] = b"" if body is None else await body.read_all()
+        if body is None:
+            return b""
+        continue_if_expected(self.client, self.request)
+        return await body.read_all(limit)
 
     def replace_body(self) -> None:
         """Send upstream the body a plugin set (`replace_request_body`), if one did."""

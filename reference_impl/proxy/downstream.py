@@ -170,11 +170,15 @@ class RequestBody:
         self.conn.resume_reading()
         return chunk
 
-    async def read_all(self) -> bytes:
-        """The whole body, which stays to be sent upstream (for plugins that read it)."""
-        parts = []
+    async def read_all(self, limit: int = 0) -> bytes:
+        """The whole body, which stays to be sent upstream (for plugins that read it); with
+        a `limit`, no more once more than `limit` bytes have come."""
+        parts, size = [], 0
         while (chunk := await self.read()) is not None:
             parts.append(chunk)
+            size += len(chunk)
+            if limit and size > limit:
+                break
         data = b"".join(parts)
         if data:
             self.chunks.append(data)

@@ -18,7 +18,7 @@ from .forward import forward
 from .grpc_forward import forward_grpc
 from .h2_upstream import H2Pool
 from .phases import EMPTY_PLAN, PhasePlan, run_log
-from .plugin_api import Ctx, Response, ResponseHead
+from .plugin_api import BODY_READER, Ctx, Response, ResponseHead
 from .snapshot import RouteRuntime, Snapshot
 from .wire import error_page, plugin_body, response_bytes
 
@@ -72,7 +72,7 @@ class DataPlane(FastPath):
                     page = Response(rt.error, error_page(rt.error), {"Content-Type": HTML})
                     return self._reply(attempt, page, keep)
                 if rt.plan.reads_body:
-                    await attempt.read_body()
+                    ctx.state[BODY_READER] = attempt.read_body
                 response = await _run_phases(ctx, snap, rt)
                 if rt.plan.reads_body:
                     attempt.replace_body()

@@ -174,9 +174,8 @@ class Plugin:
     # Its header_filter and body_filter run after every other plugin's, as nginx's own
     # output filters (gzip) see what APISIX's filters made of the response.
     output_filter: ClassVar[bool] = False
-    # It reads the request body (`request_body`): the engine buffers the whole body before the
-    # phases of routes that have such a plugin, and only of those (an instance may say so
-    # from its conf).
+    # It reads the request body (`request_body`): only routes with such a plugin can (an
+    # instance may say so from its conf), and the body is buffered when one first asks.
     reads_body: bool = False
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
@@ -199,13 +198,21 @@ class Plugin:
         return None
 
 
-REQUEST_BODY = "request_body"  # ctx.state key of the buffered body
+REQUEST_BODY = "request_body"  # ctx.state key of the body, once read whole
+BODY_READER = "request_body_reader"  # ctx.state key of its reader, on routes that read it
 NEW_REQUEST_BODY = "new_request_body"  # ctx.state key of the body a plugin sends instead
 
 
-def request_body(ctx: Ctx) -> bytes:
-    """The whole request body, for a plugin with `reads_body` (b"" without one)."""
-    body: bytes = ctx.state.get(REQUEST_BODY, b"")
+async def request_body(ctx: Ctx, limit: int = 0) -> bytes:
+    """The whole request body (core.request.get_body), read and kept on first use, for a
+    plugin with `reads_body` (b"" without one). With a `limit`, reading stops once more than
+    `limit` bytes have come: a longer answer says the body is larger, and is not all of it."""
+    body: bytes | None = ctx.state.get(REQUEST_BODY)
+    if body is None:
+        reader = ctx.state.get(BODY_READER)
+        body = b"" if reader is None else await reader(limit)
+        if not limit or len(body) <= limit:
+            ctx.state[REQUEST_BODY] = body
     return body
 
 

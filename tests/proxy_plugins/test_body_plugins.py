@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from reference_impl.proxy.phases import PhasePlan, instantiate
-from reference_impl.proxy.plugin_api import REQUEST_BODY
+from reference_impl.proxy.plugin_api import BODY_READER, REQUEST_BODY, request_body
 from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv, proxy_mirror
 from reference_impl.schema import check_plugins
 
@@ -71,3 +71,20 @@ def test_client_control_limits(make_ctx):
     fits = make_ctx("POST", "/", headers={"Content-Length": "3"})
     fits.state[REQUEST_BODY] = b"123"
     assert asyncio.run(plugin.rewrite(fits)) is None
+
+
+def test_the_body_is_read_on_first_use_and_a_partial_read_is_not_kept(make_ctx):
+    reads = []
+
+    async def reader(limit):
+        reads.append(limit)
+        return b"123456"[: limit + 1] if limit else b"123456"
+
+    ctx = make_ctx("POST", "/")
+    ctx.state[BODY_READER] = reader
+    assert asyncio.run(request_body(ctx, 2)) == b"123"  # more than the limit: stopped there
+    assert REQUEST_BODY not in ctx.state
+    assert asyncio.run(request_body(ctx)) == b"123456"
+    assert asyncio.run(request_body(ctx)) == b"123456"
+    assert reads == [2, 0]
+    assert asyncio.run(request_body(make_ctx())) == b""  # a route without a reader

@@ -136,7 +136,7 @@ class BodyTransformer(Plugin):
     async def rewrite(self, ctx: Ctx) -> Response | None:
         if "request" not in self.conf:
             return None
-        body = request_body(ctx) or None  # core.request.get_body: nil when empty
+        body = await request_body(ctx) or None  # core.request.get_body: nil when empty
         fmt = _input_format(self.conf["request"], ctx.request.headers.get("content-type"))
         try:
             out = self._transform("request", body, fmt, RequestScope(ctx, "rewrite"))

@@ -1,7 +1,6 @@
 """client-control (APISIX 3.5): `max_body_size` is the request's client_max_body_size; a
-Content-Length above it is refused at once with 413, and so is a body (chunked) found larger
-when read. 0 sets no limit, as nginx's. The body is read before the plugins run (the engine
-buffers it for routes with this plugin set), so a chunked body is measured whole."""
+Content-Length above it is refused at once with 413, and so is a body without one (chunked)
+found larger as it is read, which stops there. 0 sets no limit, as nginx's."""
 
 from __future__ import annotations
 
@@ -23,8 +22,8 @@ class ClientControl(Plugin):
         if not self._max:
             return None
         length = ctx.request.headers.get("content-length")
-        if length is not None and length.strip().isdigit() and int(length) > self._max:
-            return Response(413)
-        if len(request_body(ctx)) > self._max:
+        if length is not None and length.strip().isdigit():
+            return Response(413) if int(length) > self._max else None
+        if len(await request_body(ctx, self._max)) > self._max:
             return Response(413)
         return None

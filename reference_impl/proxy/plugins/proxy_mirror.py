@@ -64,8 +64,9 @@ class ProxyMirror(Plugin):
             if name.decode("latin-1").lower() not in _NOT_SENT
         ]
         headers.append((b"Host", host.encode("latin-1")))
+        body = await request_body(ctx)
         task = asyncio.get_running_loop().create_task(
-            self._send(ctx.request.method, self._host + uri, headers, request_body(ctx))
+            self._send(ctx.request.method, self._host + uri, headers, body)
         )
         _IN_FLIGHT.add(task)
         task.add_done_callback(_IN_FLIGHT.discard)
