@@ -240,6 +240,7 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-authz-casbin",
                 "dp-plugin-ldap-auth",
                 "dp-plugin-openid-connect",
+                "dp-plugin-openid-connect-code-flow",
                 # traffic plugins: the redis policies need --redis-url / --redis-cluster-nodes
                 "dp-plugin-limit-count-redis",
                 "dp-plugin-limit-count-redis-cluster",
@@ -248,6 +249,10 @@ PROFILES: dict[str, Profile] = {
                 "dp-plugin-api-breaker",
                 "dp-plugin-workflow",
                 "dp-plugin-proxy-cache",
+                "dp-plugin-proxy-cache-disk",
+                "dp-plugin-proxy-mirror",
+                "dp-plugin-client-control",
+                "dp-plugin-body-transformer",
                 # secret references and Lua (issue 16)
                 "dp-secret-refs-env",
                 "dp-secret-refs-vault",

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .client_limits import ClientLimits, LimitError, client_limits
+from .proxy_cache_zones import DEFAULT_PROXY_CACHE
 
 # APISIX's published example key: anyone knows it, so it may only guard a loopback-only port
 DEFAULT_ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
@@ -35,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
         "ssl": {"enable": True, "listen": [{"port": 9443}], "ssl_protocols": "TLSv1.2 TLSv1.3"},
         "enable_control": True,
         "control": {"ip": "127.0.0.1", "port": 9090},
+        "proxy_cache": DEFAULT_PROXY_CACHE,
     },
     "nginx_config": {"worker_processes": 1},
     "deployment": {

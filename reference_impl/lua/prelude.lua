@@ -263,6 +263,19 @@ function api.new_ctx()
     return setmetatable({}, ctx_meta)
 end
 
+-- a template's render function (lua/template.py) with the names of its view's context
+-- first, then the sandbox's, as lua-resty-template renders
+function api.render(fn, context)
+    setfenv(fn, setmetatable({}, {__index = function(_, name)
+        local value = context[name]
+        if value == nil then
+            return sandbox[name]
+        end
+        return value
+    end}))
+    return fn()
+end
+
 api.run_bounded = run_bounded
 api.var = var
 

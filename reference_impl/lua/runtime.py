@@ -128,6 +128,12 @@ class LuaRuntime:
             return None, None
         return r1, r2
 
+    def render(self, scope: LuaScope, fn: Any, context: Any) -> bytes:
+        """A template's output (`template.lua_source`'s function) for a context table, or
+        LuaRuntimeError."""
+        text, _ = self.call(scope, self._api.render, fn, context)
+        return str(text).encode(ENCODING)
+
     def new_ctx(self) -> Any:
         """A Lua table of APISIX's `api_ctx` for one request (see `LuaScope.ctx_field`)."""
         return self._api.new_ctx()

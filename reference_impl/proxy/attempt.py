@@ -12,10 +12,10 @@ import asyncio
 import time
 from collections.abc import Iterator
 
-from .downstream import Client, PendingRequest
+from .downstream import Client, PendingRequest, RequestBody, continue_if_expected
 from .nodes import Node
 from .phases import run_log
-from .plugin_api import Ctx, Plugin, Request, Response
+from .plugin_api import NEW_REQUEST_BODY, Ctx, Plugin, Request, Response
 from .snapshot import RouteRuntime, Snapshot
 from .upstream import UpstreamTarget
 from .upstream_conn import UpstreamFailure
@@ -58,6 +58,33 @@ class Attempt:
             snap.variables,
         )
         ctx.state["request_start"] = time.monotonic()
+
+    async def read_body(self, limit: int = 0) -> bytes:
+        """The request body, buffered for the plugins that read it (`request_body`)."""
+        body = self.request.body
+        if body is None:
+            return b""
+        continue_if_expected(self.client, self.request)
+        return await body.read_all(limit)
+
+    def replace_body(self) -> None:
+        """Send upstream the body a plugin set (`replace_request_body`), if one did."""
+        data = self.ctx.state.get(NEW_REQUEST_BODY)
+        if data is None:
+            return
+        request = self.request
+        body = request.body
+        if body is None:
+            body = request.body = RequestBody(self.client)
+        else:
+            body.take_buffered()  # read whole before the phases: nothing more will come
+        body.history = [data]
+        body.size = len(data)
+        body.chunks.append(data)
+        self.client.buffered += len(data)
+        body.done = True
+        request.chunked = False
+        request.content_length = len(data)
 
     def matched(self, route: RouteRuntime) -> None:
         self.route = route

@@ -170,6 +170,21 @@ class RequestBody:
         self.conn.resume_reading()
         return chunk
 
+    async def read_all(self, limit: int = 0) -> bytes:
+        """The whole body, which stays to be sent upstream (for plugins that read it); with
+        a `limit`, no more once more than `limit` bytes have come."""
+        parts, size = [], 0
+        while (chunk := await self.read()) is not None:
+            parts.append(chunk)
+            size += len(chunk)
+            if limit and size > limit:
+                break
+        data = b"".join(parts)
+        if data:
+            self.chunks.append(data)
+            self.conn.buffered += len(data)
+        return data
+
     def take_buffered(self) -> bytes:
         """Everything received so far, consumed."""
         data = b"".join(self.chunks)
@@ -183,6 +198,14 @@ class RequestBody:
             self.replayable = False
             return None
         return b"".join(self.history)
+
+
+def continue_if_expected(client: Client, request: PendingRequest) -> None:
+    """Tell a client waiting with `Expect: 100-continue` to send its body (before the proxy
+    first reads it)."""
+    body = request.body
+    if request.expect_continue and body is not None and not body.done and not body.chunks:
+        client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
 
 class PendingRequest:

@@ -52,7 +52,7 @@ class FastPath(ABC):
         if route is None:
             return self.resume(attempt)
         attempt.matched(route)
-        if route.error:
+        if route.error or route.plan.reads_body:  # a plugin reads the body: the general path's
             return self.resume(attempt)
         ctx = attempt.ctx
         phases: Eager[Response | None] | None = None

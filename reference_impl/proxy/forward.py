@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from .attempt import Attempt
 from .deadlines import ReadDeadlines
-from .downstream import Client, PendingRequest, RequestBody
+from .downstream import Client, PendingRequest, RequestBody, continue_if_expected
 from .nodes import Node, Timeouts
 from .plugin_api import Ctx
 from .relay import Exchange
@@ -155,7 +155,6 @@ async def forward(
     """Proxy the request of a proxying attempt, trying nodes until one answers or the retries
     are spent; returns (status, keep the client connection)."""
     client, request, ctx = attempt.client, attempt.request, attempt.ctx
-    body = request.body
     keep_client = request.keep_alive and not client.closing
     head_only = request.method == b"HEAD"
     method = method_bytes(request, ctx)
@@ -163,8 +162,7 @@ async def forward(
     websocket = request.upgrade and bool(ctx.route and ctx.route.get("enable_websocket"))
     if websocket:  # APISIX's $upstream_upgrade / $upstream_connection, after the framing
         framing += upgrade_headers(request)
-    if request.expect_continue and body is not None and not body.done and not body.chunks:
-        client.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    continue_if_expected(client, request)
     up = attempt.target.runtime
     discovery = up.discovery
     if discovery is not None and not discovery.ready.is_set():

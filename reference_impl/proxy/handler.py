@@ -19,7 +19,7 @@ from .forward import forward
 from .grpc_forward import forward_grpc
 from .h2_upstream import H2Pool
 from .phases import EMPTY_PLAN
-from .plugin_api import Response, ResponseHead
+from .plugin_api import BODY_READER, Response, ResponseHead
 from .wire import error_page, plugin_body, response_bytes
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,12 @@ class DataPlane(FastPath):
                 if rt.error:
                     page = Response(rt.error, error_page(rt.error), {"Content-Type": HTML})
                     return self._reply(attempt, page, keep)
+                if rt.plan.reads_body:
+                    ctx.state[BODY_READER] = attempt.read_body
                 response = await (attempt.phases() if phases is None else phases)
                 attempt.phases_ran()
+                if rt.plan.reads_body:
+                    attempt.replace_body()
                 if response is not None:
                     return self._reply(attempt, response, keep)
                 target = ctx.chosen_upstream or rt.target

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..config import ConfigError, GatewayConfig, plugin_attr_of
 from ..store import Store
 from ..store.http_api import StoreApi, start_store_api
+from .plugins.disk_cache import disk_zones
 from .secret_refs import cache_times
 from .supervisor import Supervisor
 from .upstream_tls import SYSTEM_TRUST
@@ -52,6 +53,7 @@ class DataPlaneLauncher:
         apisix = config.raw.get("apisix") or {}
         try:
             secret_ttl, secret_neg_ttl = cache_times(apisix)
+            disk_zones(apisix.get("proxy_cache") or {})  # a zone it cannot serve stops the start
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         settings = WorkerSettings(
@@ -67,6 +69,7 @@ class DataPlaneLauncher:
             prefix=prefix,
             limits=config.limits,
             plugin_attr=plugin_attr_of(config.raw),
+            proxy_cache=apisix.get("proxy_cache"),
             secret_ttl=secret_ttl,
             secret_neg_ttl=secret_neg_ttl,
             trusted_certificate=str(

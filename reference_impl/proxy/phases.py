@@ -51,7 +51,15 @@ def instantiate(plugins: dict[str, Any] | None, classes: dict[str, type], env: A
 class PhasePlan:
     """The plugins of each phase; `globals_` (global rules) come first in the filters and log."""
 
-    __slots__ = ("access", "body_filter", "header_filter", "log", "plugins", "rewrite")
+    __slots__ = (
+        "access",
+        "body_filter",
+        "header_filter",
+        "log",
+        "plugins",
+        "reads_body",
+        "rewrite",
+    )
 
     def __init__(self, plugins: list[Plugin], globals_: PhasePlan | None = None) -> None:
         self.plugins = plugins
@@ -61,6 +69,8 @@ class PhasePlan:
         self.header_filter: list[Plugin] = _filters(first.header_filter, plugins, "header_filter")
         self.body_filter: list[Plugin] = _filters(first.body_filter, plugins, "body_filter")
         self.log: list[Plugin] = first.log + [p for p in plugins if _overrides(p, "log")]
+        # the request body is buffered for the phases (`Plugin.reads_body`)
+        self.reads_body: bool = first.reads_body or any(p.reads_body for p in plugins)
 
 
 class _Empty:
@@ -70,6 +80,7 @@ class _Empty:
     body_filter: list = []
     log: list = []
     plugins: list = []
+    reads_body = False
 
 
 EMPTY_PLAN: Any = _Empty()

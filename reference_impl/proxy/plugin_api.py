@@ -199,6 +199,10 @@ class Plugin:
         if "may_wait" not in cls.__dict__:
             cls.may_wait = _awaits(cls.rewrite) or _awaits(cls.access)
 
+    # It reads the request body (`request_body`): only routes with such a plugin can (an
+    # instance may say so from its conf), and the body is buffered when one first asks.
+    reads_body: bool = False
+
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         self.conf = conf
         self.env = env  # worker-wide services: consumers, plugin metadata, shared counters
@@ -221,6 +225,30 @@ class Plugin:
 
 def _awaits(function: Callable[..., Any]) -> bool:
     return any(op.opname == "GET_AWAITABLE" for op in dis.get_instructions(function))
+
+
+REQUEST_BODY = "request_body"  # ctx.state key of the body, once read whole
+BODY_READER = "request_body_reader"  # ctx.state key of its reader, on routes that read it
+NEW_REQUEST_BODY = "new_request_body"  # ctx.state key of the body a plugin sends instead
+
+
+async def request_body(ctx: Ctx, limit: int = 0) -> bytes:
+    """The whole request body (core.request.get_body), read and kept on first use, for a
+    plugin with `reads_body` (b"" without one). With a `limit`, reading stops once more than
+    `limit` bytes have come: a longer answer says the body is larger, and is not all of it."""
+    body: bytes | None = ctx.state.get(REQUEST_BODY)
+    if body is None:
+        reader = ctx.state.get(BODY_READER)
+        body = b"" if reader is None else await reader(limit)
+        if not limit or len(body) <= limit:
+            ctx.state[REQUEST_BODY] = body
+    return body
+
+
+def replace_request_body(ctx: Ctx, body: bytes) -> None:
+    """Send `body` upstream instead of the client's (ngx.req.set_body_data), from a plugin
+    with `reads_body`."""
+    ctx.state[NEW_REQUEST_BODY] = body
 
 
 # (upstream_id or None, inline upstream conf or None, owner) -> the target, or None when the

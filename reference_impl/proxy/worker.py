@@ -76,6 +76,7 @@ class WorkerSettings:
     # apisix.ssl.ssl_trusted_certificate: what upstreams with `tls.verify` are checked against
     trusted_certificate: str = SYSTEM_TRUST
     dns_servers: list[str] = field(default_factory=list)  # config.yaml's discovery.dns.servers
+    proxy_cache: dict[str, Any] | None = None  # config.yaml's apisix.proxy_cache
     limits: ClientLimits = field(default_factory=ClientLimits)
     secret_ttl: float = DEFAULT_TTL  # apisix.lru.secret: how long fetched secrets are kept
     secret_neg_ttl: float = DEFAULT_NEG_TTL
@@ -136,7 +137,10 @@ class Worker:
         self.client_timeouts = ClientTimeouts(self.plane.connections, settings.limits)
         self.variables = Variables()
         self.shared = SharedState(
-            settings.shared_dir, settings.worker_id, plugin_attr=settings.plugin_attr
+            settings.shared_dir,
+            settings.worker_id,
+            plugin_attr=settings.plugin_attr,
+            proxy_cache=settings.proxy_cache,
         )
         self.plane.metrics = ServerCounters(self.shared.metrics)
         self.health: HealthPublisher | None = None

@@ -5,7 +5,9 @@ import base64
 import json
 import time
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -13,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance.support.loopback_http import HandlerServer
 from conformance.support.oidc_provider import OidcProvider
-from reference_impl.proxy.phases import PluginConfError, instantiate
 from reference_impl.proxy.plugins import PLUGIN_CLASSES, PluginEnv
+from reference_impl.schema import check_plugin
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 PUBLIC_PEM = (
@@ -124,7 +126,59 @@ def test_introspection_cached_until_exp(make_ctx):
         assert 'error_description="invalid token"' in response.headers["WWW-Authenticate"]
 
 
-def test_code_flow_is_refused():
-    conf = {**BASE, "bearer_only": False}
-    with pytest.raises(PluginConfError, match="bearer_only false is not supported"):
-        instantiate({"openid-connect": conf}, PLUGIN_CLASSES, None)
+def _code_flow(conf):
+    checked = check_plugin("openid-connect", {**BASE, "bearer_only": False, **conf})
+    return PLUGIN_CLASSES["openid-connect"](checked, PluginEnv([], {}, {}))
+
+
+def _cookie(response) -> dict[str, str]:
+    return {"cookie": response.headers["Set-Cookie"].split(";", 1)[0]}
+
+
+def test_code_flow_login_session_and_logout(make_ctx):
+    with OidcProvider("c", "s") as provider:
+        plugin = _code_flow({"discovery": provider.discovery, "redirect_uri": "/cb"})
+        start = asyncio.run(plugin.rewrite(make_ctx(target="/app?x=1")))
+        assert start.status == 302
+        location = urlsplit(start.headers["Location"])
+        params = dict(parse_qsl(location.query))
+        assert location.path == "/oauth2/authorize"
+        assert params["redirect_uri"] == "http://localhost/cb"
+        assert params["response_type"] == "code" and params["scope"] == "openid"
+        consent = httpx.post(start.headers["Location"], data={"sub": "alice"})
+        callback = urlsplit(consent.headers["location"])
+        assert callback.path == "/cb"
+        # a forged state is APISIX's 500
+        forged = make_ctx(target="/cb?code=x&state=y", headers=_cookie(start))
+        assert asyncio.run(plugin.rewrite(forged)).status == 500
+        back = make_ctx(target=f"/cb?{callback.query}", headers=_cookie(start))
+        done = asyncio.run(plugin.rewrite(back))
+        assert (done.status, done.headers["Location"]) == (302, "/app?x=1")
+        ctx = make_ctx(target="/app?x=1", headers=_cookie(done))
+        assert asyncio.run(plugin.rewrite(ctx)) is None
+        id_token = json.loads(base64.b64decode(ctx.upstream_headers["X-ID-Token"]))
+        assert id_token["sub"] == "alice" and id_token["aud"] == ["c"]
+        assert json.loads(base64.b64decode(ctx.upstream_headers["X-Userinfo"]))["sub"] == "alice"
+        assert ctx.upstream_headers["X-Access-Token"]
+        # another secret cannot read the session: the request is sent to the provider again
+        other = _code_flow({"discovery": provider.discovery, "redirect_uri": "/cb"})
+        assert asyncio.run(other.rewrite(make_ctx(headers=_cookie(done)))).status == 302
+        out = asyncio.run(plugin.rewrite(make_ctx(target="/logout", headers=_cookie(done))))
+        assert out.status == 302 and "/oauth2/end_session?id_token_hint=" in out.headers["Location"]
+        assert out.headers["Set-Cookie"].startswith("session=;")
+
+
+@pytest.mark.parametrize(("action", "status"), [("deny", 401), ("pass", None), ("auth", 302)])
+def test_code_flow_unauth_action(make_ctx, action, status):
+    with OidcProvider("c", "s") as provider:
+        conf = {"discovery": provider.discovery, "redirect_uri": "/cb", "unauth_action": action}
+        plugin = _code_flow(conf)
+        answer = asyncio.run(plugin.rewrite(make_ctx(target="/app")))
+        assert (answer.status if answer else None) == status
+
+
+def test_code_flow_callback_without_session_or_code(make_ctx):
+    plugin = _code_flow({"redirect_uri": "http://gw/cb"})
+    assert asyncio.run(plugin.rewrite(make_ctx(target="/cb?code=1&state=2"))).status == 500
+    # with redirect_uri unset, every request is one to the redirect_uri (APISIX 3.5)
+    assert asyncio.run(_code_flow({}).rewrite(make_ctx(target="/app"))).status == 500

@@ -53,6 +53,9 @@ def test_plugin_classes_follow_the_contract():
         "api-breaker": 1005,
         "workflow": 1006,
         "proxy-cache": 1085,
+        "proxy-mirror": 1010,
+        "client-control": 22000,
+        "body-transformer": 1080,
         # Lua (issue 16)
         "serverless-pre-function": 10000,
         "serverless-post-function": -2000,

@@ -275,8 +275,8 @@ ROUTE_CASES = {
             "set_userinfo_header": True,
             "set_refresh_token_header": False,
         },
-        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d"},
-        "bearer_only false is not supported",
+        {"client_id": "c", "client_secret": "s", "discovery": "http://i/d", "proxy_opts": {}},
+        "proxy_opts is not supported",
     ),
     # traffic
     "api-breaker": (
@@ -300,6 +300,24 @@ ROUTE_CASES = {
         {},
         {"rules": [{"case": [["uri", "==", "/a"]], "actions": [["proxy", {}]]}]},
         "unsupported action: proxy",
+    ),
+    "body-transformer": (
+        {"response": {"template": "{{a}}"}},
+        {},
+        {"request": {"template": "{[ 'x.html' ]}"}},
+        "request template: {[...]} includes are not supported by the reference gateway",
+    ),
+    "proxy-mirror": (
+        {"host": "http://127.0.0.1:1986"},
+        {"path_concat_mode": "replace", "sample_ratio": 1},
+        {"host": "grpc://127.0.0.1:1986"},
+        "a grpc or grpcs host is not supported by the reference gateway (http and https are)",
+    ),
+    "client-control": (
+        {"max_body_size": 5},
+        {},
+        {"max_body_size": -1},
+        'property "max_body_size" validation failed: expected -1 to be at least 0',
     ),
     "proxy-cache": (
         {"cache_strategy": "memory", "cache_zone": "memory_cache"},
@@ -433,6 +451,27 @@ def test_route_scope_invalid_names_the_field(name: str) -> None:
         check_plugins({name: bad})
     prefix = f"failed to check the configuration of plugin {name} err: "
     assert str(info.value).startswith(prefix + tail)
+
+
+def test_proxy_cache_strategy_matches_its_zone() -> None:
+    assert check_plugin("proxy-cache", {})["cache_zone"] == "disk_cache_one"  # on disk
+    for strategy, zone in (("disk", "memory_cache"), ("memory", "disk_cache_one")):
+        with pytest.raises(SchemaError) as err:
+            check_plugin("proxy-cache", {"cache_strategy": strategy, "cache_zone": zone})
+        assert str(err.value).endswith(
+            f"invalid or empty cache_zone for cache_strategy: {strategy}"
+        )
+
+
+def test_openid_connect_code_flow_gets_a_session_secret() -> None:
+    conf = {"client_id": "c", "client_secret": "s", "discovery": "http://i/d"}
+    first, second = check_plugin("openid-connect", conf), check_plugin("openid-connect", conf)
+    assert len(base64.b64decode(first["session"]["secret"])) == 32
+    assert first["session"] != second["session"], "a random secret"
+    given = {**conf, "session": {"secret": "0123456789abcdef"}}
+    assert check_plugin("openid-connect", given)["session"] == given["session"]
+    bearer = check_plugin("openid-connect", {**conf, "bearer_only": True})
+    assert "session" not in bearer
 
 
 def test_unknown_plugin() -> None:
@@ -770,8 +809,8 @@ def test_plugin_names_sorted_by_priority() -> None:
     assert set(names) == set(PLUGINS)
     priorities = [PLUGINS[n].priority for n in names]
     assert priorities == sorted(priorities, reverse=True)
-    # 23000, 12015, 12011, 12009, 11000
-    assert names[:5] == ["real-ip", "request-id", "zipkin", "opentelemetry", "fault-injection"]
+    # 23000, 22000, 12015, 12011, 12009
+    assert names[:5] == ["real-ip", "client-control", "request-id", "zipkin", "opentelemetry"]
     assert plugin_names("stream") == ["ip-restriction", "limit-conn"]
 
 

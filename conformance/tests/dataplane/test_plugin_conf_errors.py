@@ -230,9 +230,24 @@ CASES: dict[str, list[Case]] = {
             _wrong_type("cache_ttl", "integer", "string"),
         ),
     ],
+    "proxy-cache-disk": [
+        # disk_cache_one is the default configuration's zone with a disk_path
+        (
+            "memory-strategy-on-disk-zone",
+            {"cache_strategy": "memory", "cache_zone": "disk_cache_one"},
+            "invalid or empty cache_zone for cache_strategy: memory",
+        ),
+        (
+            "zone-number",
+            {"cache_zone": 1},
+            _wrong_type("cache_zone", "string", "number"),
+        ),
+    ],
 }
 PLUGIN_OF = {
     "limit-count-redis": "limit-count",
+    "proxy-cache-disk": "proxy-cache",
+    "openid-connect-code-flow": "openid-connect",
     "limit-count-redis-cluster": "limit-count",
     "limit-req-redis": "limit-req",
     "limit-req-redis-cluster": "limit-req",
@@ -300,6 +315,39 @@ CASES["openid-connect"] = [
         _wrong_type("client_id", "string", "number"),
     ),
 ]
+_OIDC_CODE_FLOW = {"client_id": "c", "client_secret": "s", "discovery": "http://127.0.0.1/d"}
+CASES["openid-connect-code-flow"] = [
+    (
+        "session-without-secret",
+        {**_OIDC_CODE_FLOW, "session": {}},
+        'property "session" validation failed: property "secret" is required',
+    ),
+    (
+        "session-secret-number",
+        {**_OIDC_CODE_FLOW, "session": {"secret": 1}},
+        'property "session" validation failed: ' + _wrong_type("secret", "string", "number"),
+    ),
+]
+CASES["proxy-mirror"] = [
+    ("no-host", {"path": "/m"}, 'property "host" is required'),
+    ("host-number", {"host": 1}, _wrong_type("host", "string", "number")),
+]
+CASES["client-control"] = [
+    ("max-string", {"max_body_size": "1"}, _wrong_type("max_body_size", "integer", "string")),
+]
+CASES["body-transformer"] = [
+    (
+        "no-request-nor-response",
+        {},
+        'object matches none of the required: ["request"] or ["response"] or '
+        '["request","response"]',
+    ),
+    (
+        "template-number",
+        {"request": {"template": 1}},
+        'property "request" validation failed: ' + _wrong_type("template", "string", "number"),
+    ),
+]
 CASES["authz-casbin"] = [
     ("no-username", {"model": "m", "policy": "p"}, ONE_OF_NONE),
     (
@@ -313,6 +361,7 @@ CASES["authz-casbin"] = [
 test_forward_auth_conf_errors = _conf_errors_test("forward-auth")
 test_authz_casbin_conf_errors = _conf_errors_test("authz-casbin")
 test_openid_connect_conf_errors = _conf_errors_test("openid-connect")
+test_openid_connect_code_flow_conf_errors = _conf_errors_test("openid-connect-code-flow")
 test_hmac_auth_consumer_conf_errors = _conf_errors_test("hmac-auth", on_consumer=True)
 test_ldap_auth_conf_errors = _conf_errors_test("ldap-auth")
 test_ldap_auth_consumer_conf_errors = _conf_errors_test("ldap-auth", on_consumer=True)
@@ -323,3 +372,7 @@ test_limit_req_redis_cluster_conf_errors = _conf_errors_test("limit-req-redis-cl
 test_api_breaker_conf_errors = _conf_errors_test("api-breaker")
 test_workflow_conf_errors = _conf_errors_test("workflow")
 test_proxy_cache_conf_errors = _conf_errors_test("proxy-cache")
+test_proxy_cache_disk_conf_errors = _conf_errors_test("proxy-cache-disk")
+test_proxy_mirror_conf_errors = _conf_errors_test("proxy-mirror")
+test_client_control_conf_errors = _conf_errors_test("client-control")
+test_body_transformer_conf_errors = _conf_errors_test("body-transformer")

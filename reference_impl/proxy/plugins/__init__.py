@@ -11,7 +11,9 @@ from ..plugin_api import Plugin
 from .api_breaker import ApiBreaker
 from .auth_family import AUTH_FAMILY
 from .basic_auth import BasicAuth
+from .body_transformer import BodyTransformer
 from .brotli import Brotli
+from .client_control import ClientControl
 from .consumer_restriction import ConsumerRestriction
 from .cors import Cors
 from .csrf import Csrf
@@ -32,6 +34,7 @@ from .mocking import Mocking
 from .observability import OBSERVABILITY_PLUGINS
 from .prometheus import Prometheus, ServerCounters, record_connection, record_request
 from .proxy_cache import ProxyCache
+from .proxy_mirror import ProxyMirror
 from .proxy_rewrite import ProxyRewrite
 from .real_ip import RealIp
 from .redirect import Redirect
@@ -49,7 +52,9 @@ from .workflow import Workflow
 _CLASSES: tuple[type[Plugin], ...] = (
     *AUTH_FAMILY,
     BasicAuth,
+    BodyTransformer,
     Brotli,
+    ClientControl,
     ConsumerRestriction,
     Cors,
     Csrf,
@@ -81,6 +86,7 @@ _CLASSES: tuple[type[Plugin], ...] = (
     ApiBreaker,
     Workflow,
     ProxyCache,
+    ProxyMirror,
     *OBSERVABILITY_PLUGINS,
 )
 PLUGIN_CLASSES: dict[str, type[Plugin]] = {cls.name: cls for cls in _CLASSES}

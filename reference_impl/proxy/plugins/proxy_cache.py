@@ -1,4 +1,5 @@
-"""proxy-cache with `cache_strategy: memory`, as apisix/plugins/proxy-cache/memory_handler.lua.
+"""proxy-cache: `cache_strategy: memory` as apisix/plugins/proxy-cache/memory_handler.lua, and
+`disk` as disk_handler.lua with nginx's proxy_cache (`disk_cache.py`).
 
 The access phase answers a cached response (`Apisix-Cache-Status: HIT`, with `Age`) when the
 request is cacheable (its method in `cache_method`, `cache_bypass` empty or "0", and with
@@ -9,8 +10,14 @@ The header and body filters keep the upstream's answer when its status is in
 allows it, for `cache_ttl` seconds (with `cache_control`, the answer's max-age or Expires).
 `PURGE` removes the entry: 200, or 404 when there was none.
 
-The zone is this worker's (APISIX's `memory_cache` is a shared dict of the node). The disk
-strategy is nginx's proxy_cache, which the reference does not have: its schema check refuses it.
+The zone is this worker's (APISIX's `memory_cache` is a shared dict of the node).
+
+The disk strategy, as nginx's proxy_cache under APISIX's directives: a request whose method is
+not in `cache_method`, or with a `cache_bypass` value, is BYPASS (and with a matching method
+its answer is still kept); an entry on disk is a HIT (no `Age`), an outdated one EXPIRED, none
+MISS; the answer is kept when its method and status match and `no_cache` is empty or "0", for
+the lifetime nginx gives it (`cache_ttl` plays no part). The HIT is answered in this plugin's
+access phase (nginx answers it after every access phase).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..plugin_api import Ctx, Plugin, Response, ResponseHead
+from .disk_cache import DiskZone, StoredAnswer, answer_lifetime
 
 _STATE = "proxy-cache"
 MAX_ENTRIES = 4096  # per zone; the oldest entry goes first
@@ -114,9 +122,13 @@ class ProxyCache(Plugin):
 
     def __init__(self, conf: dict[str, Any], env: Any) -> None:
         super().__init__(conf, env)
-        if conf.get("cache_strategy", "disk") != "memory":
-            raise ValueError("cache_strategy disk is not supported by the reference gateway")
-        self._zone: MemoryZone = env.shared.cache_zone(conf.get("cache_zone", "memory_cache"))
+        zone_name = conf.get("cache_zone", "disk_cache_one")
+        self._disk: DiskZone | None = None
+        if conf.get("cache_strategy", "disk") == "disk":
+            self._disk = env.shared.disk_zones.get(zone_name)
+            if self._disk is None:
+                raise ValueError(f"cache_zone {zone_name} is not a disk zone of this gateway")
+        self._zone: MemoryZone = env.shared.cache_zone(zone_name)
         self._key = list(conf.get("cache_key") or ("$host", "$request_uri"))
         self._methods = frozenset(conf.get("cache_method") or ("GET", "HEAD"))
         self._statuses = frozenset(conf.get("cache_http_status") or (200, 301, 404))
@@ -127,6 +139,8 @@ class ProxyCache(Plugin):
         self._ttl = int(conf.get("cache_ttl", 300))
 
     async def access(self, ctx: Ctx) -> Response | None:
+        if self._disk is not None:
+            return self._disk_access(ctx, self._disk)
         cc = _directives(ctx.var("http_cache_control"))
         method = ctx.var("request_method")
         if method != "PURGE":
@@ -184,22 +198,68 @@ class ProxyCache(Plugin):
             or (isinstance(min_fresh, float) and entry.ttl - age < min_fresh)
         )
 
+    def _disk_access(self, ctx: Ctx, zone: DiskZone) -> Response | None:
+        key = _complex_value(self._key, ctx)
+        method = ctx.var("request_method")
+        if method == "PURGE":
+            return Response(200 if zone.purge(key) else 404)
+        status = "MISS"
+        bypass = self._bypass is not None and _set(_complex_value(self._bypass, ctx))
+        if bypass or method not in self._methods:
+            status = "BYPASS"
+        else:
+            entry = zone.get(key)
+            if entry is not None and entry.expires > self.env.shared.clock():
+                headers: dict[str, str] = {}
+                for name, value in entry.headers:
+                    if self._hide and name.lower() in ("expires", "cache-control"):
+                        value = ""
+                    headers[name] = value
+                headers["Apisix-Cache-Status"] = "HIT"
+                return Response(entry.status, entry.body, headers)
+            if entry is not None:
+                status = "EXPIRED"
+        ctx.response_headers["Apisix-Cache-Status"] = status
+        if method in self._methods:
+            ctx.state[_STATE] = key
+        return None
+
+    def _disk_keeps(self, ctx: Ctx, head: ResponseHead, zone: DiskZone) -> float | None:
+        """How long the disk zone keeps the upstream's answer (None: not kept)."""
+        if head.status not in self._statuses:
+            return None
+        if self._no_cache is not None and _set(_complex_value(self._no_cache, ctx)):
+            return None
+        return answer_lifetime(head.headers, zone.default_ttl, self.env.shared.clock())
+
     def header_filter(self, ctx: Ctx, head: ResponseHead) -> None:
         key = ctx.state.get(_STATE)
         if key is None:
+            return
+        if self._disk is not None:
+            lifetime = self._disk_keeps(ctx, head, self._disk)
+            stored = [(n, v) for n, v in head.headers if n.lower() not in _HOP_BY_HOP]
+            self._hide_cache_headers(head)
+            if lifetime is None:
+                del ctx.state[_STATE]
+            else:
+                ctx.state[_STATE] = (key, head.status, stored, lifetime, bytearray())
             return
         # the upstream's headers, as stored and as read, before any are hidden
         headers = list(head.headers)
         cc = _directives(head.get("cache-control"))
         ttl = self._cacheable_ttl(ctx, head, cc)
-        if self._hide:
-            for name in ("Expires", "Cache-Control"):
-                if head.get(name) is not None:
-                    head.set(name, "")
+        self._hide_cache_headers(head)
         if ttl is None:
             del ctx.state[_STATE]
             return
         ctx.state[_STATE] = (key, head.status, headers, ttl, bytearray())
+
+    def _hide_cache_headers(self, head: ResponseHead) -> None:
+        if self._hide:
+            for name in ("Expires", "Cache-Control"):
+                if head.get(name) is not None:
+                    head.set(name, "")
 
     def _cacheable_ttl(self, ctx: Ctx, head: ResponseHead, cc: dict[str, Any]) -> float | None:
         """How long to keep the answer, or None when it is not cacheable."""
@@ -232,5 +292,8 @@ class ProxyCache(Plugin):
         body.extend(chunk)
         if eof:
             now = self.env.shared.clock()
-            self._zone.set(key, _Entry(status, headers, bytes(body), ttl, now), now + ttl)
+            if self._disk is not None:
+                self._disk.put(key, StoredAnswer(status, headers, bytes(body), now + ttl))
+            else:
+                self._zone.set(key, _Entry(status, headers, bytes(body), ttl, now), now + ttl)
         return chunk

@@ -19,7 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from ...proxy_cache_zones import DEFAULT_PROXY_CACHE
 from .batch_processor import BatchProcessors
+from .disk_cache import disk_zones
 from .metrics_store import MetricsRecorder
 from .proxy_cache import MemoryZone
 from .redis_limits import RedisConnections
@@ -128,6 +130,7 @@ class SharedState:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         plugin_attr: dict[str, Any] | None = None,
+        proxy_cache: dict[str, Any] | None = None,
     ) -> None:
         self.clock = clock
         self.sleep = sleep
@@ -136,6 +139,10 @@ class SharedState:
         self.plugin_attr = plugin_attr or {}  # config.yaml's plugin_attr, by plugin name
         self.redis = RedisConnections()  # the redis policies' clients, by connection settings
         self._cache_zones: dict[str, MemoryZone] = {}  # proxy-cache's memory zones, by name
+        # config.yaml's apisix.proxy_cache: the zones on disk, by name
+        self.disk_zones = disk_zones(
+            proxy_cache if proxy_cache is not None else DEFAULT_PROXY_CACHE
+        )
         self.records: MemoryRecordTable | MappedRecordTable
         if directory is None:
             self.records = MemoryRecordTable(clock)

@@ -303,11 +303,6 @@ _INTROSPECTION_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
 def openid_connect_refusal(conf: dict[str, Any]) -> str | None:
     """What of an openid-connect conf this gateway cannot honour, if anything."""
-    if not conf.get("bearer_only"):
-        return (
-            "bearer_only false is not supported: this gateway verifies bearer tokens only "
-            "(no authorization code flow, sessions or logout)"
-        )
     if "proxy_opts" in conf:
         return "proxy_opts is not supported: this gateway reaches the provider directly"
     method = conf.get("introspection_endpoint_auth_method", "client_secret_basic")
@@ -317,6 +312,14 @@ def openid_connect_refusal(conf: dict[str, Any]) -> str | None:
             f"(supported: {', '.join(_INTROSPECTION_AUTH_METHODS)})"
         )
     return None
+
+
+def _openid_connect_check(conf: dict[str, Any]) -> str | None:
+    # APISIX 3.5's check_schema: the authorization code flow's session gets a random
+    # secret when none is configured (stored with the conf, so every worker shares it)
+    if not conf.get("bearer_only") and "session" not in conf:
+        conf["session"] = {"secret": base64.b64encode(secrets.token_bytes(32)).decode()}
+    return openid_connect_refusal(conf)
 
 
 OPENID_CONNECT = PluginSpec(
@@ -441,7 +444,7 @@ OPENID_CONNECT = PluginSpec(
         "encrypt_fields": ["client_secret"],
         "required": ["client_id", "client_secret", "discovery"],
     },
-    extra_check=lambda conf, scope: openid_connect_refusal(conf),
+    extra_check=lambda conf, scope: _openid_connect_check(conf),
 )
 
 SPECS = (

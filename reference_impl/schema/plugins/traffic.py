@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reference_impl.proxy_cache_zones import DEFAULT_PROXY_CACHE
 from reference_impl.schema.definitions import Schema
 from reference_impl.schema.engine import CompiledSchema
 from reference_impl.schema.errors import SchemaError
@@ -377,18 +378,22 @@ _COMPLEX_VALUE: Schema = {
     "minItems": 1,
     "items": {"type": "string", "pattern": r"(^[^\$].+$|^\$[0-9a-zA-Z_]+$)"},
 }
-# APISIX's default zones (conf/config-default.yaml): the reference has only memory ones
-PROXY_CACHE_ZONES = ("disk_cache_one", "memory_cache")
+# the zones of APISIX's default configuration, by name: whether each is on disk (the Admin API
+# checks against these; a data plane serves the zones of its config.yaml)
+PROXY_CACHE_ZONES = {
+    zone["name"]: bool(zone.get("disk_path")) for zone in DEFAULT_PROXY_CACHE["zones"]
+}
 
 
 def _proxy_cache_check(conf: dict[str, Any], scope: str) -> str | None:
     for key in conf["cache_key"]:
         if key == "$request_method":
             return f"cache_key variable {key} unsupported"
-    if conf["cache_zone"] not in PROXY_CACHE_ZONES:
+    on_disk = PROXY_CACHE_ZONES.get(conf["cache_zone"])
+    if on_disk is None:
         return f"cache_zone {conf['cache_zone']} not found"
-    if conf["cache_strategy"] != "memory":  # nginx's proxy_cache, which the reference lacks
-        return "cache_strategy disk is not supported by the reference gateway"
+    if on_disk != (conf["cache_strategy"] == "disk"):
+        return f"invalid or empty cache_zone for cache_strategy: {conf['cache_strategy']}"
     return None
 
 
@@ -426,4 +431,58 @@ PROXY_CACHE = PluginSpec(
     extra_check=_proxy_cache_check,
 )
 
-SPECS = (LIMIT_COUNT, LIMIT_REQ, LIMIT_CONN, FAULT_INJECTION, API_BREAKER, WORKFLOW, PROXY_CACHE)
+
+def _proxy_mirror_check(conf: dict[str, Any], scope: str) -> str | None:
+    if not conf["host"].startswith("http"):  # nginx's grpc mirror location
+        return "a grpc or grpcs host is not supported by the reference gateway (http and https are)"
+    return None
+
+
+# apisix/plugins/proxy-mirror.lua (3.5)
+PROXY_MIRROR = PluginSpec(
+    name="proxy-mirror",
+    priority=1010,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {
+            "host": {
+                "type": "string",
+                "pattern": r"^(http(s)?|grpc(s)?):\/\/([\da-zA-Z.-]+|\[[\da-fA-F:]+\])(:\d+)?$",
+            },
+            "path": {"type": "string", "pattern": r"^/[^?&]+$"},
+            "path_concat_mode": {
+                "type": "string",
+                "default": "replace",
+                "enum": ["replace", "prefix"],
+                "description": "the concatenation mode for custom path",
+            },
+            "sample_ratio": {"type": "number", "minimum": 0.00001, "maximum": 1, "default": 1},
+        },
+        "required": ["host"],
+    },
+    extra_check=_proxy_mirror_check,
+)
+
+# apisix/plugins/client-control.lua (3.5)
+CLIENT_CONTROL = PluginSpec(
+    name="client-control",
+    priority=22000,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {"max_body_size": {"type": "integer", "minimum": 0}},
+    },
+)
+
+SPECS = (
+    LIMIT_COUNT,
+    LIMIT_REQ,
+    LIMIT_CONN,
+    FAULT_INJECTION,
+    API_BREAKER,
+    WORKFLOW,
+    PROXY_CACHE,
+    PROXY_MIRROR,
+    CLIENT_CONTROL,
+)

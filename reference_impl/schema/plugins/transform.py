@@ -8,6 +8,7 @@ import binascii
 import re
 from typing import Any
 
+from reference_impl.lua.template import template_text, unsupported_feature
 from reference_impl.schema.definitions import IP_DEF, Schema
 from reference_impl.schema.plugins.observability import cidrs_check
 from reference_impl.schema.plugins.spec import (
@@ -484,7 +485,44 @@ MOCKING = PluginSpec(
     extra_check=_mocking_check,
 )
 
+
+def _body_transformer_check(conf: dict[str, Any], scope: str) -> str | None:
+    for typ in ("request", "response"):
+        if typ in conf:
+            feature = unsupported_feature(template_text(conf[typ]["template"]))
+            if feature is not None:
+                return f"{typ} template: {feature} are not supported by the reference gateway"
+    return None
+
+
+_TRANSFORM: Schema = {
+    "type": "object",
+    "properties": {
+        "input_format": {"type": "string", "enum": ["xml", "json"]},
+        "template": {"type": "string"},
+    },
+    "required": ["template"],
+}
+
+# apisix/plugins/body-transformer.lua (3.5)
+BODY_TRANSFORMER = PluginSpec(
+    name="body-transformer",
+    priority=1080,
+    version=0.1,
+    schema={
+        "type": "object",
+        "properties": {"request": _TRANSFORM, "response": _TRANSFORM},
+        "anyOf": [
+            {"required": ["request"]},
+            {"required": ["response"]},
+            {"required": ["request", "response"]},
+        ],
+    },
+    extra_check=_body_transformer_check,
+)
+
 SPECS = (
+    BODY_TRANSFORMER,
     PROXY_REWRITE,
     RESPONSE_REWRITE,
     CORS,
