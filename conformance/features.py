@@ -110,6 +110,8 @@ PROFILES: dict[str, Profile] = {
                 "ee-published-openapi",
                 "ee-service-upstreams",
                 "ee-instances",
+                "ee-login-options",
+                "ee-login-ldap",
             ),
             extended=(
                 "ee-healthcheck",
@@ -120,11 +122,17 @@ PROFILES: dict[str, Profile] = {
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
                 "ee-iam-inferred-endpoints",
+                "ee-login-oidc",
+                "ee-login-saml-cas",
+                "ee-scim",
             ),
             inferred=(
                 "ee-dashboard-group-resources",
                 "ee-stream-route-template-patch",
                 "ee-iam-inferred-endpoints",
+                "ee-login-oidc",
+                "ee-login-saml-cas",
+                "ee-scim",
             ),
         ),
         Profile(

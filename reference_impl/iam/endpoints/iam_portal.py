@@ -5,14 +5,31 @@ from __future__ import annotations
 
 from ...api.actions import Endpoint, crud, row
 
+# the sign-in paths anyone may call (the middleware lets them through unauthenticated)
+SIGN_IN = (
+    ("POST", "/api/login"),
+    ("POST", "/api/ldap/{login_option_id}/login"),
+    ("GET", "/api/oidc/{login_option_id}/login"),
+    ("GET", "/api/oidc/{login_option_id}/callback"),
+    ("GET", "/api/saml/{login_option_id}/login"),
+    ("GET", "/api/saml/{login_option_id}/callback"),
+    ("POST", "/api/saml/{login_option_id}/callback"),
+    ("GET", "/api/saml/{login_option_id}/metadata"),
+    ("GET", "/api/cas/{login_option_id}/login"),
+)
+
 
 def iam_endpoints() -> list[Endpoint]:
     user = "/api/users/{user_id}"
     role = "/api/roles/{role_id}"
     policy = "/api/permission_policies/{permission_policy_id}"
     rows = [
-        row("POST", "/api/login", None),
         row("POST", "/api/logout", None),
+        *(row(method, path, None) for method, path in SIGN_IN),
+        row("POST", "/api/ldap/{login_option_id}/logout", None),
+        row("POST", "/api/oidc/{login_option_id}/logout", None),
+        row("GET", "/api/saml/{login_option_id}/logout", None),
+        row("GET", "/api/cas/{login_option_id}/logout", None),
         row("GET", "/api/me", None),
         row("PUT", "/api/me", None),
         row("PUT", "/api/me/email", None),
@@ -36,12 +53,6 @@ def iam_endpoints() -> list[Endpoint]:
         row("GET", "/api/audit_logs/event_types", None),
         row("GET", "/api/license", None),
         row("PUT", "/api/license", "iam:UpdateLicense"),
-        row("GET", "/api/login_options", "iam:GetLoginOption"),
-        row("POST", "/api/login_options", "iam:CreateLoginOption"),
-        row("GET", "/api/login_options/{login_option_id}", "iam:GetLoginOption"),
-        row("PUT", "/api/login_options/{login_option_id}", "iam:UpdateLoginOption"),
-        row("PATCH", "/api/login_options/{login_option_id}", "iam:UpdateLoginOption"),
-        row("DELETE", "/api/login_options/{login_option_id}", "iam:DeleteLoginOption"),
         row("GET", "/api/scim_provisioning", "iam:GetSCIMProvisioning"),
         row("PUT", "/api/scim_provisioning", "iam:UpdateSCIMProvisioning"),
         row("POST", "/api/scim_provisioning/token", "iam:UpdateSCIMProvisioning"),
