@@ -1,7 +1,7 @@
 """SCIM provisioning: the settings (`GET|PUT /api/scim_provisioning`) and their bearer token
 (`POST /api/scim_provisioning/token`), and the SCIM 2.0 service an identity provider calls
 with that token (`/scim/v2`, RFC 7643/7644): Users become dashboard users (`active: false`
-deactivates one: its sessions, tokens and password stop working), Groups keep their
+deactivates one: its sessions, tokens and password stop working until it is reactivated), Groups keep their
 members. Errors use SCIM's error schema."""
 
 from __future__ import annotations
@@ -233,9 +233,7 @@ def _store_user(iam: IamService, user: dict[str, Any], fields: dict[str, Any]) -
     if password is not None:
         fields["password_hash"] = secrets.hash_password(password, iam.bcrypt_rounds)
     updated = {**user, **fields, "updated_at": now()}
-    iam.records.put("users", updated)
-    if updated["state"] != "Active":
-        _revoke(iam, updated["id"])
+    iam.records.put("users", updated)  # a deactivated user's credentials stop working
     return updated
 
 
