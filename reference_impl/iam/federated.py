@@ -47,7 +47,7 @@ def signed_in_user(
     iam: IamService, option: Mapping[str, Any], username: str, attributes: Attributes
 ) -> dict[str, Any]:
     """The user `username` of this option: created on the first login, its roles and
-    boundaries those the option's mappings give (kept when the option maps none)."""
+    boundaries those the option's mappings give now (kept when the option has none)."""
     user = iam.find_user(username)
     if user is not None and user.get("login_option_id") != option["id"]:
         raise ApiError(400, f"user {username} exists and does not sign in with {option['name']}")
@@ -70,9 +70,10 @@ def signed_in_user(
         "boundaries": [],
     }
     changes: dict[str, Any] = {"updated_at": stamp, "email": str(email or base.get("email", ""))}
-    if roles or not option.get("role_mapping"):
-        changes["roles"] = roles or base["roles"]
-    if boundaries:
+    # with mappings, every login sets what they give; without, an administrator's choice stays
+    if option.get("role_mapping"):
+        changes["roles"] = roles
+    if option.get("boundary_mapping"):
         changes["boundaries"] = boundaries
     updated = {**base, **changes}
     iam.records.put("users", updated)
