@@ -124,6 +124,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-iam-inferred-endpoints",
                 "ee-login-oidc",
                 "ee-login-saml-cas",
+                "ee-login-options-public",
                 "ee-scim",
             ),
             inferred=(
@@ -132,6 +133,7 @@ PROFILES: dict[str, Profile] = {
                 "ee-iam-inferred-endpoints",
                 "ee-login-oidc",
                 "ee-login-saml-cas",
+                "ee-login-options-public",
                 "ee-scim",
             ),
         ),

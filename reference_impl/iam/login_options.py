@@ -15,7 +15,9 @@ from ..api.context import CollectionRequest, Context
 from ..api.errors import ApiError
 from ..api7ee.schemas import check
 from .collections import routes
+from .service import IamService
 from .users import check_policies, check_roles
+from .web import IamCall
 
 KINDS = ("ldap", "oidc", "saml", "cas")
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 4096}
@@ -134,4 +136,14 @@ class LoginOptions(RecordCollection):
 
 
 LOGIN_OPTIONS = LoginOptions()
-ROUTES = routes(LOGIN_OPTIONS, "login_option_id")
+PUBLIC_FIELDS = ("id", "name", "logo", "provider_type", "disable", "created_at", "updated_at")
+
+
+def list_public(iam: IamService, call: IamCall):
+    """What a login page shows: no provider settings, no role or boundary mappings."""
+    shown = [{k: o[k] for k in PUBLIC_FIELDS if k in o} for o in iam.records.all("login_options")]
+    return call.listing(shown)
+
+
+# the literal path first: it would otherwise name an option "public"
+ROUTES = [("GET", "/login_options/public", list_public), *routes(LOGIN_OPTIONS, "login_option_id")]

@@ -212,3 +212,21 @@ def test_saml_and_cas(gw_target: Target, dashboard, options):
         unanswered = expect(client.get(f"/api/cas/{cas}/login", params={"ticket": "ST-1"}), 400)
         assert nobody in unanswered["error_msg"]
     expect(dashboard.get(f"/api/cas/{cas}/logout"), 400)  # `redirect` is required
+
+
+@conformance_test(
+    name="ee-login-options-public",
+    description="the public list of login options answers without credentials and shows no "
+    "provider settings or role mappings",
+    profile="api7ee",
+    features=["ee-login-options-public"],
+)
+def test_public_login_options(gw_target: Target, iam_users, options):
+    role = _role_that_may_get_roles(iam_users)
+    config = {**LDAP_CONFIG, "port": "389", "bind_password": "secret"}
+    option_id = options.create("ldap", config, role_mapping=[{"role_id": role}])
+    with dashboard_client(gw_target) as anonymous:
+        listed = expect(anonymous.get("/api/login_options/public"))
+    shown = [o for o in listed["list"] if o["id"] == option_id]
+    assert len(shown) == 1 and shown[0]["provider_type"] == "ldap"
+    assert not {"ldap_config", "role_mapping", "boundary_mapping"} & set(shown[0])

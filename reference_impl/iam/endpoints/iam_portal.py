@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from ...api.actions import Endpoint, crud, row
 
-# the sign-in paths anyone may call (the middleware lets them through unauthenticated)
+# the paths anyone may call, to sign in or to see how (the middleware lets them through
+# unauthenticated)
 SIGN_IN = (
     ("POST", "/api/login"),
+    ("GET", "/api/login_options/public"),
     ("POST", "/api/ldap/{login_option_id}/login"),
     ("GET", "/api/oidc/{login_option_id}/login"),
     ("GET", "/api/oidc/{login_option_id}/callback"),
