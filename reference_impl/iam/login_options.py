@@ -72,6 +72,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
             "request_scopes": {"type": "array", "items": _TEXT},
             "ssl_verify": {"type": "boolean"},
             "root_url": _TEXT,
+            "callback_url": _TEXT,  # 3.2.14: the root the callback URL is made from
         },
         "additionalProperties": False,
     },
@@ -81,6 +82,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "properties": {
             "idp_metadata_url": _TEXT,
             "sp_root_url": _TEXT,
+            "sp_acs_url": _TEXT,
+            "sp_slo_url": _TEXT,
+            "sp_metadata_url": _TEXT,
             "entity_id": _TEXT,
             "certificate": {"type": "string"},
             "sign_request": {"type": "boolean", "enum": [False]},

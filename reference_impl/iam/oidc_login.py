@@ -33,7 +33,8 @@ def _discovery(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _callback_url(option: dict[str, Any]) -> str:
-    root = option["oidc_config"]["root_url"].rstrip("/")
+    config = option["oidc_config"]
+    root = (config.get("callback_url") or config["root_url"]).rstrip("/")
     return f"{root}/api/oidc/{option['id']}/callback"
 
 

@@ -47,11 +47,14 @@ def _xml(text: str | bytes, what: str) -> ElementTree.Element:
         raise ApiError(400, f"invalid {what}: {exc}") from None
 
 
-def _sp(option: dict[str, Any]) -> tuple[str, str]:
-    """(entity id, ACS URL) of the dashboard as the option's service provider."""
-    root = option["saml_config"]["sp_root_url"].rstrip("/")
-    acs = f"{root}/api/saml/{option['id']}/callback"
-    return option["saml_config"].get("entity_id") or f"{root}/api/saml/{option['id']}/metadata", acs
+def _sp(option: dict[str, Any]) -> tuple[str, str, str]:
+    """(entity id, ACS URL, SLO URL) of the dashboard as the option's service provider:
+    as configured, else the paths below `sp_root_url` this module serves."""
+    config = option["saml_config"]
+    own = f"{config['sp_root_url'].rstrip('/')}/api/saml/{option['id']}"
+    acs = config.get("sp_acs_url") or f"{own}/callback"
+    metadata = config.get("sp_metadata_url") or f"{own}/metadata"
+    return config.get("entity_id") or metadata, acs, config.get("sp_slo_url") or f"{own}/callback"
 
 
 def _idp_service(option: dict[str, Any], element: str) -> str | None:
@@ -76,7 +79,7 @@ def saml_login(iam: IamService, call: IamCall):
     sso = _idp_service(option, "SingleSignOnService")
     if sso is None:
         raise ApiError(400, "the SAML IdP metadata has no HTTP-Redirect SingleSignOnService")
-    entity, acs = _sp(option)
+    entity, acs, _ = _sp(option)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     request = (
         '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
@@ -124,7 +127,7 @@ def saml_callback(iam: IamService, call: IamCall):
 
 def saml_metadata(iam: IamService, call: IamCall):
     option = login_option(iam, call.params["login_option_id"], "saml")
-    entity, acs = _sp(option)  # the callback serves both ACS and SLO
+    entity, acs, slo = _sp(option)
     body = (
         '<?xml version="1.0"?>\n'
         '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
@@ -132,7 +135,7 @@ def saml_metadata(iam: IamService, call: IamCall):
         '<md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" '
         'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
         f'<md:SingleLogoutService Binding="{REDIRECT_BINDING}" '
-        f"Location={quoteattr(acs)}/>"
+        f"Location={quoteattr(slo)}/>"
         f'<md:AssertionConsumerService Binding="{POST_BINDING}" Location={quoteattr(acs)} '
         'index="1"/></md:SPSSODescriptor></md:EntityDescriptor>\n'
     )
