@@ -168,7 +168,7 @@ def _stamp(seconds: int) -> str:
 def _scim_user(user: dict[str, Any], iam: IamService, base_url: str) -> dict[str, Any]:
     groups = [
         {"value": g["id"], "display": g["displayName"]}
-        for g in iam.records.all("scim_groups")
+        for g in _groups(iam)
         if user["id"] in g.get("members", [])
     ]
     shown: dict[str, Any] = {
@@ -345,11 +345,24 @@ def delete_user(iam: IamService, call: ScimCall) -> tuple[int, Any]:
     user = _provisioned(iam, call.params["id"])
     _revoke(iam, user["id"])
     iam.records.delete("users", user["id"])
-    for group in iam.records.all("scim_groups"):
+    for group in _groups(iam):
         if user["id"] in group.get("members", []):
             members = [m for m in group["members"] if m != user["id"]]
             iam.records.put("scim_groups", {**group, "members": members})
     return 204, None
+
+
+def _groups(iam: IamService) -> list[dict[str, Any]]:
+    """The stored groups (a value no SCIM request wrote, without their fields, is none)."""
+    return [
+        g
+        for g in iam.records.all("scim_groups")
+        if isinstance(g.get("id"), str)
+        and isinstance(g.get("displayName"), str)
+        and isinstance(g.get("members"), list)
+        and isinstance(g.get("created_at"), int)
+        and isinstance(g.get("updated_at"), int)
+    ]
 
 
 def _scim_group(group: dict[str, Any], base_url: str) -> dict[str, Any]:
@@ -375,7 +388,7 @@ def _members(iam: IamService, raw: Any) -> list[str]:
 
 
 def _group(iam: IamService, group_id: str) -> dict[str, Any]:
-    group = iam.records.get("scim_groups", group_id)
+    group = next((g for g in _groups(iam) if g["id"] == group_id), None)
     if group is None:
         raise ScimError(404, f"Group {group_id} not found")
     return group
@@ -383,16 +396,14 @@ def _group(iam: IamService, group_id: str) -> dict[str, Any]:
 
 def _store_group(iam: IamService, group: dict[str, Any], call: ScimCall) -> dict[str, Any]:
     name = group["displayName"]
-    if any(
-        g["displayName"] == name and g["id"] != group["id"] for g in iam.records.all("scim_groups")
-    ):
+    if any(g["displayName"] == name and g["id"] != group["id"] for g in _groups(iam)):
         raise ScimError(409, f"group {name} already exists", "uniqueness")
     iam.records.put("scim_groups", group)
     return _scim_group(group, call.base_url)
 
 
 def list_groups(iam: IamService, call: ScimCall) -> tuple[int, Any]:
-    groups = sorted(iam.records.all("scim_groups"), key=lambda g: g["created_at"])
+    groups = sorted(_groups(iam), key=lambda g: g["created_at"])
     return 200, _page(call, _filtered(call, [_scim_group(g, call.base_url) for g in groups]))
 
 
