@@ -113,6 +113,8 @@ PROFILES: dict[str, Profile] = {
                 "ee-alerts",
                 "ee-operations",
                 "ee-portal",
+                "ee-login-options",
+                "ee-login-ldap",
             ),
             extended=(
                 "ee-healthcheck",
@@ -129,6 +131,10 @@ PROFILES: dict[str, Profile] = {
                 "ee-portal-inferred",
                 "ee-portal-developer",
                 "ee-iam-inferred-endpoints",
+                "ee-login-oidc",
+                "ee-login-saml-cas",
+                "ee-login-options-public",
+                "ee-scim",
             ),
             inferred=(
                 "ee-dashboard-group-resources",
@@ -139,6 +145,10 @@ PROFILES: dict[str, Profile] = {
                 "ee-portal-inferred",
                 "ee-portal-developer",
                 "ee-iam-inferred-endpoints",
+                "ee-login-oidc",
+                "ee-login-saml-cas",
+                "ee-login-options-public",
+                "ee-scim",
             ),
         ),
         Profile(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,11 +21,16 @@ from ..store import Store, StoreError
 from . import (
     audit,
     checks,
+    ldap_login,
+    login_options,
+    oidc_login,
     permissions_list,
     permitted_users,
     policies,
     resource_labels,
     roles,
+    saml_cas_login,
+    scim,
     session,
     tokens,
     users,
@@ -46,8 +52,14 @@ ROUTE_TABLES = declared(
     resource_labels.ROUTES,
     permissions_list.ROUTES,
     permitted_users.ROUTES,
+    login_options.ROUTES,
+    ldap_login.ROUTES,
+    oidc_login.ROUTES,
+    saml_cas_login.ROUTES,
+    scim.SETTINGS_ROUTES,
 )
 STYLE = BodyStyle(max_body=1024 * 1024)
+FORM = "application/x-www-form-urlencoded"  # what a SAML IdP posts
 
 
 def create_iam_app(config: GatewayConfig, store: Store) -> Starlette:
@@ -62,16 +74,27 @@ def create_iam_app(config: GatewayConfig, store: Store) -> Starlette:
         Route(f"/api{path}", _endpoint(iam, handler), methods=[method])
         for table in ROUTE_TABLES
         for method, path, handler in table
+    ] + [
+        Route(path, scim.endpoint(iam, handler), methods=[method])
+        for method, path, handler in scim.PROTOCOL_ROUTES
     ]
     app = Starlette(routes=routes)
     app.state.iam = iam
     return app
 
 
+async def _form(request: Request) -> dict[str, str]:
+    raw = await request.body()
+    if len(raw) > STYLE.max_body:
+        raise STYLE.too_large(len(raw))
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+
+
 def _endpoint(iam: IamService, handler: Any):
     async def endpoint(request: Request) -> Response:
         try:
-            body = await read_body(request, STYLE)
+            form = request.headers.get("content-type", "").startswith(FORM)
+            body = await _form(request) if form else await read_body(request, STYLE)
             call = IamCall(
                 request.method,
                 dict(request.path_params),
@@ -79,6 +102,7 @@ def _endpoint(iam: IamService, handler: Any):
                 body,
                 request.scope.get("state", {}).get(PRINCIPAL_KEY),
                 request.client.host if request.client else "",
+                str(request.base_url).rstrip("/"),
             )
             # read-check-write sequences (unique names, references) stay atomic
             lock = None if call.method == "GET" else iam.write_lock

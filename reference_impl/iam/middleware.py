@@ -23,6 +23,7 @@ from .. import strict_json
 from ..caller import Caller, identified
 from ..store import StoreError
 from . import audit
+from .endpoints.iam_portal import SIGN_IN
 from .enforcement import EndpointTable, Match
 from .engine import CompiledPolicy, is_allowed
 from .labels import LabelContext
@@ -34,7 +35,6 @@ from .service import IamService
 PRINCIPAL_KEY = "iam_principal"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 MAX_BUFFERED_BODY = 4 * 1024 * 1024
-PUBLIC = {("POST", "/api/login")}
 NOT_AUDITED = {("POST", "/api/permissions/check")}
 DEFAULT_GROUP = "default"
 DEFAULT_PORTAL = "default"
@@ -137,7 +137,7 @@ class IamMiddleware:
     ) -> tuple[Principal | None, ItemFilter | None]:
         """The caller, and for a list shown item by item the filter of its items."""
         self.iam.ensure_bootstrapped()  # when the store was down at start-up
-        if (method, path.rstrip("/")) in PUBLIC:
+        if _signs_in(method, path):
             return None, None
         if caller.iam is None:
             raise caller.iam_error or AuthError("authentication required")
@@ -201,7 +201,7 @@ class IamMiddleware:
     ) -> None:
         method, path = scope["method"], scope["path"]
         endpoint = match.endpoint if match else None
-        if principal is None and (method, path) == ("POST", "/api/login") and status == 200:
+        if principal is None and _signs_in(method, path) and status == 200:
             principal = _login_principal(self.iam, response_body)
         resource_id = _resource_id(match, response_body)
         # the write itself has answered; an unavailable store cannot log it
@@ -245,6 +245,10 @@ def _paths_of(app: Any) -> set[tuple[str, str]]:
         for method in (getattr(route, "methods", None) or ())
         if method != "HEAD"
     }
+
+
+def _signs_in(method: str, path: str) -> bool:
+    return any(method == m and _matches(template, path) for m, template in SIGN_IN)
 
 
 def _matches(template: str, path: str) -> bool:

@@ -11,7 +11,18 @@ from ..api.records import Records, UniqueNames
 from ..store import Store
 
 PREFIX = "/gwconform/iam"
-KINDS = ("users", "roles", "permission_policies", "tokens", "sessions", "audit_logs")
+KINDS = (
+    "users",
+    "roles",
+    "permission_policies",
+    "tokens",
+    "sessions",
+    "audit_logs",
+    "login_options",
+    "oidc_states",
+    "scim",
+    "scim_groups",
+)
 
 
 def now() -> int:

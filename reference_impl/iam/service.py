@@ -156,7 +156,7 @@ class IamService:
             user = self.records.get("users", record["user_id"])
             if user is None:
                 raise AuthError("the token's user no longer exists")
-            return self.user_principal(user, token_id=record["id"])
+            return self.user_principal(_active(user), token_id=record["id"])
         return None
 
     def session_principal(self, session_id: str) -> Principal | None:
@@ -166,7 +166,7 @@ class IamService:
         user = self.records.get("users", record["user_id"])
         if user is None:
             return None
-        return self.user_principal(user, session_id=record["id"])
+        return self.user_principal(_active(user), session_id=record["id"])
 
     def basic_principal(self, header: str) -> Principal:
         try:
@@ -177,7 +177,7 @@ class IamService:
         user = self.find_user(username) if sep else None
         if user is None or not self.password_ok(user, password):
             raise AuthError("wrong username or password")
-        return self.user_principal(user)
+        return self.user_principal(_active(user))
 
     def find_user(self, username: str) -> dict[str, Any] | None:
         return next((u for u in self.records.all("users") if u["username"] == username), None)
@@ -251,3 +251,10 @@ class IamService:
     ) -> bool:
         policies, boundaries = self.policies_of(principal)
         return is_allowed(policies, boundaries, action, resource, context)
+
+
+def _active(user: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A user whose credentials still identify it (SCIM deactivates users)."""
+    if user.get("state", "Active") != "Active":
+        raise AuthError(f"user {user['username']} is deactivated")
+    return user

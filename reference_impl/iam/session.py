@@ -6,8 +6,9 @@ from starlette.responses import JSONResponse
 
 from ..api.errors import ApiError
 from . import secrets
+from .federated import close_session, open_session
 from .records import now
-from .service import SESSION_COOKIE, IamService
+from .service import IamService
 from .users import user_or_404
 from .web import API, IamCall, public_user, text
 
@@ -19,23 +20,13 @@ def login(iam: IamService, call: IamCall):
     user = iam.find_user(username)
     if user is None or not iam.password_ok(user, password):
         raise ApiError(401, "wrong username or password")
-    session_id = secrets.new_session_id()
-    record = {"id": secrets.digest(session_id), "user_id": user["id"]}
-    record["expires_at"] = now() + iam.session_ttl
-    iam.records.put("sessions", record, ttl=iam.session_ttl)
-    response = JSONResponse({"value": public_user(user)})
-    response.set_cookie(
-        SESSION_COOKIE, session_id, max_age=iam.session_ttl, httponly=True, samesite="lax"
-    )
-    return response
+    if user.get("state", "Active") != "Active":
+        raise ApiError(401, f"user {username} is deactivated")
+    return open_session(iam, user, JSONResponse({"value": public_user(user)}))
 
 
 def logout(iam: IamService, call: IamCall):
-    if call.principal.session_id:
-        iam.records.delete("sessions", call.principal.session_id)
-    response = JSONResponse({"value": {}})
-    response.delete_cookie(SESSION_COOKIE)
-    return response
+    return close_session(iam, call.principal.session_id, JSONResponse({"value": {}}))
 
 
 def _me(iam: IamService, call: IamCall):

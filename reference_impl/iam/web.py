@@ -24,6 +24,7 @@ class IamCall:
     body: Any
     principal: Principal
     client_ip: str = ""
+    base_url: str = ""  # scheme and host the caller reached, for the URLs of redirects
 
     def obj(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):

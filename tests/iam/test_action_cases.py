@@ -16,12 +16,6 @@ NOT_YET_EXERCISED = {
     "gateway:DeleteCustomPlugin",
     "gateway:DeleteGatewayInstance",
     "gateway:UpdateCustomPlugin",
-    "iam:CreateLoginOption",
-    "iam:DeleteLoginOption",
-    "iam:GetLoginOption",
-    "iam:GetSCIMProvisioning",
-    "iam:UpdateLoginOption",
-    "iam:UpdateSCIMProvisioning",
 }
 
 

@@ -10,7 +10,8 @@ creates (gateway groups, templates, published services) is deleted afterwards.""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -54,6 +55,7 @@ def _ids(client: httpx.Client, path: str) -> set[str]:
 
 
 DEFAULT_REGISTRIES = "/gateway_groups/default/service_registries"
+LOGIN_OPTIONS = "/login_options"
 
 
 def _remove_created(
@@ -70,6 +72,44 @@ def _remove_created(
         client.delete(f"/gateway_groups/{group_id}")
     for registry_id in registries:  # after the services that may use them
         client.delete(f"{DEFAULT_REGISTRIES}/{registry_id}")
+
+
+def _login_options(create: Callable[[dict], str]) -> dict[str, str]:
+    """Login options of each provider type, their identity providers at a closed loopback
+    port (no provider can run for every operation): the sign-in operations answer with the
+    documented refusals their `x-gwconform-existence-statuses` name. Deleting and signing in
+    get options of their own, so no operation changes the one another names."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nobody = f"127.0.0.1:{probe.getsockname()[1]}"
+    host, port = nobody.split(":")
+    ldap = {"host": host, "port": port, "base_dn": "dc=spec", "bind_dn": "dc=spec"}
+    configs = {
+        "ldap": {**ldap, "identifier": "cn"},
+        "oidc": {
+            "client_id": "spec",
+            "issuer": f"http://{nobody}",
+            "request_scopes": ["openid"],
+            "root_url": "http://127.0.0.1",
+        },
+        "saml": {"idp_metadata_url": f"http://{nobody}/metadata", "sp_root_url": "http://x"},
+        "cas": {"url": f"http://{nobody}/cas"},
+    }
+
+    def option(kind: str) -> str:
+        body = {"name": f"spec-{kind}", "provider_type": kind, f"{kind}_config": configs[kind]}
+        return create(body)
+
+    kinds = {
+        "ldap": ("ldapLogin", "ldapLogout"),
+        "oidc": ("oidcLogin", "oidcCallback", "oidcLogout"),
+    }
+    kinds |= {"saml": ("samlLogin", "samlLogout", "samlMetadata"), "cas": ("casLogin", "casLogout")}
+    known = {"login_option_id": option("ldap"), "deleteLoginOption.login_option_id": option("ldap")}
+    for kind, operations in kinds.items():
+        option_id = option(kind)
+        known |= {f"{operation}.login_option_id": option_id for operation in operations}
+    return known
 
 
 @contextlib.contextmanager
@@ -140,12 +180,13 @@ def _fixture_resources(gw_target, headers: dict[str, str]) -> Iterator[dict[str,
                     },
                     via=api,
                 ),
+                **_login_options(lambda body: create(LOGIN_OPTIONS, body, via=api)),
             }
         finally:
             kubernetes.stop()
             for path in reversed(made):
                 with contextlib.suppress(httpx.HTTPError):
-                    on_api = path.startswith((DEFAULT_REGISTRIES, *PORTAL_PATHS))
+                    on_api = path.startswith((DEFAULT_REGISTRIES, LOGIN_OPTIONS, *PORTAL_PATHS))
                     (api if on_api else client).delete(path)
 
 
@@ -161,6 +202,7 @@ def api7ee_spec_target(gw_target) -> Iterator[SpecTarget]:
     with httpx.Client(base_url=base, headers=headers, timeout=target.timeout) as client:
         groups, templates = _ids(client, "/gateway_groups"), _ids(client, "/services/template")
         registries = _ids(client, DEFAULT_REGISTRIES)
+        login_options = _ids(client, LOGIN_OPTIONS)
         with _fixture_resources(gw_target, headers) as known:
             target.known_parameters.update(known, gateway_group_id="default")
             yield target
@@ -172,6 +214,8 @@ def api7ee_spec_target(gw_target) -> Iterator[SpecTarget]:
                 _ids(client, "/services/template") - templates,
                 _ids(client, DEFAULT_REGISTRIES) - registries,
             )
+            for option_id in _ids(client, LOGIN_OPTIONS) - login_options:
+                client.delete(f"{LOGIN_OPTIONS}/{option_id}")
 
 
 @conformance_test(

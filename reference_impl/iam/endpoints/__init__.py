@@ -22,7 +22,7 @@ from importlib import import_module
 from ...api.actions import Endpoint
 from ...api.mounts import declared_endpoints
 from .gateway import gateway_endpoints
-from .iam_portal import iam_endpoints, portal_endpoints
+from .iam_portal import portal_endpoints
 
 # the apps whose collection declarations mount themselves when imported
 APPS = ("reference_impl.admin.app", "reference_impl.api7ee.app", "reference_impl.iam.app")
@@ -34,7 +34,6 @@ def endpoints() -> tuple[Endpoint, ...]:
         import_module(app)
     return (
         *gateway_endpoints(),
-        *iam_endpoints(),
         *portal_endpoints(),
         *declared_endpoints(),
     )

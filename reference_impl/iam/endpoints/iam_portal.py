@@ -1,25 +1,24 @@
-"""The iam and portal namespaces' documented endpoints the reference does not serve:
-organisation settings (login options, SCIM); the files of portal approvals."""
+"""The paths anyone may call to sign in (the middleware lets them through unauthenticated),
+and the portal namespace's endpoints no route table declares: the files of approvals."""
 
 from __future__ import annotations
 
 from ...api.actions import Endpoint, row
 
-
-def iam_endpoints() -> list[Endpoint]:
-    rows = [
-        row("GET", "/api/login_options", "iam:GetLoginOption"),
-        row("POST", "/api/login_options", "iam:CreateLoginOption"),
-        row("GET", "/api/login_options/{login_option_id}", "iam:GetLoginOption"),
-        row("PUT", "/api/login_options/{login_option_id}", "iam:UpdateLoginOption"),
-        row("PATCH", "/api/login_options/{login_option_id}", "iam:UpdateLoginOption"),
-        row("DELETE", "/api/login_options/{login_option_id}", "iam:DeleteLoginOption"),
-        row("GET", "/api/scim_provisioning", "iam:GetSCIMProvisioning"),
-        row("PUT", "/api/scim_provisioning", "iam:UpdateSCIMProvisioning"),
-        row("POST", "/api/scim_provisioning/token", "iam:UpdateSCIMProvisioning"),
-        # contact points: a mounted collection
-    ]
-    return rows
+# the paths anyone may call, to sign in or to see how (the middleware lets them through
+# unauthenticated)
+SIGN_IN = (
+    ("POST", "/api/login"),
+    ("GET", "/api/login_options/public"),
+    ("POST", "/api/ldap/{login_option_id}/login"),
+    ("GET", "/api/oidc/{login_option_id}/login"),
+    ("GET", "/api/oidc/{login_option_id}/callback"),
+    ("GET", "/api/saml/{login_option_id}/login"),
+    ("GET", "/api/saml/{login_option_id}/callback"),
+    ("POST", "/api/saml/{login_option_id}/callback"),
+    ("GET", "/api/saml/{login_option_id}/metadata"),
+    ("GET", "/api/cas/{login_option_id}/login"),
+)
 
 
 def portal_endpoints() -> list[Endpoint]:
