@@ -124,7 +124,8 @@ def test_profiles_table_matches_the_brief():
     dataplane = PROFILES["dataplane"]
     # issue 16: HTTP/2 over TLS, gRPC, pass_host and upstream TLS are Core; h2c, grpc-transcode,
     # grpc-web, UDP and SNI stream routes and stream plugins, secret references, filter_func,
-    # serverless, ewma, keepalive_pool, tls.verify and dns discovery Extended
+    # serverless, ewma, keepalive_pool, tls.verify and dns discovery Extended; issue 17's
+    # proxy-cache disk, openid-connect code flow, proxy-mirror, client-control, body-transformer
     assert len(dataplane.core) == 10
     assert {"dp-http2-tls", "dp-grpc", "dp-pass-host", "dp-upstream-tls"} <= set(dataplane.core)
-    assert len(dataplane.extended) == 63 + len(OBSERVABILITY_PLUGIN_FEATURES)
+    assert len(dataplane.extended) == 68 + len(OBSERVABILITY_PLUGIN_FEATURES)
