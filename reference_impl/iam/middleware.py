@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import strict_json
 from ..caller import Caller, identified
 from ..store import StoreError
-from . import audit
+from . import audit, builtins
 from .endpoints.iam_portal import SIGN_IN
 from .enforcement import EndpointTable, Match
 from .engine import CompiledPolicy, is_allowed
@@ -149,7 +149,10 @@ class IamMiddleware:
                 raise _Denied(principal, f"permission denied: {method} {path} is not mapped")
             return principal, None
         action = match.endpoint.action
-        if action is None:
+        if action is None:  # any authenticated caller, but the APISIX viewer key only reads
+            viewer_key = principal.kind == "admin_key" and builtins.VIEWER in principal.roles
+            if viewer_key and method not in ("GET", "HEAD"):
+                raise _Denied(principal, "permission denied: the viewer key only reads")
             return principal, None
         resource = self.table.resource(match.endpoint, values)
         conditional = any(p.conditional for p in (*policies, *boundaries))
