@@ -150,7 +150,7 @@ async def forward_grpc(
     while (node := attempt.next_node()) is not None:
         try:
             conn = await pool.connection(
-                up.pool_keys[id(node)], node.host, node.port, up.tls, timeouts.connect
+                up.pool_keys[id(node)], node.host, node.port, up.tls_context, timeouts.connect
             )
         except TimeoutError:
             attempt.failed(node, UpstreamFailure("timeouts", 504))

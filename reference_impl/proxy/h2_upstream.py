@@ -164,21 +164,6 @@ class H2UpstreamConnection(asyncio.Protocol):
         self._flush()
 
 
-_H2_TLS: ssl.SSLContext | None = None
-
-
-def _tls_context() -> ssl.SSLContext:
-    # as for HTTP/1.1 upstreams: no verification of the node's certificate (nginx's default)
-    global _H2_TLS
-    if _H2_TLS is None:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        ctx.set_alpn_protocols(["h2"])
-        _H2_TLS = ctx
-    return _H2_TLS
-
-
 class H2Pool:
     """One open HTTP/2 connection per node key, made on first use."""
 
@@ -187,8 +172,9 @@ class H2Pool:
         self._connecting: dict[tuple, asyncio.Future[H2UpstreamConnection]] = {}
 
     async def connection(
-        self, key: tuple, host: str, port: int, tls: bool, timeout: float
+        self, key: tuple, host: str, port: int, tls: ssl.SSLContext | None, timeout: float
     ) -> H2UpstreamConnection:
+        """The node's connection; `tls`: the upstream's context (ALPN h2), None for h2c."""
         conn = self._conns.get(key)
         if conn is not None and not conn.closed:
             return conn
@@ -204,8 +190,8 @@ class H2Pool:
                     H2UpstreamConnection,
                     host,
                     port,
-                    ssl=_tls_context() if tls else None,
-                    server_hostname=host if tls else None,
+                    ssl=tls,
+                    server_hostname=host if tls is not None else None,
                 )
         except (OSError, TimeoutError) as exc:
             future.set_exception(exc)

@@ -35,10 +35,10 @@ class UpstreamRuntime:
         self.conf = conf
         self.scheme = conf.get("scheme") or "http"
         self.tls = self.scheme in ("https", "grpcs", "tls")  # tls: a stream route's
+        self.grpc = self.scheme in ("grpc", "grpcs")  # proxied over HTTP/2 (`grpc_forward`)
         self.tls_context: ssl.SSLContext | None = None
         if self.tls:
-            self.tls_context = upstream_tls_context(conf, env.tls)
-        self.grpc = self.scheme in ("grpc", "grpcs")  # proxied over HTTP/2 (`grpc_forward`)
+            self.tls_context = upstream_tls_context(conf, env.tls, h2=self.grpc)
         self.discovery: DnsNodes | None = None
         if conf.get("discovery_type") == "dns":
             if env.dns is None:

@@ -34,28 +34,36 @@ class UpstreamTlsEnv:
         return None if ssl_id is None else self.ssls.get(str(ssl_id))
 
 
-_UNVERIFIED: ssl.SSLContext | None = None
+_UNVERIFIED: dict[bool, ssl.SSLContext] = {}  # by whether it offers h2
 
 
-def unverified_context() -> ssl.SSLContext:
-    """The shared context of upstreams with neither a client certificate nor `verify`."""
-    global _UNVERIFIED
-    if _UNVERIFIED is None:
+def unverified_context(h2: bool = False) -> ssl.SSLContext:
+    """The shared context of upstreams with neither a client certificate nor `verify`
+    (`h2`: offering HTTP/2 through ALPN, for grpcs upstreams)."""
+    ctx = _UNVERIFIED.get(h2)
+    if ctx is None:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-        _UNVERIFIED = ctx
-    return _UNVERIFIED
+        if h2:
+            ctx.set_alpn_protocols(["h2"])
+        _UNVERIFIED[h2] = ctx
+    return ctx
 
 
-def upstream_tls_context(conf: dict[str, Any], env: UpstreamTlsEnv) -> ssl.SSLContext:
-    """The context connections to a TLS upstream use; ValueError when the client certificate
-    it names is missing or its key can't be decrypted (the upstream is left out)."""
+def upstream_tls_context(
+    conf: dict[str, Any], env: UpstreamTlsEnv, h2: bool = False
+) -> ssl.SSLContext:
+    """The context connections to a TLS upstream use (`h2`: offering HTTP/2 through ALPN);
+    ValueError when the client certificate it names is missing or its key can't be
+    decrypted (the upstream is left out)."""
     tls = conf.get("tls") or {}
     pair = _client_pair(tls, env)
     if pair is None and not tls.get("verify"):
-        return unverified_context()
+        return unverified_context(h2)
     ctx = ssl.create_default_context()
+    if h2:
+        ctx.set_alpn_protocols(["h2"])
     if tls.get("verify"):
         if env.trusted_certificate != SYSTEM_TRUST:
             ctx.load_verify_locations(cafile=env.trusted_certificate)
